@@ -1,0 +1,37 @@
+# Two commands on a fresh machine: `make up` and `make test`. Each creates .venv and
+# installs the project on first use (again whenever pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: up demo test bench install browser clean
+
+up: $(STAMP)
+	$(BIN)/spyglass up $(ARGS)
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/summary.py
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The dashboard tests drive a real headless Chromium (Debian's package; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the dashboard tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	  || { echo "could not install chromium: the dashboard browser tests need /usr/bin/chromium"; exit 1; }; }
+
+clean:
+	rm -rf $(VENV) spyglass-data

@@ -1,0 +1,78 @@
+"""Embedded ClickHouse (chDB) in a data directory: the zero-configuration default.
+
+chDB allows one engine per process, bound to one path, and one process per directory
+(the second fails to lock it). Any number of connections to that path may run queries
+in parallel from threads, so each thread gets its own connection; a streaming query
+would otherwise occupy a shared one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import chdb
+import pyarrow as pa
+
+from store.base import Params, quote_identifier
+from store.errors import StoreUnavailable
+
+
+class ChdbStore:
+    """A `store.Store` backed by chDB in `path`, using `database` as the current database."""
+
+    def __init__(self, path: str, database: str = "spyglass") -> None:
+        self.path = os.path.abspath(path)
+        self.database = database
+        self.cluster: str | None = None
+        os.makedirs(self.path, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[chdb.state.sqlitelike.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        try:
+            bootstrap = chdb.connect(self.path)
+        except Exception as exc:  # chDB raises bare RuntimeErrors for lock and path problems
+            raise StoreUnavailable(f"cannot open the data directory {self.path}: {exc}") from exc
+        with self._lock:
+            self._all.append(bootstrap)
+        bootstrap.query(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
+
+    def _conn(self) -> chdb.state.sqlitelike.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreUnavailable("the store is closed")
+            conn = chdb.connect(f"{self.path}?database={self.database}")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def command(self, sql: str, params: Params = None) -> None:
+        self._run(sql, "CSV", params)
+
+    def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
+        return self._run(sql, "ArrowTable", params)
+
+    def insert_arrow(self, table: str, data: pa.Table) -> None:
+        columns = ", ".join(quote_identifier(name) for name in data.column_names)
+        sql = f"INSERT INTO {quote_identifier(table)} ({columns}) SELECT * FROM Python(rows)"
+        self._run(sql, "CSV", None, rows=data)
+
+    def _run(self, sql: str, fmt: str, params: Params, rows: pa.Table | None = None):
+        # `rows` is read by name, from this frame, by chDB's Python() table function.
+        try:
+            return self._conn().query(sql, fmt, params=dict(params) if params else None)
+        except chdb.ChdbError as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except Exception:  # closing twice or a dead connection must not stop shutdown
+                pass

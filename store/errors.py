@@ -1,0 +1,22 @@
+"""The exception hierarchy every Spyglass package shares.
+
+It lives in `store` because `store` imports nothing of ours, so every other package may
+import it. Transports map these to status codes in one place each (collector/status.py,
+spyglass/api.py, spyglass/cli.py).
+"""
+
+
+class SpyglassError(Exception):
+    """Base of every error Spyglass raises on purpose."""
+
+
+class BadInput(SpyglassError):
+    """The caller sent something we cannot accept; retrying the same input cannot help."""
+
+
+class StoreUnavailable(SpyglassError):
+    """The store failed or is unreachable; the same request may succeed later."""
+
+
+class ConfigError(SpyglassError):
+    """The configuration is invalid."""

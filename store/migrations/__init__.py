@@ -1,0 +1,9 @@
+"""The store's numbered schema migrations, in order. Each module has NAME and statements(ddl)."""
+
+from store.migrations import m0001_otel_tables, m0002_llm_calls
+from store.migrate import Migration
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, m0001_otel_tables.NAME, m0001_otel_tables.statements),
+    Migration(2, m0002_llm_calls.NAME, m0002_llm_calls.statements),
+]

@@ -46,7 +46,7 @@ def expression(a: Alias) -> str:
                 f"ifNull(accurateCastOrNull(toFloat64OrNull({raw}), 'Int64'), 0))")
     if a.kind == "seconds":
         raw = _first(a, "NULL")
-        return f"CAST(round(greatest(toFloat64OrNull({raw}), 0) * 1e9) AS Nullable(UInt64))"
+        return f"accurateCastOrNull(round(toFloat64OrNull({raw}) * 1e9), 'UInt64')"
     if a.kind == "string_list":
         branches = []
         for candidate in _candidates(a):

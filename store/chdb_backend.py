@@ -10,12 +10,29 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 import chdb
 import pyarrow as pa
 
 from store.base import Params, quote_identifier
 from store.errors import StoreUnavailable
+
+
+def _literal(value: Any) -> str:
+    """A parameter value inside an array, as ClickHouse's quoted text format reads it."""
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_literal(v) for v in value) + "]"
+    return str(value)
+
+
+def _text_params(params: Mapping[str, Any]) -> dict[str, str]:
+    """chDB passes parameters as text: arrays must be written as ClickHouse literals."""
+    return {name: _literal(value) if isinstance(value, (list, tuple)) else str(value)
+            for name, value in params.items()}
 
 
 class ChdbStore:
@@ -63,7 +80,7 @@ class ChdbStore:
     def _run(self, sql: str, fmt: str, params: Params, rows: pa.Table | None = None):
         # `rows` is read by name, from this frame, by chDB's Python() table function.
         try:
-            return self._conn().query(sql, fmt, params=dict(params) if params else None)
+            return self._conn().query(sql, fmt, params=_text_params(params) if params else None)
         except chdb.ChdbError as exc:
             raise StoreUnavailable(str(exc)) from exc
 

@@ -20,3 +20,7 @@ class StoreUnavailable(SpyglassError):
 
 class ConfigError(SpyglassError):
     """The configuration is invalid."""
+
+
+class Unauthorized(SpyglassError):
+    """Keys are configured and the request carries none, or a wrong one."""

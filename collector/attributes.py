@@ -1,0 +1,101 @@
+"""OTLP attribute values as the exporter stores them, and the Arrow columns that hold them.
+
+The OpenTelemetry Collector's ClickHouse exporter stores every attribute as the string
+pdata's `Value.AsString()` gives: strings as-is, integers in decimal, booleans
+`true`/`false`, doubles as JavaScript numbers, bytes in base64, arrays and maps as compact
+JSON. We copy that exactly, so SQL written for the exporter's tables works on ours.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pyarrow as pa
+
+MAP_TYPE = pa.map_(pa.string(), pa.string())
+
+
+def _number(value: float) -> str:
+    """A double the way ECMAScript (and so pdata) prints it."""
+    if math.isnan(value) or math.isinf(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if value == int(value) and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(value)
+    return text.replace("e-0", "e-").replace("e+0", "e+") if "e" in text else text
+
+
+def _raw(value: Any) -> Any:
+    """An AnyValue as a plain Python value (for JSON of arrays and maps)."""
+    kind = value.WhichOneof("value")
+    if kind is None:
+        return None
+    if kind == "array_value":
+        return [_raw(v) for v in value.array_value.values]
+    if kind == "kvlist_value":
+        return {kv.key: _raw(kv.value) for kv in value.kvlist_value.values}
+    if kind == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode()
+    return getattr(value, kind)
+
+
+def as_string(value: Any) -> str:
+    """`AnyValue` → the exporter's string form."""
+    kind = value.WhichOneof("value")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "int_value":
+        return str(value.int_value)
+    if kind == "bool_value":
+        return "true" if value.bool_value else "false"
+    if kind == "double_value":
+        return _number(value.double_value)
+    if kind == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode()
+    if kind in ("array_value", "kvlist_value"):
+        return json.dumps(_raw(value), separators=(",", ":"), ensure_ascii=False, default=str)
+    return ""
+
+
+class MapColumn:
+    """Builds a `Map(String, String)` Arrow column from OTLP KeyValue lists, row by row."""
+
+    def __init__(self) -> None:
+        self.offsets = [0]
+        self.keys: list[str] = []
+        self.values: list[str] = []
+
+    def append(self, attributes: Iterable[Any], extra: dict[str, str] | None = None) -> None:
+        """Append one row; `extra` entries override attributes of the same key."""
+        if extra:
+            merged = {kv.key: as_string(kv.value) for kv in attributes}
+            merged.update(extra)
+            self.keys.extend(merged)
+            self.values.extend(merged.values())
+        else:
+            for kv in attributes:
+                self.keys.append(kv.key)
+                self.values.append(as_string(kv.value))
+        self.offsets.append(len(self.keys))
+
+    def append_dict(self, entries: dict[str, str]) -> None:
+        self.keys.extend(entries)
+        self.values.extend(entries.values())
+        self.offsets.append(len(self.keys))
+
+    def to_arrow(self) -> pa.Array:
+        return pa.MapArray.from_arrays(pa.array(self.offsets, pa.int32()), pa.array(self.keys, pa.string()),
+                                       pa.array(self.values, pa.string()))
+
+
+def attribute_dict(attributes: Iterable[Any]) -> dict[str, str]:
+    return {kv.key: as_string(kv.value) for kv in attributes}
+
+
+def hex_id(raw: bytes) -> str:
+    """An id as the exporter writes it: lower-case hex, and "" for an empty or all-zero id."""
+    return raw.hex() if raw.strip(b"\x00") else ""

@@ -1,0 +1,66 @@
+"""`spyglass <verb>`: the service (`up`) and, in later issues, admin verbs over the REST API.
+
+Errors are one readable line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from spyglass import config
+from spyglass.service import endpoints, run_until_signalled
+from store.errors import SpyglassError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spyglass", description="Observability and FinOps for production AI.")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    up = verbs.add_parser("up", help="run the service: OTLP receivers, REST API, dashboard")
+    up.add_argument("--config", help="settings file (default: ./spyglass.yaml when present)")
+    up.add_argument("--data-dir", help="embedded store directory (default: ./spyglass-data)")
+    up.add_argument("--clickhouse-url", help="use a ClickHouse server: http(s)://user:password@host:port")
+    up.add_argument("--clickhouse-cluster", help="cluster name for ON CLUSTER DDL and Distributed tables")
+    up.add_argument("--database", help="ClickHouse database (default: spyglass)")
+    up.add_argument("--host", help="address to bind (default: 127.0.0.1)")
+    up.add_argument("--otlp-http-port", type=int, help="OTLP/HTTP port (default: 4318)")
+    up.add_argument("--otlp-grpc-port", type=int, help="OTLP/gRPC port (default: 4317)")
+    up.add_argument("--api-port", type=int, help="REST API port (default: 8040)")
+    up.add_argument("--dashboard-port", type=int, help="dashboard port (default: 8501)")
+    up.add_argument("--no-dashboard", dest="dashboard", action="store_const", const=False,
+                    help="do not start the dashboard")
+    up.add_argument("--roles", help="comma-separated subset of: " + ", ".join(config.ROLES))
+    up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
+    return parser
+
+
+def _up(args: argparse.Namespace) -> None:
+    overrides = {key: value for key, value in vars(args).items() if key not in ("verb", "config")}
+    settings = config.load(args.config, **overrides)
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+
+    def ready() -> None:
+        print("Spyglass is up: " + ", ".join(f"{name} {url}" for name, url in endpoints(settings).items()),
+              flush=True)
+
+    asyncio.run(run_until_signalled(settings, ready))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.verb == "up":
+            _up(args)
+        return 0
+    except SpyglassError as exc:
+        print(f"spyglass: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

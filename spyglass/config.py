@@ -1,0 +1,103 @@
+"""One configuration model, from (highest first) command-line flags, `SPYGLASS_*`
+environment variables, `spyglass.yaml`, and defaults. Zero configuration runs.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from store.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "spyglass.yaml"
+ROLES = ("collector", "api")
+_config_file: ContextVar[str | None] = ContextVar("spyglass_config_file", default=None)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPYGLASS_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Path("spyglass-data")
+    clickhouse_url: str | None = None
+    clickhouse_cluster: str | None = None
+    database: str = "spyglass"
+
+    host: str = "127.0.0.1"
+    otlp_http_port: int = Field(4318, ge=0, le=65535)
+    otlp_grpc_port: int = Field(4317, ge=0, le=65535)
+    api_port: int = Field(8040, ge=0, le=65535)
+    dashboard_port: int = Field(8501, ge=0, le=65535)
+    dashboard: bool = True
+    roles: tuple[str, ...] = ROLES
+
+    # Ingest keys (key -> project). Empty: ingest is open and the project comes from the
+    # resource attribute `spyglass.project` (else "default").
+    ingest_keys: dict[str, str] = Field(default_factory=dict)
+    # Read keys for the REST API. Empty: the API is open (it binds to 127.0.0.1 by default).
+    read_keys: list[str] = Field(default_factory=list)
+
+    max_body_bytes: int = Field(64 << 20, gt=0)
+    batch_max_rows: int = Field(20_000, gt=0)
+    batch_linger_ms: int = Field(50, ge=0)
+    queue_max_rows: int = Field(1_000_000, gt=0)
+    retry_after_seconds: int = Field(1, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        unknown = set(value) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}; known: {', '.join(ROLES)}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource):
+        return init_settings, env_settings, _YamlSource(settings_cls)
+
+
+class _YamlSource(PydanticBaseSettingsSource):
+    """`spyglass.yaml` (or the file named by SPYGLASS_CONFIG / --config)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = Path(_config_file.get() or os.environ.get("SPYGLASS_CONFIG", DEFAULT_CONFIG_FILE))
+        self.data: dict[str, Any] = {}
+        if path.exists():
+            try:
+                loaded = yaml.safe_load(path.read_text()) or {}
+            except yaml.YAMLError as exc:
+                raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+            if not isinstance(loaded, dict):
+                raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+            self.data = {key.replace("-", "_"): value for key, value in loaded.items()}
+
+    def get_field_value(self, field, field_name: str):
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+def load(config_file: str | None = None, **overrides: Any) -> Settings:
+    """The effective settings; `overrides` are command-line values (None = not given)."""
+    if config_file and not Path(config_file).exists():
+        raise ConfigError(f"config file {config_file} does not exist")
+    token = _config_file.set(config_file)
+    try:
+        return Settings(**{key: value for key, value in overrides.items() if value is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid configuration: {problems}") from exc
+    finally:
+        _config_file.reset(token)

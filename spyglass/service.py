@@ -1,0 +1,189 @@
+"""The service: one process that owns the store and wires the independent parts.
+
+Roles are separable (`--roles collector,api`): the collector (OTLP/HTTP and OTLP/gRPC
+receivers, batching writer) and the API (REST, health) only share the store, so with a
+ClickHouse server many collector processes and API processes can run side by side.
+The dashboard is a child process that reads only through the API.
+
+Shutdown (SIGTERM/SIGINT) is a drain: receivers stop accepting and finish the requests
+they hold, which wait for their commit; then the writer flushes what is queued; then the
+store closes. Nothing acknowledged is lost, and nothing queued is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from collector import grpc_receiver, http_receiver
+from collector.auth import IngestKeys
+from collector.batcher import Batcher
+from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
+from collector.pipeline import Pipeline
+from spyglass.api import build_api
+from spyglass.config import Settings
+from store import Store, open_store
+from store.errors import ConfigError
+from store.migrate import apply
+from store.migrations import MIGRATIONS
+
+log = logging.getLogger("spyglass.service")
+
+DASHBOARD_APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the service owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Bind a listening socket ourselves, so a busy port is one clear error, not an exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    return sock
+
+
+@dataclass
+class Service:
+    settings: Settings
+    store: Store | None = None
+    batcher: Batcher | None = None
+    applied_migrations: list[str] = field(default_factory=list)
+    _servers: list[tuple[_Server, asyncio.Task]] = field(default_factory=list)
+    _grpc: Any = None
+    _dashboard: subprocess.Popen | None = None
+
+    async def start(self) -> None:
+        s = self.settings
+        self.store = await asyncio.to_thread(open_store, str(s.data_dir), s.clickhouse_url, s.database,
+                                             s.clickhouse_cluster)
+        self.applied_migrations = await asyncio.to_thread(apply, self.store, MIGRATIONS, [LLM_CALLS_VIEW])
+        try:
+            if "collector" in s.roles:
+                await self._start_collector()
+            if "api" in s.roles:
+                self._serve(build_api(self.store, s.read_keys, self._readiness), s.host, s.api_port, "api")
+                if s.dashboard:
+                    self._start_dashboard()
+        except BaseException:
+            await self.stop()
+            raise
+        log.info("started roles=%s store=%s", ",".join(s.roles), s.clickhouse_url or s.data_dir)
+
+    async def _start_collector(self) -> None:
+        s = self.settings
+        self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows)
+        pipeline = Pipeline(self.batcher)
+        keys = IngestKeys(s.ingest_keys)
+        self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
+                    s.host, s.otlp_http_port, "otlp-http")
+        address = f"[{s.host}]:{s.otlp_grpc_port}" if ":" in s.host else f"{s.host}:{s.otlp_grpc_port}"
+        self._grpc, port = grpc_receiver.build_server(pipeline, keys, address, s.max_body_bytes,
+                                                      s.retry_after_seconds)
+        if not port:
+            raise ConfigError(f"cannot listen on {address} (OTLP/gRPC)")
+        await self._grpc.start()
+
+    def _serve(self, app, host: str, port: int, name: str) -> None:
+        sock = listen(host, port)
+        server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                        timeout_graceful_shutdown=30))
+        task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]), name=name)
+        self._servers.append((server, task))
+
+    def _start_dashboard(self) -> None:
+        s = self.settings
+        env = {**os.environ, "SPYGLASS_API_URL": f"http://{_connect_host(s.host)}:{s.api_port}"}
+        if s.read_keys:
+            env["SPYGLASS_API_KEY"] = s.read_keys[0]
+        self._dashboard = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+             "--server.address", s.host, "--server.port", str(s.dashboard_port), "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"],
+            env=env, stdout=subprocess.DEVNULL)
+
+    def _readiness(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"roles": list(self.settings.roles), "migrations_applied_at_start":
+                                 self.applied_migrations}
+        if self.batcher:
+            stats = self.batcher.stats
+            state["writer"] = {"queued_rows": self.batcher.queued_rows, "batches": stats.batches,
+                               "rows": stats.rows, "failed_batches": stats.failed_batches,
+                               "last_error": stats.last_error}
+        return state
+
+    async def stop(self) -> None:
+        """Drain: stop accepting, finish in-flight requests, flush the writer, close the store."""
+        if self._grpc is not None:
+            await self._grpc.stop(grace=30)
+        for server, _ in self._servers:
+            server.should_exit = True
+        for _, task in self._servers:
+            with contextlib.suppress(Exception):
+                await task
+        self._servers.clear()
+        if self.batcher is not None:
+            await asyncio.to_thread(self.batcher.close)
+        if self._dashboard is not None:
+            self._dashboard.terminate()
+            try:
+                await asyncio.to_thread(self._dashboard.wait, 10)
+            except subprocess.TimeoutExpired:
+                self._dashboard.kill()
+        if self.store is not None:
+            self.store.close()
+        log.info("stopped")
+
+
+def _connect_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+
+
+def endpoints(settings: Settings) -> dict[str, str]:
+    """Where each part listens, for people (the CLI prints it)."""
+    host = _connect_host(settings.host)
+    out = {}
+    if "collector" in settings.roles:
+        out["OTLP/HTTP"] = f"http://{host}:{settings.otlp_http_port}"
+        out["OTLP/gRPC"] = f"{host}:{settings.otlp_grpc_port}"
+    if "api" in settings.roles:
+        out["API"] = f"http://{host}:{settings.api_port}"
+        if settings.dashboard:
+            out["dashboard"] = f"http://{host}:{settings.dashboard_port}"
+    return out
+
+
+async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] = lambda: None) -> None:
+    service = Service(settings)
+    await service.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    on_ready()
+    await stop.wait()
+    log.info("signal received, draining")
+    await service.stop()

@@ -1,0 +1,148 @@
+"""The named queries: all SQL the API, the dashboard, detectors and reports run.
+
+Every query takes a `Filters` and reads `llm_calls` with FINAL, so a span delivered twice
+counts once. User input reaches SQL only as query parameters; the fragments below are
+fixed text chosen by which filters are set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from store.base import Store, query_rows
+
+MODEL = "if(request_model != '', request_model, response_model)"
+LLM_CALL_COLUMNS = (
+    "timestamp", "trace_id", "span_id", "parent_span_id", "span_name", "project", "service_name", "environment",
+    "operation", "provider", "request_model", "response_model", "input_tokens", "output_tokens",
+    "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "usage_reported", "duration_ns", "ttft_ns",
+    "status", "error_type", "finish_reasons", "team", "feature", "user_id", "session_id", "host_name", "response_id",
+)
+# Columns besides project/service/model that callers may filter on (exact match).
+EXTRA_FILTERS = ("environment", "operation", "provider", "status", "error_type", "team", "feature", "user_id",
+                 "session_id", "host_name", "trace_id")
+# What a time series may be split by: name -> expression (fixed text).
+SERIES_BY = {"model": MODEL, "service": "service_name", "provider": "provider", "project": "project",
+             "status": "status", "team": "team", "feature": "feature"}
+
+_TOTALS = """count() AS requests,
+    countIf(status = 'error') AS errors,
+    sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(cache_read_tokens) AS cache_read_tokens,
+    sum(cache_write_tokens) AS cache_write_tokens,
+    sum(reasoning_tokens) AS reasoning_tokens,
+    quantiles(0.5, 0.95, 0.99)(duration_ns) AS latency_ns"""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A time range [since, until) in UTC and optional dimension filters (empty = all)."""
+
+    since: datetime
+    until: datetime
+    projects: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        clauses = ["timestamp >= {since:DateTime64(9, 'UTC')}", "timestamp < {until:DateTime64(9, 'UTC')}"]
+        params: dict[str, Any] = {"since": _ts(self.since), "until": _ts(self.until)}
+        if self.projects:
+            clauses.append("project IN {projects:Array(String)}")
+            params["projects"] = list(self.projects)
+        if self.services:
+            clauses.append("service_name IN {services:Array(String)}")
+            params["services"] = list(self.services)
+        if self.models:
+            clauses.append("(request_model IN {models:Array(String)} OR response_model IN {models:Array(String)})")
+            params["models"] = list(self.models)
+        for column, values in sorted(self.extra.items()):
+            if column not in EXTRA_FILTERS:
+                raise ValueError(f"not a filterable column: {column}")
+            clauses.append(f"{column} IN {{f_{column}:Array(String)}}")
+            params[f"f_{column}"] = list(values)
+        return " AND ".join(clauses), params
+
+
+def _ts(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _totals(row: dict[str, Any]) -> dict[str, Any]:
+    requests = row["requests"]
+    p50, p95, p99 = row["latency_ns"] if requests else (None, None, None)
+    tokens = {kind: row[f"{kind}_tokens"] for kind in ("input", "output", "cache_read", "cache_write", "reasoning")}
+    return {
+        "requests": requests,
+        "errors": row["errors"],
+        "error_rate": row["errors"] / requests if requests else 0.0,
+        "tokens": {**tokens, "total": tokens["input"] + tokens["output"]},
+        "latency_ms": {name: (value / 1e6 if value is not None else None)
+                       for name, value in (("p50", p50), ("p95", p95), ("p99", p99))},
+    }
+
+
+def summary(store: Store, filters: Filters) -> dict[str, Any]:
+    """Requests, errors, tokens by type and latency percentiles: overall and by model."""
+    where, params = filters.where()
+    rows = query_rows(store, f"""
+SELECT {MODEL} AS model, grouping(model) = 1 AS is_total, {_TOTALS}
+FROM llm_calls FINAL
+WHERE {where}
+GROUP BY ROLLUP(model)
+ORDER BY is_total DESC, requests DESC, model""", params)
+    overall = rows[0] if rows and rows[0]["is_total"] else _EMPTY
+    by_model = [{"model": row["model"], **_totals(row)} for row in rows if not row["is_total"]]
+    return {"overall": _totals(overall), "by_model": by_model}
+
+
+_EMPTY = {"requests": 0, "errors": 0, "input_tokens": 0, "output_tokens": 0, "cache_read_tokens": 0,
+          "cache_write_tokens": 0, "reasoning_tokens": 0, "latency_ns": []}
+
+
+def timeseries(store: Store, filters: Filters, step_seconds: int, by: str | None = None) -> pa.Table:
+    """Requests, errors, tokens and latency per time bucket (optionally per `by` value)."""
+    where, params = filters.where()
+    group = f", {SERIES_BY[by]} AS series" if by else ", '' AS series"
+    return store.query_arrow(f"""
+SELECT toStartOfInterval(timestamp, toIntervalSecond({{step:UInt32}})) AS bucket{group},
+    count() AS requests,
+    countIf(status = 'error') AS errors,
+    sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(cache_read_tokens) AS cache_read_tokens,
+    sum(reasoning_tokens) AS reasoning_tokens,
+    quantile(0.95)(duration_ns) / 1e6 AS p95_latency_ms
+FROM llm_calls FINAL
+WHERE {where}
+GROUP BY bucket, series
+ORDER BY bucket, series""", {**params, "step": step_seconds})
+
+
+def llm_calls(store: Store, filters: Filters, limit: int, offset: int = 0) -> pa.Table:
+    """Typed LLM calls, newest first (a stable order, so offsets page consistently)."""
+    where, params = filters.where()
+    return store.query_arrow(f"""
+SELECT {", ".join(LLM_CALL_COLUMNS)}
+FROM llm_calls FINAL
+WHERE {where}
+ORDER BY timestamp DESC, trace_id, span_id
+LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}""", {**params, "limit": limit, "offset": offset})
+
+
+def dimensions(store: Store, filters: Filters) -> dict[str, list[str]]:
+    """The distinct projects, services and models in the range (for filter pickers)."""
+    where, params = filters.where()
+    row = query_rows(store, f"""
+SELECT groupUniqArray(1000)(project) AS projects,
+    groupUniqArray(1000)(service_name) AS services,
+    groupUniqArrayIf(1000)({MODEL}, {MODEL} != '') AS models
+FROM llm_calls
+WHERE {where}""", params)[0]
+    return {name: sorted(values) for name, values in row.items()}

@@ -75,7 +75,8 @@ class Batcher:
         with self._cond:
             if self._closing:
                 raise StoreUnavailable("the collector is shutting down")
-            if self.queued_rows + rows > self.max_queue_rows:
+            # An empty queue takes any request, so one larger than the bound still gets through.
+            if self.queued_rows and self.queued_rows + rows > self.max_queue_rows:
                 raise QueueFull(f"write queue full ({self.queued_rows} rows pending)")
             self._queue.append(_Pending(tables, rows, future))
             self._queued_rows += rows

@@ -107,8 +107,9 @@ class RunningService:
 
 
 def make_settings(backend: str, chdb_dir: Path, **overrides) -> Settings:
-    return Settings(**store_settings(backend, chdb_dir), otlp_http_port=free_port(), otlp_grpc_port=free_port(),
-                    api_port=free_port(), dashboard=False, batch_linger_ms=5, **overrides)
+    defaults = dict(otlp_http_port=free_port(), otlp_grpc_port=free_port(), api_port=free_port(), dashboard=False,
+                    batch_linger_ms=5)
+    return Settings(**store_settings(backend, chdb_dir), **{**defaults, **overrides})
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def _json_rows(table: pa.Table) -> list[dict[str, Any]]:
     rows = table.to_pylist()
     for name in ("timestamp", "bucket"):
         if name in table.column_names:
-            raw = table.column(name).cast(pa.int64()).to_pylist()
+            raw = table.column(name).cast(pa.timestamp("ns", "UTC")).cast(pa.int64()).to_pylist()
             for row, ns in zip(rows, raw):
                 row[name] = rfc3339_ns(ns)
     return rows

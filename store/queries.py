@@ -111,7 +111,7 @@ def timeseries(store: Store, filters: Filters, step_seconds: int, by: str | None
     where, params = filters.where()
     group = f", {SERIES_BY[by]} AS series" if by else ", '' AS series"
     return store.query_arrow(f"""
-SELECT toStartOfInterval(timestamp, toIntervalSecond({{step:UInt32}})) AS bucket{group},
+SELECT toDateTime64(toStartOfInterval(timestamp, toIntervalSecond({{step:UInt32}})), 9, 'UTC') AS bucket{group},
     count() AS requests,
     countIf(status = 'error') AS errors,
     sum(input_tokens) AS input_tokens,

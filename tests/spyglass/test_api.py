@@ -1,0 +1,112 @@
+"""The REST API: numbers that are right, filters, paging, Arrow, 400s with messages, read keys."""
+
+from __future__ import annotations
+
+import httpx
+import pyarrow as pa
+import pytest
+
+CALLS = """
+INSERT INTO llm_calls (timestamp, trace_id, span_id, project, service_name, request_model, response_model,
+    input_tokens, output_tokens, cache_read_tokens, reasoning_tokens, duration_ns, status, team)
+VALUES
+('2026-11-20 10:00:00', 't1', 's1', 'p1', 'chat', 'gpt-4o', 'gpt-4o-2024', 100, 10, 50, 0, 100000000, 'ok', 'a'),
+('2026-11-20 10:10:00', 't2', 's2', 'p1', 'chat', 'gpt-4o', '', 200, 20, 0, 5, 200000000, 'error', 'a'),
+('2026-11-20 10:20:00', 't3', 's3', 'p1', 'search', 'gpt-4o', '', 300, 30, 0, 0, 300000000, 'ok', 'b'),
+('2026-11-20 11:30:00', 't4', 's4', 'p2', 'search', '', 'claude-sonnet-4', 1000, 100, 0, 0, 1000000000, 'ok', 'b'),
+('2026-11-19 09:00:00', 't5', 's5', 'p1', 'chat', 'gpt-4o', '', 7, 7, 0, 0, 5000000, 'ok', 'a')
+"""
+RANGE = {"since": "2026-11-20T00:00:00Z", "until": "2026-11-21T00:00:00Z"}
+
+
+@pytest.fixture
+def api(service):
+    service.store.command(CALLS)
+    service.store.command(CALLS)  # delivered twice: must count once
+    return service
+
+
+def get(service, path: str, params=None, **headers) -> httpx.Response:
+    return httpx.get(f"{service.api}{path}", params=params, headers=headers, timeout=30)
+
+
+def test_summary_overall_and_by_model(api):
+    body = get(api, "/api/v1/summary", RANGE).json()
+    overall = body["overall"]
+    assert (overall["requests"], overall["errors"], overall["error_rate"]) == (4, 1, 0.25)
+    assert overall["tokens"] == {"input": 1600, "output": 160, "cache_read": 50, "cache_write": 0,
+                                 "reasoning": 5, "total": 1760}
+    by_model = {m["model"]: m for m in body["by_model"]}
+    assert set(by_model) == {"gpt-4o", "claude-sonnet-4"}
+    gpt = by_model["gpt-4o"]
+    assert (gpt["requests"], gpt["errors"], gpt["tokens"]["input"]) == (3, 1, 600)
+    assert gpt["latency_ms"]["p50"] == pytest.approx(200, rel=0.01)
+    assert 200 < gpt["latency_ms"]["p99"] <= 300
+    assert body["since"] == "2026-11-20T00:00:00Z"
+
+
+@pytest.mark.parametrize("params, requests", [
+    ({"service": "search"}, 2), ({"model": "claude-sonnet-4"}, 1), ({"model": "gpt-4o-2024"}, 1),
+    ({"project": "p1"}, 3), ({"project": ["p1", "p2"], "service": "chat"}, 2),
+    ({"service": "it's \"quoted\""}, 0),
+])
+def test_summary_filters(api, params, requests):
+    assert get(api, "/api/v1/summary", {**RANGE, **params}).json()["overall"]["requests"] == requests
+
+
+def test_llm_calls_paging_and_typed_rows(api):
+    first = get(api, "/api/v1/llm-calls", {**RANGE, "limit": 3}).json()
+    assert [r["span_id"] for r in first["rows"]] == ["s4", "s3", "s2"] and first["next_offset"] == 3
+    second = get(api, "/api/v1/llm-calls", {**RANGE, "limit": 3, "offset": 3}).json()
+    assert [r["span_id"] for r in second["rows"]] == ["s1"] and second["next_offset"] is None
+    row = second["rows"][0]
+    assert row["timestamp"] == "2026-11-20T10:00:00.000000000Z"
+    assert (row["input_tokens"], row["cache_read_tokens"], row["duration_ns"], row["ttft_ns"]) == (
+        100, 50, 100_000_000, None)
+    assert [r["span_id"] for r in get(api, "/api/v1/llm-calls", {**RANGE, "team": "b"}).json()["rows"]] == [
+        "s4", "s3"]
+    assert get(api, "/api/v1/llm-calls", {**RANGE, "status": "error"}).json()["rows"][0]["span_id"] == "s2"
+
+
+def test_llm_calls_as_arrow_ipc(api):
+    response = get(api, "/api/v1/llm-calls", RANGE, Accept="application/vnd.apache.arrow.stream")
+    assert response.headers["content-type"] == "application/vnd.apache.arrow.stream"
+    table = pa.ipc.open_stream(response.content).read_all()
+    assert table.num_rows == 4
+    assert table.schema.field("input_tokens").type == pa.int64()
+    assert pa.types.is_timestamp(table.schema.field("timestamp").type)
+
+
+def test_timeseries_and_filters(api):
+    body = get(api, "/api/v1/timeseries", {**RANGE, "step": 3600, "by": "model"}).json()
+    assert body["step_seconds"] == 3600
+    points = {(p["bucket"], p["series"]): p["requests"] for p in body["points"]}
+    assert points == {("2026-11-20T10:00:00.000000000Z", "gpt-4o"): 3,
+                      ("2026-11-20T11:00:00.000000000Z", "claude-sonnet-4"): 1}
+    assert get(api, "/api/v1/filters", RANGE).json() == {
+        "projects": ["p1", "p2"], "services": ["chat", "search"], "models": ["claude-sonnet-4", "gpt-4o"]}
+
+
+@pytest.mark.parametrize("path, params, fragment", [
+    ("/api/v1/summary", {"since": "yesterday"}, "since"),
+    ("/api/v1/summary", {"since": "2026-11-20T00:00:00"}, "time zone"),
+    ("/api/v1/summary", {"since": "2026-11-21T00:00:00Z", "until": "2026-11-20T00:00:00Z"}, "before"),
+    ("/api/v1/llm-calls", {"limit": 10001}, "limit"),
+    ("/api/v1/llm-calls", {"limit": 0}, "limit"),
+    ("/api/v1/llm-calls", {"offset": -1}, "offset"),
+    ("/api/v1/llm-calls", {"limit": "ten"}, "limit"),
+    ("/api/v1/timeseries", {"by": "nonsense"}, "by"),
+    ("/api/v1/timeseries", {"step": 0}, "step"),
+])
+def test_invalid_parameters_are_400_with_a_message(service, path, params, fragment):
+    response = get(service, path, params)
+    assert response.status_code == 400
+    assert fragment in response.json()["error"]
+
+
+def test_read_keys(service_factory):
+    service = service_factory(read_keys=["r1"])
+    assert get(service, "/api/v1/summary").status_code == 401
+    assert get(service, "/api/v1/summary", Authorization="Bearer nope").status_code == 401
+    assert get(service, "/api/v1/summary", Authorization="Bearer r1").status_code == 200
+    assert get(service, "/healthz").status_code == 200 and get(service, "/readyz").status_code == 200

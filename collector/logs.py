@@ -6,7 +6,7 @@ import pyarrow as pa
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 from collector.attributes import MapColumn, as_string, attribute_dict, hex_id
-from collector.signal import Decoded, resource_attributes
+from collector.signal import MAX_UNIX_NANO, Decoded, resource_attributes
 
 
 def record_problem(record) -> str | None:
@@ -14,6 +14,8 @@ def record_problem(record) -> str | None:
         return "log record: trace_id must be 16 bytes or empty"
     if record.span_id and len(record.span_id) != 8:
         return "log record: span_id must be 8 bytes or empty"
+    if max(record.time_unix_nano, record.observed_time_unix_nano) > MAX_UNIX_NANO:
+        return "log record: a time is beyond the year 2262"
     if not 0 <= record.severity_number <= 24:
         return f"log record: severity_number {record.severity_number} is outside 0-24"
     return None

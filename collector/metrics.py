@@ -11,7 +11,7 @@ import pyarrow as pa
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from collector.attributes import MAP_TYPE, MapColumn, as_string, attribute_dict, hex_id
-from collector.signal import Decoded, resource_attributes
+from collector.signal import MAX_UNIX_NANO, Decoded, resource_attributes
 
 _TS = pa.timestamp("ns")
 _F64 = pa.float64()
@@ -95,6 +95,14 @@ def _summary(point) -> dict:
             "ValueAtQuantiles.Value": [q.value for q in point.quantile_values]}
 
 
+def _point_problem(point) -> str | None:
+    times = [point.start_time_unix_nano, point.time_unix_nano]
+    times += [e.time_unix_nano for e in getattr(point, "exemplars", ())]
+    if max(times) > MAX_UNIX_NANO:
+        return "a time is beyond the year 2262"
+    return None
+
+
 def decode(request: ExportMetricsServiceRequest, project: str | None) -> Decoded:
     out = Decoded()
     rows: dict[str, _Rows] = {}
@@ -115,6 +123,10 @@ def decode(request: ExportMetricsServiceRequest, project: str | None) -> Decoded
                 data = getattr(metric, kind)
                 target = rows.setdefault(kind, _Rows())
                 for point in data.data_points:
+                    problem = _point_problem(point)
+                    if problem:
+                        out.reject(f"metric {metric.name!r}: {problem}")
+                        continue
                     if kind == "gauge":
                         values = {"Value": _number(point), **_exemplars(point)}
                     elif kind == "sum":

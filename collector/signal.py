@@ -9,6 +9,10 @@ import pyarrow as pa
 from collector.attributes import attribute_dict
 
 
+# DateTime64(9) and Arrow's timestamp[ns] end in 2262; later times cannot be stored.
+MAX_UNIX_NANO = 2**63 - 1
+
+
 @dataclass
 class Decoded:
     """Rows per table, ready to insert, and the items refused (reported as partial success)."""

@@ -10,7 +10,7 @@ import pyarrow as pa
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from collector.attributes import MAP_TYPE, MapColumn, as_string, hex_id
-from collector.signal import Decoded, resource_attributes
+from collector.signal import MAX_UNIX_NANO, Decoded, resource_attributes
 
 SPAN_KINDS = ("Unspecified", "Internal", "Server", "Client", "Producer", "Consumer")
 STATUS_CODES = ("Unset", "Ok", "Error")
@@ -27,6 +27,9 @@ def span_problem(span) -> str | None:
         return f"span {span.name!r}: span_id must be 8 bytes, not all zero"
     if span.parent_span_id and len(span.parent_span_id) != 8:
         return f"span {span.name!r}: parent_span_id must be 8 bytes or empty"
+    if max(span.start_time_unix_nano, span.end_time_unix_nano, *(e.time_unix_nano for e in span.events)) \
+            > MAX_UNIX_NANO:
+        return f"span {span.name!r}: a time is beyond the year 2262"
     return None
 
 

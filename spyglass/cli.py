@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             _up(args)
         return 0
     except SpyglassError as exc:
-        print(f"spyglass: {exc}", file=sys.stderr)
+        print("spyglass: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -77,7 +77,9 @@ class _YamlSource(PydanticBaseSettingsSource):
             try:
                 loaded = yaml.safe_load(path.read_text()) or {}
             except yaml.YAMLError as exc:
-                raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+                mark = getattr(exc, "problem_mark", None)
+                where = f" at line {mark.line + 1}" if mark else ""
+                raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
             if not isinstance(loaded, dict):
                 raise ConfigError(f"{path}: expected a mapping of settings at the top level")
             self.data = {key.replace("-", "_"): value for key, value in loaded.items()}

@@ -11,6 +11,7 @@ import threading
 import time
 
 import httpx
+import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
@@ -78,7 +79,9 @@ def test_restart_keeps_data_and_sigterm_drains(backend, tmp_path):
         service.stop()
 
 
-def test_sigkill_during_ingest_loses_no_acknowledged_span(backend, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_stop_during_ingest_loses_no_acknowledged_span(backend, tmp_path, sig):
+    """SIGKILL: a crash. SIGTERM: a drain, which must also answer what it accepted and exit 0."""
     service = _service(backend, tmp_path).start()
     acknowledged: list[str] = []
     lock = threading.Lock()
@@ -102,12 +105,14 @@ def test_sigkill_during_ingest_loses_no_acknowledged_span(backend, tmp_path):
     deadline = time.monotonic() + 20
     while len(acknowledged) < 5_000 and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.kill(service.process.pid, signal.SIGKILL)
-    service.process.wait(30)
+    os.kill(service.process.pid, sig)
+    exit_code = service.process.wait(60)
     stop.set()
     for thread in clients:
         thread.join(60)
-    assert len(acknowledged) >= 5_000, "the clients kept ingesting until the kill"
+    assert len(acknowledged) >= 5_000, "the clients kept ingesting until the signal"
+    if sig == signal.SIGTERM:
+        assert exit_code == 0, service.log()
 
     restarted = _service(backend, tmp_path).start()
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
@@ -14,6 +13,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry._logs import SeverityNumber
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from tests.otel_clients import logger_provider, meter_provider
@@ -103,14 +103,13 @@ def test_sdk_metrics_reach_their_tables(protocol, service):
 
 @pytest.mark.parametrize("protocol", ["http", "grpc"])
 def test_sdk_logs_reach_otel_logs(protocol, service):
-    from opentelemetry.sdk._logs import LoggingHandler
-
     provider = logger_provider(protocol, service)
-    logger = logging.getLogger(f"app.{protocol}")
-    logger.propagate = False
-    logger.addHandler(LoggingHandler(logger_provider=provider))
-    logger.warning("model refused: %s", "policy")
+    provider.get_logger("app").emit(body="model refused: policy", severity_number=SeverityNumber.WARN,
+                                    severity_text="WARN", event_name="gen_ai.client.operation.exception",
+                                    attributes={"error.type": "refusal"})
     provider.shutdown()
-    rows = service.rows("SELECT Body, SeverityText, SeverityNumber, ServiceName FROM otel_logs")
+    rows = service.rows("SELECT Body, SeverityText, SeverityNumber, ServiceName, EventName, "
+                        "LogAttributes['error.type'] AS error FROM otel_logs")
     assert rows == [{"Body": "model refused: policy", "SeverityText": "WARN", "SeverityNumber": 13,
-                     "ServiceName": "chat-api"}]
+                     "ServiceName": "chat-api", "EventName": "gen_ai.client.operation.exception",
+                     "error": "refusal"}]

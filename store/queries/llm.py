@@ -1,19 +1,16 @@
-"""The named queries: all SQL the API, the dashboard, detectors and reports run.
+"""Queries over `llm_calls`: summary, time series, the calls themselves, filter values.
 
-Every query takes a `Filters` and reads `llm_calls` with FINAL, so a span delivered twice
-counts once. User input reaches SQL only as query parameters; the fragments below are
-fixed text chosen by which filters are set.
+Every query reads with FINAL, so a span delivered twice counts once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
 from store.base import Store, query_rows
+from store.queries.filters import EXTRA_FILTERS, Filters
 
 MODEL = "if(request_model != '', request_model, response_model)"
 LLM_CALL_COLUMNS = (
@@ -22,9 +19,6 @@ LLM_CALL_COLUMNS = (
     "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "usage_reported", "duration_ns", "ttft_ns",
     "status", "error_type", "finish_reasons", "team", "feature", "user_id", "session_id", "host_name", "response_id",
 )
-# Columns besides project/service/model that callers may filter on (exact match).
-EXTRA_FILTERS = ("environment", "operation", "provider", "status", "error_type", "team", "feature", "user_id",
-                 "session_id", "host_name", "trace_id")
 # What a time series may be split by: name -> expression (fixed text).
 SERIES_BY = {"model": MODEL, "service": "service_name", "provider": "provider", "project": "project",
              "status": "status", "team": "team", "feature": "feature"}
@@ -37,41 +31,6 @@ _TOTALS = """count() AS requests,
     sum(cache_write_tokens) AS cache_write_tokens,
     sum(reasoning_tokens) AS reasoning_tokens,
     quantiles(0.5, 0.95, 0.99)(duration_ns) AS latency_ns"""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """A time range [since, until) in UTC and optional dimension filters (empty = all)."""
-
-    since: datetime
-    until: datetime
-    projects: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    models: tuple[str, ...] = ()
-    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def where(self) -> tuple[str, dict[str, Any]]:
-        clauses = ["timestamp >= {since:DateTime64(9, 'UTC')}", "timestamp < {until:DateTime64(9, 'UTC')}"]
-        params: dict[str, Any] = {"since": _ts(self.since), "until": _ts(self.until)}
-        if self.projects:
-            clauses.append("project IN {projects:Array(String)}")
-            params["projects"] = list(self.projects)
-        if self.services:
-            clauses.append("service_name IN {services:Array(String)}")
-            params["services"] = list(self.services)
-        if self.models:
-            clauses.append("(request_model IN {models:Array(String)} OR response_model IN {models:Array(String)})")
-            params["models"] = list(self.models)
-        for column, values in sorted(self.extra.items()):
-            if column not in EXTRA_FILTERS:
-                raise ValueError(f"not a filterable column: {column}")
-            clauses.append(f"{column} IN {{f_{column}:Array(String)}}")
-            params[f"f_{column}"] = list(values)
-        return " AND ".join(clauses), params
-
-
-def _ts(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _totals(row: dict[str, Any]) -> dict[str, Any]:

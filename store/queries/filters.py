@@ -1,0 +1,50 @@
+"""What every query is filtered by: a UTC time range and dimension values.
+
+The WHERE clause is fixed text chosen by which filters are set; values are parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# Columns besides project/service/model that callers may filter on (exact match).
+EXTRA_FILTERS = ("environment", "operation", "provider", "status", "error_type", "team", "feature", "user_id",
+                 "session_id", "host_name", "trace_id")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A time range [since, until) in UTC and optional dimension filters (empty = all)."""
+
+    since: datetime
+    until: datetime
+    projects: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    extra: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        """The WHERE clause over `llm_calls` columns, and its parameters."""
+        clauses = ["timestamp >= {since:DateTime64(9, 'UTC')}", "timestamp < {until:DateTime64(9, 'UTC')}"]
+        params: dict[str, Any] = {"since": _ts(self.since), "until": _ts(self.until)}
+        if self.projects:
+            clauses.append("project IN {projects:Array(String)}")
+            params["projects"] = list(self.projects)
+        if self.services:
+            clauses.append("service_name IN {services:Array(String)}")
+            params["services"] = list(self.services)
+        if self.models:
+            clauses.append("(request_model IN {models:Array(String)} OR response_model IN {models:Array(String)})")
+            params["models"] = list(self.models)
+        for column, values in sorted(self.extra.items()):
+            if column not in EXTRA_FILTERS:
+                raise ValueError(f"not a filterable column: {column}")
+            clauses.append(f"{column} IN {{f_{column}:Array(String)}}")
+            params[f"f_{column}"] = list(values)
+        return " AND ".join(clauses), params
+
+
+def _ts(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -69,18 +69,21 @@ class MapColumn:
         self.keys: list[str] = []
         self.values: list[str] = []
 
-    def append(self, attributes: Iterable[Any], extra: dict[str, str] | None = None) -> None:
-        """Append one row; `extra` entries override attributes of the same key."""
-        if extra:
-            merged = {kv.key: as_string(kv.value) for kv in attributes}
-            merged.update(extra)
-            self.keys.extend(merged)
-            self.values.extend(merged.values())
-        else:
-            for kv in attributes:
-                self.keys.append(kv.key)
-                self.values.append(as_string(kv.value))
-        self.offsets.append(len(self.keys))
+    def append(self, attributes: Iterable[Any]) -> None:
+        """Append one row from a KeyValue list (the hot path of every decoder)."""
+        keys, values = self.keys, self.values
+        for kv in attributes:
+            value = kv.value
+            kind = value.WhichOneof("value")
+            keys.append(kv.key)
+            # Strings and integers are nearly all GenAI attributes: convert them inline.
+            if kind == "string_value":
+                values.append(value.string_value)
+            elif kind == "int_value":
+                values.append(str(value.int_value))
+            else:
+                values.append(as_string(value))
+        self.offsets.append(len(keys))
 
     def append_dict(self, entries: dict[str, str]) -> None:
         self.keys.extend(entries)

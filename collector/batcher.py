@@ -43,6 +43,7 @@ class _Pending:
     tables: dict[str, pa.Table]
     rows: int
     future: Future
+    queued_at: float
 
 
 class Batcher:
@@ -78,7 +79,7 @@ class Batcher:
             # An empty queue takes any request, so one larger than the bound still gets through.
             if self.queued_rows and self.queued_rows + rows > self.max_queue_rows:
                 raise QueueFull(f"write queue full ({self.queued_rows} rows pending)")
-            self._queue.append(_Pending(tables, rows, future))
+            self._queue.append(_Pending(tables, rows, future, time.monotonic()))
             self._queued_rows += rows
             self._cond.notify()
         return future
@@ -96,7 +97,9 @@ class Batcher:
                 self._cond.wait()
             if not self._queue:
                 return []
-            deadline = time.monotonic() + self.linger
+            # The linger counts from the oldest request's arrival: rows that queued up while the
+            # previous batch was being written have waited long enough and go at once.
+            deadline = self._queue[0].queued_at + self.linger
             while self._queued_rows < self.max_rows and not self._closing:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

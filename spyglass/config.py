@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from store.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
-ROLES = ("collector", "api")
+ROLES = ("collector", "api", "scheduler")
 _config_file: ContextVar[str | None] = ContextVar("spyglass_config_file", default=None)
 
 
@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     batch_linger_ms: int = Field(50, ge=0)
     queue_max_rows: int = Field(1_000_000, gt=0)
     retry_after_seconds: int = Field(1, ge=1)
+    # How often closed days of FINAL-read tables are compacted to one part each.
+    compaction_interval_seconds: int = Field(600, gt=0)
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")

@@ -1,8 +1,9 @@
 """The service: one process that owns the store and wires the independent parts.
 
-Roles are separable (`--roles collector,api`): the collector (OTLP/HTTP and OTLP/gRPC
-receivers, batching writer) and the API (REST, health) only share the store, so with a
-ClickHouse server many collector processes and API processes can run side by side.
+Roles are separable (`--roles collector,api,scheduler`): the collector (OTLP/HTTP and
+OTLP/gRPC receivers, batching writer), the API (REST, health) and the scheduler (periodic
+jobs) only share the store, so with a ClickHouse server many collector processes and API
+processes can run beside one scheduler.
 The dashboard is a child process that reads only through the API.
 
 Shutdown (SIGTERM/SIGINT) is a drain: receivers stop accepting and finish the requests
@@ -22,6 +23,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,11 @@ from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
 from spyglass.api import build_api
 from spyglass.config import Settings
+from spyglass.scheduler import Job, Scheduler
 from store import Store, open_store
 from store.errors import ConfigError
 from store.migrate import apply
+from store.maintenance import compact
 from store.migrations import MIGRATIONS
 
 log = logging.getLogger("spyglass.service")
@@ -55,7 +59,9 @@ class _Server(uvicorn.Server):
 def listen(host: str, port: int) -> socket.socket:
     """Bind a listening socket ourselves, so a busy port is one clear error, not an exit."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio enables TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every keep-alive response waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -73,6 +79,7 @@ class Service:
     batcher: Batcher | None = None
     applied_migrations: list[str] = field(default_factory=list)
     _servers: list[tuple[_Server, asyncio.Task]] = field(default_factory=list)
+    scheduler: Scheduler | None = None
     _grpc: Any = None
     _dashboard: subprocess.Popen | None = None
 
@@ -84,6 +91,9 @@ class Service:
         try:
             if "collector" in s.roles:
                 await self._start_collector()
+            if "scheduler" in s.roles:
+                self.scheduler = Scheduler(self._jobs())
+                self.scheduler.start()
             if "api" in s.roles:
                 self._serve(build_api(self.store, s.read_keys, self._readiness), s.host, s.api_port, "api")
                 if s.dashboard:
@@ -107,6 +117,11 @@ class Service:
             raise ConfigError(f"cannot listen on {address} (OTLP/gRPC)")
         await self._grpc.start()
 
+    def _jobs(self) -> list[Job]:
+        store = self.store
+        return [Job("compaction", lambda: compact(store, datetime.now(timezone.utc).date()),
+                    self.settings.compaction_interval_seconds)]
+
     def _serve(self, app, host: str, port: int, name: str) -> None:
         sock = listen(host, port)
         server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
@@ -128,6 +143,8 @@ class Service:
     def _readiness(self) -> dict[str, Any]:
         state: dict[str, Any] = {"roles": list(self.settings.roles), "migrations_applied_at_start":
                                  self.applied_migrations}
+        if self.scheduler:
+            state["jobs"] = self.scheduler.status()
         if self.batcher:
             stats = self.batcher.stats
             state["writer"] = {"queued_rows": self.batcher.queued_rows, "batches": stats.batches,
@@ -147,6 +164,8 @@ class Service:
         self._servers.clear()
         if self.batcher is not None:
             await asyncio.to_thread(self.batcher.close)
+        if self.scheduler is not None:
+            await asyncio.to_thread(self.scheduler.stop)
         if self._dashboard is not None:
             self._dashboard.terminate()
             try:

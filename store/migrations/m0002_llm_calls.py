@@ -7,8 +7,10 @@ ends with (trace_id, span_id): a span delivered twice (a client retry, at-least-
 collapses to one row; readers use FINAL.
 
 Layout (see docs/architecture.md): daily partitions prune the time range and keep FINAL
-merges within one day; the key starts with the dashboard's filters (project, service,
-model), each of low cardinality, then time.
+merges within one day (and store/maintenance.py compacts closed days to one part, where
+FINAL costs nothing); the key starts with the dashboard's filters (project, service,
+model), each of low cardinality, then time. `model` is the requested model, else the
+responded one: what the dashboard groups by, computed once at insert.
 """
 
 from store.ddl import DDL, TableSpec
@@ -29,6 +31,7 @@ LLM_CALLS = TableSpec(
     `provider` LowCardinality(String) CODEC(ZSTD(1)),
     `request_model` LowCardinality(String) CODEC(ZSTD(1)),
     `response_model` LowCardinality(String) CODEC(ZSTD(1)),
+    `model` LowCardinality(String) MATERIALIZED if(request_model != '', request_model, response_model),
     `input_tokens` Int64 CODEC(T64, ZSTD(1)),
     `output_tokens` Int64 CODEC(T64, ZSTD(1)),
     `cache_read_tokens` Int64 CODEC(T64, ZSTD(1)),
@@ -53,7 +56,7 @@ LLM_CALLS = TableSpec(
     INDEX idx_user user_id TYPE bloom_filter(0.01) GRANULARITY 4""",
     engine="ReplacingMergeTree",
     partition_by="toDate(timestamp)",
-    order_by="(project, service_name, request_model, timestamp, trace_id, span_id)",
+    order_by="(project, service_name, model, timestamp, trace_id, span_id)",
     sharding_key="cityHash64(trace_id)",
 )
 

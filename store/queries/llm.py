@@ -12,15 +12,14 @@ import pyarrow as pa
 from store.base import Store, query_rows
 from store.queries.filters import EXTRA_FILTERS, Filters
 
-MODEL = "if(request_model != '', request_model, response_model)"
 LLM_CALL_COLUMNS = (
     "timestamp", "trace_id", "span_id", "parent_span_id", "span_name", "project", "service_name", "environment",
-    "operation", "provider", "request_model", "response_model", "input_tokens", "output_tokens",
+    "operation", "provider", "request_model", "response_model", "model", "input_tokens", "output_tokens",
     "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "usage_reported", "duration_ns", "ttft_ns",
     "status", "error_type", "finish_reasons", "team", "feature", "user_id", "session_id", "host_name", "response_id",
 )
 # What a time series may be split by: name -> expression (fixed text).
-SERIES_BY = {"model": MODEL, "service": "service_name", "provider": "provider", "project": "project",
+SERIES_BY = {"model": "model", "service": "service_name", "provider": "provider", "project": "project",
              "status": "status", "team": "team", "feature": "feature"}
 
 _TOTALS = """count() AS requests,
@@ -51,7 +50,7 @@ def summary(store: Store, filters: Filters) -> dict[str, Any]:
     """Requests, errors, tokens by type and latency percentiles: overall and by model."""
     where, params = filters.where()
     rows = query_rows(store, f"""
-SELECT {MODEL} AS model, grouping(model) = 1 AS is_total, {_TOTALS}
+SELECT model, grouping(model) = 1 AS is_total, {_TOTALS}
 FROM llm_calls FINAL
 WHERE {where}
 GROUP BY ROLLUP(model)
@@ -101,7 +100,7 @@ def dimensions(store: Store, filters: Filters) -> dict[str, list[str]]:
     row = query_rows(store, f"""
 SELECT groupUniqArray(1000)(project) AS projects,
     groupUniqArray(1000)(service_name) AS services,
-    groupUniqArrayIf(1000)({MODEL}, {MODEL} != '') AS models
+    groupUniqArrayIf(1000)(model, model != '') AS models
 FROM llm_calls
 WHERE {where}""", params)[0]
     return {name: sorted(values) for name, values in row.items()}

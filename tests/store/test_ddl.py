@@ -18,7 +18,7 @@ def test_single_node_ddl_has_plain_engines_and_no_cluster():
     assert not any("ON CLUSTER" in s or "Replicated" in s or "Distributed" in s for s in statements)
     llm = next(s for s in statements if s.startswith("CREATE TABLE IF NOT EXISTS `llm_calls`"))
     assert "ENGINE = ReplacingMergeTree()" in llm
-    assert "ORDER BY (project, service_name, request_model, timestamp, trace_id, span_id)" in llm
+    assert "ORDER BY (project, service_name, model, timestamp, trace_id, span_id)" in llm
 
 
 def test_cluster_ddl_replicates_and_distributes_every_table():

@@ -1,0 +1,47 @@
+"""Compaction: merge each closed day of a ReplacingMergeTree table into one part.
+
+Readers use FINAL so that a span delivered twice counts once. FINAL must merge-sort the
+parts of a partition at read time, which is most of a query's cost while a day has
+several parts; on a partition of one part it costs nothing. ClickHouse's background
+merges leave days with several large parts for a long time, so a scheduled job finishes
+the job for days that are over. Late data that lands in a closed day makes a new part,
+which the next run merges.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from store.base import Store, query_rows, quote_identifier
+from store.ddl import DDL
+
+log = logging.getLogger(__name__)
+
+# Tables whose readers use FINAL, partitioned by day.
+COMPACTED_TABLES = ("llm_calls",)
+
+
+def partitions_to_compact(store: Store, table: str, today: date) -> list[str]:
+    """Ids of the table's daily partitions before `today` that hold more than one part."""
+    rows = query_rows(store, """
+SELECT partition_id
+FROM system.parts
+WHERE active AND database = currentDatabase() AND table = {table:String}
+GROUP BY partition_id, partition
+HAVING count() > 1 AND toDate(partition) < {today:Date}
+ORDER BY partition_id""", {"table": DDL(store.database, store.cluster).local(table), "today": today.isoformat()})
+    return [row["partition_id"] for row in rows]
+
+
+def compact(store: Store, today: date, tables: tuple[str, ...] = COMPACTED_TABLES) -> int:
+    """Merge every closed day of `tables` to one part; returns how many partitions were merged."""
+    ddl, merged = DDL(store.database, store.cluster), 0
+    for table in tables:
+        for partition in partitions_to_compact(store, table, today):
+            store.command(f"OPTIMIZE TABLE {quote_identifier(ddl.local(table))}{ddl.on_cluster} "
+                          "PARTITION ID {partition:String} FINAL",
+                          {"partition": partition})
+            merged += 1
+            log.info("compacted table=%s partition=%s", table, partition)
+    return merged

@@ -1,0 +1,34 @@
+"""Compaction merges each closed day to one part (where FINAL is free) and leaves today alone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from store import query_rows
+from store.maintenance import compact, partitions_to_compact
+
+INSERT = """INSERT INTO llm_calls (timestamp, trace_id, span_id, request_model, input_tokens)
+VALUES ({ts:DateTime64(9, 'UTC')}, {trace:String}, 'span', 'm', 10)"""
+
+
+def _parts(store) -> dict[str, int]:
+    rows = query_rows(store, "SELECT partition, count() AS n FROM system.parts WHERE active "
+                             "AND database = currentDatabase() AND table = 'llm_calls' GROUP BY partition")
+    return {row["partition"]: row["n"] for row in rows}
+
+
+def test_closed_days_become_one_part_and_duplicates_collapse(store):
+    for day in ("2026-11-19", "2026-11-20", "2026-11-21"):
+        for trace in ("a", "b", "a"):  # "a" twice: a retried span
+            store.command(INSERT, {"ts": f"{day} 12:00:00", "trace": trace})
+    assert _parts(store) == {"2026-11-19": 3, "2026-11-20": 3, "2026-11-21": 3}
+    totals = "SELECT count() AS n, sum(input_tokens) AS t FROM llm_calls FINAL"
+    before = query_rows(store, totals)
+
+    assert partitions_to_compact(store, "llm_calls", date(2026, 11, 21)) == ["20261119", "20261120"]
+    assert compact(store, date(2026, 11, 21)) == 2
+    assert _parts(store) == {"2026-11-19": 1, "2026-11-20": 1, "2026-11-21": 3}
+    assert query_rows(store, totals) == before == [{"n": 6, "t": 60}]
+    assert query_rows(store, "SELECT count() AS n FROM llm_calls WHERE toDate(timestamp) < '2026-11-21'") == [
+        {"n": 4}], "the merge itself removed the duplicates of closed days"
+    assert compact(store, date(2026, 11, 21)) == 0, "nothing left to do"

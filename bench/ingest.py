@@ -1,7 +1,7 @@
 """Ingest benchmark: OTLP/HTTP protobuf traces → committed rows, end to end, against two ceilings.
 
     .venv/bin/python bench/ingest.py [--clients 4] [--requests 1200 | --duration 60] [--profile]
-        [--store-variants] [--what-if-nodelay] [--json FILE]
+        [--store-variants] [--json FILE]
 
 Results and their analysis: docs/benchmarks.md.
 
@@ -28,8 +28,7 @@ What it does, in order:
        service's group commit can form with K clients (K x spans) and of the batcher's
        maximum (20,480 rows). --store-variants repeats (b) without each view.
 
---profile prints a cProfile of decode; --what-if-nodelay runs the service with
-bench/what_if_nodelay (TCP_NODELAY, see docs/benchmarks.md); --json writes the results.
+--profile prints a cProfile of decode; --json writes the results.
 """
 
 from __future__ import annotations
@@ -464,9 +463,6 @@ def main() -> int:
                         help="request bodies used for the ceilings (default 240 = 122,880 spans)")
     parser.add_argument("--service-env", action="append", default=[], metavar="NAME=VALUE",
                         help="environment for the service, e.g. SPYGLASS_BATCH_LINGER_MS=5 (repeatable)")
-    parser.add_argument("--what-if-nodelay", action="store_true",
-                        help="run the service with bench/what_if_nodelay/sitecustomize.py (TCP_NODELAY on "
-                             "accepted sockets) to measure the cost of the Nagle/delayed-ACK stall")
     parser.add_argument("--store-variants", action="store_true",
                         help="also measure the insert ceiling without the llm_calls view and/or the trace-id view")
     parser.add_argument("--skip-ceilings", action="store_true")
@@ -490,10 +486,6 @@ def main() -> int:
     results: dict[str, object] = {"clients": args.clients, "spans_per_request": args.spans,
                                   "service_env": args.service_env, "body_kib": round(body_kib, 1)}
     env = dict(e.split("=", 1) for e in args.service_env)
-    if args.what_if_nodelay:
-        hook = str(Path(__file__).resolve().parent / "what_if_nodelay")
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [hook, os.environ.get("PYTHONPATH")]))
-        results["what_if_nodelay"] = True
     service = ServiceProcess(work / "service-data", env=env)
     try:
         service.start()

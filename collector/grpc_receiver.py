@@ -9,7 +9,6 @@ UNAVAILABLE with a `RetryInfo` detail, which the OpenTelemetry exporters honour.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import grpc
@@ -36,8 +35,7 @@ def _exporter(pipeline: Pipeline, keys: IngestKeys, signal: Signal, retry_after:
         try:
             metadata = dict(context.invocation_metadata() or ())
             project = keys.project_for(metadata.get("authorization"))
-            request = await asyncio.to_thread(encoding.parse, body, encoding.PROTOBUF, signal.request())
-            response = await pipeline.export(signal, request, project)
+            response = await pipeline.export(signal, body, encoding.PROTOBUF, None, project)
             return response.SerializeToString()
         except Exception as exc:  # every failure becomes a gRPC status; see collector/status.py
             status = status_for(exc, retry_after)

@@ -7,7 +7,6 @@ commit. Errors become `google.rpc.Status` bodies with the codes of collector/sta
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from starlette.applications import Starlette
@@ -18,17 +17,10 @@ from starlette.routing import Route
 from collector import encoding
 from collector.auth import IngestKeys
 from collector.encoding import TooLarge
-from collector.pipeline import SIGNALS, Pipeline, Signal
+from collector.pipeline import SIGNALS, Pipeline
 from collector.status import status_for
 
 log = logging.getLogger(__name__)
-
-
-def _parse(signal: Signal, body: bytes, content_type: str | None, content_encoding: str | None,
-           limit: int):
-    kind = encoding.media_type(content_type)
-    data = encoding.decompress(body, content_encoding, limit)
-    return kind, encoding.parse(data, kind, signal.request())
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -56,11 +48,9 @@ def build_app(pipeline: Pipeline, keys: IngestKeys, max_body_bytes: int = 64 << 
                             headers={"Allow": "POST"}, media_type="text/plain")
         try:
             project = keys.project_for(request.headers.get("authorization"))
+            kind = encoding.media_type(request.headers.get("content-type"))
             body = await _read_body(request, max_body_bytes)
-            kind, message = await asyncio.to_thread(
-                _parse, signal, body, request.headers.get("content-type"),
-                request.headers.get("content-encoding"), max_body_bytes)
-            response = await pipeline.export(signal, message, project)
+            response = await pipeline.export(signal, body, kind, request.headers.get("content-encoding"), project)
         except Exception as exc:  # every failure becomes an OTLP status; see collector/status.py
             status = status_for(exc, retry_after)
             if status.http == 500:

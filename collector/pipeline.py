@@ -1,13 +1,20 @@
 """The signal-independent path of one OTLP request: decode → normalise → batch → durable.
 
-Transports (collector/http_receiver.py, collector/grpc_receiver.py) parse their wire
-format into the request message, call `Pipeline.export`, await the commit, and answer.
+Transports (collector/http_receiver.py, collector/grpc_receiver.py) hand the request's
+bytes to `Pipeline.export`, which decodes them, waits for the commit and returns the
+response. Decoding is pure Python and holds the GIL, so with `workers` > 0 it runs in
+that many worker processes (the store's work stays in this process, on other cores);
+with 0 it runs on a thread of this process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import signal as posix_signal
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
@@ -15,9 +22,10 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
-from collector import logs, metrics, traces
+from collector import encoding, logs, metrics, traces
 from collector.batcher import Batcher
 from collector.signal import Decoded
+from store.errors import StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -39,16 +47,51 @@ SIGNALS: dict[str, Signal] = {
 }
 
 
-class Pipeline:
-    def __init__(self, batcher: Batcher) -> None:
-        self.batcher = batcher
+def decode_body(signal_name: str, body: bytes, kind: str, content_encoding: str | None, limit: int,
+                project: str | None) -> Decoded:
+    """Bytes as received → rows to insert (runs in a worker process or a thread)."""
+    signal = SIGNALS[signal_name]
+    data = encoding.decompress(body, content_encoding, limit)
+    return signal.decode(encoding.parse(data, kind, signal.request()), project)
 
-    async def export(self, signal: Signal, request: Message, project: str | None) -> Message:
+
+def _start_worker() -> None:
+    """Workers leave SIGINT/SIGTERM to the service, which drains and then stops them."""
+    posix_signal.signal(posix_signal.SIGINT, posix_signal.SIG_IGN)
+    posix_signal.signal(posix_signal.SIGTERM, posix_signal.SIG_IGN)
+
+
+class Pipeline:
+    def __init__(self, batcher: Batcher, max_body_bytes: int = 64 << 20, workers: int = 0) -> None:
+        self.batcher = batcher
+        self.max_body_bytes = max_body_bytes
+        self.workers = workers
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor | None:
+        if not self.workers:
+            return None
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start_worker)
+
+    async def export(self, signal: Signal, body: bytes, kind: str, content_encoding: str | None,
+                     project: str | None) -> Message:
         """Store a request's items; returns the response once they are committed.
 
-        Raises QueueFull/StoreUnavailable (retryable) when they could not be committed.
+        Raises BadInput for undecodable bodies, QueueFull/StoreUnavailable (retryable) when
+        the items could not be committed.
         """
-        decoded = await asyncio.to_thread(signal.decode, request, project)
+        args = (signal.name, body, kind, content_encoding, self.max_body_bytes, project)
+        pool = self._pool
+        if pool is None:
+            decoded = await asyncio.to_thread(decode_body, *args)
+        else:
+            try:
+                decoded = await asyncio.get_running_loop().run_in_executor(pool, decode_body, *args)
+            except BrokenProcessPool as exc:  # a worker died (OOM, kill): replace the pool, client retries
+                if self._pool is pool:
+                    self._pool = self._new_pool()
+                raise StoreUnavailable("a decoding worker died; retry") from exc
         await asyncio.wrap_future(self.batcher.submit(decoded.tables))
         response = signal.response()
         if decoded.rejected:
@@ -56,3 +99,7 @@ class Pipeline:
             setattr(partial, signal.rejected_field, decoded.rejected)
             partial.error_message = decoded.error_message
         return response
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

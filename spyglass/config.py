@@ -20,6 +20,12 @@ ROLES = ("collector", "api", "scheduler")
 _config_file: ContextVar[str | None] = ContextVar("spyglass_config_file", default=None)
 
 
+def _default_decode_workers() -> int:
+    """One per core up to four: decoding is GIL-bound Python, so it scales by processes."""
+    cores = os.cpu_count() or 1
+    return min(cores, 4) if cores > 1 else 0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SPYGLASS_", env_nested_delimiter="__", extra="forbid")
 
@@ -43,6 +49,8 @@ class Settings(BaseSettings):
     read_keys: list[str] = Field(default_factory=list)
 
     max_body_bytes: int = Field(64 << 20, gt=0)
+    # Worker processes that decode OTLP requests (0: a thread of the service process).
+    decode_workers: int = Field(default_factory=lambda: _default_decode_workers(), ge=0, le=64)
     batch_max_rows: int = Field(20_000, gt=0)
     batch_linger_ms: int = Field(50, ge=0)
     queue_max_rows: int = Field(1_000_000, gt=0)

@@ -79,6 +79,7 @@ class Service:
     batcher: Batcher | None = None
     applied_migrations: list[str] = field(default_factory=list)
     _servers: list[tuple[_Server, asyncio.Task]] = field(default_factory=list)
+    pipeline: Pipeline | None = None
     scheduler: Scheduler | None = None
     _grpc: Any = None
     _dashboard: subprocess.Popen | None = None
@@ -106,7 +107,7 @@ class Service:
     async def _start_collector(self) -> None:
         s = self.settings
         self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows)
-        pipeline = Pipeline(self.batcher)
+        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers)
         keys = IngestKeys(s.ingest_keys)
         self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")
@@ -162,6 +163,8 @@ class Service:
             with contextlib.suppress(Exception):
                 await task
         self._servers.clear()
+        if self.pipeline is not None:
+            await asyncio.to_thread(self.pipeline.close)
         if self.batcher is not None:
             await asyncio.to_thread(self.batcher.close)
         if self.scheduler is not None:

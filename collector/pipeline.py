@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal as posix_signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -56,9 +59,18 @@ def decode_body(signal_name: str, body: bytes, kind: str, content_encoding: str 
 
 
 def _start_worker() -> None:
-    """Workers leave SIGINT/SIGTERM to the service, which drains and then stops them."""
+    """Workers leave SIGINT/SIGTERM to the service, which drains and then stops them, and
+    exit by themselves if the service dies without stopping them (SIGKILL, OOM killer)."""
     posix_signal.signal(posix_signal.SIGINT, posix_signal.SIG_IGN)
     posix_signal.signal(posix_signal.SIGTERM, posix_signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
 
 
 class Pipeline:

@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--dashboard-port", type=int, help="dashboard port (default: 8501)")
     up.add_argument("--no-dashboard", dest="dashboard", action="store_const", const=False,
                     help="do not start the dashboard")
+    up.add_argument("--decode-workers", type=int,
+                    help="processes decoding OTLP requests (default: one per core, up to 4; 0 = in-process)")
     up.add_argument("--roles", help="comma-separated subset of: " + ", ".join(config.ROLES))
     up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
     return parser

@@ -138,7 +138,8 @@ class Service:
         self._dashboard = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
              "--server.address", s.host, "--server.port", str(s.dashboard_port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"],
+             "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+             "--client.toolbarMode", "minimal"],
             env=env, stdout=subprocess.DEVNULL)
 
     def _readiness(self) -> dict[str, Any]:

@@ -1,0 +1,88 @@
+"""Overview: is the LLM fleet busy, healthy and fast, and which models carry it?
+
+The first page an engineer opens: four KPI tiles, traffic and tokens over time stacked by
+model, the error rate over time, latency percentiles by model and the by-model totals.
+It reads two endpoints per run (summary, timeseries by model) plus the filter lists, all
+through the API client; figures and formats come from their pure modules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard import figures, notices
+from dashboard import format as fmt
+from dashboard.api_client import ApiClient, ApiError, Query
+from dashboard.controls import range_words, sidebar_filters
+
+TITLE = "Overview"
+
+
+def render() -> None:
+    """The page body; `app.py` registers it with `st.navigation`."""
+    st.title(TITLE)
+    with ApiClient.from_env() as api:
+        try:
+            query = sidebar_filters(api)
+            summary = api.summary(query)
+            series = api.timeseries(query, by="model") if summary["overall"]["requests"] else None
+        except ApiError as exc:
+            notices.api_error(exc, api.base_url)
+            return
+    st.caption(f"LLM calls in the {range_words(query.since)}: "
+               f"{fmt.time_range(figures.parse_time(summary['since']), figures.parse_time(summary['until']))}")
+    if series is None:
+        notices.no_llm_calls(range_words(query.since), query.filtered)
+        return
+    _kpis(summary["overall"], series)
+    colors = figures.series_colors(figures.names_in(summary["by_model"]))
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Requests by model")
+        st.plotly_chart(figures.requests_over_time(series, colors), key="requests", config=_PLOTLY)
+    with right:
+        st.subheader("Tokens by model")
+        st.plotly_chart(figures.tokens_over_time(series, colors), key="tokens", config=_PLOTLY)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Error rate")
+        st.plotly_chart(figures.error_rate_over_time(series), key="error_rate", config=_PLOTLY)
+    with right:
+        st.subheader("Latency by model")
+        st.plotly_chart(figures.latency_by_model(summary), key="latency", config=_PLOTLY)
+    st.subheader("Models")
+    st.dataframe(figures.by_model_rows(summary), hide_index=True, column_config=_TABLE_COLUMNS,
+                 key="by_model")
+
+
+_PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
+_TABLE_COLUMNS: dict[str, Any] = {
+    "model": st.column_config.TextColumn("model", pinned=True),
+    "requests": st.column_config.NumberColumn("requests", format="localized"),
+    "errors": st.column_config.NumberColumn("errors", format="localized"),
+    "error rate": st.column_config.NumberColumn("error rate", format="percent"),
+    **{name: st.column_config.NumberColumn(name, format="localized")
+       for name in ("input tokens", "output tokens", "cache read tokens", "reasoning tokens", "total tokens")},
+    **{name: st.column_config.NumberColumn(name, format="%.1f") for name in ("p50 ms", "p95 ms", "p99 ms")},
+}
+
+
+def _kpis(overall: dict[str, Any], series: dict[str, Any]) -> None:
+    """Requests, error rate, total tokens and p95 latency, with sparklines where a trend helps."""
+    tokens, latency = overall["tokens"], overall["latency_ms"]
+    requests_tile, errors_tile, tokens_tile, latency_tile = st.columns(4)
+    requests_tile.metric("Requests", fmt.count(overall["requests"]), border=True,
+                         chart_data=figures.totals_per_bucket(series, "requests"), chart_type="bar",
+                         help="LLM calls (GenAI operation spans) in the range")
+    errors_tile.metric("Error rate", fmt.percent(overall["error_rate"]), border=True,
+                       help=f"{overall['errors']:,} of {overall['requests']:,} calls ended with an error status")
+    tokens_tile.metric("Total tokens", fmt.count(tokens["total"]), border=True,
+                       chart_data=[a + b for a, b in zip(figures.totals_per_bucket(series, "input_tokens"),
+                                                         figures.totals_per_bucket(series, "output_tokens"))],
+                       chart_type="bar",
+                       help=f"input {tokens['input']:,} + output {tokens['output']:,} "
+                            f"(cache read {tokens['cache_read']:,}, reasoning {tokens['reasoning']:,})")
+    latency_tile.metric("p95 latency", fmt.duration_ms(latency["p95"]), border=True,
+                        help=f"p50 {fmt.duration_ms(latency['p50'])}, p99 {fmt.duration_ms(latency['p99'])}")

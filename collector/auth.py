@@ -14,10 +14,6 @@ class IngestKeys:
     def __init__(self, keys: Mapping[str, str] | None = None) -> None:
         self._keys = dict(keys or {})
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self._keys)
-
     def project_for(self, authorization: str | None) -> str | None:
         """The project a request's `Authorization: Bearer <key>` selects (None when ingest is open)."""
         if not self._keys:

@@ -116,10 +116,7 @@ ALIASES: tuple[Alias, ...] = (
     Alias("host_name", "string", span=("server.address",), resource=("host.name",)),
 )
 
-# Attributes whose presence (any of them) marks a span as a model call when it names no
-# operation: old instrumentations (semconv <= 1.26) sent only gen_ai.system and model.
+# Columns whose attributes, when present, mark a span as a model call even if it names no
+# operation: old instrumentations (semconv <= 1.26) sent only gen_ai.system, model and usage.
 USAGE_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
 
-
-def alias(column: str) -> Alias:
-    return next(a for a in ALIASES if a.column == column)

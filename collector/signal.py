@@ -31,10 +31,6 @@ class Decoded:
     def error_message(self) -> str:
         return "; ".join(self.errors)
 
-    @property
-    def rows(self) -> int:
-        return sum(t.num_rows for t in self.tables.values())
-
 
 def resource_attributes(resource, project: str | None) -> dict[str, str]:
     """The resource's attributes as strings; an ingest key's project overrides the sender's."""

@@ -133,3 +133,25 @@ def test_a_span_delivered_twice_counts_once(service):
     assert service.rows("SELECT count() AS n, sum(input_tokens) AS t FROM llm_calls FINAL") == [{"n": 1, "t": 7}]
     summary = httpx.get(f"{service.api}/api/v1/summary").json()["overall"]
     assert (summary["requests"], summary["tokens"]["input"]) == (1, 7)
+
+
+def test_attribution_from_baggage(service):
+    """Team, feature and user set once as baggage by the app's edge reach every LLM call below it."""
+    from opentelemetry import baggage, context
+    from opentelemetry.processor.baggage import ALLOW_ALL_BAGGAGE_KEYS, BaggageSpanProcessor
+
+    provider = tracer_provider("http", service)
+    provider.add_span_processor(BaggageSpanProcessor(ALLOW_ALL_BAGGAGE_KEYS))  # copies baggage at span start
+    ctx = baggage.set_baggage("spyglass.team", "support")
+    ctx = baggage.set_baggage("spyglass.feature", "ticket-summary", ctx)
+    ctx = baggage.set_baggage("user.id", "u-baggage", ctx)
+    token = context.attach(ctx)
+    try:
+        with provider.get_tracer("t").start_as_current_span("chat m", attributes={
+                "gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}):
+            pass
+    finally:
+        context.detach(token)
+    provider.shutdown()
+    assert service.rows("SELECT team, feature, user_id FROM llm_calls FINAL") == [
+        {"team": "support", "feature": "ticket-summary", "user_id": "u-baggage"}]

@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+from opentelemetry.metrics import Meter, NoOpMeter, Observation
 
 from store import Store, StoreUnavailable
 
@@ -48,7 +49,7 @@ class _Pending:
 
 class Batcher:
     def __init__(self, store: Store, max_rows: int = 20_000, linger: float = 0.05,
-                 max_queue_rows: int = 1_000_000) -> None:
+                 max_queue_rows: int = 1_000_000, meter: Meter | None = None) -> None:
         self.store = store
         self.max_rows = max_rows
         self.linger = linger
@@ -59,6 +60,14 @@ class Batcher:
         self._in_flight_rows = 0
         self._cond = threading.Condition()
         self._closing = False
+        meter = meter or NoOpMeter("spyglass")
+        self._commit_seconds = meter.create_histogram(
+            "spyglass.writer.commit.duration", unit="s", description="Time to commit one batch, by outcome")
+        self._batch_rows = meter.create_histogram(
+            "spyglass.writer.batch.rows", unit="{row}", description="Rows per committed batch")
+        meter.create_observable_gauge(
+            "spyglass.writer.queue.rows", [lambda _: [Observation(self.queued_rows)]], unit="{row}",
+            description="Rows waiting for a commit (including the batch being written)")
         self._thread = threading.Thread(target=self._run, name="spyglass-writer", daemon=True)
         self._thread.start()
 
@@ -119,9 +128,11 @@ class Batcher:
             batch = self._take()
             if not batch:
                 return
+            started = time.monotonic()
             try:
                 self._commit(batch)
             except Exception as exc:  # any store failure: every request of the batch may retry
+                self._commit_seconds.record(time.monotonic() - started, {"outcome": "failed"})
                 self.stats.failed_batches += 1
                 self.stats.last_error = str(exc)
                 log.error("commit failed rows=%d error=%s", self._in_flight_rows, exc)
@@ -129,6 +140,8 @@ class Batcher:
                 for item in batch:
                     item.future.set_exception(error)
             else:
+                self._commit_seconds.record(time.monotonic() - started, {"outcome": "committed"})
+                self._batch_rows.record(sum(item.rows for item in batch))
                 for item in batch:
                     item.future.set_result(None)
             finally:

@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
+from opentelemetry.metrics import Meter, NoOpMeter
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
@@ -74,11 +75,17 @@ def _start_worker() -> None:
 
 
 class Pipeline:
-    def __init__(self, batcher: Batcher, max_body_bytes: int = 64 << 20, workers: int = 0) -> None:
+    def __init__(self, batcher: Batcher, max_body_bytes: int = 64 << 20, workers: int = 0,
+                 meter: Meter | None = None) -> None:
         self.batcher = batcher
         self.max_body_bytes = max_body_bytes
         self.workers = workers
         self._pool = self._new_pool()
+        meter = meter or NoOpMeter("spyglass")
+        self._requests = meter.create_counter(
+            "spyglass.receiver.requests", unit="{request}", description="OTLP export requests, by signal and outcome")
+        self._items = meter.create_counter(
+            "spyglass.receiver.items", unit="{item}", description="Spans, data points and log records, by outcome")
 
     def _new_pool(self) -> ProcessPoolExecutor | None:
         if not self.workers:
@@ -93,6 +100,19 @@ class Pipeline:
         Raises BadInput for undecodable bodies, QueueFull/StoreUnavailable (retryable) when
         the items could not be committed.
         """
+        try:
+            response, decoded = await self._export(signal, body, kind, content_encoding, project)
+        except Exception as exc:
+            self._requests.add(1, {"signal": signal.name, "outcome": type(exc).__name__})
+            raise
+        self._requests.add(1, {"signal": signal.name, "outcome": "ok"})
+        self._items.add(decoded.accepted, {"signal": signal.name, "outcome": "accepted"})
+        if decoded.rejected:
+            self._items.add(decoded.rejected, {"signal": signal.name, "outcome": "rejected"})
+        return response
+
+    async def _export(self, signal: Signal, body: bytes, kind: str, content_encoding: str | None,
+                      project: str | None) -> tuple[Message, Decoded]:
         args = (signal.name, body, kind, content_encoding, self.max_body_bytes, project)
         pool = self._pool
         if pool is None:
@@ -110,7 +130,7 @@ class Pipeline:
             partial = response.partial_success
             setattr(partial, signal.rejected_field, decoded.rejected)
             partial.error_message = decoded.error_message
-        return response
+        return response, decoded
 
     def close(self) -> None:
         if self._pool is not None:

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     batch_linger_ms: int = Field(50, ge=0)
     queue_max_rows: int = Field(1_000_000, gt=0)
     retry_after_seconds: int = Field(1, ge=1)
+    # How often Spyglass writes its own metrics (service.name "spyglass") into otel_metrics_*.
+    self_metrics_interval_seconds: float = Field(30, gt=0)
     # How often closed days of FINAL-read tables are compacted to one part each.
     compaction_interval_seconds: int = Field(600, gt=0)
     log_level: str = "INFO"

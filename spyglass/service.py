@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from opentelemetry.sdk.metrics import MeterProvider
 
 from collector import grpc_receiver, http_receiver
 from collector.auth import IngestKeys
@@ -37,6 +38,7 @@ from collector.pipeline import Pipeline
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
+from spyglass.telemetry import self_meter_provider
 from store import Store, open_store
 from store.errors import ConfigError
 from store.migrate import apply
@@ -80,6 +82,7 @@ class Service:
     applied_migrations: list[str] = field(default_factory=list)
     _servers: list[tuple[_Server, asyncio.Task]] = field(default_factory=list)
     pipeline: Pipeline | None = None
+    telemetry: MeterProvider | None = None
     scheduler: Scheduler | None = None
     _grpc: Any = None
     _dashboard: subprocess.Popen | None = None
@@ -106,8 +109,11 @@ class Service:
 
     async def _start_collector(self) -> None:
         s = self.settings
-        self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows)
-        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers)
+        self.telemetry = self_meter_provider(lambda tables: self.batcher.submit(tables),
+                                             s.self_metrics_interval_seconds)
+        meter = self.telemetry.get_meter("spyglass")
+        self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows, meter)
+        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter)
         keys = IngestKeys(s.ingest_keys)
         self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")
@@ -166,6 +172,8 @@ class Service:
         self._servers.clear()
         if self.pipeline is not None:
             await asyncio.to_thread(self.pipeline.close)
+        if self.telemetry is not None:  # a last export of our own metrics, before the writer drains
+            await asyncio.to_thread(self.telemetry.shutdown)
         if self.batcher is not None:
             await asyncio.to_thread(self.batcher.close)
         if self.scheduler is not None:

@@ -110,7 +110,7 @@ def make_settings(backend: str, chdb_dir: Path, **overrides) -> Settings:
     # In-process tests decode on a thread (no worker start-up per test); the worker pool has
     # tests of its own, and the subprocess services run with the default pool.
     defaults = dict(otlp_http_port=free_port(), otlp_grpc_port=free_port(), api_port=free_port(), dashboard=False,
-                    batch_linger_ms=5, decode_workers=0)
+                    batch_linger_ms=5, decode_workers=0, self_metrics_interval_seconds=3600)
     return Settings(**store_settings(backend, chdb_dir), **{**defaults, **overrides})
 
 

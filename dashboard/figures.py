@@ -89,7 +89,9 @@ def error_rate_over_time(timeseries: Mapping[str, Any]) -> go.Figure:
         customdata=[(errors.get(b, 0), requests.get(b, 0)) for b in buckets],
         hovertemplate="%{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,} requests)<extra></extra>"))
     _time_layout(figure, since, until, "error rate")
-    figure.update_yaxes(tickformat=".0%", rangemode="tozero")
+    # Fixed headroom: autorange would put a lone point on the top edge, where it reads as clipped.
+    peak = max((rate for rate in rates if rate is not None), default=0.0)
+    figure.update_yaxes(tickformat=".0%", range=[0, min(max(peak * 1.2, 0.05), 1.05)])
     figure.update_layout(showlegend=False)
     return figure
 

@@ -27,8 +27,12 @@ def api_error(exc: ApiError, base_url: str) -> None:
     elif exc.status == 503:
         st.error(f"**The Spyglass API is up but its store is unavailable (503).** It retries on its own; "
                  f"refresh in a few seconds.\n\n{exc.message}", icon=":material/database:")
+    elif exc.status is not None and exc.status >= 500:
+        st.error(f"**The Spyglass API failed on this request ({exc.status}).** The service log has the "
+                 f"details.\n\n{exc.message}", icon=":material/error:")
     else:
-        st.error(f"**The Spyglass API answered {exc.status}:** {exc.message}", icon=":material/error:")
+        st.error(f"**The Spyglass API refused the request ({exc.status}):** {exc.message}",
+                 icon=":material/error:")
 
 
 def no_llm_calls(range_words: str, filtered: bool) -> None:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import figures, notices
 from dashboard import format as fmt
-from dashboard.api_client import ApiClient, ApiError, Query
+from dashboard.api_client import ApiClient, ApiError
 from dashboard.controls import range_words, sidebar_filters
 
 TITLE = "Overview"
@@ -57,32 +57,39 @@ def render() -> None:
                  key="by_model")
 
 
+_TILE_HEIGHT = 180  # one height for all KPI tiles, whether or not they carry a sparkline
 _PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
 _TABLE_COLUMNS: dict[str, Any] = {
     "model": st.column_config.TextColumn("model", pinned=True),
     "requests": st.column_config.NumberColumn("requests", format="localized"),
     "errors": st.column_config.NumberColumn("errors", format="localized"),
     "error rate": st.column_config.NumberColumn("error rate", format="percent"),
-    **{name: st.column_config.NumberColumn(name, format="localized")
-       for name in ("input tokens", "output tokens", "cache read tokens", "reasoning tokens", "total tokens")},
-    **{name: st.column_config.NumberColumn(name, format="%.1f") for name in ("p50 ms", "p95 ms", "p99 ms")},
+    # Short labels so the whole table fits beside the sidebar; the help says what each counts.
+    **{name: st.column_config.NumberColumn(name.removesuffix(" tokens"), format="localized", help=name)
+       for name in ("input tokens", "output tokens", "cache read tokens", "reasoning tokens")},
+    "total tokens": st.column_config.NumberColumn("tokens", format="localized", help="input + output tokens"),
+    **{name: st.column_config.NumberColumn(name, format="%.1f", help=f"{name[:3]} latency in milliseconds")
+       for name in ("p50 ms", "p95 ms", "p99 ms")},
 }
 
 
 def _kpis(overall: dict[str, Any], series: dict[str, Any]) -> None:
-    """Requests, error rate, total tokens and p95 latency, with sparklines where a trend helps."""
+    """Requests, error rate, total tokens and p95 latency; volume tiles get a sparkline."""
     tokens, latency = overall["tokens"], overall["latency_ms"]
-    requests_tile, errors_tile, tokens_tile, latency_tile = st.columns(4)
-    requests_tile.metric("Requests", fmt.count(overall["requests"]), border=True,
-                         chart_data=figures.totals_per_bucket(series, "requests"), chart_type="bar",
-                         help="LLM calls (GenAI operation spans) in the range")
-    errors_tile.metric("Error rate", fmt.percent(overall["error_rate"]), border=True,
-                       help=f"{overall['errors']:,} of {overall['requests']:,} calls ended with an error status")
-    tokens_tile.metric("Total tokens", fmt.count(tokens["total"]), border=True,
-                       chart_data=[a + b for a, b in zip(figures.totals_per_bucket(series, "input_tokens"),
-                                                         figures.totals_per_bucket(series, "output_tokens"))],
-                       chart_type="bar",
-                       help=f"input {tokens['input']:,} + output {tokens['output']:,} "
-                            f"(cache read {tokens['cache_read']:,}, reasoning {tokens['reasoning']:,})")
-    latency_tile.metric("p95 latency", fmt.duration_ms(latency["p95"]), border=True,
-                        help=f"p50 {fmt.duration_ms(latency['p50'])}, p99 {fmt.duration_ms(latency['p99'])}")
+    token_trend = [a + b for a, b in zip(figures.totals_per_bucket(series, "input_tokens"),
+                                         figures.totals_per_bucket(series, "output_tokens"))]
+    requests, errors, total_tokens, p95 = st.columns(4)
+    with requests:
+        st.metric("Requests", fmt.count(overall["requests"]), border=True, height=_TILE_HEIGHT,
+                  chart_data=figures.totals_per_bucket(series, "requests"), chart_type="bar",
+                  help="LLM calls (GenAI operation spans) in the range")
+    with errors:
+        st.metric("Error rate", fmt.percent(overall["error_rate"]), border=True, height=_TILE_HEIGHT,
+                  help=f"{overall['errors']:,} of {overall['requests']:,} calls ended with an error status")
+    with total_tokens:
+        st.metric("Total tokens", fmt.count(tokens["total"]), border=True, height=_TILE_HEIGHT, chart_data=token_trend,
+                  chart_type="bar", help=f"input {tokens['input']:,} + output {tokens['output']:,} "
+                                         f"(cache read {tokens['cache_read']:,}, reasoning {tokens['reasoning']:,})")
+    with p95:
+        st.metric("p95 latency", fmt.duration_ms(latency["p95"]), border=True, height=_TILE_HEIGHT,
+                  help=f"p50 {fmt.duration_ms(latency['p50'])}, p99 {fmt.duration_ms(latency['p99'])}")

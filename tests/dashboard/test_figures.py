@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from dashboard import figures
 from dashboard import format as fmt
 from dashboard.api_client import Query
@@ -41,6 +43,20 @@ def test_requests_stack_by_model_largest_first_with_stable_colours():
     assert list(figure.layout.xaxis.range) == [datetime(2026, 11, 21, 0), datetime(2026, 11, 21, 3)]
 
 
+def test_a_model_keeps_its_colour_on_every_chart():
+    colors = figures.series_colors(figures.names_in(SUMMARY["by_model"]) + ["claude"])
+    requests, tokens = figures.requests_over_time(SERIES, colors), figures.tokens_over_time(SERIES, colors)
+    assert {t.name: t.marker.color for t in requests.data} == {t.name: t.marker.color for t in tokens.data}
+    assert len(set(colors.values())) == 3
+
+
+def test_times_parse_to_naive_utc_and_buckets_sit_on_the_epoch_grid():
+    assert figures.parse_time("2026-11-21T05:41:15.914210513Z") == datetime(2026, 11, 21, 5, 41, 15, 914210)
+    assert figures.parse_time("2026-11-21T07:41:15+02:00") == datetime(2026, 11, 21, 5, 41, 15)
+    grid = figures.bucket_grid(datetime(2026, 11, 21, 5, 7), datetime(2026, 11, 21, 6, 0), 900)
+    assert grid == [datetime(2026, 11, 21, 5, m) for m in (0, 15, 30, 45)]
+
+
 def test_tokens_are_input_plus_output():
     figure = figures.tokens_over_time(SERIES)
     by_name = {trace.name: list(trace.y) for trace in figure.data}
@@ -51,6 +67,8 @@ def test_error_rate_breaks_where_there_were_no_requests():
     trace = figures.error_rate_over_time(SERIES).data[0]
     assert list(trace.x) == [datetime(2026, 11, 21, h) for h in (0, 1, 2)]
     assert list(trace.y) == [0.25, None, 1 / 3]
+    assert list(figures.error_rate_over_time(SERIES).layout.yaxis.range) == pytest.approx([0, 0.4]), \
+        "headroom above the highest rate (1/3)"
 
 
 def test_latency_by_model_and_table_rows():

@@ -1,87 +1,108 @@
-"""The Overview page in a real headless Chromium, against the real service and its data."""
+"""The Overview page in a real headless Chromium, against the real service and data sent by the OTel SDK."""
 
 from __future__ import annotations
 
-import shutil
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from opentelemetry.trace import SpanKind, Status, StatusCode
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.otel_clients import tracer_provider
-from tests.service_process import ServiceProcess
+from tests.dashboard.fleet import FLEET, wait_for_dashboard
+from tests.service_process import free_port
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def _tile(page, label: str):
+    return page.locator('[data-testid="stMetric"]').filter(has_text=label)
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    running = ServiceProcess(tmp_path_factory.mktemp("dash") / "data", dashboard=True).start()
-    yield running
-    running.stop()
-
-
-def _open(browser, url: str) -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})
-    page.goto(url, wait_until="domcontentloaded", timeout=60_000)
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=60_000)
-    return page
-
-
-def test_empty_state_says_how_to_send_data(service, browser, tmp_path):
-    page = _open(browser, service.dashboard_url)
-    expect(page.get_by_text("No LLM calls in this range yet")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("OTEL_EXPORTER_OTLP_ENDPOINT").first).to_be_visible()
-    page.screenshot(path=str(tmp_path / "empty.png"))
-    page.close()
-
-
-def test_overview_shows_the_fleet(service, browser, tmp_path):
-    provider = tracer_provider("http", service)
-    tracer = provider.get_tracer("test")
-    for i in range(6):
-        model = "gpt-4o" if i < 4 else "claude-sonnet-4"
-        with tracer.start_as_current_span(f"chat {model}", kind=SpanKind.CLIENT, attributes={
-                "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
-                "gen_ai.request.model": model, "gen_ai.usage.input_tokens": 1000,
-                "gen_ai.usage.output_tokens": 200}) as span:
-            if i == 5:
-                span.set_status(Status(StatusCode.ERROR, "overloaded"))
-    provider.shutdown()
-    assert httpx.get(f"{service.api}/api/v1/summary").json()["overall"]["requests"] == 6
-
-    page = _open(browser, service.dashboard_url)
-    charts = page.locator('[data-testid="stPlotlyChart"]')
-    expect(charts).to_have_count(4, timeout=60_000)
-    metrics = page.locator('[data-testid="stMetric"]')
-    expect(metrics.filter(has_text="Requests")).to_contain_text("6")
-    expect(metrics.filter(has_text="Error rate")).to_contain_text("16.7%")
-    expect(metrics.filter(has_text="Total tokens")).to_contain_text("7,200")
+def test_overview_shows_the_fleet(fleet, open_page, tmp_path):
+    page = open_page(f"{fleet.dashboard_url}/?range=6h")
+    expect(page.locator(CHART)).to_have_count(4, timeout=30_000)
+    tokens = sum(call.input_tokens + call.output_tokens for call in FLEET)
+    expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text(str(len(FLEET)))
+    expect(_tile(page, "Error rate").get_by_test_id("stMetricValue")).to_have_text("16.7%")
+    expect(_tile(page, "Total tokens").get_by_test_id("stMetricValue")).to_have_text(f"{tokens:,}")
+    expect(_tile(page, "p95 latency").get_by_test_id("stMetricValue")).to_have_text("800 ms")
     for model in ("gpt-4o", "claude-sonnet-4"):
-        expect(page.locator(".js-plotly-plot").filter(has_text=model).first).to_be_visible()
-    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        # Legend entries of the stacked charts and the latency chart's category axis.
+        expect(page.locator(".legendtext", has_text=model).first).to_be_visible()
+        expect(page.locator(".xtick text", has_text=model)).to_have_count(1)
+    # Bars were drawn: two models stacked in one bucket on each of the two time charts.
+    expect(page.locator(".js-plotly-plot .barlayer .point path")).not_to_have_count(0)
+    expect(page.get_by_role("heading", name="Models")).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlert")).to_have_count(0)
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 50_000, "a rendered page with charts, not a blank one"
-    Path("/tmp/spyglass-overview.png").write_bytes(shot.read_bytes())
-    page.close()
+    assert shot.stat().st_size > 60_000, "a page with four charts and a table, not a blank one"
 
 
-def test_filters_narrow_the_page(service, browser):
-    page = _open(browser, f"{service.dashboard_url}/?model=claude-sonnet-4")
-    metrics = page.locator('[data-testid="stMetric"]')
-    expect(metrics.filter(has_text="Requests")).to_contain_text("2", timeout=60_000)
-    expect(metrics.filter(has_text="Error rate")).to_contain_text("50.0%")
-    page.close()
+def test_model_filter_narrows_every_number(fleet, open_page):
+    page = open_page(f"{fleet.dashboard_url}/?range=6h&model=claude-sonnet-4")
+    expect(page.locator(CHART)).to_have_count(4, timeout=30_000)
+    expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text("2")
+    expect(_tile(page, "Error rate").get_by_test_id("stMetricValue")).to_have_text("50.0%")
+    expect(page.locator(".legendtext", has_text="gpt-4o")).to_have_count(0)
+
+
+def test_empty_range_says_how_to_send_data(fleet, open_page, tmp_path):
+    page = open_page(f"{fleet.dashboard_url}/?range=15m")
+    expect(page.get_by_text("No LLM calls in this range yet")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318")).to_be_visible()
+    expect(page.locator(CHART)).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "empty.png"), full_page=True)
+
+
+def test_time_range_picker_reloads_the_page(fleet, open_page):
+    page = open_page(f"{fleet.dashboard_url}/?range=6h")
+    expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text(str(len(FLEET)),
+                                                                                timeout=30_000)
+    page.get_by_role("radiogroup", name="Time range").get_by_role("radio", name="15m", exact=True).click()
+    expect(page.get_by_text("No LLM calls in this range yet")).to_be_visible(timeout=30_000)
+    expect(page).to_have_url(f"{fleet.dashboard_url}/?range=15m")
+
+
+def test_dashboard_sends_the_read_key(keyed, open_page):
+    """With read keys configured the API refuses anonymous reads; the dashboard still reads."""
+    page = open_page(keyed.dashboard_url)
+    expect(page.get_by_text("No LLM calls in this range yet")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stAlert").filter(has_text="401")).to_have_count(0)
+
+
+@pytest.fixture
+def dashboard_without_api(tmp_path) -> Iterator[str]:
+    """The dashboard alone, pointed at a port where nothing listens."""
+    port = free_port()
+    env = {**os.environ, "SPYGLASS_API_URL": f"http://127.0.0.1:{free_port()}"}
+    env.pop("SPYGLASS_API_KEY", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1", "--server.port",
+         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_dashboard(url)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(3)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def test_unreachable_api_shows_a_banner(dashboard_without_api, open_page):
+    page = open_page(dashboard_without_api)
+    banner = page.get_by_test_id("stAlert").filter(has_text="Cannot reach the Spyglass API")
+    expect(banner).to_be_visible(timeout=30_000)
+    expect(banner).to_contain_text("spyglass up")
+    expect(page.get_by_test_id("stException")).to_have_count(0)

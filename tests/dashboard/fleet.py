@@ -1,0 +1,74 @@
+"""A known small fleet of LLM calls, sent through the real OpenTelemetry SDK, and readiness helpers.
+
+The spans are stamped two hours ago, so one service serves both the "data" views
+(`?range=6h`) and the empty state (`?range=15m`) whatever order the tests run in.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+READ_KEY = "dashboard-test-read-key"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One LLM call to send: which model, how many tokens, how long, whether it failed."""
+
+    model: str
+    provider: str
+    input_tokens: int
+    output_tokens: int
+    duration_ms: int
+    error: bool = False
+
+
+# Four calls to gpt-4o, two to claude-sonnet-4 of which one fails; times are exact so
+# latency percentiles are known: p95 over all six is 800 ms.
+FLEET = (
+    Call("gpt-4o", "openai", 1000, 200, 200), Call("gpt-4o", "openai", 1000, 200, 200),
+    Call("gpt-4o", "openai", 1000, 200, 200), Call("gpt-4o", "openai", 1000, 200, 200),
+    Call("claude-sonnet-4", "anthropic", 500, 100, 800),
+    Call("claude-sonnet-4", "anthropic", 500, 100, 800, error=True),
+)
+FLEET_AGE_S = 2 * 3600
+
+
+def send_fleet(otlp_http: str, calls: tuple[Call, ...] = FLEET, age_s: int = FLEET_AGE_S) -> None:
+    """Send GenAI chat spans through the real OpenTelemetry SDK and OTLP/HTTP exporter."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "chat-api"}))
+    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_http}/v1/traces",
+                                                                     timeout=10)))
+    tracer = provider.get_tracer("tests.dashboard")
+    start = time.time_ns() - age_s * 1_000_000_000
+    for i, call in enumerate(calls):
+        begin = start + i * 1_000_000_000
+        span = tracer.start_span(f"chat {call.model}", kind=SpanKind.CLIENT, start_time=begin, attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": call.provider,
+            "gen_ai.request.model": call.model, "gen_ai.usage.input_tokens": call.input_tokens,
+            "gen_ai.usage.output_tokens": call.output_tokens})
+        if call.error:
+            span.set_status(Status(StatusCode.ERROR, "overloaded"))
+        span.end(end_time=begin + call.duration_ms * 1_000_000)
+    provider.shutdown()
+
+
+def wait_for_dashboard(url: str, timeout: float = 30) -> None:
+    """Streamlit starts after the API is ready; wait for its own health check."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the dashboard at {url} did not come up in {timeout}s")

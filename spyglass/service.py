@@ -138,7 +138,8 @@ class Service:
 
     def _start_dashboard(self) -> None:
         s = self.settings
-        env = {**os.environ, "SPYGLASS_API_URL": f"http://{_connect_host(s.host)}:{s.api_port}"}
+        env = {**os.environ, "SPYGLASS_API_URL": f"http://{_connect_host(s.host)}:{s.api_port}",
+               "SPYGLASS_OTLP_HTTP_URL": f"http://{_connect_host(s.host)}:{s.otlp_http_port}"}
         if s.read_keys:
             env["SPYGLASS_API_KEY"] = s.read_keys[0]
         self._dashboard = subprocess.Popen(

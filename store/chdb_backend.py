@@ -81,7 +81,7 @@ class ChdbStore:
         # `rows` is read by name, from this frame, by chDB's Python() table function.
         try:
             return self._conn().query(sql, fmt, params=_text_params(params) if params else None)
-        except chdb.ChdbError as exc:
+        except RuntimeError as exc:  # chDB's errors (two ChdbError classes) are RuntimeErrors
             raise StoreUnavailable(str(exc)) from exc
 
     def close(self) -> None:

@@ -1,6 +1,8 @@
 """Apply schema migrations at start and record them in `schema_migrations`.
 
-Numbered migrations run once each, in order. Repeatable ones (the views generated from
+Numbered migrations run once each, in order, and never change once released: a start on
+a database where a numbered migration's SQL differs from what was applied stops with a
+clear error rather than running against a schema it does not know. Repeatable ones (the views generated from
 code, such as the GenAI normalisation view) run again whenever their rendered SQL
 changes, like Flyway's `R__` scripts: the checksum of the statements is recorded.
 Every statement is idempotent (IF NOT EXISTS), so a start that died half-way is finished
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from store.base import Store, query_rows
 from store.ddl import DDL, TableSpec
+from store.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +70,15 @@ def apply(store: Store, migrations: Sequence[Migration],
     applied: list[str] = []
     for migration in sorted(migrations, key=lambda m: m.version):
         key = f"V{migration.version:04d}"
+        statements = migration.statements(ddl)
         if key in done:
+            if done[key] != checksum(statements):
+                raise ConfigError(
+                    f"schema migration {key} ({migration.name}) differs from the one applied to database "
+                    f"{store.database!r}: this data was created by a development build whose schema has "
+                    "since changed; start with a new --data-dir (or --database)")
             continue
-        _run(store, key, migration.name, migration.statements(ddl), done_before=())
+        _run(store, key, migration.name, statements, done_before=())
         applied.append(key)
     for view in repeatable:
         key = f"R:{view.name}"

@@ -9,6 +9,7 @@ with a readable message.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from store.base import Store
 from store.errors import BadInput, StoreUnavailable, Unauthorized
 
 ROUTERS = (llm.router,)
+log = logging.getLogger(__name__)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -61,6 +63,11 @@ def build_api(store: Store, read_keys: list[str] | None = None,
         response = _error(503, f"store unavailable: {exc}")
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        log.error("api internal error: %r", exc, exc_info=exc)
+        return _error(500, "internal error; the service log has the details")
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -55,7 +55,8 @@ def test_model_filter_narrows_every_number(fleet, open_page):
 def test_empty_range_says_how_to_send_data(fleet, open_page, tmp_path):
     page = open_page(f"{fleet.dashboard_url}/?range=15m")
     expect(page.get_by_text("No LLM calls in this range yet")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318")).to_be_visible()
+    # the hint names the collector this service really listens on
+    expect(page.get_by_text(f"OTEL_EXPORTER_OTLP_ENDPOINT={fleet.otlp_http}")).to_be_visible()
     expect(page.locator(CHART)).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "empty.png"), full_page=True)

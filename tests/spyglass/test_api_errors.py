@@ -1,0 +1,35 @@
+"""Failures inside the API are JSON with a message: a store failure is a retryable 503, anything
+unexpected a 500; the API keeps serving either way."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from spyglass.api import build_api
+
+
+def test_a_store_failure_is_a_503_in_json(service):
+    service.store.command("DROP TABLE llm_calls SYNC")  # every query of llm_calls now fails in the store
+    response = httpx.get(f"{service.api}/api/v1/summary", timeout=30)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "store unavailable" in response.json()["error"]
+    assert httpx.get(f"{service.api}/healthz").status_code == 200
+
+
+def test_an_unexpected_error_is_a_500_in_json(store):
+    def broken_readiness() -> dict:
+        raise ZeroDivisionError("a bug")
+
+    async def calls() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=build_api(store, readiness=broken_readiness), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+            return await client.get("/readyz"), await client.get("/healthz")
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of our own: another test may leave one running here
+        broken, healthy = thread.submit(asyncio.run, calls()).result(30)
+    assert broken.status_code == 500
+    assert broken.json() == {"error": "internal error; the service log has the details"}
+    assert healthy.status_code == 200

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
+from collector import gpu
 from collector.attributes import MAP_TYPE, MapColumn, as_string, attribute_dict, hex_id
 from collector.signal import MAX_UNIX_NANO, Decoded, resource_attributes
 
@@ -142,4 +143,7 @@ def decode(request: ExportMetricsServiceRequest, project: str | None) -> Decoded
                     target.add(common, resource, scope_attributes, point, values)
                     out.accepted += 1
     out.tables = {f"otel_metrics_{kind}": built.to_arrow() for kind, built in rows.items()}
+    gpu_samples = gpu.from_otlp(request, project)  # the raw points above are kept as well
+    if gpu_samples is not None:
+        out.tables["gpu_samples"] = gpu_samples
     return out

@@ -1,9 +1,10 @@
 """The store's numbered schema migrations, in order. Each module has NAME and statements(ddl)."""
 
-from store.migrations import m0001_otel_tables, m0002_llm_calls
+from store.migrations import m0001_otel_tables, m0002_llm_calls, m0003_gpu_samples
 from store.migrate import Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(1, m0001_otel_tables.NAME, m0001_otel_tables.statements),
     Migration(2, m0002_llm_calls.NAME, m0002_llm_calls.statements),
+    Migration(3, m0003_gpu_samples.NAME, m0003_gpu_samples.statements),
 ]

@@ -8,6 +8,7 @@ import os
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import Field, ValidationError, field_validator
@@ -59,6 +60,13 @@ class Settings(BaseSettings):
     self_metrics_interval_seconds: float = Field(30, gt=0)
     # How often closed days of FINAL-read tables are compacted to one part each.
     compaction_interval_seconds: int = Field(600, gt=0)
+    # How often the cost job prices newly ingested LLM calls into request_costs.
+    cost_interval_seconds: float = Field(30, gt=0)
+    # User price catalog files layered over the shipped catalog (pipelines/prices.yaml), in order.
+    price_catalog_files: list[str] = Field(default_factory=list)
+    # dcgm-exporter `/metrics` URLs the service scrapes into gpu_samples (needs the collector role).
+    dcgm_targets: list[str] = Field(default_factory=list)
+    dcgm_scrape_interval_seconds: float = Field(15, gt=0)
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")
@@ -69,6 +77,17 @@ class Settings(BaseSettings):
         unknown = set(value) - set(ROLES)
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)}; known: {', '.join(ROLES)}")
+        return value
+
+    @field_validator("dcgm_targets", mode="before")
+    @classmethod
+    def _dcgm_targets(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "http://a:9400/metrics,http://b:9400/metrics" from a flag or YAML
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for url in value if isinstance(value, list) else []:
+            parts = urlsplit(str(url))
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an http(s) URL; expected e.g. http://gpu-node-1:9400/metrics")
         return value
 
     @classmethod

@@ -33,8 +33,11 @@ from opentelemetry.sdk.metrics import MeterProvider
 from collector import grpc_receiver, http_receiver
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
+from collector.dcgm_scraper import DcgmScraper
 from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
+from pipelines.catalog import load_shipped
+from pipelines.cost_job import run_cost_job
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
@@ -86,6 +89,7 @@ class Service:
     scheduler: Scheduler | None = None
     _grpc: Any = None
     _dashboard: subprocess.Popen | None = None
+    dcgm_scraper: DcgmScraper | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -99,7 +103,9 @@ class Service:
                 self.scheduler = Scheduler(self._jobs())
                 self.scheduler.start()
             if "api" in s.roles:
-                self._serve(build_api(self.store, s.read_keys, self._readiness), s.host, s.api_port, "api")
+                api = build_api(self.store, s.read_keys, self._readiness)
+                api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
+                self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
         except BaseException:
@@ -125,9 +131,17 @@ class Service:
         await self._grpc.start()
 
     def _jobs(self) -> list[Job]:
-        store = self.store
-        return [Job("compaction", lambda: compact(store, datetime.now(timezone.utc).date()),
-                    self.settings.compaction_interval_seconds)]
+        store, s = self.store, self.settings
+        jobs = [Job("compaction", lambda: compact(store, datetime.now(timezone.utc).date()),
+                    s.compaction_interval_seconds)]
+        catalog = load_shipped(s.price_catalog_files)  # loaded once at start; a bad file stops the start
+        jobs.append(Job("costs", lambda: run_cost_job(store, catalog, datetime.now(timezone.utc)).as_dict(),
+                        s.cost_interval_seconds))
+        if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
+            self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
+                                            timeout=5.0, project="default")
+            jobs.append(Job("dcgm-scrape", self.dcgm_scraper.scrape_all, s.dcgm_scrape_interval_seconds))
+        return jobs
 
     def _serve(self, app, host: str, port: int, name: str) -> None:
         sock = listen(host, port)
@@ -154,6 +168,8 @@ class Service:
                                  self.applied_migrations}
         if self.scheduler:
             state["jobs"] = self.scheduler.status()
+        if self.dcgm_scraper:
+            state["dcgm_targets"] = self.dcgm_scraper.status()
         if self.batcher:
             stats = self.batcher.stats
             state["writer"] = {"queued_rows": self.batcher.queued_rows, "batches": stats.batches,
@@ -171,14 +187,16 @@ class Service:
             with contextlib.suppress(Exception):
                 await task
         self._servers.clear()
+        if self.scheduler is not None:  # running jobs finish while the writer still accepts their rows
+            await asyncio.to_thread(self.scheduler.stop)
         if self.pipeline is not None:
             await asyncio.to_thread(self.pipeline.close)
         if self.telemetry is not None:  # a last export of our own metrics, before the writer drains
             await asyncio.to_thread(self.telemetry.shutdown)
         if self.batcher is not None:
             await asyncio.to_thread(self.batcher.close)
-        if self.scheduler is not None:
-            await asyncio.to_thread(self.scheduler.stop)
+        if self.dcgm_scraper is not None:
+            self.dcgm_scraper.close()
         if self._dashboard is not None:
             self._dashboard.terminate()
             try:

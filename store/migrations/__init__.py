@@ -1,10 +1,11 @@
 """The store's numbered schema migrations, in order. Each module has NAME and statements(ddl)."""
 
-from store.migrations import m0001_otel_tables, m0002_llm_calls, m0003_gpu_samples
+from store.migrations import m0001_otel_tables, m0002_llm_calls, m0003_gpu_samples, m0004_request_costs
 from store.migrate import Migration
 
 MIGRATIONS: list[Migration] = [
     Migration(1, m0001_otel_tables.NAME, m0001_otel_tables.statements),
     Migration(2, m0002_llm_calls.NAME, m0002_llm_calls.statements),
     Migration(3, m0003_gpu_samples.NAME, m0003_gpu_samples.statements),
+    Migration(4, m0004_request_costs.NAME, m0004_request_costs.statements),
 ]

@@ -1,0 +1,145 @@
+"""The cost job against the real store: exact costs, unpriced rows, idempotency, late data."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind
+
+from pipelines.catalog import load_shipped
+from pipelines.cost_job import run_cost_job
+from store import query_rows
+from store.queries.costs import watermark
+from tests.otel_clients import tracer_provider
+from tests.otel_clients import tracer_provider
+from tests.pipelines.helpers import utc
+
+T0 = utc(2026, 11, 20, 12, 0, 0)
+COLUMNS = ("timestamp", "trace_id", "span_id", "project", "service_name", "team", "provider", "request_model",
+           "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens",
+           "ingested_at")
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_shipped()
+
+
+def _ts(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def insert_call(store, span_id: str, ingested_at: datetime, model: str = "gpt-4o", provider: str = "openai",
+                tokens: tuple[int, int, int, int, int] = (1000, 500, 200, 0, 100)) -> None:
+    values = (_ts(T0), "t1", span_id, "p", "svc", "ml", provider, model, *tokens, _ts(ingested_at))
+    params = {f"v{i}": v for i, v in enumerate(values)}
+    types = ["DateTime64(9, 'UTC')", *["String"] * 7, *["Int64"] * 5, "DateTime64(3, 'UTC')"]
+    placeholders = ", ".join(f"{{v{i}:{t}}}" for i, t in enumerate(types))
+    store.command(f"INSERT INTO llm_calls ({', '.join(COLUMNS)}) VALUES ({placeholders})", params)
+
+
+def costs(store) -> list[dict]:
+    return query_rows(store, "SELECT * EXCEPT priced_at FROM request_costs FINAL ORDER BY span_id")
+
+
+def test_known_model_is_priced_exactly(store, catalog):
+    insert_call(store, "s1", T0)
+    result = run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+    assert (result.rows, result.priced, result.unpriced, result.flagged) == (1, 1, 0, 0)
+    [row] = costs(store)
+    # gpt-4o: input 2.50, cache_read 1.25, output 10.00 per million; reasoning billed as output.
+    # 1000 input incl. 200 cached, 500 output incl. 100 reasoning (OTel rule).
+    assert row["priced"] is True and row["entry_id"] == "openai-gpt-4o" and row["tier"] is None  # base prices
+    assert row["cost_input"] == Decimal("0.002")  # 800 * 2.50 / 1e6
+    assert row["cost_cache_read"] == Decimal("0.00025")  # 200 * 1.25 / 1e6
+    assert row["cost_cache_write"] == Decimal(0)
+    assert row["cost_output"] == Decimal("0.004")  # 400 * 10 / 1e6
+    assert row["cost_reasoning"] == Decimal("0.001")  # 100 * 10 / 1e6
+    assert row["cost_request_fee"] == Decimal(0)
+    assert row["cost_total"] == Decimal("0.00725")
+    assert row["catalog_version"] == catalog.version and row["currency"] == "USD"
+    assert (row["project"], row["team"], row["model"], row["trace_id"]) == ("p", "ml", "gpt-4o", "t1")
+
+
+def test_unknown_model_is_unpriced_with_null_costs(store, catalog):
+    insert_call(store, "s1", T0, model="mystery-model-9000")
+    insert_call(store, "s2", T0, tokens=(10, 5, 20, 0, 0))  # cache read > input: flagged
+    result = run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+    assert (result.rows, result.priced, result.unpriced, result.flagged) == (2, 0, 2, 1)
+    unknown, flagged = costs(store)
+    assert unknown["priced"] is False and unknown["reason"] == "no price entry" and unknown["entry_id"] == ""
+    assert unknown["cost_total"] is None and unknown["cost_input"] is None and unknown["tier"] is None
+    assert flagged["priced"] is False and flagged["flags"] == ["cache_exceeds_input"]
+    assert flagged["cost_total"] is None
+
+
+def test_rerun_is_idempotent_and_history_grows(store, catalog):
+    insert_call(store, "s1", T0)
+    insert_call(store, "s2", T0, model="unknown")
+    run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+    first = costs(store)
+    store.command("TRUNCATE TABLE job_watermarks")  # force the same window again
+    run_cost_job(store, catalog, T0 + timedelta(seconds=6))
+    assert costs(store) == first
+    history = query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"]
+    assert history == 4
+    assert query_rows(store, "SELECT count() AS n FROM request_costs FINAL")[0]["n"] == 2
+
+
+def test_watermark_advances_and_late_rows_within_lookback_are_priced(store, catalog):
+    insert_call(store, "s1", T0)
+    first = run_cost_job(store, catalog, T0 + timedelta(seconds=10), lookback=timedelta(minutes=1))
+    assert watermark(store, "costs") == T0 + timedelta(seconds=9)
+    assert first.watermark == (T0 + timedelta(seconds=9)).isoformat()
+    # Committed after the first run, but stamped before its watermark: within the look-back.
+    insert_call(store, "late", T0 + timedelta(seconds=5))
+    # Stamped before the look-back: never read again.
+    insert_call(store, "too-late", T0 - timedelta(minutes=5))
+    second = run_cost_job(store, catalog, T0 + timedelta(seconds=20), lookback=timedelta(minutes=1))
+    assert second.rows == 2  # s1 (re-read in the look-back) and late
+    assert watermark(store, "costs") == T0 + timedelta(seconds=19)
+    assert [r["span_id"] for r in costs(store)] == ["late", "s1"]
+
+
+def test_nothing_new_leaves_the_watermark(store, catalog):
+    insert_call(store, "s1", T0)
+    run_cost_job(store, catalog, T0 + timedelta(seconds=10))
+    again = run_cost_job(store, catalog, T0 + timedelta(seconds=10))
+    assert again.rows == 0  # the window (watermark, now - delay] is empty: nothing is read
+    assert watermark(store, "costs") == T0 + timedelta(seconds=9)
+
+
+def test_batch_limit_drains_a_backlog_over_runs(store, catalog):
+    for i in range(5):
+        insert_call(store, f"s{i}", T0 + timedelta(seconds=i))
+    now = T0 + timedelta(minutes=1)
+    one = run_cost_job(store, catalog, now, lookback=timedelta(0), batch_limit=2)
+    assert one.rows == 2 and watermark(store, "costs") == T0 + timedelta(seconds=2) - timedelta(milliseconds=1)
+    while watermark(store, "costs") < now - timedelta(seconds=1):
+        run_cost_job(store, catalog, now, lookback=timedelta(0), batch_limit=2)
+    assert len(costs(store)) == 5
+
+
+def test_a_span_sent_over_otlp_is_priced_by_the_service(service_factory):
+    running = service_factory(cost_interval_seconds=0.2)
+    provider = tracer_provider("http", running)
+    with provider.get_tracer("test").start_as_current_span("chat gpt-4o", kind=SpanKind.CLIENT, attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",
+            "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 400}):
+        pass
+    provider.shutdown()
+    deadline = time.monotonic() + 30
+    rows: list[dict] = []
+    while time.monotonic() < deadline and not rows:
+        rows = running.rows("SELECT model, priced, cost_total FROM request_costs FINAL")
+        time.sleep(0.2)
+    # 1000 * 2.50 / 1e6 + 400 * 10 / 1e6
+    assert rows == [{"model": "gpt-4o", "priced": True, "cost_total": Decimal("0.0065")}]
+    status = running.service.scheduler.status()["costs"]
+    assert status["runs"] > 0 and status["last_error"] == ""
+    json.dumps(status["last_result"])  # readiness serves it as JSON

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from store.errors import ConfigError
 
@@ -132,5 +132,8 @@ def load(config_file: str | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid configuration: {problems}") from exc
+    except SettingsError as exc:  # an environment variable that is not valid JSON for a list or mapping
+        raise ConfigError(f"invalid configuration: {exc} (lists and mappings in SPYGLASS_* variables are "
+                          'JSON, e.g. SPYGLASS_READ_KEYS=\'["key"]\')') from exc
     finally:
         _config_file.reset(token)

@@ -84,3 +84,12 @@ def test_load_rejects_a_cluster_without_a_server():
 
     with pytest.raises(ConfigError):
         open_store("unused", None, "db", cluster="c1")
+
+
+def test_a_list_setting_in_the_environment_must_be_json(tmp_path):
+    import os
+
+    env = {**os.environ, "SPYGLASS_READ_KEYS": "not-json"}
+    result = spyglass("up", "--data-dir", str(tmp_path / "d"), cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "read_keys" in result.stderr and "JSON" in result.stderr

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 
-from spyglass import config
+from spyglass import config, prices_cli
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import SpyglassError
 
@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="processes decoding OTLP requests (default: one per core, up to 4; 0 = in-process)")
     up.add_argument("--roles", help="comma-separated subset of: " + ", ".join(config.ROLES))
     up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
+    prices_cli.add_parser(verbs)
     return parser
 
 
@@ -54,6 +55,8 @@ def _up(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.verb == "prices":
+            return prices_cli.run(args)
         if args.verb == "up":
             _up(args)
         return 0

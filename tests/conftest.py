@@ -20,7 +20,7 @@ import pytest
 
 from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from spyglass.config import Settings
-from spyglass.service import Service
+from spyglass.service import Service, endpoints
 from store import Store, open_store, query_rows
 from store.migrate import apply
 from store.migrations import MIGRATIONS
@@ -80,15 +80,15 @@ class RunningService:
 
     @property
     def otlp_http(self) -> str:
-        return f"http://127.0.0.1:{self.settings.otlp_http_port}"
+        return endpoints(self.settings)["OTLP/HTTP"]
 
     @property
     def otlp_grpc(self) -> str:
-        return f"127.0.0.1:{self.settings.otlp_grpc_port}"
+        return endpoints(self.settings)["OTLP/gRPC"]
 
     @property
     def api(self) -> str:
-        return f"http://127.0.0.1:{self.settings.api_port}"
+        return endpoints(self.settings)["API"]
 
     def rows(self, sql: str, params: dict | None = None) -> list[dict]:
         return query_rows(self.store, sql, params)

@@ -24,6 +24,7 @@ from pipelines.catalog import Catalog
 from pipelines.pricing_frame import OUTPUT_COLUMNS, price_frame
 from store.base import Store
 from store.queries import costs as q
+from store.queries import watermarks
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timede
                  safety_delay: timedelta = timedelta(seconds=1)) -> CostJobResult:
     """Price the calls ingested since the watermark (plus the look-back) and advance it."""
     now = _utc(now)
-    watermark = _utc(q.watermark(store, JOB_NAME) or EPOCH)
+    watermark = _utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
     end = now - safety_delay
     if end <= watermark:
         return CostJobResult(0, 0, 0, 0, watermark.isoformat())
@@ -94,7 +95,7 @@ def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timede
         store.insert_arrow("request_cost_history", arrow)
         priced = int(rows["priced"].sum())
         counts = (priced, rows.height - priced, int((rows["flags"].list.len() > 0).sum()))
-    q.set_watermark(store, JOB_NAME, end, now)
+    watermarks.set_watermark(store, JOB_NAME, end, now)
     log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s",
              calls.height, *counts, end.isoformat())
     return CostJobResult(calls.height, *counts, end.isoformat())

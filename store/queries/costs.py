@@ -1,4 +1,4 @@
-"""Queries of the cost job: its watermark, the `llm_calls` window it prices, its batch cut-off.
+"""Queries of the cost job: the `llm_calls` window it prices and its batch cut-off.
 
 Times are passed as `DateTime64(3, 'UTC')` parameters (the precision of `ingested_at`).
 """
@@ -10,6 +10,7 @@ from datetime import datetime
 import polars as pl
 
 from store.base import Store, query_df, query_rows
+from store.queries.watermarks import MS_TYPE, ms
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
 PRICED_INPUT_COLUMNS = (
@@ -17,24 +18,6 @@ PRICED_INPUT_COLUMNS = (
     "provider", "model", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
     "reasoning_tokens",
 )
-_MS = "DateTime64(3, 'UTC')"
-
-
-def _ms(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
-def watermark(store: Store, job: str) -> datetime | None:
-    """How far `job` got, or None if it never ran."""
-    rows = query_rows(store, "SELECT watermark FROM job_watermarks FINAL WHERE job = {job:String}", {"job": job})
-    return rows[0]["watermark"] if rows else None
-
-
-def set_watermark(store: Store, job: str, value: datetime, updated_at: datetime) -> None:
-    store.command(
-        f"INSERT INTO job_watermarks (job, watermark, updated_at) "
-        f"VALUES ({{job:String}}, {{watermark:{_MS}}}, {{updated_at:{_MS}}})",
-        {"job": job, "watermark": _ms(value), "updated_at": _ms(updated_at)})
 
 
 def batch_cutoff(store: Store, after: datetime, until: datetime, limit: int) -> datetime | None:
@@ -44,9 +27,9 @@ def batch_cutoff(store: Store, after: datetime, until: datetime, limit: int) -> 
     """
     rows = query_rows(store, f"""
 SELECT ingested_at FROM llm_calls
-WHERE ingested_at > {{after:{_MS}}} AND ingested_at <= {{until:{_MS}}}
+WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}
 ORDER BY ingested_at
-LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": _ms(after), "until": _ms(until), "limit": limit})
+LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": ms(after), "until": ms(until), "limit": limit})
     return rows[0]["ingested_at"] if rows else None
 
 
@@ -55,5 +38,5 @@ def calls_ingested(store: Store, after: datetime, until: datetime) -> pl.DataFra
     return query_df(store, f"""
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
 FROM llm_calls FINAL
-WHERE ingested_at > {{after:{_MS}}} AND ingested_at <= {{until:{_MS}}}""",
-                    {"after": _ms(after), "until": _ms(until)})
+WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}""",
+                    {"after": ms(after), "until": ms(until)})

@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind
 from pipelines.catalog import load_shipped
 from pipelines.cost_job import run_cost_job
 from store import query_rows
-from store.queries.costs import watermark
+from store.queries.watermarks import watermark
 from tests.otel_clients import tracer_provider
 from tests.otel_clients import tracer_provider
 from tests.pipelines.helpers import utc

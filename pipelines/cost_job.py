@@ -5,10 +5,13 @@ spans arrive late and out of order, but each row is ingested once at a known tim
 run reads the calls ingested in (watermark - lookback, now - safety_delay]:
 - the safety delay leaves out inserts that may still be committing;
 - the look-back re-reads calls whose insert committed after an earlier run had already
-  passed their `ingested_at` (clock skew, slow commits), at the price of re-pricing them.
-Re-pricing is harmless: `request_costs` is a ReplacingMergeTree keyed like `llm_calls`
-and versioned by `priced_at`, so a re-run of a window yields the same rows after FINAL;
-`request_cost_history` keeps every version for the audit trail.
+  passed their `ingested_at` (clock skew, slow commits).
+Calls already priced under the current catalog version are skipped, so the look-back
+costs a key lookup, not a second pricing. Re-pricing (a new catalog version, a reprice)
+is harmless: `request_costs` is a ReplacingMergeTree keyed like `llm_calls` and versioned
+by `priced_at`, so the latest price wins after FINAL; `request_cost_history` keeps every
+version for the audit trail. The hours whose calls were (re-)priced are re-aggregated
+into `cost_hourly` in the same run.
 A run takes at most about `batch_limit` new calls, so a backlog drains over several runs.
 """
 
@@ -76,6 +79,19 @@ def price_calls(calls: pl.DataFrame, catalog: Catalog, priced_at: datetime) -> p
     return out.select(COST_COLUMNS)
 
 
+def store_costs(store: Store, rows: pl.DataFrame, now: datetime) -> tuple[int, int, int]:
+    """Write cost rows (latest + history), re-aggregate their hours; (priced, unpriced, flagged)."""
+    if not rows.height:
+        return 0, 0, 0
+    arrow = rows.to_arrow()
+    store.insert_arrow("request_costs", arrow)
+    store.insert_arrow("request_cost_history", arrow)
+    hours = rows.select(pl.col("timestamp").dt.truncate("1h").unique())["timestamp"].to_list()
+    q.recompute_hours(store, [_utc(h) for h in hours], now)
+    priced = int(rows["priced"].sum())
+    return priced, rows.height - priced, int((rows["flags"].list.len() > 0).sum())
+
+
 def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timedelta = timedelta(minutes=10),
                  batch_limit: int | None = 1_000_000,
                  safety_delay: timedelta = timedelta(seconds=1)) -> CostJobResult:
@@ -86,15 +102,8 @@ def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timede
     if end <= watermark:
         return CostJobResult(0, 0, 0, 0, watermark.isoformat())
     end = _window_end(store, watermark, end, batch_limit)
-    calls = q.calls_ingested(store, max(watermark - lookback, EPOCH), end)
-    counts = (0, 0, 0)
-    if calls.height:
-        rows = price_calls(calls, catalog, now)
-        arrow = rows.to_arrow()
-        store.insert_arrow("request_costs", arrow)
-        store.insert_arrow("request_cost_history", arrow)
-        priced = int(rows["priced"].sum())
-        counts = (priced, rows.height - priced, int((rows["flags"].list.len() > 0).sum()))
+    calls = q.calls_ingested(store, max(watermark - lookback, EPOCH), end, catalog.version)
+    counts = store_costs(store, price_calls(calls, catalog, now), now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
     log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s",
              calls.height, *counts, end.isoformat())

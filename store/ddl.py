@@ -70,6 +70,12 @@ class DDL:
             )
         return statements
 
+    def add_column(self, table: str, column: str, after: str) -> list[str]:
+        """Add a column to a table (and, on a cluster, to its Distributed front)."""
+        names = [self.local(table), table] if self.cluster else [table]
+        return [f"ALTER TABLE {q(name)}{self.on_cluster} ADD COLUMN IF NOT EXISTS {column} AFTER {q(after)}"
+                for name in names]
+
     def create_materialized_view(self, name: str, target: str, select: str) -> list[str]:
         """`select` names its source table as `{source}` placeholders resolved per layout."""
         return [

@@ -1,6 +1,8 @@
-"""Queries of the cost job: the `llm_calls` window it prices and its batch cut-off.
+"""Queries of the cost job: the `llm_calls` it prices, its batch cut-off, the hourly rollup.
 
 Times are passed as `DateTime64(3, 'UTC')` parameters (the precision of `ingested_at`).
+Calls already priced under the current catalog version are never read again: the
+look-back and a reprice then cost a key lookup instead of a second pricing and insert.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ from datetime import datetime
 import polars as pl
 
 from store.base import Store, query_df, query_rows
+from store.migrations.m0006_cost_hourly import DIMENSIONS
 from store.queries.watermarks import MS_TYPE, ms
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
 PRICED_INPUT_COLUMNS = (
     "timestamp", "trace_id", "span_id", "project", "service_name", "environment", "team", "feature", "user_id",
     "provider", "model", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-    "reasoning_tokens",
+    "reasoning_tokens", "status",
 )
+_NS = "DateTime64(9, 'UTC')"
 
 
 def batch_cutoff(store: Store, after: datetime, until: datetime, limit: int) -> datetime | None:
@@ -33,10 +37,60 @@ LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": ms(after), "until": ms(until), "li
     return rows[0]["ingested_at"] if rows else None
 
 
-def calls_ingested(store: Store, after: datetime, until: datetime) -> pl.DataFrame:
-    """The calls (deduplicated with FINAL) ingested in (after, until], with the columns pricing needs."""
+def _not_priced_under(version_param: str, priced_filter: str) -> str:
+    """Excludes calls whose latest cost row was made with the current catalog version."""
+    return f"""(trace_id, span_id) GLOBAL NOT IN (
+    SELECT trace_id, span_id FROM request_costs
+    WHERE {priced_filter} AND catalog_version = {{{version_param}:String}})"""
+
+
+def calls_ingested(store: Store, after: datetime, until: datetime, catalog_version: str) -> pl.DataFrame:
+    """The calls (deduplicated with FINAL) ingested in (after, until] and not yet priced under `catalog_version`.
+
+    A call ingested after `after` can only have been priced after it, which bounds the lookup.
+    """
     return query_df(store, f"""
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
 FROM llm_calls FINAL
-WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}""",
-                    {"after": ms(after), "until": ms(until)})
+WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}
+  AND {_not_priced_under("version", f"priced_at > {{after:{MS_TYPE}}}")}""",
+                    {"after": ms(after), "until": ms(until), "version": catalog_version})
+
+
+def calls_in_period(store: Store, since: datetime, until: datetime, catalog_version: str) -> pl.DataFrame:
+    """The calls that happened in [since, until) whose cost was not made with `catalog_version`."""
+    params = {"since": ns(since), "until": ns(until), "version": catalog_version}
+    period = f"timestamp >= {{since:{_NS}}} AND timestamp < {{until:{_NS}}}"
+    return query_df(store, f"""
+SELECT {", ".join(PRICED_INPUT_COLUMNS)}
+FROM llm_calls FINAL
+WHERE {period} AND {_not_priced_under("version", period)}""", params)
+
+
+def ns(value: datetime) -> str:
+    """A datetime as a `DateTime64(9)` parameter value."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def recompute_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
+    """Re-aggregate `cost_hourly` for `hours` from the latest cost rows (see migration 6)."""
+    if not hours:
+        return
+    dims = ", ".join(DIMENSIONS)
+    kinds = ("input", "cache_read", "cache_write", "output", "reasoning", "request_fee", "total")
+    money = ",\n    ".join(f"toDecimal128(ifNull(sum(cost_{k}), 0), 12) AS sum_{k}" for k in kinds)
+    store.command(f"""
+INSERT INTO cost_hourly
+SELECT toStartOfHour(timestamp) AS hour, {dims}, currency,
+    count() AS calls, countIf(status != 'error') AS successful_calls, countIf(priced) AS priced_calls,
+    countIf(NOT priced) AS unpriced_calls, countIf(length(flags) > 0) AS flagged_calls,
+    sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens),
+    {money},
+    toDecimal128(ifNull(sumIf(cost_total, status != 'error'), 0), 12) AS successful_cost,
+    {{computed_at:{MS_TYPE}}} AS computed_at
+FROM request_costs FINAL
+WHERE toDate(timestamp) IN {{days:Array(Date)}} AND toStartOfHour(timestamp) IN {{hours:Array(DateTime('UTC'))}}
+GROUP BY hour, {dims}, currency""", {
+        "days": sorted({h.strftime("%Y-%m-%d") for h in hours}),
+        "hours": sorted(h.strftime("%Y-%m-%d %H:%M:%S") for h in hours),
+        "computed_at": ms(computed_at)})

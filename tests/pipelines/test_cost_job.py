@@ -9,14 +9,13 @@ from decimal import Decimal
 
 import pytest
 from opentelemetry.trace import SpanKind
-from opentelemetry.trace import SpanKind
 
 from pipelines.catalog import load_shipped
 from pipelines.cost_job import run_cost_job
 from store import query_rows
 from store.queries.watermarks import watermark
 from tests.otel_clients import tracer_provider
-from tests.otel_clients import tracer_provider
+from tests.pipelines import helpers
 from tests.pipelines.helpers import utc
 
 T0 = utc(2026, 11, 20, 12, 0, 0)
@@ -78,17 +77,29 @@ def test_unknown_model_is_unpriced_with_null_costs(store, catalog):
     assert flagged["cost_total"] is None
 
 
-def test_rerun_is_idempotent_and_history_grows(store, catalog):
+def test_rerun_is_idempotent_and_skips_calls_priced_under_the_same_catalog(store, catalog):
     insert_call(store, "s1", T0)
     insert_call(store, "s2", T0, model="unknown")
     run_cost_job(store, catalog, T0 + timedelta(seconds=5))
     first = costs(store)
     store.command("TRUNCATE TABLE job_watermarks")  # force the same window again
-    run_cost_job(store, catalog, T0 + timedelta(seconds=6))
-    assert costs(store) == first
-    history = query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"]
-    assert history == 4
-    assert query_rows(store, "SELECT count() AS n FROM request_costs FINAL")[0]["n"] == 2
+    again = run_cost_job(store, catalog, T0 + timedelta(seconds=6))
+    assert again.rows == 0 and costs(store) == first
+    assert query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"] == 2
+
+
+def test_a_new_catalog_version_reprices_the_look_back_and_keeps_history(store, catalog):
+    insert_call(store, "s1", T0)
+    run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+    cheaper = helpers.catalog({"id": "mine", "provider": "openai", "models": ["gpt-4o"], "input": "1", "output": "2"})
+    store.command("TRUNCATE TABLE job_watermarks")
+    assert run_cost_job(store, cheaper, T0 + timedelta(seconds=6)).rows == 1
+    [row] = costs(store)
+    # Unset cache and reasoning prices fall back to input and output: 1000 x 1 + 500 x 2 per million.
+    assert row["catalog_version"] == cheaper.version and row["entry_id"] == "mine"
+    assert row["cost_total"] == Decimal("0.002")
+    versions = query_rows(store, "SELECT catalog_version FROM request_cost_history ORDER BY priced_at")
+    assert [v["catalog_version"] for v in versions] == [catalog.version, cheaper.version]
 
 
 def test_watermark_advances_and_late_rows_within_lookback_are_priced(store, catalog):
@@ -101,7 +112,7 @@ def test_watermark_advances_and_late_rows_within_lookback_are_priced(store, cata
     # Stamped before the look-back: never read again.
     insert_call(store, "too-late", T0 - timedelta(minutes=5))
     second = run_cost_job(store, catalog, T0 + timedelta(seconds=20), lookback=timedelta(minutes=1))
-    assert second.rows == 2  # s1 (re-read in the look-back) and late
+    assert second.rows == 1  # late; s1 is re-read in the look-back but already priced
     assert watermark(store, "costs") == T0 + timedelta(seconds=19)
     assert [r["span_id"] for r in costs(store)] == ["late", "s1"]
 

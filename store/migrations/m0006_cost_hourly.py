@@ -1,0 +1,68 @@
+"""`cost_hourly`: spend per hour by every FinOps dimension; `status` on the cost rows.
+
+Cost rows gain the call's `status`, copied by the cost job, so the rollup can count
+successful requests (unit economics: cost per successful request) without a join.
+
+`cost_hourly` is recomputed, not accumulated: whenever the cost job (re-)prices calls, it
+re-aggregates the hours those calls fall in from `request_costs FINAL` and inserts the
+result with a newer `computed_at`. A ReplacingMergeTree keyed by (hour, dimensions) keeps
+the latest aggregate, read with FINAL. Re-pricing replaces a call's cost instead of adding
+a second one, so a summing rollup fed by deltas could drift from `request_costs` after a
+crash between two inserts; a recomputed hour cannot, and the rollup reconciles exactly.
+A dimension combination never disappears from an hour (calls do not change dimensions),
+so replacing by key is complete. Unpriced calls count in `calls`/`unpriced_calls` and add
+nothing to money columns.
+"""
+
+from store.ddl import DDL, TableSpec
+
+NAME = "cost_hourly"
+
+_MONEY = "Decimal(38, 12) CODEC(ZSTD(1))"
+DIMENSIONS = ("project", "service_name", "environment", "team", "feature", "user_id", "provider", "model")
+
+COST_HOURLY = TableSpec(
+    name="cost_hourly",
+    body=f"""    `hour` DateTime('UTC') CODEC(Delta, ZSTD(1)),
+    `project` LowCardinality(String) CODEC(ZSTD(1)),
+    `service_name` LowCardinality(String) CODEC(ZSTD(1)),
+    `environment` LowCardinality(String) CODEC(ZSTD(1)),
+    `team` LowCardinality(String) CODEC(ZSTD(1)),
+    `feature` LowCardinality(String) CODEC(ZSTD(1)),
+    `user_id` String CODEC(ZSTD(1)),
+    `provider` LowCardinality(String) CODEC(ZSTD(1)),
+    `model` LowCardinality(String) CODEC(ZSTD(1)),
+    `currency` LowCardinality(String) CODEC(ZSTD(1)),
+    `calls` UInt64 CODEC(T64, ZSTD(1)),
+    `successful_calls` UInt64 CODEC(T64, ZSTD(1)),
+    `priced_calls` UInt64 CODEC(T64, ZSTD(1)),
+    `unpriced_calls` UInt64 CODEC(T64, ZSTD(1)),
+    `flagged_calls` UInt64 CODEC(T64, ZSTD(1)),
+    `input_tokens` Int64 CODEC(T64, ZSTD(1)),
+    `output_tokens` Int64 CODEC(T64, ZSTD(1)),
+    `cache_read_tokens` Int64 CODEC(T64, ZSTD(1)),
+    `cache_write_tokens` Int64 CODEC(T64, ZSTD(1)),
+    `reasoning_tokens` Int64 CODEC(T64, ZSTD(1)),
+    `cost_input` {_MONEY},
+    `cost_cache_read` {_MONEY},
+    `cost_cache_write` {_MONEY},
+    `cost_output` {_MONEY},
+    `cost_reasoning` {_MONEY},
+    `cost_request_fee` {_MONEY},
+    `cost_total` {_MONEY},
+    `successful_cost` {_MONEY},
+    `computed_at` DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))""",
+    engine="ReplacingMergeTree",
+    engine_args=("computed_at",),
+    partition_by="toYYYYMM(hour)",
+    order_by=f"(hour, {', '.join(DIMENSIONS)}, currency)",
+    sharding_key="cityHash64(project, hour)",
+)
+
+_STATUS = "`status` LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))"
+
+
+def statements(ddl: DDL) -> list[str]:
+    return [*ddl.add_column("request_costs", _STATUS, after="reasoning_tokens"),
+            *ddl.add_column("request_cost_history", _STATUS, after="reasoning_tokens"),
+            *ddl.create_table(COST_HOURLY)]

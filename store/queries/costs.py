@@ -8,6 +8,7 @@ look-back and a reprice then cost a key lookup instead of a second pricing and i
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import polars as pl
 
@@ -94,3 +95,18 @@ GROUP BY hour, {dims}, currency""", {
         "days": sorted({h.strftime("%Y-%m-%d") for h in hours}),
         "hours": sorted(h.strftime("%Y-%m-%d %H:%M:%S") for h in hours),
         "computed_at": ms(computed_at)})
+
+
+def cost_rows_in_period(store: Store, since: datetime, until: datetime) -> pl.DataFrame:
+    """The latest cost (key and total) of each call in [since, until)."""
+    return query_df(store, f"""
+SELECT trace_id, span_id, cost_total FROM request_costs FINAL
+WHERE timestamp >= {{since:{_NS}}} AND timestamp < {{until:{_NS}}}""", {"since": ns(since), "until": ns(until)})
+
+
+def period_total(store: Store, since: datetime, until: datetime) -> Decimal:
+    """The sum of the latest costs of the calls in [since, until) (unpriced calls add nothing)."""
+    rows = query_rows(store, f"""
+SELECT toDecimal128(ifNull(sum(cost_total), 0), 12) AS total FROM request_costs FINAL
+WHERE timestamp >= {{since:{_NS}}} AND timestamp < {{until:{_NS}}}""", {"since": ns(since), "until": ns(until)})
+    return rows[0]["total"]

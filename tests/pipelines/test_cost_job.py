@@ -34,8 +34,8 @@ def _ts(value: datetime) -> str:
 
 
 def insert_call(store, span_id: str, ingested_at: datetime, model: str = "gpt-4o", provider: str = "openai",
-                tokens: tuple[int, int, int, int, int] = (1000, 500, 200, 0, 100)) -> None:
-    values = (_ts(T0), "t1", span_id, "p", "svc", "ml", provider, model, *tokens, _ts(ingested_at))
+                tokens: tuple[int, int, int, int, int] = (1000, 500, 200, 0, 100), at: datetime = T0) -> None:
+    values = (_ts(at), "t1", span_id, "p", "svc", "ml", provider, model, *tokens, _ts(ingested_at))
     params = {f"v{i}": v for i, v in enumerate(values)}
     types = ["DateTime64(9, 'UTC')", *["String"] * 7, *["Int64"] * 5, "DateTime64(3, 'UTC')"]
     placeholders = ", ".join(f"{{v{i}:{t}}}" for i, t in enumerate(types))

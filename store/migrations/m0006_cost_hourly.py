@@ -54,7 +54,7 @@ COST_HOURLY = TableSpec(
     `computed_at` DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))""",
     engine="ReplacingMergeTree",
     engine_args=("computed_at",),
-    partition_by="toYYYYMM(hour)",
+    partition_by="toDate(hour)",
     order_by=f"(hour, {', '.join(DIMENSIONS)}, currency)",
     sharding_key="cityHash64(project, hour)",
 )

@@ -14,6 +14,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from pipelines.budgets import Budget
 from store.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
@@ -64,6 +65,9 @@ class Settings(BaseSettings):
     cost_interval_seconds: float = Field(30, gt=0)
     # User price catalog files layered over the shipped catalog (pipelines/prices.yaml), in order.
     price_catalog_files: list[str] = Field(default_factory=list)
+    # Monthly budgets per project / team / feature / user (see pipelines/budgets.py), e.g.
+    # [{name: ml-team, scope: team, value: ml, monthly: 5000, soft: 0.8, hard: 1.0}].
+    budgets: list[Budget] = Field(default_factory=list)
     # dcgm-exporter `/metrics` URLs the service scrapes into gpu_samples (needs the collector role).
     dcgm_targets: list[str] = Field(default_factory=list)
     dcgm_scrape_interval_seconds: float = Field(15, gt=0)

@@ -36,7 +36,7 @@ from collector.batcher import Batcher
 from collector.dcgm_scraper import DcgmScraper
 from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
-from pipelines.catalog import load_shipped
+from pipelines.catalog_source import CatalogSource
 from pipelines.cost_job import run_cost_job
 from spyglass.api import build_api
 from spyglass.config import Settings
@@ -90,6 +90,7 @@ class Service:
     _grpc: Any = None
     _dashboard: subprocess.Popen | None = None
     dcgm_scraper: DcgmScraper | None = None
+    catalog_source: CatalogSource | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -97,6 +98,8 @@ class Service:
                                              s.clickhouse_cluster)
         self.applied_migrations = await asyncio.to_thread(apply, self.store, MIGRATIONS, [LLM_CALLS_VIEW])
         try:
+            if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
+                self.catalog_source = await asyncio.to_thread(CatalogSource, s.price_catalog_files)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -105,6 +108,8 @@ class Service:
             if "api" in s.roles:
                 api = build_api(self.store, s.read_keys, self._readiness)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
+                api.state.catalog_source = self.catalog_source
+                api.state.budgets = s.budgets
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -134,8 +139,8 @@ class Service:
         store, s = self.store, self.settings
         jobs = [Job("compaction", lambda: compact(store, datetime.now(timezone.utc).date()),
                     s.compaction_interval_seconds)]
-        catalog = load_shipped(s.price_catalog_files)  # loaded once at start; a bad file stops the start
-        jobs.append(Job("costs", lambda: run_cost_job(store, catalog, datetime.now(timezone.utc)).as_dict(),
+        source = self.catalog_source  # re-read when a file changes; a bad edit keeps the last good catalog
+        jobs.append(Job("costs", lambda: run_cost_job(store, source.current(), datetime.now(timezone.utc)).as_dict(),
                         s.cost_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
@@ -168,6 +173,8 @@ class Service:
                                  self.applied_migrations}
         if self.scheduler:
             state["jobs"] = self.scheduler.status()
+        if self.catalog_source:
+            state["price_catalog"] = self.catalog_source.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
         if self.batcher:

@@ -1,4 +1,4 @@
-"""`spyglass <verb>`: the service (`up`) and, in later issues, admin verbs over the REST API.
+"""`spyglass <verb>`: the service (`up`), catalog tools (`prices`), and admin verbs over the REST API.
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
 """
@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 
-from spyglass import config, prices_cli
+from spyglass import config, prices_cli, reprice_cli
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import SpyglassError
 
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--roles", help="comma-separated subset of: " + ", ".join(config.ROLES))
     up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
     prices_cli.add_parser(verbs)
+    reprice_cli.add_parser(verbs)
     return parser
 
 
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.verb == "prices":
             return prices_cli.run(args)
+        if args.verb == "reprice":
+            return reprice_cli.run(args)
         if args.verb == "up":
             _up(args)
         return 0

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from pipelines.cost_job import run_cost_job
+from tests.spyglass.test_cli import spyglass
 
 CATALOG = """entries:
   - {{id: a, provider: openai, models: [m-a], input: "{a_input}", output: "2"}}
@@ -135,3 +136,16 @@ def test_bad_parameters_are_400_with_a_message(costs, path, params, message):
 def test_reprice_of_a_reversed_period_is_400(costs):
     response = httpx.post(f"{costs.api}/api/v1/costs/reprice", json={"since": "now", "until": "now-1h"}, timeout=30)
     assert response.status_code == 400 and "after" in response.json()["error"]
+
+
+def test_the_reprice_verb_asks_the_running_service(costs, tmp_path):
+    write_catalog(costs.catalog_path, "2", 3)
+    result = spyglass("reprice", "--since", "now-1d", "--api-url", costs.api, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "repriced 4 calls" in result.stdout and "2 changed cost" in result.stdout
+
+
+def test_the_reprice_verb_without_a_service_is_one_line(tmp_path):
+    result = spyglass("reprice", "--since", "now-1d", "--api-url", "http://127.0.0.1:9", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot reach the Spyglass API" in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,47 @@
+"""`spyglass reprice --since --until`: re-price a period with the catalog the running service uses.
+
+It asks the service (POST /api/v1/costs/reprice) instead of opening the store itself: the
+embedded store belongs to one process, and the service is the one that knows the current
+catalog. The API address and key come from the same settings as `spyglass up`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import httpx
+
+from spyglass import config
+from spyglass.service import endpoints
+from store.errors import SpyglassError
+
+
+def add_parser(verbs: argparse._SubParsersAction) -> None:
+    p = verbs.add_parser("reprice", help="re-price a period with the current price catalog (old costs stay auditable)")
+    p.add_argument("--since", required=True, help="RFC 3339 time or now-<duration>, e.g. 2026-11-01T00:00:00Z")
+    p.add_argument("--until", default="now", help="RFC 3339 time or now-<duration> (default: now)")
+    p.add_argument("--config", help="settings file (default: ./spyglass.yaml when present)")
+    p.add_argument("--api-url", help="the service's API (default: from the settings, e.g. http://127.0.0.1:8040)")
+    p.add_argument("--api-key", help="a read key, when the API requires one (default: the first configured)")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = config.load(args.config)
+    url = args.api_url or endpoints(settings.model_copy(update={"roles": ("api",)}))["API"]
+    key = args.api_key or (settings.read_keys[0] if settings.read_keys else None)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        response = httpx.post(f"{url}/api/v1/costs/reprice", json={"since": args.since, "until": args.until},
+                              headers=headers, timeout=3600)
+    except httpx.HTTPError as exc:
+        raise SpyglassError(f"cannot reach the Spyglass API at {url} ({exc}); is `spyglass up` running?") from exc
+    if response.status_code != 200:
+        try:
+            message = response.json().get("error", response.text)
+        except ValueError:
+            message = response.text
+        raise SpyglassError(f"reprice failed ({response.status_code}): {message}")
+    r = response.json()
+    print(f"repriced {r['repriced']} calls from {r['since']} to {r['until']} with catalog {r['catalog_version']}: "
+          f"{r['changed']} changed cost; total {r['total_before']} -> {r['total_after']}")
+    return 0

@@ -1,4 +1,4 @@
-"""`cost_hourly`: spend per hour by every FinOps dimension; `status` on the cost rows.
+"""`cost_hourly` and `cost_user_hourly`: spend per hour by the FinOps dimensions; `status` on cost rows.
 
 Cost rows gain the call's `status`, copied by the cost job, so the rollup can count
 successful requests (unit economics: cost per successful request) without a join.
@@ -12,6 +12,12 @@ crash between two inserts; a recomputed hour cannot, and the rollup reconciles e
 A dimension combination never disappears from an hour (calls do not change dimensions),
 so replacing by key is complete. Unpriced calls count in `calls`/`unpriced_calls` and add
 nothing to money columns.
+
+Users are the one dimension with unbounded cardinality: with `user_id` in its key an
+hourly rollup has about as many rows as there are calls. So `cost_hourly` leaves it out
+and keeps the hour's distinct users as an exact `uniqExact` state (merged across hours
+for cost per user), and `cost_user_hourly`, with `user_id`, serves only what is asked
+per user (a breakdown or filter by user, user budgets).
 """
 
 from store.ddl import DDL, TableSpec
@@ -19,20 +25,19 @@ from store.ddl import DDL, TableSpec
 NAME = "cost_hourly"
 
 _MONEY = "Decimal(38, 12) CODEC(ZSTD(1))"
-DIMENSIONS = ("project", "service_name", "environment", "team", "feature", "user_id", "provider", "model")
+DIMENSIONS = ("project", "service_name", "environment", "team", "feature", "provider", "model")
+USER_DIMENSIONS = ("project", "service_name", "team", "feature", "user_id", "provider", "model")
+_DIMENSION_TYPES = {"user_id": "String"}
 
-COST_HOURLY = TableSpec(
-    name="cost_hourly",
-    body=f"""    `hour` DateTime('UTC') CODEC(Delta, ZSTD(1)),
-    `project` LowCardinality(String) CODEC(ZSTD(1)),
-    `service_name` LowCardinality(String) CODEC(ZSTD(1)),
-    `environment` LowCardinality(String) CODEC(ZSTD(1)),
-    `team` LowCardinality(String) CODEC(ZSTD(1)),
-    `feature` LowCardinality(String) CODEC(ZSTD(1)),
-    `user_id` String CODEC(ZSTD(1)),
-    `provider` LowCardinality(String) CODEC(ZSTD(1)),
-    `model` LowCardinality(String) CODEC(ZSTD(1)),
-    `currency` LowCardinality(String) CODEC(ZSTD(1)),
+
+def _table(name: str, dimensions: tuple[str, ...], users_state: bool) -> TableSpec:
+    columns = "\n".join(f"    `{d}` {_DIMENSION_TYPES.get(d, 'LowCardinality(String)')} CODEC(ZSTD(1))," for d in dimensions)
+    users = "\n    `users` AggregateFunction(uniqExact, String)," if users_state else ""
+    return TableSpec(
+        name=name,
+        body=f"""    `hour` DateTime('UTC') CODEC(Delta, ZSTD(1)),
+{columns}
+    `currency` LowCardinality(String) CODEC(ZSTD(1)),{users}
     `calls` UInt64 CODEC(T64, ZSTD(1)),
     `successful_calls` UInt64 CODEC(T64, ZSTD(1)),
     `priced_calls` UInt64 CODEC(T64, ZSTD(1)),
@@ -52,12 +57,16 @@ COST_HOURLY = TableSpec(
     `cost_total` {_MONEY},
     `successful_cost` {_MONEY},
     `computed_at` DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))""",
-    engine="ReplacingMergeTree",
-    engine_args=("computed_at",),
-    partition_by="toDate(hour)",
-    order_by=f"(hour, {', '.join(DIMENSIONS)}, currency)",
-    sharding_key="cityHash64(project, hour)",
-)
+        engine="ReplacingMergeTree",
+        engine_args=("computed_at",),
+        partition_by="toDate(hour)",
+        order_by=f"(hour, {', '.join(dimensions)}, currency)",
+        sharding_key="cityHash64(project, hour)",
+    )
+
+
+COST_HOURLY = _table("cost_hourly", DIMENSIONS, users_state=True)
+COST_USER_HOURLY = _table("cost_user_hourly", USER_DIMENSIONS, users_state=False)
 
 _STATUS = "`status` LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))"
 
@@ -65,4 +74,4 @@ _STATUS = "`status` LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))"
 def statements(ddl: DDL) -> list[str]:
     return [*ddl.add_column("request_costs", _STATUS, after="reasoning_tokens"),
             *ddl.add_column("request_cost_history", _STATUS, after="reasoning_tokens"),
-            *ddl.create_table(COST_HOURLY)]
+            *ddl.create_table(COST_HOURLY), *ddl.create_table(COST_USER_HOURLY)]

@@ -13,7 +13,7 @@ from decimal import Decimal
 import polars as pl
 
 from store.base import Store, query_df, query_rows
-from store.migrations.m0006_cost_hourly import DIMENSIONS
+from store.migrations.m0006_cost_hourly import DIMENSIONS, USER_DIMENSIONS
 from store.queries.watermarks import MS_TYPE, ms
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
@@ -73,28 +73,33 @@ def ns(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning", "request_fee", "total")
+_MEASURES = {
+    "calls": "count()", "successful_calls": "countIf(status != 'error')", "priced_calls": "countIf(priced)",
+    "unpriced_calls": "countIf(NOT priced)", "flagged_calls": "countIf(length(flags) > 0)",
+    **{f"{k}_tokens": f"sum({k}_tokens)" for k in ("input", "output", "cache_read", "cache_write", "reasoning")},
+    **{f"cost_{k}": f"toDecimal128(ifNull(sum(cost_{k}), 0), 12)" for k in _KINDS},
+    "successful_cost": "toDecimal128(ifNull(sumIf(cost_total, status != 'error'), 0), 12)",
+}
+
+
 def recompute_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
-    """Re-aggregate `cost_hourly` for `hours` from the latest cost rows (see migration 6)."""
+    """Re-aggregate `cost_hourly` and `cost_user_hourly` for `hours` from the latest cost rows (migration 6)."""
     if not hours:
         return
-    dims = ", ".join(DIMENSIONS)
-    kinds = ("input", "cache_read", "cache_write", "output", "reasoning", "request_fee", "total")
-    money = ",\n    ".join(f"toDecimal128(ifNull(sum(cost_{k}), 0), 12) AS sum_{k}" for k in kinds)
-    store.command(f"""
-INSERT INTO cost_hourly
-SELECT toStartOfHour(timestamp) AS hour, {dims}, currency,
-    count() AS calls, countIf(status != 'error') AS successful_calls, countIf(priced) AS priced_calls,
-    countIf(NOT priced) AS unpriced_calls, countIf(length(flags) > 0) AS flagged_calls,
-    sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens), sum(reasoning_tokens),
-    {money},
-    toDecimal128(ifNull(sumIf(cost_total, status != 'error'), 0), 12) AS successful_cost,
-    {{computed_at:{MS_TYPE}}} AS computed_at
+    params = {"days": sorted({h.strftime("%Y-%m-%d") for h in hours}),
+              "hours": sorted(h.strftime("%Y-%m-%d %H:%M:%S") for h in hours), "computed_at": ms(computed_at)}
+    for table, dims, extra in (("cost_hourly", DIMENSIONS, {"users": "uniqExactStateIf(user_id, user_id != '')"}),
+                               ("cost_user_hourly", USER_DIMENSIONS, {})):
+        values = {"hour": "toStartOfHour(timestamp)", **{d: d for d in dims}, "currency": "currency", **extra,
+                  **_MEASURES, "computed_at": f"{{computed_at:{MS_TYPE}}}"}
+        # Aliases would shadow the source columns inside the aggregates, so the SELECT is positional.
+        store.command(f"""
+INSERT INTO {table} ({", ".join(values)})
+SELECT {", ".join(values.values())}
 FROM request_costs FINAL
 WHERE toDate(timestamp) IN {{days:Array(Date)}} AND toStartOfHour(timestamp) IN {{hours:Array(DateTime('UTC'))}}
-GROUP BY hour, {dims}, currency""", {
-        "days": sorted({h.strftime("%Y-%m-%d") for h in hours}),
-        "hours": sorted(h.strftime("%Y-%m-%d %H:%M:%S") for h in hours),
-        "computed_at": ms(computed_at)})
+GROUP BY {", ".join(("toStartOfHour(timestamp)", *dims, "currency"))}""", params)
 
 
 def cost_rows_in_period(store: Store, since: datetime, until: datetime) -> pl.DataFrame:

@@ -1,9 +1,10 @@
 """Read-side FinOps queries: spend over time, breakdowns with unit economics, unpriced calls, daily spend.
 
-Spend comes from the `cost_hourly` rollup (FINAL: the latest aggregate of each hour), so a
-30-day breakdown reads thousands of rollup rows, not millions of calls. The rollup's
-grain is the hour: a time range is widened to whole hours. Unpriced calls are read from
-`request_costs` because the rollup does not keep the reason.
+Spend comes from the hourly rollups (FINAL: the latest aggregate of each hour), so a
+30-day breakdown reads rollup rows, not millions of calls: `cost_hourly`, or
+`cost_user_hourly` when a question names users (see migration 6). The grain is the hour:
+a time range is widened to whole hours. Unpriced calls are read from `request_costs`
+because the rollups do not keep the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from store.base import Store, query_rows
+from store.errors import BadInput
 from store.queries.costs import ns
 from store.queries.filters import Filters
 
@@ -27,6 +29,19 @@ _NS = "DateTime64(9, 'UTC')"
 
 def _hour(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:00:00")
+
+
+def table_for(f: Filters, by: list[str]) -> str:
+    """The rollup that can answer: the per-user one only when users are asked for."""
+    if "user" not in by and not f.extra.get("user"):
+        return "cost_hourly"
+    if "environment" in by or f.extra.get("environment"):
+        raise BadInput("environment cannot be combined with user (the per-user rollup has no environment)")
+    return "cost_user_hourly"
+
+
+def _users(table: str) -> str:
+    return "uniqExactMerge(users)" if table == "cost_hourly" else "uniqExactIf(user_id, user_id != '')"
 
 
 def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
@@ -53,17 +68,18 @@ def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
 def timeseries(store: Store, f: Filters, step: int, by: str | None, top: int = 8) -> pa.Table:
     """Spend per time bucket, split by `by` into the `top` costliest groups plus "other"."""
     clause, params = where(f)
+    table = table_for(f, [by] if by else [])
     params["step"] = step
     group = "''"
     if by is not None:
         column = DIMENSIONS[by]
         params["top"] = top
-        group = (f"if({column} IN (SELECT {column} FROM cost_hourly FINAL WHERE {clause} GROUP BY {column} "
+        group = (f"if({column} IN (SELECT {column} FROM {table} FINAL WHERE {clause} GROUP BY {column} "
                  f"ORDER BY sum(cost_total) DESC LIMIT {{top:UInt32}}), {column}, 'other')")
     return store.query_arrow(f"""
 SELECT toDateTime64(toStartOfInterval(hour, toIntervalSecond({{step:UInt32}})), 0, 'UTC') AS bucket, {group} AS group,
     sum(cost_total) AS cost, sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls
-FROM cost_hourly FINAL
+FROM {table} FINAL
 WHERE {clause}
 GROUP BY bucket, group
 ORDER BY bucket, group""", params)
@@ -72,21 +88,22 @@ ORDER BY bucket, group""", params)
 def breakdown(store: Store, f: Filters, by: list[str], limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Spend and unit economics per group of `by` (costliest first), and the totals of the range."""
     clause, params = where(f)
+    table = table_for(f, by)
     columns = [DIMENSIONS[name] for name in by]
-    measures = """sum(cost_total) AS cost, sum(successful_cost) AS successful_cost, sum(calls) AS calls,
+    measures = f"""sum(cost_total) AS cost, sum(successful_cost) AS successful_cost, sum(calls) AS calls,
     sum(successful_calls) AS successful_calls, sum(priced_calls) AS priced_calls,
     sum(unpriced_calls) AS unpriced_calls, sum(flagged_calls) AS flagged_calls,
     sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-    uniqExactIf(user_id, user_id != '') AS users"""
+    {_users(table)} AS users"""
     select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, by))
     params["limit"] = limit
     rows = query_rows(store, f"""
 SELECT {select}, {measures}
-FROM cost_hourly FINAL WHERE {clause}
+FROM {table} FINAL WHERE {clause}
 GROUP BY {", ".join(columns)}
 ORDER BY cost DESC, calls DESC
 LIMIT {{limit:UInt32}}""", params)
-    [total] = query_rows(store, f"SELECT {measures} FROM cost_hourly FINAL WHERE {clause}", params)
+    [total] = query_rows(store, f"SELECT {measures} FROM {table} FINAL WHERE {clause}", params)
     return rows, total
 
 
@@ -104,9 +121,10 @@ ORDER BY calls DESC""", params)
 
 def daily_spend(store: Store, column: str, value: str, since: datetime, until: datetime) -> dict[Any, Decimal]:
     """Spend per UTC day of the calls whose `column` equals `value` (a budget's scope)."""
+    table = "cost_user_hourly" if column == "user_id" else "cost_hourly"
     rows = query_rows(store, f"""
 SELECT toDate(hour) AS day, sum(cost_total) AS cost
-FROM cost_hourly FINAL
+FROM {table} FINAL
 WHERE hour >= {{since:{_HOUR}}} AND hour < {{until:{_HOUR}}} AND {column} = {{value:String}}
 GROUP BY day""", {"since": _hour(since), "until": _hour(until), "value": value})
     return {r["day"]: r["cost"] for r in rows}

@@ -149,3 +149,14 @@ def test_the_reprice_verb_without_a_service_is_one_line(tmp_path):
     result = spyglass("reprice", "--since", "now-1d", "--api-url", "http://127.0.0.1:9", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "cannot reach the Spyglass API" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_per_user_breakdown_and_cost_per_user(costs):
+    rows = {r["user"]: r for r in get(costs, "/api/v1/costs/breakdown", by="user").json()["rows"]}
+    # u1: one m-a call (0.002) and one m-b call (0.005); u2: one m-a call; u3: unpriced only.
+    assert (rows["u1"]["cost"], rows["u1"]["calls"]) == ("0.007", 2)
+    assert (rows["u2"]["cost"], rows["u3"]["cost"], rows["u3"]["unpriced_calls"]) == ("0.002", "0", 1)
+    by_model = {r["model"]: r for r in get(costs, "/api/v1/costs/breakdown", by="model").json()["rows"]}
+    assert by_model["m-a"]["users"] == 2 and by_model["m-a"]["cost_per_user"] == "0.002"
+    response = get(costs, "/api/v1/costs/breakdown", by="user,environment")
+    assert response.status_code == 400 and "environment" in response.json()["error"]

@@ -29,9 +29,14 @@ def _literal(value: Any) -> str:
     return str(value)
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"})
+
+
 def _text_params(params: Mapping[str, Any]) -> dict[str, str]:
-    """chDB passes parameters as text: arrays must be written as ClickHouse literals."""
-    return {name: _literal(value) if isinstance(value, (list, tuple)) else str(value)
+    """chDB passes parameters as text, which ClickHouse reads in its escaped format: a string's
+    backslashes and line breaks are escaped, and arrays are written as ClickHouse literals."""
+    return {name: _literal(value) if isinstance(value, (list, tuple))
+            else value.translate(_ESCAPES) if isinstance(value, str) else str(value)
             for name, value in params.items()}
 
 

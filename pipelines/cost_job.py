@@ -2,16 +2,18 @@
 
 Progress is a watermark on `llm_calls.ingested_at` (job_watermarks), not on span time:
 spans arrive late and out of order, but each row is ingested once at a known time. Each
-run reads the calls ingested in (watermark - lookback, now - safety_delay]:
+run prices the calls ingested in (watermark - lookback, now - safety_delay]:
 - the safety delay leaves out inserts that may still be committing;
 - the look-back re-reads calls whose insert committed after an earlier run had already
-  passed their `ingested_at` (clock skew, slow commits).
-Calls already priced under the current catalog version are skipped, so the look-back
-costs a key lookup, not a second pricing. Re-pricing (a new catalog version, a reprice)
-is harmless: `request_costs` is a ReplacingMergeTree keyed like `llm_calls` and versioned
-by `priced_at`, so the latest price wins after FINAL; `request_cost_history` keeps every
-version for the audit trail. The hours whose calls were (re-)priced are re-aggregated
-into `cost_hourly` in the same run.
+  passed their `ingested_at` (clock skew, slow commits); of those, only calls not yet
+  priced under the current catalog version are priced (a primary-key lookup).
+Pricing runs in the store (pipelines/pricing_sql.py): the calls never leave ClickHouse.
+Re-pricing (a new catalog version, a reprice) is harmless: `request_costs` is a
+ReplacingMergeTree keyed like `llm_calls` and versioned by `priced_at`, so the latest
+price wins after FINAL; a materialised view copies every row into `request_cost_history`
+for the audit trail. The hours a run touched are queued for the rollup job
+(pipelines/cost_rollup_job.py), queued before the watermark moves, so a crash between
+the two re-queues them on the next run.
 A run takes at most about `batch_limit` new calls, so a backlog drains over several runs.
 """
 
@@ -20,12 +22,12 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-
-import polars as pl
+from typing import Any
 
 from pipelines.catalog import Catalog
-from pipelines.pricing_frame import OUTPUT_COLUMNS, price_frame
-from store.base import Store
+from pipelines.pricing_sql import (BUCKET_SQL, breakpoints, cost_select, matched_keys_sql, now_text, price_table,
+                                   tier_depth)
+from store.base import Store, query_df
 from store.queries import costs as q
 from store.queries import watermarks
 
@@ -34,9 +36,19 @@ log = logging.getLogger(__name__)
 JOB_NAME = "costs"
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MS = timedelta(milliseconds=1)
-# request_costs columns, in order: the llm_calls copy, the pricing result, the version.
-COST_COLUMNS = (*q.PRICED_INPUT_COLUMNS, *[c for c in OUTPUT_COLUMNS if c not in q.PRICED_INPUT_COLUMNS],
-                "priced_at")
+PRICING_COLUMNS = ("entry_id", "rule", "tier", "currency", "priced", "reason", "flags", "cost_input",
+                   "cost_cache_read", "cost_cache_write", "cost_output", "cost_reasoning", "cost_request_fee",
+                   "cost_total", "catalog_version", "priced_at")
+COST_COLUMNS = (*q.PRICED_INPUT_COLUMNS, *PRICING_COLUMNS)
+
+
+@dataclass(frozen=True)
+class PricedCounts:
+    rows: int = 0
+    priced: int = 0
+    unpriced: int = 0
+    flagged: int = 0
+    hours: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ class CostJobResult:
     unpriced: int
     flagged: int
     watermark: str
+    catalog_version: str = ""
 
     def as_dict(self) -> dict[str, int | str]:
         """JSON-ready, for the readiness endpoint's job status."""
@@ -70,41 +83,43 @@ def _window_end(store: Store, start: datetime, end: datetime, batch_limit: int |
     return cutoff - MS if cutoff - MS > start else cutoff
 
 
-def price_calls(calls: pl.DataFrame, catalog: Catalog, priced_at: datetime) -> pl.DataFrame:
-    """The request_costs rows for `calls` (llm_calls columns): pricing plus the row version."""
-    out = price_frame(calls, catalog).with_columns(
-        pl.lit(priced_at).cast(pl.Datetime("ms", "UTC")).alias("priced_at"),
-        pl.col("entry_id").fill_null(""),
-    )
-    return out.select(COST_COLUMNS)
+def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: Catalog,
+                   now: datetime) -> PricedCounts:
+    """Price the calls `source` selects (request_costs input columns) into request_costs, versioned `now`.
+
+    Queues the hours touched for the rollup; returns counts read back from the rows written.
+    """
+    source = f"SELECT *, {BUCKET_SQL} AS _bucket FROM ({source})"
+    params = {**params, "breakpoints": breakpoints(catalog), "version": catalog.version}
+    keys = query_df(store, matched_keys_sql(source), params)
+    if not keys.height:
+        return PricedCounts()
+    hours = tuple(sorted({_utc(h) for hs in keys["hours"] for h in hs}))
+    params |= {"prices": price_table(keys, catalog), "priced_at": now_text(now)}
+    columns = ", ".join(COST_COLUMNS)
+    # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
+    store.command(f"INSERT INTO request_costs ({columns}) SETTINGS max_partitions_per_insert_block = 0 "
+                  f"SELECT {columns} FROM ("
+                  f"{cost_select(source, tier_depth(catalog), q.PRICED_INPUT_COLUMNS)})", params)
+    q.queue_hours(store, list(hours))
+    rows, priced, flagged = q.priced_counts(store, list(hours), now)
+    return PricedCounts(rows, priced, rows - priced, flagged, hours)
 
 
-def store_costs(store: Store, rows: pl.DataFrame, now: datetime) -> tuple[int, int, int]:
-    """Write cost rows (latest + history), re-aggregate their hours; (priced, unpriced, flagged)."""
-    if not rows.height:
-        return 0, 0, 0
-    arrow = rows.to_arrow()
-    store.insert_arrow("request_costs", arrow)
-    store.insert_arrow("request_cost_history", arrow)
-    hours = rows.select(pl.col("timestamp").dt.truncate("1h").unique())["timestamp"].to_list()
-    q.recompute_hours(store, [_utc(h) for h in hours], now)
-    priced = int(rows["priced"].sum())
-    return priced, rows.height - priced, int((rows["flags"].list.len() > 0).sum())
-
-
-def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timedelta = timedelta(minutes=10),
-                 batch_limit: int | None = 1_000_000,
+def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timedelta = timedelta(minutes=2),
+                 batch_limit: int | None = 10_000_000,
                  safety_delay: timedelta = timedelta(seconds=1)) -> CostJobResult:
     """Price the calls ingested since the watermark (plus the look-back) and advance it."""
     now = _utc(now)
     watermark = _utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
     end = now - safety_delay
     if end <= watermark:
-        return CostJobResult(0, 0, 0, 0, watermark.isoformat())
+        return CostJobResult(0, 0, 0, 0, watermark.isoformat(), catalog.version)
     end = _window_end(store, watermark, end, batch_limit)
-    calls = q.calls_ingested(store, max(watermark - lookback, EPOCH), end, catalog.version)
-    counts = store_costs(store, price_calls(calls, catalog, now), now)
+    source, params = q.calls_to_price(max(watermark - lookback, EPOCH), watermark, end)
+    counts = price_in_store(store, source, params, catalog, now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
-    log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s",
-             calls.height, *counts, end.isoformat())
-    return CostJobResult(calls.height, *counts, end.isoformat())
+    log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s", counts.rows, counts.priced,
+             counts.unpriced, counts.flagged, end.isoformat())
+    return CostJobResult(counts.rows, counts.priced, counts.unpriced, counts.flagged, end.isoformat(),
+                         catalog.version)

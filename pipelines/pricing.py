@@ -1,8 +1,8 @@
 """Pure pricing: which catalog entry applies to a call, and what the call costs.
 
-No I/O and no clock: the cost job passes the catalog and the calls in. The vectorised
-twin for millions of rows is `pipelines/pricing_frame.py`; it reuses `match` and the
-same arithmetic, and a test holds the two to identical Decimal results.
+No I/O and no clock: the cost job passes the catalog and the calls in. The twin for
+millions of rows is `pipelines/pricing_sql.py` (in the store); it reuses `match` and
+`unit_prices`, and a test holds the two to identical Decimal results.
 
 Precedence (`match`), highest first; the first key that differs decides:
   1. scope: an entry scoped to project+team > team > project > global (all of an

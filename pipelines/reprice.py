@@ -1,10 +1,10 @@
 """Re-price a period with the current catalog: after a price correction or a new catalog.
 
 Only calls whose cost was made under another catalog version are priced again, a day at
-a time (one day of calls in memory at most). The new rows supersede the old ones in
+a time, in the store (like the cost job). The new rows supersede the old ones in
 `request_costs` (newer `priced_at`), the old ones stay in `request_cost_history`, and the
-hours touched are re-aggregated. So totals move only where a price changed, and every
-change is auditable.
+hours touched are re-aggregated before it returns, so the API shows the new totals at
+once. Totals move only where a price changed, and every change is auditable.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from decimal import Decimal
 import polars as pl
 
 from pipelines.catalog import Catalog
-from pipelines.cost_job import price_calls, store_costs
+from pipelines.cost_job import price_in_store
 from store.base import Store
 from store.errors import BadInput
 from store.queries import costs as q
@@ -48,7 +48,7 @@ def _days(since: datetime, until: datetime) -> list[tuple[datetime, datetime]]:
 
 
 def changed_count(old: pl.DataFrame, new: pl.DataFrame) -> int:
-    """Calls whose total cost differs between `old` and `new` cost rows (NULL = unpriced)."""
+    """Calls whose total cost differs between `old` and `new` cost rows (NULL = unpriced; absent = new)."""
     joined = new.select("trace_id", "span_id", "cost_total").join(
         old.select("trace_id", "span_id", pl.col("cost_total").alias("old")), on=["trace_id", "span_id"], how="left")
     return joined.filter(~pl.col("cost_total").eq_missing(pl.col("old"))).height
@@ -62,12 +62,12 @@ def reprice(store: Store, catalog: Catalog, since: datetime, until: datetime, no
     before = q.period_total(store, since, until)
     repriced = changed = 0
     for start, end in _days(since, until):
-        calls = q.calls_in_period(store, start, end, catalog.version)
-        if not calls.height:
-            continue
         old = q.cost_rows_in_period(store, start, end)
-        rows = price_calls(calls, catalog, now)
-        store_costs(store, rows, now)
-        repriced += rows.height
-        changed += changed_count(old, rows)
+        source, params = q.calls_in_period(start, end)
+        counts = price_in_store(store, source, params, catalog, now)
+        if not counts.rows:
+            continue
+        q.recompute_hours(store, list(counts.hours), now)
+        repriced += counts.rows
+        changed += changed_count(old, q.cost_rows_in_period(store, start, end))
     return RepriceResult(since, until, catalog.version, repriced, changed, before, q.period_total(store, since, until))

@@ -38,6 +38,7 @@ from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
 from pipelines.catalog_source import CatalogSource
 from pipelines.cost_job import run_cost_job
+from pipelines.cost_rollup_job import run_rollup_job
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
@@ -142,6 +143,8 @@ class Service:
         source = self.catalog_source  # re-read when a file changes; a bad edit keeps the last good catalog
         jobs.append(Job("costs", lambda: run_cost_job(store, source.current(), datetime.now(timezone.utc)).as_dict(),
                         s.cost_interval_seconds))
+        jobs.append(Job("cost-rollup", lambda: run_rollup_job(store, datetime.now(timezone.utc)),
+                        s.cost_rollup_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
                                             timeout=5.0, project="default")

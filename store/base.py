@@ -15,6 +15,10 @@ import polars as pl
 import pyarrow as pa
 
 Params = Mapping[str, Any] | None
+# Every insert: a batch of late or backfilled data may span any number of daily partitions.
+# ClickHouse's default refuses more than 100 in one insert, which would make such a batch
+# fail on every retry; the rows belong in the days they describe.
+INSERT_SETTINGS = {"max_partitions_per_insert_block": 0}
 
 
 class Store(Protocol):

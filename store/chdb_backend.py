@@ -16,7 +16,7 @@ from typing import Any
 import chdb
 import pyarrow as pa
 
-from store.base import Params, quote_identifier
+from store.base import INSERT_SETTINGS, Params, quote_identifier
 from store.errors import StoreUnavailable
 
 
@@ -79,7 +79,8 @@ class ChdbStore:
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         columns = ", ".join(quote_identifier(name) for name in data.column_names)
-        sql = f"INSERT INTO {quote_identifier(table)} ({columns}) SELECT * FROM Python(rows)"
+        settings = ", ".join(f"{k} = {v}" for k, v in INSERT_SETTINGS.items())
+        sql = f"INSERT INTO {quote_identifier(table)} ({columns}) SETTINGS {settings} SELECT * FROM Python(rows)"
         self._run(sql, "CSV", None, rows=data)
 
     def _run(self, sql: str, fmt: str, params: Params, rows: pa.Table | None = None):

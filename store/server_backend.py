@@ -13,7 +13,7 @@ import clickhouse_connect
 import pyarrow as pa
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from store.base import Params, quote_identifier
+from store.base import INSERT_SETTINGS, Params, quote_identifier
 from store.errors import ConfigError, StoreUnavailable
 
 
@@ -73,7 +73,7 @@ class ServerStore:
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         try:
-            self._thread_client().insert_arrow(table, data)
+            self._thread_client().insert_arrow(table, data, settings=INSERT_SETTINGS)
         except ClickHouseError as exc:
             raise StoreUnavailable(str(exc)) from exc
 

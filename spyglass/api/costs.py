@@ -48,7 +48,7 @@ def unit_economics(row: dict[str, Any]) -> dict[str, Any]:
     return {"cost_per_request": _ratio(cost, row["calls"]),
             "cost_per_1k_tokens": _ratio(cost * 1000, tokens),
             "cost_per_successful_request": _ratio(cost, row["successful_calls"]),
-            "cost_per_user": _ratio(cost, row["users"])}
+            "cost_per_user": _ratio(cost, row["users"]) if "users" in row else None}
 
 
 def _cost_filters(since, until, project, service, model, environment, team, feature, user, provider, **kw):
@@ -86,12 +86,15 @@ def cost_timeseries(store: StoreDep, since: str | None = None, until: str | None
 def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None, until: str | None = None,
                    project: Strings = [], service: Strings = [], model: Strings = [], environment: Strings = [],
                    team: Strings = [], feature: Strings = [], user: Strings = [], provider: Strings = [],
-                   limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> dict[str, Any]:
-    """Spend per group of `by` (up to three dimensions, costliest first) with unit economics and shares."""
+                   limit: Annotated[int, Query(ge=1, le=10_000)] = 100, users: bool = True) -> dict[str, Any]:
+    """Spend per group of `by` (up to three dimensions, costliest first) with unit economics and shares.
+
+    `users=false` skips the exact distinct-user count (and cost per user), the costliest measure.
+    """
     names = _by(by)
     f = _cost_filters(since, until, project, service, model, environment, team, feature, user, provider,
                       default_lookback=timedelta(days=30))
-    rows, total = spend.breakdown(store, f, names, limit)
+    rows, total = spend.breakdown(store, f, names, limit, users)
     out = []
     for row in rows:
         share = (row["cost"] / total["cost"]).quantize(Decimal("0.0001")) if total["cost"] else None

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
 from store.base import Store, query_df, query_rows
-from store.migrations.m0006_cost_hourly import DIMENSIONS, USER_DIMENSIONS
+from store.migrations.m0006_cost_hourly import DIMENSIONS
 from store.queries.watermarks import MS_TYPE, ms
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
@@ -38,34 +39,66 @@ LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": ms(after), "until": ms(until), "li
     return rows[0]["ingested_at"] if rows else None
 
 
-def _not_priced_under(version_param: str, priced_filter: str) -> str:
-    """Excludes calls whose latest cost row was made with the current catalog version."""
-    return f"""(trace_id, span_id) GLOBAL NOT IN (
-    SELECT trace_id, span_id FROM request_costs
-    WHERE {priced_filter} AND catalog_version = {{{version_param}:String}})"""
+_KEY = "(project, service_name, model, timestamp, trace_id, span_id)"  # request_costs' sort key
 
 
-def calls_ingested(store: Store, after: datetime, until: datetime, catalog_version: str) -> pl.DataFrame:
-    """The calls (deduplicated with FINAL) ingested in (after, until] and not yet priced under `catalog_version`.
+def calls_to_price(after: datetime, watermark: datetime, until: datetime) -> tuple[str, dict[str, Any]]:
+    """SQL (and parameters) of the calls ingested in (after, until] to price under `{version}`.
 
-    A call ingested after `after` can only have been priced after it, which bounds the lookup.
+    Calls ingested after the watermark are new. Those in the look-back (after, watermark]
+    were seen by an earlier run: only those without a cost row of the current version are
+    taken, looked up by request_costs' sort key, so the lookup reads only their granules.
+    A call delivered twice within one window is priced twice with identical results: the
+    copies collapse in request_costs (same key and version) and both stay in the history.
     """
-    return query_df(store, f"""
+    params = {"after": ms(after), "watermark": ms(watermark), "until": ms(until)}
+    window = f"ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}"
+    look_back = f"ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{watermark:{MS_TYPE}}}"
+    return f"""
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
-FROM llm_calls FINAL
-WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}
-  AND {_not_priced_under("version", f"priced_at > {{after:{MS_TYPE}}}")}""",
-                    {"after": ms(after), "until": ms(until), "version": catalog_version})
+FROM llm_calls
+WHERE {window}
+  AND (ingested_at > {{watermark:{MS_TYPE}}} OR {_KEY} GLOBAL NOT IN (
+      SELECT {_KEY[1:-1]} FROM request_costs
+      WHERE catalog_version = {{version:String}} AND {_KEY} GLOBAL IN (
+          SELECT {_KEY[1:-1]} FROM llm_calls WHERE {look_back})))""", params
 
 
-def calls_in_period(store: Store, since: datetime, until: datetime, catalog_version: str) -> pl.DataFrame:
-    """The calls that happened in [since, until) whose cost was not made with `catalog_version`."""
-    params = {"since": ns(since), "until": ns(until), "version": catalog_version}
+def calls_in_period(since: datetime, until: datetime) -> tuple[str, dict[str, Any]]:
+    """SQL (and parameters) of the calls that happened in [since, until) whose cost was not made
+    under `{version}`."""
     period = f"timestamp >= {{since:{_NS}}} AND timestamp < {{until:{_NS}}}"
-    return query_df(store, f"""
+    sql = f"""
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
-FROM llm_calls FINAL
-WHERE {period} AND {_not_priced_under("version", period)}""", params)
+FROM llm_calls
+WHERE {period} AND (trace_id, span_id) GLOBAL NOT IN (
+    SELECT trace_id, span_id FROM request_costs WHERE {period} AND catalog_version = {{version:String}})"""
+    return sql, {"since": ns(since), "until": ns(until)}
+
+
+def queue_hours(store: Store, hours: list[datetime]) -> None:
+    """Ask the rollup job to re-aggregate `hours` (see migration 6)."""
+    store.command("INSERT INTO cost_rollup_queue (hour) SELECT arrayJoin({hours:Array(DateTime('UTC'))})",
+                  {"hours": [h.strftime("%Y-%m-%d %H:%M:%S") for h in hours]})
+
+
+def queued_hours(store: Store, after: datetime, until: datetime) -> list[datetime]:
+    """The hours queued in (after, until]."""
+    rows = query_rows(store, f"""
+SELECT DISTINCT toDateTime64(hour, 0, 'UTC') AS hour FROM cost_rollup_queue
+WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}} ORDER BY hour""",
+                      {"after": ms(after), "until": ms(until)})
+    return [r["hour"] for r in rows]
+
+
+def priced_counts(store: Store, hours: list[datetime], priced_at: datetime) -> tuple[int, int, int]:
+    """(rows, priced, flagged) among the cost rows written at `priced_at` in those hours' days."""
+    [row] = query_rows(store, f"""
+SELECT count() AS n, countIf(priced) AS priced, countIf(length(flags) > 0) AS flagged
+FROM request_costs
+WHERE toDate(timestamp) IN {{days:Array(Date)}} AND priced_at = {{priced_at:{MS_TYPE}}}""",
+                       {"days": sorted({h.strftime("%Y-%m-%d") for h in hours}), "priced_at": ms(priced_at)})
+    return row["n"], row["priced"], row["flagged"]
 
 
 def ns(value: datetime) -> str:
@@ -84,22 +117,21 @@ _MEASURES = {
 
 
 def recompute_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
-    """Re-aggregate `cost_hourly` and `cost_user_hourly` for `hours` from the latest cost rows (migration 6)."""
+    """Re-aggregate `cost_hourly` for `hours` from the latest cost rows (migration 6)."""
     if not hours:
         return
     params = {"days": sorted({h.strftime("%Y-%m-%d") for h in hours}),
               "hours": sorted(h.strftime("%Y-%m-%d %H:%M:%S") for h in hours), "computed_at": ms(computed_at)}
-    for table, dims, extra in (("cost_hourly", DIMENSIONS, {"users": "uniqExactStateIf(user_id, user_id != '')"}),
-                               ("cost_user_hourly", USER_DIMENSIONS, {})):
-        values = {"hour": "toStartOfHour(timestamp)", **{d: d for d in dims}, "currency": "currency", **extra,
-                  **_MEASURES, "computed_at": f"{{computed_at:{MS_TYPE}}}"}
-        # Aliases would shadow the source columns inside the aggregates, so the SELECT is positional.
-        store.command(f"""
-INSERT INTO {table} ({", ".join(values)})
+    values = {"hour": "toStartOfHour(timestamp)", **{d: d for d in DIMENSIONS}, "currency": "currency",
+              "users": "uniqExactStateIf(user_id, user_id != '')", **_MEASURES,
+              "computed_at": f"{{computed_at:{MS_TYPE}}}"}
+    # Aliases would shadow the source columns inside the aggregates, so the SELECT is positional.
+    store.command(f"""
+INSERT INTO cost_hourly ({", ".join(values)}) SETTINGS max_partitions_per_insert_block = 0
 SELECT {", ".join(values.values())}
 FROM request_costs FINAL
 WHERE toDate(timestamp) IN {{days:Array(Date)}} AND toStartOfHour(timestamp) IN {{hours:Array(DateTime('UTC'))}}
-GROUP BY {", ".join(("toStartOfHour(timestamp)", *dims, "currency"))}""", params)
+GROUP BY {", ".join(("toStartOfHour(timestamp)", *DIMENSIONS, "currency"))}""", params)
 
 
 def cost_rows_in_period(store: Store, since: datetime, until: datetime) -> pl.DataFrame:

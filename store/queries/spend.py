@@ -1,10 +1,10 @@
 """Read-side FinOps queries: spend over time, breakdowns with unit economics, unpriced calls, daily spend.
 
-Spend comes from the hourly rollups (FINAL: the latest aggregate of each hour), so a
-30-day breakdown reads rollup rows, not millions of calls: `cost_hourly`, or
-`cost_user_hourly` when a question names users (see migration 6). The grain is the hour:
-a time range is widened to whole hours. Unpriced calls are read from `request_costs`
-because the rollups do not keep the reason.
+Spend comes from the hourly rollup `cost_hourly` (FINAL: the latest aggregate of each
+hour), so a 30-day breakdown reads rollup rows, not millions of calls; the grain is the
+hour, so a time range is widened to whole hours. Questions per user read `request_costs`
+(the rollup has no user_id: see migration 6), as do unpriced calls (the rollup does not
+keep the reason).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any
 import pyarrow as pa
 
 from store.base import Store, query_rows
-from store.errors import BadInput
 from store.queries.costs import ns
 from store.queries.filters import Filters
 
@@ -31,17 +30,30 @@ def _hour(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:00:00")
 
 
-def table_for(f: Filters, by: list[str]) -> str:
-    """The rollup that can answer: the per-user one only when users are asked for."""
-    if "user" not in by and not f.extra.get("user"):
-        return "cost_hourly"
-    if "environment" in by or f.extra.get("environment"):
-        raise BadInput("environment cannot be combined with user (the per-user rollup has no environment)")
-    return "cost_user_hourly"
+def per_call(f: Filters, by: list[str]) -> bool:
+    """Whether the question names users, which only the cost rows can answer."""
+    return "user" in by or bool(f.extra.get("user"))
 
 
-def _users(table: str) -> str:
-    return "uniqExactMerge(users)" if table == "cost_hourly" else "uniqExactIf(user_id, user_id != '')"
+_MONEY = "toDecimal128(ifNull({}, 0), 12)"
+_ROLLUP = {"cost": "sum(cost_total)", "successful_cost": "sum(successful_cost)", "calls": "sum(calls)",
+           "successful_calls": "sum(successful_calls)", "priced_calls": "sum(priced_calls)",
+           "unpriced_calls": "sum(unpriced_calls)", "flagged_calls": "sum(flagged_calls)",
+           "input_tokens": "sum(input_tokens)", "output_tokens": "sum(output_tokens)",
+           "users": "uniqExactMerge(users)"}
+_PER_CALL = {"cost": _MONEY.format("sum(cost_total)"),
+             "successful_cost": _MONEY.format("sumIf(cost_total, status != 'error')"), "calls": "count()",
+             "successful_calls": "countIf(status != 'error')", "priced_calls": "countIf(priced)",
+             "unpriced_calls": "countIf(NOT priced)", "flagged_calls": "countIf(length(flags) > 0)",
+             "input_tokens": "sum(input_tokens)", "output_tokens": "sum(output_tokens)",
+             "users": "uniqExactIf(user_id, user_id != '')"}
+
+
+def _source(calls: bool) -> tuple[str, str, dict[str, str]]:
+    """(FROM, hour expression, measures) of the rollup, or of the cost rows when `calls`."""
+    if calls:
+        return "request_costs FINAL", "toStartOfHour(timestamp)", _PER_CALL
+    return "cost_hourly FINAL", "hour", _ROLLUP
 
 
 def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
@@ -67,43 +79,45 @@ def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
 
 def timeseries(store: Store, f: Filters, step: int, by: str | None, top: int = 8) -> pa.Table:
     """Spend per time bucket, split by `by` into the `top` costliest groups plus "other"."""
-    clause, params = where(f)
-    table = table_for(f, [by] if by else [])
+    calls = per_call(f, [by] if by else [])
+    source, hour, m = _source(calls)
+    clause, params = where(f, calls)
     params["step"] = step
     group = "''"
     if by is not None:
         column = DIMENSIONS[by]
         params["top"] = top
-        group = (f"if({column} IN (SELECT {column} FROM {table} FINAL WHERE {clause} GROUP BY {column} "
-                 f"ORDER BY sum(cost_total) DESC LIMIT {{top:UInt32}}), {column}, 'other')")
+        group = (f"if({column} IN (SELECT {column} FROM {source} WHERE {clause} GROUP BY {column} "
+                 f"ORDER BY {m['cost']} DESC LIMIT {{top:UInt32}}), {column}, 'other')")
     return store.query_arrow(f"""
-SELECT toDateTime64(toStartOfInterval(hour, toIntervalSecond({{step:UInt32}})), 0, 'UTC') AS bucket, {group} AS group,
-    sum(cost_total) AS cost, sum(calls) AS calls, sum(unpriced_calls) AS unpriced_calls
-FROM {table} FINAL
+SELECT toDateTime64(toStartOfInterval({hour}, toIntervalSecond({{step:UInt32}})), 0, 'UTC') AS bucket,
+    {group} AS group, {m['cost']} AS cost, {m['calls']} AS calls, {m['unpriced_calls']} AS unpriced_calls
+FROM {source}
 WHERE {clause}
 GROUP BY bucket, group
 ORDER BY bucket, group""", params)
 
 
-def breakdown(store: Store, f: Filters, by: list[str], limit: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Spend and unit economics per group of `by` (costliest first), and the totals of the range."""
-    clause, params = where(f)
-    table = table_for(f, by)
+def breakdown(store: Store, f: Filters, by: list[str], limit: int,
+              users: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Spend and unit economics per group of `by` (costliest first), and the totals of the range.
+
+    Distinct users are exact and the costliest measure: `users=False` leaves them out.
+    """
+    calls = per_call(f, by)
+    source, _, m = _source(calls)
+    clause, params = where(f, calls)
+    measures = ",\n    ".join(f"{expr} AS {name}" for name, expr in m.items() if users or name != "users")
     columns = [DIMENSIONS[name] for name in by]
-    measures = f"""sum(cost_total) AS cost, sum(successful_cost) AS successful_cost, sum(calls) AS calls,
-    sum(successful_calls) AS successful_calls, sum(priced_calls) AS priced_calls,
-    sum(unpriced_calls) AS unpriced_calls, sum(flagged_calls) AS flagged_calls,
-    sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
-    {_users(table)} AS users"""
     select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, by))
     params["limit"] = limit
     rows = query_rows(store, f"""
 SELECT {select}, {measures}
-FROM {table} FINAL WHERE {clause}
+FROM {source} WHERE {clause}
 GROUP BY {", ".join(columns)}
 ORDER BY cost DESC, calls DESC
 LIMIT {{limit:UInt32}}""", params)
-    [total] = query_rows(store, f"SELECT {measures} FROM {table} FINAL WHERE {clause}", params)
+    [total] = query_rows(store, f"SELECT {measures} FROM {source} WHERE {clause}", params)
     return rows, total
 
 
@@ -121,10 +135,12 @@ ORDER BY calls DESC""", params)
 
 def daily_spend(store: Store, column: str, value: str, since: datetime, until: datetime) -> dict[Any, Decimal]:
     """Spend per UTC day of the calls whose `column` equals `value` (a budget's scope)."""
-    table = "cost_user_hourly" if column == "user_id" else "cost_hourly"
+    calls = column == "user_id"
+    source, hour, m = _source(calls)
+    clause, params = where(Filters(since, until), calls)
     rows = query_rows(store, f"""
-SELECT toDate(hour) AS day, sum(cost_total) AS cost
-FROM {table} FINAL
-WHERE hour >= {{since:{_HOUR}}} AND hour < {{until:{_HOUR}}} AND {column} = {{value:String}}
-GROUP BY day""", {"since": _hour(since), "until": _hour(until), "value": value})
+SELECT toDate({hour}) AS day, {m['cost']} AS cost
+FROM {source}
+WHERE {clause} AND {column} = {{value:String}}
+GROUP BY day""", {**params, "value": value})
     return {r["day"]: r["cost"] for r in rows}

@@ -77,14 +77,23 @@ def test_unknown_model_is_unpriced_with_null_costs(store, catalog):
     assert flagged["cost_total"] is None
 
 
-def test_rerun_is_idempotent_and_skips_calls_priced_under_the_same_catalog(store, catalog):
+def test_rerun_of_a_window_is_idempotent_and_the_history_keeps_each_pricing(store, catalog):
     insert_call(store, "s1", T0)
     insert_call(store, "s2", T0, model="unknown")
     run_cost_job(store, catalog, T0 + timedelta(seconds=5))
     first = costs(store)
-    store.command("TRUNCATE TABLE job_watermarks")  # force the same window again
-    again = run_cost_job(store, catalog, T0 + timedelta(seconds=6))
-    assert again.rows == 0 and costs(store) == first
+    store.command("TRUNCATE TABLE job_watermarks")  # force the same window again, as after a crash
+    assert run_cost_job(store, catalog, T0 + timedelta(seconds=6)).rows == 2
+    assert costs(store) == first
+    assert query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"] == 4
+
+
+def test_the_look_back_skips_calls_priced_under_the_same_catalog(store, catalog):
+    insert_call(store, "s1", T0)
+    run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+    insert_call(store, "s2", T0 + timedelta(seconds=10))
+    again = run_cost_job(store, catalog, T0 + timedelta(seconds=20), lookback=timedelta(minutes=5))
+    assert again.rows == 1, "s1 is in the look-back but already priced: only s2 is priced"
     assert query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"] == 2
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 
 from pipelines.cost_job import run_cost_job
+from pipelines.cost_rollup_job import run_rollup_job
 from pipelines.reprice import reprice
 from store import query_rows
 from store.errors import BadInput
@@ -16,7 +17,6 @@ from tests.pipelines.helpers import utc
 from tests.pipelines.test_cost_job import insert_call
 
 T0 = utc(2026, 11, 20, 12, 0, 0)
-NOW = utc(2026, 11, 21, 0, 0, 0)
 A = {"id": "a", "provider": "openai", "models": ["model-a"], "input": "1", "output": "2"}
 B = {"id": "b", "provider": "openai", "models": ["model-b"], "input": "3", "output": "4"}
 PLAIN = (1000, 500, 0, 0, 0)
@@ -38,6 +38,7 @@ def priced(store):
     insert_call(store, "a1", T0, model="model-a", tokens=PLAIN)
     insert_call(store, "b1", T0, model="model-b", tokens=PLAIN)
     run_cost_job(store, helpers.catalog(A, B), T0 + timedelta(seconds=5))
+    run_rollup_job(store, datetime.now(timezone.utc), safety_delay=timedelta(0))
     return store
 
 
@@ -51,7 +52,7 @@ def test_the_rollup_matches_the_cost_rows(priced):
 
 def test_reprice_changes_only_what_changed_and_keeps_the_old_costs(priced):
     corrected = helpers.catalog({**A, "input": "1.5"}, B)
-    result = reprice(priced, corrected, T0 - timedelta(hours=1), T0 + timedelta(hours=1), NOW)
+    result = reprice(priced, corrected, T0 - timedelta(hours=1), T0 + timedelta(hours=1), datetime.now(timezone.utc))
     assert result.repriced == 2 and result.changed == 1
     assert result.total_before == Decimal("0.007") and result.total_after == Decimal("0.0075")
     assert totals_by_model(priced) == {"model-a": Decimal("0.0025"), "model-b": Decimal("0.005")}
@@ -60,7 +61,7 @@ def test_reprice_changes_only_what_changed_and_keeps_the_old_costs(priced):
     history = query_rows(priced, "SELECT cost_total FROM request_cost_history WHERE model = 'model-a' "
                                  "ORDER BY priced_at")
     assert [h["cost_total"] for h in history] == [Decimal("0.002"), Decimal("0.0025")]
-    again = reprice(priced, corrected, T0 - timedelta(hours=1), T0 + timedelta(hours=1), NOW)
+    again = reprice(priced, corrected, T0 - timedelta(hours=1), T0 + timedelta(hours=1), datetime.now(timezone.utc))
     assert again.repriced == 0 and again.total_after == result.total_after
 
 
@@ -68,7 +69,8 @@ def test_reprice_leaves_calls_outside_the_period(priced):
     insert_call(priced, "early", T0 + timedelta(seconds=20), model="model-a", tokens=PLAIN,
                 at=T0 - timedelta(days=2))
     run_cost_job(priced, helpers.catalog(A, B), T0 + timedelta(seconds=30))
-    result = reprice(priced, helpers.catalog({**A, "input": "9"}, B), T0 - timedelta(hours=1), NOW, NOW)
+    now = datetime.now(timezone.utc)  # versions (priced_at, computed_at) follow the real clock
+    result = reprice(priced, helpers.catalog({**A, "input": "9"}, B), T0 - timedelta(hours=1), now, now)
     assert result.repriced == 2
     old = query_rows(priced, "SELECT cost_total FROM request_costs FINAL WHERE span_id = 'early'")
     assert old == [{"cost_total": Decimal("0.002")}]
@@ -76,4 +78,4 @@ def test_reprice_leaves_calls_outside_the_period(priced):
 
 def test_an_empty_or_reversed_period_is_refused(priced):
     with pytest.raises(BadInput, match="after"):
-        reprice(priced, helpers.catalog(A, B), T0, T0, NOW)
+        reprice(priced, helpers.catalog(A, B), T0, T0, datetime.now(timezone.utc))

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from pipelines.cost_job import run_cost_job
+from pipelines.cost_rollup_job import run_rollup_job
 from tests.spyglass.test_cli import spyglass
 
 CATALOG = """entries:
@@ -46,6 +47,7 @@ def costs(service_factory, tmp_path):
     # priced_at is the row version, so price at the real time (a later reprice must win).
     run_cost_job(running.store, running.service.catalog_source.current(), datetime.now(timezone.utc),
                  safety_delay=timedelta(0))
+    run_rollup_job(running.store, datetime.now(timezone.utc), safety_delay=timedelta(0))
     running.catalog_path = catalog
     return running
 
@@ -158,5 +160,5 @@ def test_per_user_breakdown_and_cost_per_user(costs):
     assert (rows["u2"]["cost"], rows["u3"]["cost"], rows["u3"]["unpriced_calls"]) == ("0.002", "0", 1)
     by_model = {r["model"]: r for r in get(costs, "/api/v1/costs/breakdown", by="model").json()["rows"]}
     assert by_model["m-a"]["users"] == 2 and by_model["m-a"]["cost_per_user"] == "0.002"
-    response = get(costs, "/api/v1/costs/breakdown", by="user,environment")
-    assert response.status_code == 400 and "environment" in response.json()["error"]
+    lean = get(costs, "/api/v1/costs/breakdown", by="model", users="false").json()["rows"]
+    assert "users" not in lean[0] and lean[0]["cost_per_user"] is None and lean[0]["cost"] == "0.005"

@@ -1,0 +1,128 @@
+"""Cost-engine benchmark: the cost job over 10 million llm_calls (full run), one minute at 30,000 calls/s
+(incremental run), and GET /api/v1/costs/breakdown over 30 days of hourly rollups.
+
+    .venv/bin/python bench/costs.py [--calls 10000000] [--days 30] [--rate 30000] [--dir DIR]
+
+1. Generates `--calls` llm_calls rows over `--days` days ending an hour ago (bench/summary.py's
+   generator: eight models of five providers, 50,000 users, caching, errors) into a chDB store.
+2. Full run: `run_cost_job` with no batch limit prices every row in the store (keys matched
+   in Python, arithmetic in SQL), request_cost_history filled by its view; then the rollup
+   job re-aggregates every hour. Ceiling measured in the same run on the same rows: the store
+   copying them alone (INSERT INTO a scratch copy of request_costs SELECT the same columns
+   with costs set to zero, no pricing, no history view).
+3. Incremental run: one minute of calls at `--rate` calls/s, stamped in the last minute and
+   ingested after the full run, then one scheduled-style run (2-minute look-back), then the
+   rollup job for the hours it touched.
+4. The breakdown API (in-process ASGI over the real router, JSON included) over the 30 days:
+   by model, by team,feature, and by user (the per-user rollup); median of 5 after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.summary import generate_sql  # noqa: E402
+from collector.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
+from pipelines.catalog import load_shipped  # noqa: E402
+from pipelines.cost_job import run_cost_job  # noqa: E402
+from pipelines.cost_rollup_job import run_rollup_job  # noqa: E402
+from store.chdb_backend import ChdbStore  # noqa: E402
+from store.migrate import apply  # noqa: E402
+from store.migrations import MIGRATIONS  # noqa: E402
+from store.queries import costs as q  # noqa: E402
+
+CHUNK = 2_000_000
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def generate(store, first: int, count: int, start: datetime, span: timedelta) -> None:
+    start_ns, span_ns = int(start.timestamp() * 1e9), int(span.total_seconds() * 1e9)
+    for offset in range(0, count, CHUNK):
+        store.command(generate_sql(first + offset, min(CHUNK, count - offset), start_ns, span_ns))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=10_000_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--rate", type=int, default=30_000)
+    parser.add_argument("--dir")
+    args = parser.parse_args()
+    root = Path(args.dir or tempfile.mkdtemp(prefix="spyglass-bench-costs-"))
+    store = ChdbStore(str(root / "data"))
+    apply(store, MIGRATIONS, [LLM_CALLS_VIEW])
+    catalog = load_shipped()
+    now = datetime.now(timezone.utc)
+    _, t = timed(lambda: generate(store, 0, args.calls, now - timedelta(days=args.days, hours=1),
+                                  timedelta(days=args.days)))
+    print(f"generated {args.calls:,} llm_calls in {t:.1f} s")
+
+    # Ceiling: the store copying the same rows into a cost table, with no pricing at all.
+    store.command("CREATE TABLE request_costs_probe AS request_costs")
+    copy = ", ".join(q.PRICED_INPUT_COLUMNS)
+    _, t_copy = timed(lambda: store.command(
+        f"INSERT INTO request_costs_probe ({copy}) SETTINGS max_partitions_per_insert_block = 0 "
+        f"SELECT {copy} FROM llm_calls"))
+    store.command("DROP TABLE request_costs_probe")
+    print(f"ceiling: the store copies {args.calls:,} calls into a cost table in {t_copy:.2f} s "
+          f"({args.calls / t_copy:,.0f}/s)")
+
+    full_at = datetime.now(timezone.utc)
+    result, t_full = timed(lambda: run_cost_job(store, catalog, full_at, batch_limit=None,
+                                                safety_delay=timedelta(0)))
+    print(f"FULL RUN: {result.rows:,} calls in {t_full:.2f} s = {result.rows / t_full:,.0f} calls/s "
+          f"(target >= 1,000,000/s; {result.rows / t_full / (args.calls / t_copy):.0%} of the ceiling; "
+          f"priced {result.priced:,}, unpriced {result.unpriced:,})")
+    rolled, t_roll = timed(lambda: run_rollup_job(store, datetime.now(timezone.utc), timedelta(0)))
+    print(f"rollup of {rolled['hours']} hours in {t_roll:.2f} s")
+
+    minute = args.rate * 60
+    time.sleep(0.01)
+    generate(store, args.calls, minute, datetime.now(timezone.utc) - timedelta(minutes=1), timedelta(minutes=1))
+    inc_at = datetime.now(timezone.utc) + timedelta(milliseconds=5)
+    result, t_inc = timed(lambda: run_cost_job(store, catalog, inc_at, safety_delay=timedelta(0)))
+    print(f"INCREMENTAL RUN: {result.rows:,} calls (one minute at {args.rate:,}/s) in {t_inc:.2f} s "
+          f"(target < 1 s)")
+    rolled, t_roll = timed(lambda: run_rollup_job(store, datetime.now(timezone.utc), timedelta(0)))
+    print(f"incremental rollup of {rolled['hours']} hours in {t_roll:.2f} s")
+
+    from fastapi.testclient import TestClient
+
+    from spyglass.api import build_api
+
+    client = TestClient(build_api(store))
+    since = (now - timedelta(days=args.days, hours=1)).strftime("%Y-%m-%dT%H:00:00Z")
+    rollup = store.query_arrow("SELECT count() AS n FROM cost_hourly").to_pylist()[0]["n"]
+    users = store.query_arrow("SELECT count() AS n FROM cost_user_hourly").to_pylist()[0]["n"]
+    print(f"rollups: cost_hourly {rollup:,} rows, cost_user_hourly {users:,} rows")
+    for by in ("model", "team,feature", "user"):
+        def call():
+            response = client.get("/api/v1/costs/breakdown", params={"by": by, "since": since, "until": "now"})
+            assert response.status_code == 200, response.text
+        call()
+        times = [timed(call)[1] for _ in range(5)]
+        print(f"BREAKDOWN by={by} over {args.days} days: median {statistics.median(times) * 1000:.0f} ms "
+              f"(target < 200 ms)")
+    store.close()
+    if not args.dir:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

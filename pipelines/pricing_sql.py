@@ -1,0 +1,150 @@
+"""Pricing millions of calls inside the store, with results identical to `pricing.price`.
+
+The cost job must price at least a million calls a second, faster than calls can be
+moved out of ClickHouse and back. So the work is split where it is cheap:
+- matching depends only on (provider, model, project, team) and on which side of each
+  catalog date a call falls (its `_bucket`), so the job reads those few distinct keys,
+  matches each once with the scalar `pricing.match` and resolves its tier prices with
+  `pricing.unit_prices`: a small price table built with Polars (`price_table`);
+- the per-call arithmetic runs in ClickHouse: `cost_select` joins the calls to that table
+  (passed as a JSONEachRow parameter, so no temporary table) and computes flags, the tier,
+  and each amount as tokens x per-token price in Decimal(38, 12): exact, never a float.
+A test holds this path to the scalar path's Decimal answers on random calls.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import polars as pl
+
+from pipelines.catalog import Catalog
+from pipelines.pricing import ABSURD_TOKENS, MILLION, NO_ENTRY, SCALE, match, unit_prices
+
+KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
+TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
+KEY = ("provider", "model", "project", "team", "_bucket")
+FLAGS = ("negative_tokens", "absurd_tokens", "cache_exceeds_input", "reasoning_exceeds_output")
+_MONEY = "Decimal(38, 12)"
+
+
+def breakpoints(catalog: Catalog) -> list[str]:
+    """Every catalog date, sorted: a call's `_bucket` is how many of them are <= its time."""
+    stamps = {e.effective_from for e in catalog.entries}
+    stamps |= {e.effective_to for e in catalog.entries if e.effective_to is not None}
+    return [s.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") for s in sorted(stamps)]
+
+
+BUCKET_SQL = "arrayCount(b -> b <= timestamp, {breakpoints:Array(DateTime64(6, 'UTC'))})"
+
+
+def tier_depth(catalog: Catalog) -> int:
+    return max((len(e.tiers) for e in catalog.entries), default=0)
+
+
+def _text(value: object) -> object:
+    return format(value, "f") if isinstance(value, Decimal) else value
+
+
+def price_table(keys: pl.DataFrame, catalog: Catalog) -> str:
+    """One JSONEachRow line per key (KEY columns + `at`, any time of the key): its entry, rule,
+    fee and, per tier level j, the threshold `_t{j}`, tier `_tier{j}` and per-token `_p{j}_{kind}`.
+
+    Per-token prices (per-million / 1e6) are exact at scale 12 because catalog prices carry
+    at most 6 decimals. Level 0 is the base; level j applies when the prompt exceeds `_t{j}`.
+    """
+    depth = tier_depth(catalog)
+    lines = []
+    for provider, model, project, team, bucket, at in keys.select(*KEY, "at").iter_rows():
+        at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+        m = match(catalog, provider, model, at, project, team)
+        rule = m.rule if m else catalog.rule_for(provider)
+        row: dict[str, object] = {
+            "provider": provider, "model": model, "project": project, "team": team, "_bucket": bucket,
+            "_entry": m.entry.id if m else None, "_rule": rule.label if m else "",
+            "_currency": m.entry.currency if m else "USD", "_iic": rule.input_includes_cache,
+            "_oir": rule.output_includes_reasoning,
+            "_fee": ((m.entry.request_fee or Decimal(0)) if m else Decimal(0)).quantize(SCALE),
+        }
+        bounds = [t.above_input_tokens for t in m.entry.tiers] if m else []
+        for j in range(depth + 1):
+            level = min(j, len(bounds))
+            tier, prices = unit_prices(m.entry, -1 if level == 0 else bounds[level - 1] + 1) if m else (None, {})
+            row[f"_t{j}"] = bounds[j - 1] if 0 < j <= len(bounds) else None
+            row[f"_tier{j}"] = tier
+            for k in KINDS:
+                row[f"_p{j}_{k}"] = (prices[k] / MILLION).quantize(SCALE) if m else None
+        lines.append(json.dumps({k: _text(v) for k, v in row.items()}))
+    return "\n".join(lines)
+
+
+def price_structure(depth: int) -> str:
+    """The ClickHouse structure of `price_table`'s rows."""
+    cols = ["provider String", "model String", "project String", "team String", "_bucket UInt32",
+            "_entry Nullable(String)", "_rule String", "_currency String", "_iic Bool", "_oir Bool",
+            f"_fee {_MONEY}"]
+    for j in range(depth + 1):
+        cols += [f"_t{j} Nullable(Int64)", f"_tier{j} Nullable(Int64)"]
+        cols += [f"_p{j}_{k} Nullable({_MONEY})" for k in KINDS]
+    return ", ".join(cols)
+
+
+def _by_tier(depth: int, column: str) -> str:
+    """The value of `column` (with a `{}` for the level) at the highest tier the prompt exceeds."""
+    branches = [f"_prompt > _t{j}, {column.format(j)}" for j in range(depth, 0, -1)]
+    return f"multiIf({', '.join(branches)}, {column.format(0)})" if branches else column.format(0)
+
+
+def cost_select(source: str, depth: int, copied: tuple[str, ...]) -> str:
+    """SELECT of request_costs rows: the `copied` call columns, the pricing, `catalog_version` and
+    `priced_at` (parameters `version`, `priced_at`, `prices`, `breakpoints`), from the calls of `source`.
+
+    Mirrors `pricing.price`: flags only for matched calls; a flagged or unmatched call has
+    NULL amounts; quantities never overlap (cache out of input, reasoning out of output).
+    """
+    tokens = [f"c.{t}" for t in TOKENS]
+    inp, outp, cr, cw, rs = tokens
+    checks = [
+        f"arrayExists(x -> x < 0, [{', '.join(tokens)}])",
+        f"arrayExists(x -> x > {ABSURD_TOKENS}, [{', '.join(tokens)}])",
+        f"_iic AND {cr} + {cw} > {inp}",
+        f"_oir AND {rs} > {outp}",
+    ]
+    flags = ("if(_entry IS NULL, CAST([], 'Array(String)'), arrayFilter(x -> x != '', ["
+             + ", ".join(f"if({e}, '{name}', '')" for e, name in zip(checks, FLAGS)) + "]))")
+    qty = {"input": f"if(_iic, {inp} - {cr} - {cw}, {inp})", "cache_read": cr, "cache_write": cw,
+           "output": f"if(_oir, {outp} - {rs}, {outp})", "reasoning": rs}
+    amounts = {k: f"toDecimal128(least(greatest({q}, 0), {ABSURD_TOKENS}), 0) * assumeNotNull({_by_tier(depth, '_p{}_' + k)})"
+               for k, q in qty.items()}
+    amounts["request_fee"] = "_fee"
+    total = " + ".join(amounts.values())
+    money = ",\n    ".join(f"CAST(if(priced, {v}, NULL), 'Nullable({_MONEY})') AS cost_{k}"
+                           for k, v in (*amounts.items(), ("total", total)))
+    return f"""
+SELECT {", ".join(f"c.{col} AS {col}" for col in copied)},
+    ifNull(_entry, '') AS entry_id, _rule AS rule, _currency AS currency,
+    if(_iic, {inp}, {inp} + {cr} + {cw}) AS _prompt,
+    {flags} AS flags,
+    _entry IS NOT NULL AND empty(flags) AS priced,
+    if(priced, {_by_tier(depth, "_tier{}")}, NULL) AS tier,
+    if(_entry IS NULL, '{NO_ENTRY}',
+       if(empty(flags), '', concat('inconsistent tokens: ', arrayStringConcat(flags, ',')))) AS reason,
+    {money},
+    {{version:String}} AS catalog_version, {{priced_at:DateTime64(3, 'UTC')}} AS priced_at
+FROM ({source}) AS c
+LEFT JOIN format(JSONEachRow, '{price_structure(depth)}', {{prices:String}}) AS p USING ({", ".join(KEY)})"""
+
+
+def matched_keys_sql(source: str) -> str:
+    """The distinct pricing keys of `source`'s calls, with one time each and the hours they touch."""
+    return f"""
+SELECT provider, model, project, team, _bucket, min(timestamp) AS at,
+    groupUniqArray(toDateTime64(toStartOfHour(timestamp), 0, 'UTC')) AS hours
+FROM ({source})
+GROUP BY provider, model, project, team, _bucket"""
+
+
+def now_text(at: datetime) -> str:
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]

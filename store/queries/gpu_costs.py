@@ -86,15 +86,15 @@ def host_costs(store: Store, f: Filters, step_seconds: int | None = None) -> pa.
     params = {**_params(f), **({"step": step_seconds} if step_seconds else {})}
     return store.query_arrow(f"""
 SELECT toDateTime64(bucket, 9, 'UTC') AS bucket, host_name,
-    sum(gpu_cost) AS gpu_cost, sum(gpu_allocated) AS allocated, sum(gpu_idle) AS idle,
-    if(sum(gpu_cost) > 0, toFloat64(sum(gpu_idle)) / toFloat64(sum(gpu_cost)), NULL) AS idle_share,
-    sum(gpu_seconds_) AS gpu_seconds, max(gpus) AS gpu_count, sum(served) AS calls,
-    sum(unknown) AS unknown_host_calls, sum(priced_h) AS priced_hours, sum(unpriced_h) AS unpriced_hours,
-    arrayStringConcat(arraySort(groupUniqArrayIf(source, source != '')), '; ') AS price_source
+    sum(h_cost) AS gpu_cost, sum(h_allocated) AS allocated, sum(h_idle) AS idle,
+    if(sum(h_cost) > 0, toFloat64(sum(h_idle)) / toFloat64(sum(h_cost)), NULL) AS idle_share,
+    sum(h_gpu_seconds) AS gpu_seconds, max(h_gpus) AS gpu_count, sum(h_calls) AS calls,
+    sum(h_unknown) AS unknown_host_calls, sum(h_priced) AS priced_hours, sum(h_unpriced) AS unpriced_hours,
+    arrayStringConcat(arraySort(groupUniqArrayIf(h_source, h_source != '')), '; ') AS price_source
 FROM (
-    SELECT {bucket}, host_name, cost AS gpu_cost, allocated AS gpu_allocated, idle AS gpu_idle,
-        gpu_seconds AS gpu_seconds_, gpu_count AS gpus, calls AS served, toUInt64(0) AS unknown,
-        toUInt64(priced) AS priced_h, toUInt64(NOT priced) AS unpriced_h, price_source AS source
+    SELECT {bucket}, host_name, cost AS h_cost, allocated AS h_allocated, idle AS h_idle,
+        gpu_seconds AS h_gpu_seconds, gpu_count AS h_gpus, calls AS h_calls, toUInt64(0) AS h_unknown,
+        toUInt64(priced) AS h_priced, toUInt64(NOT priced) AS h_unpriced, price_source AS h_source
     FROM gpu_cost_hourly FINAL WHERE {_where(f)}
     UNION ALL
     SELECT {bucket}, host_name, NULL, NULL, NULL, toDecimal128(0, 9), toUInt32(0), toUInt64(0), calls,

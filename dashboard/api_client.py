@@ -123,6 +123,10 @@ class ApiClient:
         """One page of typed LLM calls, newest first; `next_offset` is None on the last page."""
         return self._get("/api/v1/llm-calls", [*query.params(), ("limit", str(limit)), ("offset", str(offset))])
 
+    def focus_export(self, since: str, until: str) -> dict[str, Any]:
+        """FOCUS usage rows for the whole hours covering [since, until); money as decimal strings."""
+        return self._get("/api/v1/export/focus", [("since", since), ("until", until)])
+
     def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
         url = f"{self.base_url}{path}"
         try:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 
-from spyglass import config, prices_cli
+from spyglass import config, export_cli, prices_cli
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import SpyglassError
 
@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--roles", help="comma-separated subset of: " + ", ".join(config.ROLES))
     up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
     prices_cli.add_parser(verbs)
+    export_cli.add_parser(verbs)
     return parser
 
 
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.verb == "prices":
             return prices_cli.run(args)
+        if args.verb == "export":
+            return export_cli.run(args)
         if args.verb == "up":
             _up(args)
         return 0

@@ -26,7 +26,7 @@ Pure functions over frames; the job (pipelines/gpu_cost_job.py) does the I/O. Th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -210,7 +210,7 @@ def allocate(hosts: list[HostHour], calls: pl.DataFrame, config: AllocationConfi
         group = group.sort(["trace_id", "span_id"])
         weights = group["_w"].to_list()
         weighted = Decimal(sum(weights)) / WEIGHT_UNITS
-        host = HostHour(**{**host.__dict__, "calls": group.height, "weighted_tokens": weighted})
+        host = replace(host, calls=group.height, weighted_tokens=weighted)
         out_hosts.append(host)
         if host.priced:
             ids = list(zip(group["trace_id"].to_list(), group["span_id"].to_list()))

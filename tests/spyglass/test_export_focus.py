@@ -124,13 +124,21 @@ def _run(argv: list[str], capsys) -> tuple[int, str]:
     (["--since", "2026-11-20T14:00:00Z", "--until", "2026-11-20T12:00:00Z"], "must be before --until"),
     (["--since", "2026-11-20T12:00:00"], "has no time zone"),
     (["--since", "1h", "--format", "xml"], "invalid choice: 'xml'"),
-    (["--since", "2020-01-01T00:00:00Z", "--until", "2026-01-01T00:00:00Z"], "longer than 366 days"),
 ])
-def test_bad_arguments_are_one_line_exit_2_and_write_nothing(service, tmp_path, capsys, extra, message):
+def test_bad_arguments_are_one_line_exit_2_and_write_nothing(tmp_path, capsys, extra, message):
+    # Refused before any request: the API URL points nowhere, which would be a different error.
     out = tmp_path / "focus.csv"
-    code, err = _run(["export", "focus", "-o", str(out), "--api-url", service.api, *extra], capsys)
+    code, err = _run(["export", "focus", "-o", str(out), "--api-url", "http://127.0.0.1:9", *extra], capsys)
     assert code == 2 and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_period_the_api_refuses_is_one_line_exit_2_and_writes_nothing(service, tmp_path, capsys):
+    code, err = _run(["export", "focus", "-o", str(tmp_path / "focus.csv"), "--api-url", service.api,
+                      "--since", "2020-01-01T00:00:00Z", "--until", "2026-01-01T00:00:00Z"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "the API refused the export" in err and "longer than 366 days" in err
     assert list(tmp_path.iterdir()) == []
 
 

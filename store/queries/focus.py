@@ -21,6 +21,8 @@ from store.queries.gpu_costs import LATEST_RUN
 _TAGS = "project, service_name, environment, team, feature"
 _NS = "DateTime64(9, 'UTC')"
 _HOUR = "DateTime64(0, 'UTC')"
+# Calls by span time: prunes the daily partitions of request_costs and request_gpu_costs.
+_CALL_WINDOW = f"timestamp >= {{start:{_NS}}} AND timestamp < {{end:{_NS}}}"
 
 
 def _params(start: datetime, end: datetime) -> dict[str, str]:
@@ -34,10 +36,10 @@ SELECT toDateTime64(toStartOfHour(timestamp), 0, 'UTC') AS hour, provider, model
     catalog_version, sumIf(cost_total, priced) AS cost, countIf(priced) AS priced_calls,
     countIf(NOT priced) AS unpriced_calls, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
 FROM request_costs FINAL
-WHERE timestamp >= {{start:{_NS}}} AND timestamp < {{end:{_NS}}}
-    AND (trace_id, span_id) NOT IN (
+WHERE {_CALL_WINDOW}
+    AND (trace_id, span_id) GLOBAL NOT IN (
         SELECT trace_id, span_id FROM request_gpu_costs
-        WHERE hour >= {{start:{_HOUR}}} AND hour < {{end:{_HOUR}}} AND {LATEST_RUN})
+        WHERE {_CALL_WINDOW} AND hour >= {{start:{_HOUR}}} AND hour < {{end:{_HOUR}}} AND {LATEST_RUN})
 GROUP BY hour, provider, model, {_TAGS}, currency, entry_id, catalog_version
 ORDER BY hour, provider, model, {_TAGS}, entry_id, catalog_version""", _params(start, end))
 
@@ -49,7 +51,7 @@ SELECT hour, gpu_host, provider, model, {_TAGS}, currency, price_source, price_v
     sumIf(gpu_cost, priced) AS cost, countIf(priced) AS priced_calls, countIf(NOT priced) AS unpriced_calls,
     sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
 FROM request_gpu_costs FINAL
-WHERE hour >= {{start:{_HOUR}}} AND hour < {{end:{_HOUR}}} AND {LATEST_RUN}
+WHERE {_CALL_WINDOW} AND hour >= {{start:{_HOUR}}} AND hour < {{end:{_HOUR}}} AND {LATEST_RUN}
 GROUP BY hour, gpu_host, provider, model, {_TAGS}, currency, price_source, price_version
 ORDER BY hour, gpu_host, provider, model, {_TAGS}""", _params(start, end))
 

@@ -17,8 +17,9 @@ from store.queries.filters import Filters
 
 NS_TYPE = "DateTime64(9, 'UTC')"
 HOUR_TYPE = "DateTime64(0, 'UTC')"
-# The latest run of each hour in [{start}, {end}): the only rows readers may see.
-LATEST_RUN = f"""(hour, computed_at) IN (
+# The latest run of each hour in [{start}, {end}): the only rows readers may see. GLOBAL: on a
+# cluster the runs live on other shards than the rows (on one node it is a plain IN).
+LATEST_RUN = f"""(hour, computed_at) GLOBAL IN (
     SELECT hour, max(computed_at) FROM gpu_cost_runs
     WHERE hour >= {{start:{HOUR_TYPE}}} AND hour < {{end:{HOUR_TYPE}}} GROUP BY hour)"""
 CALL_COLUMNS = ("timestamp", "trace_id", "span_id", "project", "service_name", "environment", "team", "feature",

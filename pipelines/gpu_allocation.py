@@ -165,7 +165,8 @@ def host_hours(gpu_seconds: pl.DataFrame, prices: GpuPriceTable) -> list[HostHou
     return out
 
 
-def _weights(calls: pl.DataFrame, weights: Mapping[str, Decimal]) -> pl.Expr:
+def _weights(weights: Mapping[str, Decimal]) -> pl.Expr:
+    """A call's weighted tokens in millionths (integers, so shares stay exact); negatives count 0."""
     w_in = int(weights.get("input", Decimal(0)) * WEIGHT_UNITS)
     w_out = int(weights.get("output", Decimal(0)) * WEIGHT_UNITS)
     return (pl.col("input_tokens").clip(0) * w_in + pl.col("output_tokens").clip(0) * w_out).cast(pl.Int64)
@@ -192,7 +193,7 @@ def allocate(hosts: list[HostHour], calls: pl.DataFrame, config: AllocationConfi
     mapped = calls.with_columns(
         pl.col("host_name").replace(dict(config.host_map)).alias("gpu_host"),
         pl.col("timestamp").dt.truncate("1h").cast(pl.Datetime("us", "UTC")).alias("hour"),
-        _weights(calls, config.weights).alias("_w"))
+        _weights(config.weights).alias("_w"))
     known = pl.DataFrame({"hour": [h.hour for h in hosts], "gpu_host": [h.host_name for h in hosts]},
                          schema={"hour": pl.Datetime("us", "UTC"), "gpu_host": pl.String})
     served = mapped.join(known, on=["hour", "gpu_host"], how="semi")

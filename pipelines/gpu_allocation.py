@@ -35,8 +35,10 @@ import polars as pl
 from pipelines.gpu_prices import GpuPriceTable
 
 SCALE = Decimal("1e-12")
+MONEY = pl.Decimal(38, 12)
 UNITS = 10**12  # money quanta per USD
 WEIGHT_UNITS = 10**6  # weights keep 6 decimals, as integers
+WEIGHT_SCALE = Decimal("1e-6")
 NS_PER_HOUR = 3_600 * 10**9
 HOUR = timedelta(hours=1)
 GPU_KEY = ["host_name", "gpu_uuid"]
@@ -215,13 +217,12 @@ def allocate(hosts: list[HostHour], calls: pl.DataFrame, config: AllocationConfi
         out_hosts.append(host)
         if host.priced:
             ids = list(zip(group["trace_id"].to_list(), group["span_id"].to_list()))
-            units = split_exact(int(host.used * UNITS), weights, ids)
-            costs = [Decimal(u) / UNITS for u in units]
+            costs = _money_column(split_exact(int(host.used * UNITS), weights, ids))
         else:
-            costs = [None] * group.height
+            costs = pl.lit(None, MONEY)
         request_parts.append(group.with_columns(
-            pl.Series("gpu_cost", costs, dtype=pl.Decimal(38, 12)),
-            (pl.col("_w").cast(pl.Decimal(38, 12)) / WEIGHT_UNITS).cast(pl.Decimal(38, 12)).alias("weighted_tokens"),
+            costs.alias("gpu_cost"),
+            (pl.col("_w").cast(pl.Decimal(38, 0)) * WEIGHT_SCALE).cast(MONEY).alias("weighted_tokens"),
             pl.lit(host.priced).alias("priced"),
             pl.lit(host.price_source).alias("price_source"),
             pl.lit(price_version).alias("price_version")))
@@ -229,9 +230,14 @@ def allocate(hosts: list[HostHour], calls: pl.DataFrame, config: AllocationConfi
     return Allocation(out_hosts, requests.drop("_w"), unknown)
 
 
+def _money_column(units: list[int]) -> pl.Series:
+    """Integer 1e-12 USD units as exact Decimal(38, 12) (columnar: no Python Decimal per call)."""
+    return (pl.Series(units, dtype=pl.Int64).cast(pl.Decimal(38, 0)) * SCALE).cast(MONEY)
+
+
 def _empty_requests(mapped: pl.DataFrame) -> pl.DataFrame:
     return mapped.head(0).with_columns(
-        pl.lit(None, pl.Decimal(38, 12)).alias("gpu_cost"), pl.lit(None, pl.Decimal(38, 12)).alias("weighted_tokens"),
+        pl.lit(None, MONEY).alias("gpu_cost"), pl.lit(None, MONEY).alias("weighted_tokens"),
         pl.lit(False).alias("priced"), pl.lit("").alias("price_source"), pl.lit("").alias("price_version"))
 
 

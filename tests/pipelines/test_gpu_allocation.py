@@ -126,3 +126,15 @@ def test_an_hour_with_samples_but_calls_only_in_another_hour_is_idle():
     assert (first.allocated, first.idle) == (Decimal(0), Decimal("2.40"))
     assert (second.allocated, second.idle, second.calls) == (Decimal("2.40"), Decimal(0), 1)
     assert result.requests["gpu_cost"].to_list() == [Decimal("2.40")]
+
+
+def test_fractional_weights_stay_exact():
+    rows = samples("gpu-a", "a1", H100, T, 60, MINUTE, 1.0)
+    hosts = host_hours(gpu_time(sample_frame(rows), T, END, GAP, now=END), PRICES)
+    config = AllocationConfig(weights={"input": Decimal("0.5"), "output": Decimal("1.25")})
+    calls = [call(T + MINUTE, "a", "gpu-a", 3, 1), call(T + MINUTE, "b", "gpu-a", 0, 1)]  # 2.75 and 1.25
+    result = allocate(hosts, call_frame(calls), config, "v")
+    assert result.requests["weighted_tokens"].to_list() == [Decimal("2.75"), Decimal("1.25")]
+    assert result.hosts[0].weighted_tokens == Decimal(4)
+    # 2.40 x 2.75/4 = 1.65 and 2.40 x 1.25/4 = 0.75
+    assert result.requests["gpu_cost"].to_list() == [Decimal("1.65"), Decimal("0.75")]

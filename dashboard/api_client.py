@@ -123,6 +123,33 @@ class ApiClient:
         """One page of typed LLM calls, newest first; `next_offset` is None on the last page."""
         return self._get("/api/v1/llm-calls", [*query.params(), ("limit", str(limit)), ("offset", str(offset))])
 
+    def cost_timeseries(self, query: Query, by: str | None = None) -> dict[str, Any]:
+        """Spend per hourly bucket, split by a cost dimension into the costliest groups and "other"."""
+        return self._get("/api/v1/costs/timeseries", [*query.params(), *([("by", by)] if by else [])])
+
+    def cost_breakdown(self, query: Query, by: str, filters: Mapping[str, str] | None = None,
+                       limit: int = 200) -> dict[str, Any]:
+        """Spend and unit economics per group of `by`; `filters` narrow a drill-down (team=ml, ...)."""
+        extra = [(name, value) for name, value in (filters or {}).items()]
+        return self._get("/api/v1/costs/breakdown", [*query.params(), *extra, ("by", by), ("limit", str(limit))])
+
+    def cost_unpriced(self, query: Query) -> dict[str, Any]:
+        """Calls stored without a price, by provider, model and reason."""
+        return self._get("/api/v1/costs/unpriced", query.params())
+
+    def budgets(self) -> dict[str, Any]:
+        """Each configured budget with month-to-date spend, forecast and states."""
+        return self._get("/api/v1/budgets", [])
+
+    def gpu_costs(self, query: Query) -> dict[str, Any]:
+        """Per GPU host: cost, allocated to calls, idle."""
+        return self._get("/api/v1/gpu/costs", [(k, v) for k, v in query.params() if k in ("since", "until",
+                                                                                           "project")])
+
+    def focus_export(self, since: str, until: str) -> dict[str, Any]:
+        """FOCUS usage rows for the whole hours covering [since, until); money as decimal strings."""
+        return self._get("/api/v1/export/focus", [("since", since), ("until", until)])
+
     def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
         url = f"{self.base_url}{path}"
         try:

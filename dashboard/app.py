@@ -2,8 +2,9 @@
 
 Streamlit runs this file as a script, not as part of the `dashboard` package, so the
 project root goes on `sys.path` first; then each page is one module under
-`dashboard/pages/`, registered below. Adding a page (Costs, GPUs, Quality & Drift) is one
-new module and one line in `PAGES`.
+`dashboard/views/`, registered below: one module and one `st.Page` line per page. (Not
+`pages/`: Streamlit treats a `pages/` folder beside the entry script as pages of its own,
+and a deep link such as /costs would open that bare module instead of the page.)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.pages import overview  # noqa: E402
+from dashboard.views import costs, overview  # noqa: E402
 
 
 def main() -> None:
@@ -26,6 +27,7 @@ def main() -> None:
     pages = [
         st.Page(overview.render, title=overview.TITLE, icon=":material/monitoring:", url_path="overview",
                 default=True),
+        st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
     ]
     st.navigation(pages, position="sidebar").run()
 

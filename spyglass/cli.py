@@ -10,7 +10,7 @@ import asyncio
 import logging
 import sys
 
-from spyglass import config, prices_cli, reprice_cli
+from spyglass import config, export_cli, prices_cli, reprice_cli
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import SpyglassError
 
@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
     prices_cli.add_parser(verbs)
     reprice_cli.add_parser(verbs)
+    export_cli.add_parser(verbs)
     return parser
 
 
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return prices_cli.run(args)
         if args.verb == "reprice":
             return reprice_cli.run(args)
+        if args.verb == "export":
+            return export_cli.run(args)
         if args.verb == "up":
             _up(args)
         return 0

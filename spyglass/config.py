@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -73,6 +74,24 @@ class Settings(BaseSettings):
     # dcgm-exporter `/metrics` URLs the service scrapes into gpu_samples (needs the collector role).
     dcgm_targets: list[str] = Field(default_factory=list)
     dcgm_scrape_interval_seconds: float = Field(15, gt=0)
+    # How often the GPU cost job recomputes GPU cost per host and per self-hosted request.
+    gpu_cost_interval_seconds: float = Field(300, gt=0)
+    # How far back each GPU cost run recomputes whole hours (late samples and calls settle within it).
+    gpu_cost_lookback_hours: float = Field(3, gt=0, le=48)
+    # A GPU sample stands for the time until the GPU's next sample, at most this long.
+    gpu_sample_max_gap_seconds: float = Field(60, gt=0, le=3600)
+    # USD per GPU-hour by GPU model key (matched by name tokens: "H100", "A100 80GB"); beats the shipped table.
+    gpu_model_prices: dict[str, Annotated[Decimal, Field(ge=0)]] = Field(default_factory=dict)
+    # USD per GPU-hour for every GPU of a host (the host name in gpu_samples); beats model prices.
+    gpu_host_prices: dict[str, Annotated[Decimal, Field(ge=0)]] = Field(default_factory=dict)
+    # llm_calls.host_name -> gpu_samples host name, for hosts whose names differ between the two.
+    gpu_host_map: dict[str, str] = Field(default_factory=dict)
+    # Weight per token kind (input, output) when a host's used GPU cost is split over its calls.
+    gpu_token_weights: dict[str, Annotated[Decimal, Field(ge=0, decimal_places=6)]] = Field(
+        default_factory=lambda: {"input": Decimal(1), "output": Decimal(1)})
+    # Self-hosted providers: their calls on a host with no GPU samples are counted as unknown-host calls.
+    gpu_self_hosted_providers: list[str] = Field(default_factory=lambda: [
+        "vllm", "tgi", "sglang", "ollama", "triton", "llama.cpp", "lmdeploy", "self-hosted"])
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")
@@ -94,6 +113,16 @@ class Settings(BaseSettings):
             parts = urlsplit(str(url))
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"{url!r} is not an http(s) URL; expected e.g. http://gpu-node-1:9400/metrics")
+        return value
+
+    @field_validator("gpu_token_weights")
+    @classmethod
+    def _gpu_token_weights(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        unknown = set(value) - {"input", "output"}
+        if unknown:
+            raise ValueError(f"unknown token kinds {sorted(unknown)}; known: input, output")
+        if not any(value.values()):
+            raise ValueError("at least one token kind needs a weight above 0")
         return value
 
     @classmethod

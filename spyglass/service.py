@@ -23,7 +23,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,9 @@ from collector.pipeline import Pipeline
 from pipelines.catalog_source import CatalogSource
 from pipelines.cost_job import run_cost_job
 from pipelines.cost_rollup_job import run_rollup_job
+from pipelines.gpu_allocation import AllocationConfig
+from pipelines.gpu_cost_job import run_gpu_cost_job
+from pipelines.gpu_prices import load_table as load_gpu_prices
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
@@ -145,6 +148,12 @@ class Service:
                         s.cost_interval_seconds))
         jobs.append(Job("cost-rollup", lambda: run_rollup_job(store, datetime.now(timezone.utc)),
                         s.cost_rollup_interval_seconds))
+        gpu_prices = load_gpu_prices(s.gpu_model_prices, s.gpu_host_prices)  # a bad price stops the start
+        gpu_config = AllocationConfig(s.gpu_host_map, s.gpu_token_weights,
+                                      frozenset(p.lower() for p in s.gpu_self_hosted_providers))
+        jobs.append(Job("gpu-costs", lambda: run_gpu_cost_job(
+            store, gpu_prices, gpu_config, datetime.now(timezone.utc), timedelta(hours=s.gpu_cost_lookback_hours),
+            timedelta(seconds=s.gpu_sample_max_gap_seconds)).as_dict(), s.gpu_cost_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
                                             timeout=5.0, project="default")

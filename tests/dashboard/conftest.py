@@ -17,10 +17,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+# Price and roll up within a second, and one budget, so the Costs page has numbers to show.
+FAST_COSTS = {"SPYGLASS_COST_INTERVAL_SECONDS": "0.5", "SPYGLASS_COST_ROLLUP_INTERVAL_SECONDS": "0.5",
+              "SPYGLASS_BUDGETS": '[{"name": "default-project", "scope": "project", "value": "default", '
+                                  '"monthly": "1"}]'}
+
+
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """`spyglass up` with its dashboard, holding FLEET (sent two hours ago)."""
-    service = ServiceProcess(tmp_path_factory.mktemp("fleet") / "data", dashboard=True).start()
+    service = ServiceProcess(tmp_path_factory.mktemp("fleet") / "data", dashboard=True, env=FAST_COSTS).start()
     try:
         send_fleet(service.otlp_http)
         summary = httpx.get(f"{service.api}/api/v1/summary", params={"since": "6h"}, timeout=10).json()

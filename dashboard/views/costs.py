@@ -1,0 +1,130 @@
+"""Costs: what the LLM fleet spends, on what, for whom, against which budget, and what is not priced.
+
+Reads the cost API only: spend over time stacked by a chosen dimension, a breakdown table
+whose rows drill down (team -> feature -> model, ...) with unit economics, budgets with
+burn and forecast, GPU cost allocated vs idle per host, and the calls no price covers
+(a cost that is missing is shown, never counted as zero).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+
+from dashboard import cost_figures as cf
+from dashboard import format as fmt
+from dashboard import notices
+from dashboard.api_client import ApiClient, ApiError, Query
+from dashboard.controls import range_words, sidebar_filters
+
+TITLE = "Costs"
+DIMENSIONS = ("model", "team", "feature", "service", "provider", "project", "environment", "user")
+_PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
+
+
+def render() -> None:
+    """The page body; `app.py` registers it with `st.navigation`."""
+    st.title(TITLE)
+    with ApiClient.from_env() as api:
+        try:
+            query = sidebar_filters(api)
+            _page(api, query)
+        except ApiError as exc:
+            notices.api_error(exc, api.base_url)
+
+
+def _page(api: ApiClient, query: Query) -> None:
+    total = api.cost_breakdown(query, "provider")
+    _kpis(total["totals"], api.cost_unpriced(query))
+    left, right = st.columns([3, 1])
+    with right:
+        by = st.selectbox("Stack by", DIMENSIONS, key="cost_by", bind="query-params")
+    with left:
+        st.subheader(f"Spend by {by}")
+    series = api.cost_timeseries(query, by)
+    if series["points"]:
+        st.plotly_chart(cf.spend_over_time(series), key="spend", config=_PLOTLY)
+    else:
+        st.info(f"No priced calls in the {range_words(query.since)}.")
+    _breakdown(api, query)
+    _budgets(api)
+    _gpu(api, query)
+    _unpriced(api, query)
+
+
+def _kpis(totals: dict[str, Any], unpriced: dict[str, Any]) -> None:
+    spend, per_request, per_tokens, missing = st.columns(4)
+    spend.metric("Spend", cf.money(totals["cost"]), border=True,
+                 help=f"{totals['priced_calls']:,} priced calls of {totals['calls']:,}")
+    per_request.metric("Cost per request", cf.money(totals["cost_per_request"]), border=True,
+                       help=f"per successful request: {cf.money(totals['cost_per_successful_request'])}")
+    per_tokens.metric("Cost per 1k tokens", cf.money(totals["cost_per_1k_tokens"]), border=True,
+                      help=f"per user: {cf.money(totals['cost_per_user'])}")
+    missing.metric("Unpriced calls", fmt.count(unpriced["calls"]), border=True,
+                   help="calls no catalog entry prices, or with inconsistent token counts: not in the spend")
+
+
+def _breakdown(api: ApiClient, query: Query) -> None:
+    """A table per level; selecting a row filters the next level to it."""
+    st.subheader("Breakdown")
+    path: list[tuple[str, str]] = st.session_state.setdefault("cost_path", [])
+    first = st.selectbox("Group by", [d for d in DIMENSIONS if d != "environment"], key="cost_group",
+                         index=1, help="Select a row to drill into it; the next level groups by another dimension")
+    levels = [first, *(d for d in ("feature", "model", "user") if d != first)]
+    path[:] = [(dim, value) for dim, value in path if dim in levels][:len(levels) - 1]
+    if path:
+        crumbs = " › ".join(f"{d} = {v}" for d, v in path)
+        cols = st.columns([4, 1])
+        cols[0].markdown(f"**{crumbs}**")
+        if cols[1].button("Back to top", key="cost_back"):
+            path.clear()
+            st.rerun()
+    level = levels[len(path)]
+    body = api.cost_breakdown(query, level, dict(path))
+    rows = cf.breakdown_rows(body)
+    event = st.dataframe(rows, hide_index=True, key=f"breakdown_{len(path)}", on_select="rerun",
+                         selection_mode="single-row", column_config={
+                             "share": st.column_config.ProgressColumn("share", format="percent", min_value=0,
+                                                                      max_value=1)})
+    selected = event.selection.rows if event and event.selection else []
+    if selected and len(path) < len(levels) - 1:
+        path.append((level, body["rows"][selected[0]][level]))
+        st.rerun()
+
+
+def _budgets(api: ApiClient) -> None:
+    body = api.budgets()
+    st.subheader("Budgets")
+    if not body["budgets"]:
+        st.caption("No budgets configured: add `budgets:` to spyglass.yaml (scope, value, monthly, soft, hard).")
+        return
+    st.plotly_chart(cf.budget_burn(body), key="budget_burn", config=_PLOTLY)
+    st.dataframe(cf.budget_rows(body), hide_index=True, key="budgets", column_config={
+        "used": st.column_config.ProgressColumn("used", format="percent", min_value=0, max_value=1)})
+
+
+def _gpu(api: ApiClient, query: Query) -> None:
+    body = api.gpu_costs(query)
+    st.subheader("GPU cost: allocated vs idle")
+    if not body["hosts"]:
+        st.caption("No GPU hosts in the range (self-hosted models' GPUs appear once gpu_samples arrive).")
+        return
+    idle = sum(Decimal(h["idle"] or 0) for h in body["hosts"])
+    cost = sum(Decimal(h["gpu_cost"] or 0) for h in body["hosts"])
+    st.caption(f"Idle: {cf.money(idle)} of {cf.money(cost)} GPU cost in the range")
+    st.plotly_chart(cf.gpu_cost_figure(body), key="gpu_cost", config=_PLOTLY)
+
+
+def _unpriced(api: ApiClient, query: Query) -> None:
+    body = api.cost_unpriced(query)
+    st.subheader("Unpriced calls")
+    if not body["groups"]:
+        st.caption("Every call in the range is priced.")
+        return
+    st.warning(f"{body['calls']:,} calls have no price: they are not in the spend above. Add a catalog entry "
+               "(`spyglass prices explain` tells why a model matches nothing), then `spyglass reprice`.")
+    st.dataframe([{"provider": g["provider"], "model": g["model"], "reason": g["reason"], "calls": g["calls"],
+                   "services": ", ".join(g["services"]), "last seen": g["last_seen"]} for g in body["groups"]],
+                 hide_index=True, key="unpriced")

@@ -1,0 +1,72 @@
+"""`GET /api/v1/gpu/costs` on the real service: per-host totals, hourly series, unknown hosts, errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+
+from pipelines.gpu_allocation import AllocationConfig
+from pipelines.gpu_cost_job import run_gpu_cost_job
+from pipelines.gpu_prices import GpuPriceTable
+from tests.pipelines.gpu_data import call, insert_calls, insert_samples, samples
+from tests.pipelines.helpers import utc
+
+T = utc(2026, 11, 20, 12)
+MINUTE = timedelta(minutes=1)
+PRICES = GpuPriceTable({"H100": Decimal("2.40")}, host_overrides={"gpu-b": Decimal("1.20")})
+CONFIG = AllocationConfig(self_hosted_providers=frozenset({"vllm"}))
+RANGE = {"since": "2026-11-20T12:00:00Z", "until": "2026-11-20T14:00:00Z"}
+
+
+def _seed(store) -> None:
+    insert_samples(store, [*samples("gpu-a", "a1", "NVIDIA H100 80GB HBM3", T, 120, MINUTE, 0.5),  # 2 h at 50 %
+                           *samples("gpu-b", "b1", "NVIDIA L4", T, 60, MINUTE, 1.0),             # 12:00-13:00
+                           *samples("gpu-c", "c1", "NVIDIA T4", T, 60, MINUTE, 1.0)])            # no price
+    insert_calls(store, [call(T + 5 * MINUTE, "s1", "gpu-a", 10, 10), call(T + 65 * MINUTE, "s2", "gpu-a", 10, 10),
+                         call(T + 5 * MINUTE, "s3", "gpu-x", 10, 10), call(T + 66 * MINUTE, "s4", "gpu-x", 10, 10),
+                         call(T + 6 * MINUTE, "s5", "gpu-c", 10, 10)])
+    run_gpu_cost_job(store, PRICES, CONFIG, T + timedelta(hours=2, minutes=1))
+
+
+def test_per_host_costs_over_the_range(service):
+    _seed(service.store)
+    body = httpx.get(f"{service.api}/api/v1/gpu/costs", params=RANGE).json()
+    assert (body["since"], body["until"]) == ("2026-11-20T12:00:00Z", "2026-11-20T14:00:00Z")
+    hosts = {h["host_name"]: h for h in body["hosts"]}
+    a, b, c, x = hosts["gpu-a"], hosts["gpu-b"], hosts["gpu-c"], hosts["gpu-x"]
+    # gpu-a: 2 h x 2.40 = 4.80; 50 % used, one call each hour: allocated 2.40, idle 2.40.
+    assert (Decimal(a["gpu_cost"]), Decimal(a["allocated"]), Decimal(a["idle"])) == (
+        Decimal("4.8"), Decimal("2.4"), Decimal("2.4"))
+    assert (a["idle_share"], a["calls"], a["unknown_host_calls"], a["priced_hours"]) == (0.5, 2, 0, 2)
+    # gpu-b: host price 1.20 for one hour, no calls: all idle.
+    assert (Decimal(b["gpu_cost"]), Decimal(b["allocated"]), Decimal(b["idle"]), b["idle_share"]) == (
+        Decimal("1.2"), Decimal(0), Decimal("1.2"), 1.0)
+    assert b["price_source"] == "host:gpu-b"
+    # gpu-c: a T4 has no price: no sums, one unpriced hour, its call still counted.
+    assert (c["gpu_cost"], c["idle"], c["idle_share"], c["unpriced_hours"], c["calls"]) == (None, None, None, 1, 1)
+    assert "no GPU price matches 'NVIDIA T4'" in c["price_source"]
+    # gpu-x: vllm calls on a host that sends no GPU samples.
+    assert (x["unknown_host_calls"], x["calls"], x["gpu_cost"]) == (2, 0, None)
+
+
+def test_hourly_series_and_project_filter(service):
+    _seed(service.store)
+    body = httpx.get(f"{service.api}/api/v1/gpu/costs", params={**RANGE, "step": 3600}).json()
+    assert body["step_seconds"] == 3600
+    series = {h["host_name"]: h["series"] for h in body["hosts"]}
+    assert [(p["bucket"], Decimal(p["gpu_cost"]), p["calls"]) for p in series["gpu-a"]] == [
+        ("2026-11-20T12:00:00.000000000Z", Decimal("2.4"), 1), ("2026-11-20T13:00:00.000000000Z", Decimal("2.4"), 1)]
+    assert [(p["bucket"], p["unknown_host_calls"]) for p in series["gpu-x"]] == [
+        ("2026-11-20T12:00:00.000000000Z", 1), ("2026-11-20T13:00:00.000000000Z", 1)]
+    other = httpx.get(f"{service.api}/api/v1/gpu/costs", params={**RANGE, "project": "nope"}).json()
+    assert other["hosts"] == []
+
+
+def test_bad_parameters_are_400_with_a_message(service):
+    for params, message in (({**RANGE, "step": 60}, "step"), ({**RANGE, "step": 5400}, "multiple"),
+                            ({"since": "yesterday"}, "since"), ({"since": "2h", "until": "3h"}, "before")):
+        response = httpx.get(f"{service.api}/api/v1/gpu/costs", params=params)
+        assert response.status_code == 400, params
+        assert message in response.json()["error"]

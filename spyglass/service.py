@@ -114,6 +114,7 @@ class Service:
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
                 api.state.catalog_source = self.catalog_source
                 api.state.budgets = s.budgets
+                api.state.self_hosted_providers = s.gpu_self_hosted_providers
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()

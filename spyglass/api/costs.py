@@ -104,15 +104,22 @@ def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None,
 
 
 @router.get("/costs/unpriced")
-def cost_unpriced(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
-                  service: Strings = [], model: Strings = [], provider: Strings = []) -> dict[str, Any]:
-    """Calls stored without a price (no catalog entry, or inconsistent tokens), by model and reason."""
+def cost_unpriced(request: Request, store: StoreDep, since: str | None = None, until: str | None = None,
+                  project: Strings = [], service: Strings = [], model: Strings = [],
+                  provider: Strings = []) -> dict[str, Any]:
+    """Calls stored without a price (no catalog entry, or inconsistent tokens), by model and reason.
+
+    Calls of self-hosted providers (vLLM, TGI, ...) have no token price by design: their cost
+    is GPU time (/api/v1/gpu/costs), so they are counted apart in `self_hosted_calls`.
+    """
     f = filters(since, until, project, service, model, default_lookback=timedelta(days=7), provider=provider)
-    rows = spend.unpriced(store, f)
+    self_hosted = {p.lower() for p in getattr(request.app.state, "self_hosted_providers", ())}
+    groups = spend.unpriced(store, f)
+    rows = [r for r in groups if r["provider"].lower() not in self_hosted]
     for row in rows:
         row["first_seen"], row["last_seen"] = rfc3339(row["first_seen"]), rfc3339(row["last_seen"])
     return {"since": rfc3339(f.since), "until": rfc3339(f.until), "calls": sum(r["calls"] for r in rows),
-            "groups": rows}
+            "groups": rows, "self_hosted_calls": sum(r["calls"] for r in groups if r not in rows)}
 
 
 def _catalog_source(request: Request) -> CatalogSource:

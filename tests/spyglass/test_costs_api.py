@@ -25,7 +25,8 @@ VALUES
 ({at:DateTime64(9, 'UTC')}, 't1', 's1', 'p', 'chat', 'openai', 'm-a', 1000, 500, 'ok', 'ml', 'chat', 'u1'),
 ({at:DateTime64(9, 'UTC')}, 't2', 's2', 'p', 'chat', 'openai', 'm-a', 1000, 500, 'error', 'ml', 'chat', 'u2'),
 ({at:DateTime64(9, 'UTC')}, 't3', 's3', 'p', 'search', 'openai', 'm-b', 1000, 500, 'ok', 'web', 'search', 'u1'),
-({at:DateTime64(9, 'UTC')}, 't4', 's4', 'p', 'search', 'openai', 'unknown-x', 100, 10, 'ok', 'web', 'search', 'u3')
+({at:DateTime64(9, 'UTC')}, 't4', 's4', 'p', 'search', 'openai', 'unknown-x', 100, 10, 'ok', 'web', 'search', 'u3'),
+({at:DateTime64(9, 'UTC')}, 't5', 's5', 'p', 'local', 'vllm', 'llama-3-8b', 100, 10, 'ok', 'infra', 'batch', '')
 """
 
 
@@ -67,7 +68,7 @@ def test_breakdown_by_team_with_unit_economics(costs):
     # web: m-b 1000 x 3 + 500 x 4 = 0.005, plus one unpriced call that adds no money.
     web = rows["web"]
     assert (web["cost"], web["calls"], web["unpriced_calls"], web["priced_calls"]) == ("0.005", 2, 1, 1)
-    assert [r["team"] for r in body["rows"]] == ["web", "ml"], "costliest first"
+    assert [r["team"] for r in body["rows"]] == ["web", "ml", "infra"], "costliest first"
     assert body["totals"]["cost"] == "0.009" and web["share"] == "0.5556"
 
 
@@ -82,12 +83,13 @@ def test_timeseries_by_model_sums_to_the_total(costs):
     by_model: dict[str, Decimal] = {}
     for p in body["points"]:
         by_model[p["group"]] = by_model.get(p["group"], Decimal(0)) + Decimal(p["cost"])
-    assert by_model == {"m-a": Decimal("0.004"), "m-b": Decimal("0.005"), "unknown-x": Decimal(0)}
+    assert by_model == {"m-a": Decimal("0.004"), "m-b": Decimal("0.005"), "unknown-x": Decimal(0),
+                        "llama-3-8b": Decimal(0)}
 
 
 def test_unpriced_calls_are_counted_with_their_reason(costs):
     body = get(costs, "/api/v1/costs/unpriced").json()
-    assert body["calls"] == 1
+    assert body["calls"] == 1 and body["self_hosted_calls"] == 1, "a vLLM call is GPU time, not a missing price"
     [group] = body["groups"]
     assert (group["model"], group["reason"], group["services"]) == ("unknown-x", "no price entry", ["search"])
 
@@ -107,7 +109,7 @@ def test_reprice_through_the_api_after_a_catalog_edit(costs):
     body = httpx.post(f"{costs.api}/api/v1/costs/reprice", timeout=30, json={
         "since": (now - timedelta(days=1)).isoformat(), "until": "now"}).json()
     # Only m-a changed: 1000 x 2 + 500 x 2 = 0.003 each.
-    assert (body["repriced"], body["changed"]) == (4, 2)
+    assert (body["repriced"], body["changed"]) == (5, 2)
     assert Decimal(body["total_before"]) == Decimal("0.009") and Decimal(body["total_after"]) == Decimal("0.011")
     after = httpx.get(f"{costs.api}/api/v1/costs/catalog", timeout=30).json()
     assert after["version"] != before["version"] and after["error"] == ""
@@ -144,7 +146,7 @@ def test_the_reprice_verb_asks_the_running_service(costs, tmp_path):
     write_catalog(costs.catalog_path, "2", 3)
     result = spyglass("reprice", "--since", "now-1d", "--api-url", costs.api, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "repriced 4 calls" in result.stdout and "2 changed cost" in result.stdout
+    assert "repriced 5 calls" in result.stdout and "2 changed cost" in result.stdout
 
 
 def test_the_reprice_verb_without_a_service_is_one_line(tmp_path):

@@ -1,0 +1,94 @@
+"""The drift job against the real store: a shift is found where it was injected and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from pipelines.drift_job import DriftConfig, run_drift_job, stratum_quota
+from store import query_rows
+from tests.pipelines.drift_data import NOW, insert_windows
+
+CONFIG = DriftConfig(sample_rows=2_000)
+
+
+def _results(store) -> dict[str, dict]:
+    return {r["model"]: r for r in query_rows(store, "SELECT * FROM drift_results")}
+
+
+def _features(store, result_id: str) -> dict[str, dict]:
+    rows = query_rows(store, "SELECT * FROM drift_feature_results WHERE id = {id:String}", {"id": result_id})
+    return {r["name"]: r for r in rows}
+
+
+def test_doubled_input_tokens_drift_and_the_steady_model_does_not(store, tmp_path):
+    rng = np.random.default_rng(7)
+    insert_windows(store, rng, "gpt-4o", (1_500, 600), input_scale=2.0)
+    insert_windows(store, rng, "claude-sonnet-4", (1_500, 600))
+    outcome = run_drift_job(store, CONFIG, NOW, tmp_path)
+    assert (outcome.groups, outcome.drifted, outcome.not_drifted, outcome.insufficient_data) == (2, 1, 1, 0)
+    results = _results(store)
+    shifted, steady = results["gpt-4o"], results["claude-sonnet-4"]
+    assert shifted["status"] == "ok" and shifted["drifted"] is True
+    assert steady["status"] == "ok" and steady["drifted"] is False
+    assert (shifted["reference_rows"], shifted["current_rows"]) == (1_500, 600)
+    assert shifted["current_sample"] == 600 and 0 < shifted["reference_sample"] <= 1_500
+    features = _features(store, shifted["id"])
+    assert set(features) == {"input_tokens", "output_tokens", "duration_ms", "ttft_ms", "finish_reason",
+                             "error_type"}
+    tokens = features["input_tokens"]
+    assert tokens["drifted"] is True and tokens["direction"] in ("p_value", "distance")
+    # The stored verdict agrees with the score read in its direction.
+    for f in features.values():
+        if f["direction"] == "p_value":
+            assert f["drifted"] == (f["score"] <= f["threshold"]), f
+        else:
+            assert f["drifted"] == (f["score"] >= f["threshold"]), f
+    assert [name for name, f in features.items() if f["drifted"]] == ["input_tokens"]
+    assert tokens["current_mean"] > 1.7 * tokens["reference_mean"]
+    assert sum(tokens["reference_counts"]) == tokens["reference_values"] == shifted["reference_sample"]
+    assert features["ttft_ms"]["current_values"] < shifted["current_sample"]  # only streaming calls have one
+    report = tmp_path / shifted["report_file"]
+    assert report.name == f"{shifted['id']}.html" and report.stat().st_size > 10_000
+    assert "input_tokens" in report.read_text()
+
+
+def test_too_few_rows_is_insufficient_data_not_a_verdict(store, tmp_path):
+    rng = np.random.default_rng(3)
+    insert_windows(store, rng, "gpt-4o", (1_000, 150), input_scale=3.0)
+    outcome = run_drift_job(store, CONFIG, NOW, tmp_path)
+    assert (outcome.groups, outcome.insufficient_data, outcome.drifted) == (1, 1, 0)
+    [row] = query_rows(store, "SELECT * FROM drift_results")
+    assert row["status"] == "insufficient_data" and row["drifted"] is None and row["drift_share"] is None
+    assert (row["reference_rows"], row["current_rows"], row["current_sample"]) == (1_000, 150, 0)
+    assert row["report_file"] == "" and not list(tmp_path.iterdir())
+    assert query_rows(store, "SELECT count() AS n FROM drift_feature_results")[0]["n"] == 0
+
+
+def test_large_windows_are_sampled_evenly_over_hours(store, tmp_path):
+    rng = np.random.default_rng(5)
+    insert_windows(store, rng, "gpt-4o", (6_000, 3_000))
+    outcome = run_drift_job(store, DriftConfig(sample_rows=480), NOW, tmp_path)
+    assert outcome.groups == 1
+    [row] = query_rows(store, "SELECT * FROM drift_results")
+    # At most the target; at least the target less one call per hour (the per-hour cap is whole calls).
+    assert 480 - 24 <= row["current_sample"] <= 480
+    assert 480 - 7 * 24 <= row["reference_sample"] <= 480
+
+
+def test_pinned_reference_period(store, tmp_path):
+    rng = np.random.default_rng(11)
+    insert_windows(store, rng, "gpt-4o", (800, 800))
+    pinned = DriftConfig(reference_since=NOW - timedelta(days=8), reference_until=NOW - timedelta(days=4))
+    run_drift_job(store, pinned, NOW, tmp_path)
+    [row] = query_rows(store, "SELECT * FROM drift_results")
+    assert row["reference_since"] == NOW - timedelta(days=8) and row["reference_until"] == NOW - timedelta(days=4)
+    assert 300 < row["reference_rows"] < 600  # about 4 of the 7 reference days
+
+
+def test_stratum_quota_fills_hours_equally():
+    assert stratum_quota([100, 100, 100], 150) == 50
+    assert stratum_quota([10, 100, 100], 150) == 70  # the quiet hour gives all it has
+    assert stratum_quota([10, 20], 1_000) == 20  # fewer calls than the target: take them all
+    assert stratum_quota([0, 0, 5], 3) == 3

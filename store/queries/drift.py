@@ -101,13 +101,15 @@ def sample_scores(store: Store, group: Group, window: Window, quota: int, seed: 
     """
     params = _params(group, window, quota, seed)
     return query_df(store, f"""
-SELECT trace_id, span_id, name, avg(value) AS value
+SELECT trace_id, span_id, name, mean AS value
+FROM (
+SELECT trace_id, span_id, name, avg(value) AS mean
 FROM quality_scores FINAL
 WHERE project = {{project:String}} AND service_name = {{service:String}} AND model = {{model:String}}
   AND feature = {{feature:String}} AND value IS NOT NULL AND isFinite(value)
   AND timestamp >= {{since:{_NS_TYPE}}} AND timestamp < {{until:{_NS_TYPE}}}
   AND trace_id IN ({_sample_sql("trace_id")})
-GROUP BY trace_id, span_id, name""", params)
+GROUP BY trace_id, span_id, name)""", params)
 
 
 def has_scores(store: Store, group: Group, window: Window) -> bool:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pytest
 
 from pipelines.drift_job import DriftConfig, run_drift_job, stratum_quota
 from store import query_rows
-from tests.pipelines.drift_data import NOW, insert_windows
+from tests.pipelines.drift_data import NOW, insert_scores, insert_spans_with_content, insert_windows
 
 CONFIG = DriftConfig(sample_rows=2_000)
 
@@ -92,3 +93,46 @@ def test_stratum_quota_fills_hours_equally():
     assert stratum_quota([10, 100, 100], 150) == 70  # the quiet hour gives all it has
     assert stratum_quota([10, 20], 1_000) == 20  # fewer calls than the target: take them all
     assert stratum_quota([0, 0, 5], 3) == 3
+
+
+def test_false_positive_rate_over_20_seeds_is_at_most_10_percent(store, tmp_path):
+    """Twenty groups whose two windows come from the same distribution (one seed each): the share
+    the job calls drifted is its false-positive rate. Small windows (300 calls) put every feature
+    on a p-value test, the regime where multiple testing bites; see docs/benchmarks.md for the
+    large-sample regime."""
+    for seed in range(20):
+        insert_windows(store, np.random.default_rng(1_000 + seed), f"model-{seed:02d}", (300, 300))
+    outcome = run_drift_job(store, CONFIG, NOW, tmp_path)
+    assert outcome.groups == 20 and outcome.insufficient_data == 0
+    rate = outcome.drifted / outcome.groups
+    tests = query_rows(store, "SELECT DISTINCT kind, method, direction FROM drift_feature_results "
+                              "WHERE status = 'ok' ORDER BY kind")
+    drifted = query_rows(store, "SELECT name, count() AS n FROM drift_feature_results WHERE drifted "
+                                "GROUP BY name ORDER BY name")
+    features = ", ".join(f"{d['name']} x{d['n']}" for d in drifted)
+    print(f"\nfalse-positive rate over 20 seeds (300 vs 300 calls): {rate:.0%} "
+          f"({outcome.drifted} of 20 drifted; drifted features: {features or 'none'})")
+    assert tests == [{"kind": "categorical", "method": "jensenshannon", "direction": "distance"},
+                     {"kind": "numerical", "method": "ks", "direction": "p_value"}]
+    assert rate <= 0.10
+
+
+def test_quality_scores_and_captured_content_are_compared(store, tmp_path):
+    day = timedelta(days=1)
+    insert_spans_with_content(store, 400, NOW - 8 * day, NOW - day, words=20, seed=1)
+    insert_spans_with_content(store, 400, NOW - day, NOW, words=60, seed=2)  # answers three times longer
+    insert_scores(store, "relevance", NOW - 8 * day, NOW - day, shift=0.0)
+    insert_scores(store, "relevance", NOW - day, NOW, shift=-0.4)  # and much less relevant
+    run_drift_job(store, CONFIG, NOW, tmp_path)
+    [row] = query_rows(store, "SELECT * FROM drift_results")
+    assert (row["feature"], row["status"], row["drifted"]) == ("answer", "ok", True)
+    features = _features(store, row["id"])
+    assert {"score:relevance", "input_chars", "input_words", "output_chars", "output_words"} <= set(features)
+    assert features["score:relevance"]["drifted"] is True
+    assert features["score:relevance"]["current_values"] == row["current_sample"]
+    assert features["output_words"]["drifted"] is True and features["input_words"]["drifted"] is False
+    # The message text, not the JSON around it: 20..39 words (mean 29.5) before, 60..119 (89.5) after;
+    # each word is "answer" plus a space between words.
+    words, chars = features["output_words"], features["output_chars"]
+    assert 28 <= words["reference_mean"] <= 31 and 87 <= words["current_mean"] <= 92
+    assert chars["reference_mean"] == pytest.approx(7 * words["reference_mean"] - 1)

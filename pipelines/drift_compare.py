@@ -28,22 +28,16 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import polars as pl
-from evidently import DataDefinition, Dataset, Report
-from evidently.core.report import Snapshot
-from evidently.legacy.calculations.stattests.registry import get_stattest
-from evidently.legacy.core import ColumnType
-from evidently.presets import DataDriftPreset
 
+from pipelines.drift_direction import direction_of, drifted_by_direction
 from pipelines.drift_stats import FeatureStats, feature_stats
 
-# Tests whose score is a p-value (drift when score <= threshold); every other test's score is
-# a distance or divergence (drift when score >= threshold).
-P_VALUE_TESTS = frozenset({"ks", "chisquare", "z", "anderson", "cramer_von_mises", "epps_singleton",
-                           "fisher_exact", "mannw", "t_test", "g_test"})
+if TYPE_CHECKING:
+    import pandas as pd
+    from evidently.core.report import Snapshot
 
 # Evidently's defaults for few distinct values that compare the current counts with the
 # reference's as if those were exact (see the module docstring); Jensen-Shannon replaces them.
@@ -101,11 +95,6 @@ class Comparison:
         return sum(1 for f in self.features if f.status == "ok")
 
 
-def drifted_by_direction(score: float, threshold: float, direction: str) -> bool:
-    """The verdict a score implies: p-values drift when low, distances when high."""
-    return score <= threshold if direction == "p_value" else score >= threshold
-
-
 def compare(reference: pl.DataFrame, current: pl.DataFrame, features: list[Feature],
             thresholds: Thresholds = Thresholds()) -> Comparison:
     """Compare `current` with `reference` on `features` (columns present in both frames)."""
@@ -143,15 +132,18 @@ def _testable(stats: FeatureStats, min_values: int) -> bool:
 def _choose_tests(reference: pl.DataFrame, current: pl.DataFrame, features: list[Feature],
                   thresholds: Thresholds) -> dict[str, tuple[str, float, str]]:
     """Per feature: Evidently's default test for this data, its threshold (Bonferroni for p-values), direction."""
+    from evidently.legacy.calculations.stattests.registry import get_stattest  # evidently takes seconds to import
+    from evidently.legacy.core import ColumnType
+
     names = {}
     for f in features:
         column_type = ColumnType.Numerical if f.kind == "numerical" else ColumnType.Categorical
         name = get_stattest(_pandas(reference[f.name]), _pandas(current[f.name]), column_type, None).name
         names[f.name] = "jensenshannon" if name in _ONE_SAMPLE_TESTS else name
     # Bonferroni over the p-value tests: the verdict's false-positive rate stays at most alpha.
-    p_value_tests = sum(1 for name in names.values() if name in P_VALUE_TESTS)
-    return {column: (name, thresholds.alpha / p_value_tests, "p_value") if name in P_VALUE_TESTS
-            else (name, thresholds.distance, "distance") for column, name in names.items()}
+    p_value_tests = sum(1 for name in names.values() if direction_of(name) == "p_value")
+    return {column: (name, thresholds.alpha / p_value_tests if direction_of(name) == "p_value"
+                     else thresholds.distance, direction_of(name)) for column, name in names.items()}
 
 
 def _pandas(series: pl.Series) -> pd.Series:
@@ -160,6 +152,9 @@ def _pandas(series: pl.Series) -> pd.Series:
 
 def _run_evidently(reference: pl.DataFrame, current: pl.DataFrame, features: list[Feature],
                    tests: dict[str, tuple[str, float, str]], drift_share: float) -> Snapshot:
+    from evidently import DataDefinition, Dataset, Report  # evidently takes seconds to import
+    from evidently.presets import DataDriftPreset
+
     names = [f.name for f in features]
     definition = DataDefinition(numerical_columns=[f.name for f in features if f.kind == "numerical"],
                                 categorical_columns=[f.name for f in features if f.kind == "categorical"])

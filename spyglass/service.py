@@ -38,6 +38,8 @@ from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
 from pipelines.catalog import load_shipped
 from pipelines.cost_job import run_cost_job
+from pipelines.drift_compare import Thresholds
+from pipelines.drift_job import DriftConfig, run_drift_job
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
@@ -105,6 +107,7 @@ class Service:
             if "api" in s.roles:
                 api = build_api(self.store, s.read_keys, self._readiness)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
+                api.state.drift_reports_dir = s.drift_reports_path
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -137,6 +140,9 @@ class Service:
         catalog = load_shipped(s.price_catalog_files)  # loaded once at start; a bad file stops the start
         jobs.append(Job("costs", lambda: run_cost_job(store, catalog, datetime.now(timezone.utc)).as_dict(),
                         s.cost_interval_seconds))
+        drift = drift_config(s)
+        jobs.append(Job("drift", lambda: run_drift_job(store, drift, datetime.now(timezone.utc),
+                                                       s.drift_reports_path).as_dict(), s.drift_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
                                             timeout=5.0, project="default")
@@ -206,6 +212,15 @@ class Service:
         if self.store is not None:
             self.store.close()
         log.info("stopped")
+
+
+def drift_config(s: Settings) -> DriftConfig:
+    """The drift job's settings (spyglass/config.py documents each)."""
+    return DriftConfig(current_window=s.drift_current_window, reference_window=s.drift_reference_window,
+                       reference_since=s.drift_reference_since, reference_until=s.drift_reference_until,
+                       min_rows=s.drift_min_rows, sample_rows=s.drift_sample_rows, seed=s.drift_sample_seed,
+                       thresholds=Thresholds(alpha=s.drift_alpha, distance=s.drift_distance_threshold,
+                                             drift_share=s.drift_share))
 
 
 def _connect_host(host: str) -> str:

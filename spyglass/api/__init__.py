@@ -17,11 +17,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from spyglass.api import gpu, llm
+from spyglass.api import drift, gpu, llm
 from store.base import Store
 from store.errors import BadInput, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, gpu.router)
+ROUTERS = (llm.router, gpu.router, drift.router)
 log = logging.getLogger(__name__)
 
 

@@ -30,7 +30,7 @@ def get(service, path: str, params=None) -> httpx.Response:
     return httpx.get(f"{service.api}{path}", params=params, timeout=30)
 
 
-def test_list_results_with_features_and_direction_safe_severity(drifted):
+def test_results_features_reports_and_latest(drifted, tmp_path):
     body = get(drifted, "/api/v1/drift").json()
     results = {r["model"]: r for r in body["results"]}
     assert set(results) == {"gpt-4o", "claude-sonnet-4", "tiny-model"}
@@ -50,23 +50,20 @@ def test_list_results_with_features_and_direction_safe_severity(drifted):
     assert [r["model"] for r in only["results"]] == ["gpt-4o"]
     assert get(drifted, "/api/v1/drift", {"feature": "other"}).json()["results"] == []
 
-
-def test_latest_keeps_the_newest_comparison_per_group(drifted, tmp_path):
-    run_drift_job(drifted.store, DriftConfig(), NOW, tmp_path)
-    assert len(get(drifted, "/api/v1/drift").json()["results"]) == 6
-    latest = get(drifted, "/api/v1/drift", {"latest": "true"}).json()["results"]
-    assert len(latest) == 3
-    everything = get(drifted, "/api/v1/drift").json()["results"]
-    newest = {r["model"]: r["id"] for r in sorted(everything, key=lambda r: r["computed_at"])}
-    assert {r["model"]: r["id"] for r in latest} == newest
-
-
-def test_one_result_and_its_html_report(drifted):
-    [result] = get(drifted, "/api/v1/drift", {"model": "gpt-4o"}).json()["results"]
+    # One comparison by id, and its HTML report.
+    result = results["gpt-4o"]
     assert get(drifted, f"/api/v1/drift/{result['id']}").json() == result
     report = get(drifted, f"/api/v1/drift/{result['id']}/report")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
     assert "<html" in report.text.lower() and "input_tokens" in report.text
+
+    # A second run: the list has both, `latest` keeps the newest per group.
+    run_drift_job(drifted.store, DriftConfig(), NOW, tmp_path)
+    everything = get(drifted, "/api/v1/drift").json()["results"]
+    latest = get(drifted, "/api/v1/drift", {"latest": "true"}).json()["results"]
+    assert len(everything) == 6 and len(latest) == 3
+    newest = {r["model"]: r["id"] for r in sorted(everything, key=lambda r: r["computed_at"])}
+    assert {r["model"]: r["id"] for r in latest} == newest
 
 
 def test_unknown_ids_are_404_and_bad_ids_400(drifted):

@@ -9,6 +9,7 @@ stands for calls that set none. Per group:
    with the calls' quality scores and content lengths;
 4. Evidently compares the samples (`pipelines.drift_compare`), the HTML report is written to
    `<reports_dir>/<id>.html`, and one result row plus one row per feature are stored.
+Reports older than `report_retention` are deleted at the end of each run.
 
 The job keeps no watermark: each run is a fresh comparison of windows that end at `now`.
 """
@@ -46,6 +47,7 @@ class DriftConfig:
     sample_rows: int = 10_000
     seed: int = 0
     thresholds: Thresholds = Thresholds()
+    report_retention: timedelta = timedelta(days=30)
 
     def windows(self, now: datetime) -> tuple[q.Window, q.Window]:
         """(current, reference): the pinned reference period if set, else the span just before current."""
@@ -99,6 +101,7 @@ def run_drift_job(store: Store, config: DriftConfig, now: datetime, reports_dir:
         results.append(result)
         features.extend(feature_rows)
     q.insert_results(store, _table(results, q.RESULT_COLUMNS), _table(features, q.FEATURE_COLUMNS))
+    prune_reports(reports_dir, now - config.report_retention)
     verdicts = [r["drifted"] for r in results]
     outcome = DriftJobResult(run_id, len(results), verdicts.count(True), verdicts.count(False),
                              verdicts.count(None), round(time.monotonic() - started, 3))
@@ -139,6 +142,17 @@ def compare_group(store: Store, config: DriftConfig, group: q.Group, hours: pl.D
                compared_features=comparison.compared_features, drift_share=comparison.share,
                seconds=round(time.monotonic() - started, 3))
     return row, _feature_rows(result_id, row["computed_at"], comparison)
+
+
+def prune_reports(reports_dir: Path, older_than: datetime) -> int:
+    """Delete reports written before `older_than` (they are ~4 MB each); their results stay, and the
+    API answers 404 for their report. Returns how many were deleted."""
+    cutoff, deleted = older_than.timestamp(), 0
+    for path in reports_dir.glob("*.html") if reports_dir.is_dir() else ():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
 
 
 def _window_sample(store: Store, config: DriftConfig, group: q.Group, window: q.Window,

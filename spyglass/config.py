@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     drift_share: float = Field(0.01, gt=0, le=1)
     # Where drift HTML reports are written (default <data_dir>/drift-reports; name it with a ClickHouse server).
     drift_reports_dir: Path | None = None
+    # Drift reports older than this many days are deleted (about 4 MB each); their results stay.
+    drift_report_retention_days: float = Field(30, gt=0)
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")

@@ -23,7 +23,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +220,8 @@ def drift_config(s: Settings) -> DriftConfig:
                        reference_since=s.drift_reference_since, reference_until=s.drift_reference_until,
                        min_rows=s.drift_min_rows, sample_rows=s.drift_sample_rows, seed=s.drift_sample_seed,
                        thresholds=Thresholds(alpha=s.drift_alpha, distance=s.drift_distance_threshold,
-                                             drift_share=s.drift_share))
+                                             drift_share=s.drift_share),
+                       report_retention=timedelta(days=s.drift_report_retention_days))
 
 
 def _connect_host(host: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import numpy as np
@@ -136,3 +137,13 @@ def test_quality_scores_and_captured_content_are_compared(store, tmp_path):
     words, chars = features["output_words"], features["output_chars"]
     assert 28 <= words["reference_mean"] <= 31 and 87 <= words["current_mean"] <= 92
     assert chars["reference_mean"] == pytest.approx(7 * words["reference_mean"] - 1)
+
+
+def test_old_reports_are_pruned_and_new_ones_kept(store, tmp_path):
+    old, recent = tmp_path / f"{'a' * 32}.html", tmp_path / f"{'b' * 32}.html"
+    for path, age in ((old, timedelta(days=40)), (recent, timedelta(days=2))):
+        path.write_text("<html></html>")
+        stamp = (NOW - age).timestamp()
+        os.utime(path, (stamp, stamp))
+    run_drift_job(store, DriftConfig(report_retention=timedelta(days=30)), NOW, tmp_path)
+    assert not old.exists() and recent.exists()

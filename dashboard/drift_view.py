@@ -61,8 +61,7 @@ def render(api: ApiClient, query: Query) -> None:
 
 
 def _verdict(result: dict[str, Any]) -> None:
-    windows = (f"current {fmt.time_range(parse_time(result['current_since']), parse_time(result['current_until']))}"
-               f" vs reference {fmt.time_range(parse_time(result['reference_since']), parse_time(result['reference_until']))}")
+    windows = f"current {_range(result, 'current')} vs reference {_range(result, 'reference')}"
     sizes = (f"{result['current_rows']:,} current / {result['reference_rows']:,} reference calls, sampled "
              f"{result['current_sample']:,} / {result['reference_sample']:,}")
     verdict = drift_figures.verdict(result)
@@ -75,6 +74,10 @@ def _verdict(result: dict[str, Any]) -> None:
     else:
         st.success(f"**No drift**: 0 of {result['compared_features']} features drifted. {sizes}. {windows}",
                    icon=":material/check_circle:")
+
+
+def _range(result: dict[str, Any], window: str) -> str:
+    return fmt.time_range(parse_time(result[f"{window}_since"]), parse_time(result[f"{window}_until"]))
 
 
 def _distributions(result: dict[str, Any]) -> None:

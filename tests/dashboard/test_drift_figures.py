@@ -54,7 +54,8 @@ def test_feature_rows_read_each_score_in_its_direction_most_severe_first():
 
 
 def test_groups_put_drifted_first_and_distribution_compares_shares():
-    results = [_result("09:00", [], drifted=False, model="a-model"), _result("09:00", [], drifted=True, model="z-model")]
+    results = [_result("09:00", [], drifted=False, model="a-model"),
+               _result("09:00", [], drifted=True, model="z-model")]
     assert drift_figures.groups(results) == ["chat-api / z-model / (no feature)", "chat-api / a-model / (no feature)"]
     reference, current = drift_figures.distribution(_feature("input_tokens")).data
     assert list(reference.y) == [0.3, 0.7] and list(current.y) == [0.8, 0.2]

@@ -82,6 +82,7 @@ class ApiClient:
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
 
     @classmethod
@@ -149,8 +150,26 @@ class ApiClient:
     def focus_export(self, since: str, until: str) -> dict[str, Any]:
         """FOCUS usage rows for the whole hours covering [since, until); money as decimal strings."""
         return self._get("/api/v1/export/focus", [("since", since), ("until", until)])
+    def drift(self, query: Query, latest: bool = False, features: tuple[str, ...] = (),
+              limit: int = 1000) -> dict[str, Any]:
+        """Drift comparisons computed in the range, newest first, each with its per-feature results."""
+        params = [*query.params(), ("latest", "true" if latest else "false"), ("limit", str(limit)),
+                  *(("feature", feature) for feature in features)]
+        return self._get("/api/v1/drift", params)
+
+    def drift_report(self, result_id: str) -> str:
+        """The Evidently HTML report of one drift comparison."""
+        return self._response(f"/api/v1/drift/{result_id}/report", []).text
 
     def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
+        response = self._response(path, params)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError(f"the API answered {response.status_code} with a body that is not JSON",
+                           response.status_code, f"{self.base_url}{path}") from exc
+
+    def _response(self, path: str, params: list[tuple[str, str]]) -> httpx.Response:
         url = f"{self.base_url}{path}"
         try:
             response = self._http.get(path, params=params)
@@ -162,11 +181,7 @@ class ApiClient:
             raise ApiUnreachable(f"request to the Spyglass API at {self.base_url} failed: {exc}", None, url) from exc
         if response.status_code >= 400:
             raise ApiError(_error_message(response), response.status_code, url)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ApiError(f"the API answered {response.status_code} with a body that is not JSON",
-                           response.status_code, url) from exc
+        return response
 
 
 def _error_message(response: httpx.Response) -> str:

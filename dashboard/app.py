@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.views import costs, overview  # noqa: E402
+from dashboard.views import costs, overview, quality  # noqa: E402
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
         st.Page(overview.render, title=overview.TITLE, icon=":material/monitoring:", url_path="overview",
                 default=True),
         st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
+        st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
     ]
     st.navigation(pages, position="sidebar").run()
 

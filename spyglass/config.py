@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from pipelines.budgets import Budget
-from store.errors import ConfigError
+from spyglass.timerange import parse_duration
+from store.errors import BadInput, ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
 ROLES = ("collector", "api", "scheduler")
@@ -92,6 +94,30 @@ class Settings(BaseSettings):
     # Self-hosted providers: their calls on a host with no GPU samples are counted as unknown-host calls.
     gpu_self_hosted_providers: list[str] = Field(default_factory=lambda: [
         "vllm", "tgi", "sglang", "ollama", "triton", "llama.cpp", "lmdeploy", "self-hosted"])
+    # How often the drift job compares each service x model x feature's current window with its reference.
+    drift_interval_seconds: float = Field(3600, gt=0)
+    # The current window (ending now) and the reference window just before it: 24h, 7d, ... or seconds.
+    drift_current_window: timedelta = timedelta(hours=24)
+    drift_reference_window: timedelta = timedelta(days=7)
+    # A pinned reference period instead (RFC 3339 with a zone, both or neither), e.g. a known-good week.
+    drift_reference_since: datetime | None = None
+    drift_reference_until: datetime | None = None
+    # Fewer calls than this in either window: status insufficient_data and no verdict.
+    drift_min_rows: int = Field(200, ge=1)
+    # Calls sampled per window for the comparison, spread evenly over its hours.
+    drift_sample_rows: int = Field(10_000, ge=100, le=1_000_000)
+    # Seed of the sample (a hash of each call's ids): the same seed samples the same calls.
+    drift_sample_seed: int = Field(0, ge=0)
+    # False-positive rate of a comparison's p-value tests together (Bonferroni-corrected per test).
+    drift_alpha: float = Field(0.05, gt=0, lt=1)
+    # Threshold of the distance tests (normed Wasserstein, Jensen-Shannon): drift at or above it.
+    drift_distance_threshold: float = Field(0.1, gt=0)
+    # Share of compared features that must drift for a comparison to be drifted (0.01: any one).
+    drift_share: float = Field(0.01, gt=0, le=1)
+    # Where drift HTML reports are written (default <data_dir>/drift-reports; name it with a ClickHouse server).
+    drift_reports_dir: Path | None = None
+    # Drift reports older than this many days are deleted (about 4 MB each); their results stay.
+    drift_report_retention_days: float = Field(30, gt=0)
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")
@@ -124,6 +150,37 @@ class Settings(BaseSettings):
         if not any(value.values()):
             raise ValueError("at least one token kind needs a weight above 0")
         return value
+
+    @field_validator("drift_current_window", "drift_reference_window", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+            try:
+                return parse_duration(value)
+            except BadInput as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("drift_reference_since", "drift_reference_until")
+    @classmethod
+    def _zoned(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone (RFC 3339, e.g. 2026-11-01T00:00:00Z)")
+        return value
+
+    @model_validator(mode="after")
+    def _pinned_reference(self) -> Settings:
+        since, until = self.drift_reference_since, self.drift_reference_until
+        if (since is None) != (until is None):
+            raise ValueError("drift_reference_since and drift_reference_until go together (both or neither)")
+        if since is not None and until is not None and since >= until:
+            raise ValueError("drift_reference_since must be before drift_reference_until")
+        return self
+
+    @property
+    def drift_reports_path(self) -> Path:
+        """Where drift reports live: the setting, else a folder in the data directory."""
+        return self.drift_reports_dir or self.data_dir / "drift-reports"
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

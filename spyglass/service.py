@@ -41,6 +41,8 @@ from pipelines.cost_job import run_cost_job
 from pipelines.cost_rollup_job import run_rollup_job
 from pipelines.gpu_allocation import AllocationConfig
 from pipelines.gpu_cost_job import run_gpu_cost_job
+from pipelines.drift_compare import Thresholds
+from pipelines.drift_job import DriftConfig, run_drift_job
 from pipelines.gpu_prices import load_table as load_gpu_prices
 from spyglass.api import build_api
 from spyglass.config import Settings
@@ -115,6 +117,7 @@ class Service:
                 api.state.catalog_source = self.catalog_source
                 api.state.budgets = s.budgets
                 api.state.self_hosted_providers = s.gpu_self_hosted_providers
+                api.state.drift_reports_dir = s.drift_reports_path
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -155,6 +158,9 @@ class Service:
         jobs.append(Job("gpu-costs", lambda: run_gpu_cost_job(
             store, gpu_prices, gpu_config, datetime.now(timezone.utc), timedelta(hours=s.gpu_cost_lookback_hours),
             timedelta(seconds=s.gpu_sample_max_gap_seconds)).as_dict(), s.gpu_cost_interval_seconds))
+        drift = drift_config(s)
+        jobs.append(Job("drift", lambda: run_drift_job(store, drift, datetime.now(timezone.utc),
+                                                       s.drift_reports_path).as_dict(), s.drift_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
                                             timeout=5.0, project="default")
@@ -226,6 +232,16 @@ class Service:
         if self.store is not None:
             self.store.close()
         log.info("stopped")
+
+
+def drift_config(s: Settings) -> DriftConfig:
+    """The drift job's settings (spyglass/config.py documents each)."""
+    return DriftConfig(current_window=s.drift_current_window, reference_window=s.drift_reference_window,
+                       reference_since=s.drift_reference_since, reference_until=s.drift_reference_until,
+                       min_rows=s.drift_min_rows, sample_rows=s.drift_sample_rows, seed=s.drift_sample_seed,
+                       thresholds=Thresholds(alpha=s.drift_alpha, distance=s.drift_distance_threshold,
+                                             drift_share=s.drift_share),
+                       report_retention=timedelta(days=s.drift_report_retention_days))
 
 
 def _connect_host(host: str) -> str:

@@ -32,6 +32,14 @@ def parse_time(value: str, now: datetime, name: str = "time") -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+def parse_duration(value: str, name: str = "duration") -> timedelta:
+    """A length of time in the look-back syntax (`90s`, `15m`, `24h`, `7d`, `2w`), for settings."""
+    match = _RELATIVE.match(value.strip())
+    if not match or value.strip().startswith("now"):
+        raise BadInput(f"{name}: {value!r} is not a duration such as 15m, 24h or 7d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
 def time_range(since: str | None, until: str | None, default_lookback: timedelta,
                now: datetime | None = None) -> tuple[datetime, datetime]:
     now = now or datetime.now(timezone.utc)

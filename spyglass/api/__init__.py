@@ -17,11 +17,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from spyglass.api import costs, export, gpu, gpu_costs, llm
+from spyglass.api import costs, drift, export, gpu, gpu_costs, llm
 from store.base import Store
 from store.errors import BadInput, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router)
+ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router)
 log = logging.getLogger(__name__)
 
 

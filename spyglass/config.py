@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # dcgm-exporter `/metrics` URLs the service scrapes into gpu_samples (needs the collector role).
     dcgm_targets: list[str] = Field(default_factory=list)
     dcgm_scrape_interval_seconds: float = Field(15, gt=0)
+    # GPU waste: a GPU whose one-minute mean utilisation (0-1) stays below this ...
+    gpu_idle_max_utilization: float = Field(0.10, gt=0, le=1)
+    # ... for at least this many seconds is listed as idle (GET /api/v1/gpu/waste; per-request overrides).
+    gpu_idle_min_seconds: int = Field(1800, ge=60)
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")

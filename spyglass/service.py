@@ -105,6 +105,7 @@ class Service:
             if "api" in s.roles:
                 api = build_api(self.store, s.read_keys, self._readiness)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
+                api.state.gpu_idle = (s.gpu_idle_max_utilization, s.gpu_idle_min_seconds)
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()

@@ -48,12 +48,14 @@ def fleet(store: StoreDep, since: str | None = None, until: str | None = None, p
 @router.get("/timeseries")
 def timeseries(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
                host: Strings = [], gpu_model: Strings = [], gpu: Strings = [],
-               step: Annotated[int | None, Query(ge=1, le=31 * 86400)] = None, by: str = "gpu") -> dict[str, Any]:
-    """Mean utilisation, memory and power per time bucket, per GPU (`by=gpu`) or per host (`by=host`)."""
+               step: Annotated[int | None, Query(ge=60, le=31 * 86400)] = None, by: str = "gpu") -> dict[str, Any]:
+    """Mean utilisation, memory and power per time bucket (whole minutes), per GPU (`by=gpu`) or per host."""
     if by not in queries.SERIES_BY:
         raise BadInput(f"by: must be one of {', '.join(queries.SERIES_BY)}")
+    if step is not None and step % queries.MINUTE_SECONDS:
+        raise BadInput(f"step: GPU series have whole-minute buckets; {step} is not a multiple of 60")
     f = _filters(since, until, project, host, gpu_model, gpu)
-    step = step or nice_step((f.base.until - f.base.since).total_seconds())
+    step = step or max(queries.MINUTE_SECONDS, nice_step((f.base.until - f.base.since).total_seconds()))
     return {**_window(f), "step_seconds": step, "by": by,
             "points": json_rows(queries.timeseries(store, f, step, by))}
 
@@ -70,7 +72,7 @@ def waste(request: Request, store: StoreDep, since: str | None = None, until: st
     f = _filters(since, until, project, host, gpu_model, gpu)
     stretches = json_rows(queries.idle_stretches(store, f, threshold, seconds))
     return {**_window(f), "max_utilization": threshold, "min_idle_seconds": seconds,
-            "resolution_seconds": queries.IDLE_RESOLUTION_SECONDS, "gpus": idle_gpus(stretches)}
+            "resolution_seconds": queries.MINUTE_SECONDS, "gpus": idle_gpus(stretches)}
 
 
 def idle_gpus(stretches: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,34 +1,39 @@
 """Queries over GPU telemetry: the fleet, its time series, and idle (wasted) stretches.
 
-Every query reads `gpu_samples_preferred(start, end)`, the view that keeps, per GPU, only the
-best-ranked source that reported it in the window (dcgm > agent > otlp), so a GPU seen by
-two sources is never counted twice. A MIG instance is its own row (same GPU uuid, its own
-`mig_instance`): its utilisation is not the whole GPU's.
-"""
+All three read partial aggregates (`_partials`): whole periods of the window from the rollups
+`gpu_samples_1h` / `gpu_samples_1m` (store/migrations/m0009_gpu_samples_rollups.py), and the
+window's partial first and last minute aggregated from `gpu_samples` itself with the same
+SELECT, so results are exact to the nanosecond bounds of the window while reading far fewer
+rows (24 hour rows per GPU a day for the fleet instead of 17,280 samples at 5 s).
+Sources: per GPU only the best-ranked source that reported it in the window (dcgm > agent >
+otlp, the rule of `gpu_samples_preferred`), applied after aggregating per source
+(`_best_source`), so a GPU seen by two sources is never counted twice. A MIG instance is its
+own row (same GPU uuid, its own `mig_instance`): its utilisation is not the whole GPU's.
+p95 utilisation merges the minutes' t-digest states (approximate: t-digest, not exact ranks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pyarrow as pa
 
 from store.base import Store
-from store.queries.filters import Filters
+from store.migrations.m0009_gpu_samples_rollups import HOUR_TABLE, MINUTE_TABLE, ROLLUP_KEY, aggregates
+from store.queries.filters import Filters, _ts
 
 # One GPU (or MIG instance) as every query groups it.
 _GPU_KEY = "project, host_name, gpu_uuid, mig_instance"
-
-
-def _samples(where: str) -> str:
-    """The filtered samples as a subquery, so output aliases (gpu_model, ...) never shadow filter columns."""
-    return f"(SELECT * FROM gpu_samples_preferred(start={{since:String}}, end={{until:String}}) WHERE {where})"
-
 # What a time series may be split by.
 SERIES_BY = ("gpu", "host")
-# Idle stretches are found on one-minute means: coarse enough that a 5 s agent, a 15 s DCGM
-# scrape and a 30 s OTLP export all fill every bucket, fine enough for a 30-minute rule.
-IDLE_RESOLUTION_SECONDS = 60
+# The grain of every GPU query: time-series steps are whole minutes, idle stretches are runs of
+# one-minute means (a 5 s agent, a 15 s DCGM scrape and a 30 s OTLP export all fill every minute).
+MINUTE_SECONDS = 60
+# Rollups to read, coarsest first: the fleet view reads whole hours where it can; series and idle
+# stretches need minutes.
+_MINUTES = ((MINUTE_TABLE, MINUTE_SECONDS),)
+_HOURS = ((HOUR_TABLE, 3600), *_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -50,31 +55,90 @@ class GpuFilters:
         return where, params
 
 
+def _partials(filters: GpuFilters, levels: tuple[tuple[str, int], ...]) -> tuple[str, dict[str, Any]]:
+    """The window's partial aggregates (every source), as a subquery, and its parameters.
+
+    The window is covered by whole periods of the coarsest rollup in `levels`, its remaining
+    edges by whole periods of the next one, and what is left (less than a minute at each end)
+    by aggregating gpu_samples with the rollups' own SELECT. A period may still be split over
+    unmerged parts: readers sum partials, never count them.
+    """
+    where, params = filters.where()
+    parts: list[str] = []
+
+    def cover(start: datetime, end: datetime, levels: tuple[tuple[str, int], ...]) -> None:
+        if start >= end:
+            return
+        n = len(parts)
+        bounds = f"{{p{n}_from:DateTime64(9, 'UTC')}}", f"{{p{n}_to:DateTime64(9, 'UTC')}}"
+        if levels:
+            (table, step), finer = levels[0], levels[1:]
+            whole_from, whole_to = _ceil(start, step), _floor(end, step)
+            if whole_from >= whole_to:
+                cover(start, end, finer)
+                return
+            params[f"p{n}_from"], params[f"p{n}_to"] = _ts(whole_from), _ts(whole_to)
+            parts.append(f"SELECT * EXCEPT (timestamp, gpu_model) FROM (SELECT *, period AS timestamp, "
+                         f"gpu_model_last AS gpu_model FROM {table}) "
+                         f"WHERE {where} AND period >= {bounds[0]} AND period < {bounds[1]}")
+            cover(start, whole_from, finer)
+            cover(whole_to, end, finer)
+            return
+        params[f"p{n}_from"], params[f"p{n}_to"] = _ts(start), _ts(end)
+        parts.append(f"SELECT {aggregates('toStartOfMinute(timestamp)')} FROM (SELECT * FROM gpu_samples "
+                     f"WHERE {where} AND timestamp >= {bounds[0]} AND timestamp < {bounds[1]}) GROUP BY {ROLLUP_KEY}")
+
+    cover(filters.base.since, filters.base.until, levels)
+    return "(" + "\nUNION ALL\n".join(parts) + ")", params
+
+
+def _floor(value: datetime, step: int) -> datetime:
+    return datetime.fromtimestamp(int(value.timestamp()) // step * step, timezone.utc)
+
+
+def _ceil(value: datetime, step: int) -> datetime:
+    floor = _floor(value, step)
+    return floor if floor == value else floor + timedelta(seconds=step)
+
+
+def _best_source(aggregated: str) -> str:
+    """Rows of `aggregated` (grouped by GPU and source_rank, at least) from each GPU's best source in the window.
+
+    Applied after aggregation, so the precedence costs a pass over a few thousand rows, not the samples.
+    """
+    return f"""(
+    SELECT * EXCEPT (source_rank, best_rank) FROM (
+        SELECT *, min(source_rank) OVER (PARTITION BY project, host_name, gpu_uuid) AS best_rank
+        FROM ({aggregated}))
+    WHERE source_rank = best_rank)"""
+
+
 def fleet(store: Store, filters: GpuFilters) -> pa.Table:
     """Per GPU over the window: identity, last seen, utilisation mean/p95, memory, headroom, power."""
-    where, params = filters.where()
-    return store.query_arrow(f"""
-SELECT {_GPU_KEY},
-    argMax(gpu_index, timestamp) AS gpu_index,
-    argMax(gpu_model, timestamp) AS gpu_model,
-    argMax(mig_profile, timestamp) AS mig_profile,
-    any(source) AS source,
-    max(timestamp) AS last_seen,
-    avg(utilization) AS utilization_mean,
-    quantile(0.95)(utilization) AS utilization_p95,
-    avg(memory_used_bytes) AS memory_used_mean_bytes,
-    max(memory_used_bytes) AS memory_used_max_bytes,
-    max(memory_total_bytes) AS memory_total_bytes,
+    partials, params = _partials(filters, _HOURS)
+    per_source = f"""
+SELECT {_GPU_KEY}, source_rank,
+    argMax(gpu_index_last, last_seen_max) AS gpu_index,
+    argMax(gpu_model_last, last_seen_max) AS gpu_model,
+    argMax(mig_profile_last, last_seen_max) AS mig_profile,
+    any(source_any) AS source,
+    max(last_seen_max) AS last_seen,
+    if(sum(utilization_count) > 0, sum(utilization_sum) / sum(utilization_count), NULL) AS utilization_mean,
+    if(sum(utilization_count) > 0, quantileTDigestMerge(0.95)(utilization_digest), NULL) AS utilization_p95,
+    if(sum(memory_used_count) > 0, sum(memory_used_sum) / sum(memory_used_count), NULL) AS memory_used_mean_bytes,
+    max(memory_used_peak) AS memory_used_max_bytes,
+    max(memory_total_peak) AS memory_total_bytes,
     memory_total_bytes - memory_used_max_bytes AS memory_headroom_bytes,
-    avg(power_watts) AS power_mean_watts,
-    count() AS samples
-FROM {_samples(where)}
-GROUP BY {_GPU_KEY}
-ORDER BY host_name, gpu_index, gpu_uuid, mig_instance""", params)
+    if(sum(power_count) > 0, sum(power_sum) / sum(power_count), NULL) AS power_mean_watts,
+    sum(sample_count) AS samples
+FROM {partials}
+GROUP BY {_GPU_KEY}, source_rank"""
+    return store.query_arrow(f"SELECT * FROM {_best_source(per_source)}\n"
+                             "ORDER BY host_name, gpu_index, gpu_uuid, mig_instance", params)
 
 
 def timeseries(store: Store, filters: GpuFilters, step_seconds: int, by: str = "gpu") -> pa.Table:
-    """Mean utilisation, memory and power per bucket, per GPU or per host.
+    """Mean utilisation, memory and power per bucket (a whole number of minutes), per GPU or per host.
 
     Per host the GPUs' bucket means are combined: utilisation averaged over GPUs, memory and
     power summed (what the host holds and draws), so a host with more samples per GPU does
@@ -82,18 +146,21 @@ def timeseries(store: Store, filters: GpuFilters, step_seconds: int, by: str = "
     """
     if by not in SERIES_BY:
         raise ValueError(f"by: must be one of {', '.join(SERIES_BY)}")
-    where, params = filters.where()
-    per_gpu = f"""
-SELECT toDateTime64(toStartOfInterval(timestamp, toIntervalSecond({{step:UInt32}})), 9, 'UTC') AS bucket,
-    {_GPU_KEY},
-    argMax(gpu_index, timestamp) AS gpu_index,
-    avg(utilization) AS utilization,
-    avg(memory_used_bytes) AS memory_used_bytes,
-    max(memory_total_bytes) AS memory_total_bytes,
-    avg(power_watts) AS power_watts,
-    count() AS samples
-FROM {_samples(where)}
-GROUP BY bucket, {_GPU_KEY}"""
+    if step_seconds % MINUTE_SECONDS:
+        raise ValueError(f"step: GPU series have whole-minute buckets, not {step_seconds} s")
+    partials, params = _partials(filters, _MINUTES)
+    per_source = f"""
+SELECT toDateTime64(toStartOfInterval(period, toIntervalSecond({{step:UInt32}})), 9, 'UTC') AS bucket,
+    {_GPU_KEY}, source_rank,
+    argMax(gpu_index_last, last_seen_max) AS gpu_index,
+    if(sum(utilization_count) > 0, sum(utilization_sum) / sum(utilization_count), NULL) AS utilization,
+    if(sum(memory_used_count) > 0, sum(memory_used_sum) / sum(memory_used_count), NULL) AS memory_used_bytes,
+    max(memory_total_peak) AS memory_total_bytes,
+    if(sum(power_count) > 0, sum(power_sum) / sum(power_count), NULL) AS power_watts,
+    sum(sample_count) AS samples
+FROM {partials}
+GROUP BY bucket, {_GPU_KEY}, source_rank"""
+    per_gpu = f"SELECT * FROM {_best_source(per_source)}"
     if by == "gpu":
         sql = f"{per_gpu}\nORDER BY bucket, host_name, gpu_index, gpu_uuid, mig_instance"
     else:
@@ -115,27 +182,26 @@ def idle_stretches(store: Store, filters: GpuFilters, max_utilization: float, mi
     consecutive idle minutes are found with the row-number trick (minute number minus its rank
     among the GPU's idle minutes is constant along a run without gaps).
     """
-    where, params = filters.where()
+    partials, params = _partials(filters, _MINUTES)
+    per_minute = f"""
+SELECT {_GPU_KEY}, source_rank, period AS minute, anyLast(gpu_index_last) AS gpu_index_last,
+    anyLast(gpu_model_last) AS gpu_model_last, sum(utilization_sum) AS minute_utilization_sum,
+    sum(utilization_count) AS minute_samples
+FROM {partials}
+GROUP BY {_GPU_KEY}, source_rank, period"""
     return store.query_arrow(f"""
-SELECT {_GPU_KEY}, any(gpu_index) AS gpu_index, any(gpu_model) AS gpu_model,
+SELECT {_GPU_KEY}, any(gpu_index_last) AS gpu_index, any(gpu_model_last) AS gpu_model,
     greatest(min(minute), toDateTime64({{since:String}}, 9, 'UTC')) AS start,
-    least(max(minute) + toIntervalSecond({{res:UInt32}}), toDateTime64({{until:String}}, 9, 'UTC')) AS end,
+    least(max(minute) + toIntervalSecond({MINUTE_SECONDS}), toDateTime64({{until:String}}, 9, 'UTC')) AS end,
     toUInt64(dateDiff('second', start, end)) AS duration_seconds,
     sum(minute_utilization_sum) / sum(minute_samples) AS utilization_mean,
     sum(minute_samples) AS samples
 FROM (
-    SELECT *, intDiv(toUnixTimestamp(minute), {{res:UInt32}})
+    SELECT *, intDiv(toUnixTimestamp(minute), {MINUTE_SECONDS})
               - row_number() OVER (PARTITION BY {_GPU_KEY} ORDER BY minute) AS island
-    FROM (
-        SELECT {_GPU_KEY}, toStartOfInterval(timestamp, toIntervalSecond({{res:UInt32}})) AS minute,
-            argMax(gpu_index, timestamp) AS gpu_index, argMax(gpu_model, timestamp) AS gpu_model,
-            sum(utilization) AS minute_utilization_sum, count() AS minute_samples
-        FROM {_samples(where)}
-        WHERE utilization IS NOT NULL
-        GROUP BY {_GPU_KEY}, minute
-        HAVING minute_utilization_sum / minute_samples < {{max_utilization:Float64}}))
+    FROM {_best_source(per_minute)}
+    WHERE minute_samples > 0 AND minute_utilization_sum / minute_samples < {{max_utilization:Float64}})
 GROUP BY {_GPU_KEY}, island
 HAVING duration_seconds >= {{min_seconds:UInt64}}
 ORDER BY duration_seconds DESC, host_name, gpu_index, gpu_uuid, start""",
-                            {**params, "res": IDLE_RESOLUTION_SECONDS, "max_utilization": max_utilization,
-                             "min_seconds": min_seconds})
+                             {**params, "max_utilization": max_utilization, "min_seconds": min_seconds})

@@ -94,6 +94,17 @@ def test_fleet_reads_one_source_per_gpu_and_summarises_the_window(api):
     assert by_uuid[B]["samples"] == SAMPLES - 10 and by_uuid[C]["source"] == "dcgm"
 
 
+def test_fleet_windows_are_exact_to_the_sample_although_whole_minutes_come_from_the_rollup(api):
+    """[BASE+30 s, BASE+119 min 45 s): partial first and last minutes are read from gpu_samples."""
+    [a] = _get(f"{api}/fleet", since=_at(0.5), until=_at(119.75), gpu=A)["gpus"]
+    inside = range(1, SAMPLES)                                         # k = 1 .. 239
+    assert a["samples"] == len(inside)
+    assert a["utilization_mean"] == pytest.approx(sum(_util_a(k) for k in inside) / len(inside))
+    assert a["last_seen"] == _ns((SAMPLES - 1) / 2)
+    [a] = _get(f"{api}/fleet", since=_at(0.25), until=_at(0.75), gpu=A)["gpus"]   # inside one minute
+    assert (a["samples"], a["utilization_mean"]) == (1, pytest.approx(_util_a(1)))
+
+
 def test_fleet_filters_by_host_model_and_gpu(api):
     assert [g["gpu_uuid"] for g in _get(f"{api}/fleet", host="node-2")["gpus"]] == [C]
     assert [g["gpu_uuid"] for g in _get(f"{api}/fleet", gpu_model="H100")["gpus"]] == [A, B]
@@ -120,8 +131,9 @@ def test_timeseries_per_gpu_and_per_host(api):
         assert host["power_watts"] == pytest.approx(sum(p["power_watts"] for p in gpus))
 
 
-def test_timeseries_picks_a_readable_step_when_none_is_given(api):
+def test_timeseries_picks_a_readable_step_of_whole_minutes_when_none_is_given(api):
     assert _get(f"{api}/timeseries", since="24h")["step_seconds"] == 900
+    assert _get(f"{api}/timeseries", since="15m")["step_seconds"] == 60
 
 
 def test_waste_lists_idle_stretches_with_the_configured_thresholds(api):
@@ -158,6 +170,7 @@ BAD = [
     ("waste", {"min_idle_seconds": "30m"}, "min_idle_seconds"),
     ("timeseries", {"by": "rack"}, "by: must be one of gpu, host"),
     ("timeseries", {"step": "0"}, "step"),
+    ("timeseries", {"step": "90"}, "not a multiple of 60"),
     ("fleet", {"since": "1h", "until": "2h"}, "must be before"),
     ("fleet", {"since": "yesterday"}, "since"),
 ]

@@ -123,6 +123,25 @@ class ApiClient:
         """One page of typed LLM calls, newest first; `next_offset` is None on the last page."""
         return self._get("/api/v1/llm-calls", [*query.params(), ("limit", str(limit)), ("offset", str(offset))])
 
+    def gpu_fleet(self, query: Query) -> dict[str, Any]:
+        """Per GPU over the range: last seen, utilisation mean/p95, memory and headroom, power."""
+        return self._get("/api/v1/gpu/fleet", query.params())
+
+    def gpu_timeseries(self, query: Query, by: str = "gpu", step_seconds: int | None = None) -> dict[str, Any]:
+        """Per-bucket utilisation, memory and power per GPU (`by="gpu"`) or per host (`by="host"`)."""
+        params = [*query.params(), ("by", by)]
+        if step_seconds:
+            params.append(("step", str(step_seconds)))
+        return self._get("/api/v1/gpu/timeseries", params)
+
+    def gpu_waste(self, query: Query) -> dict[str, Any]:
+        """GPUs idle for long stretches in the range, with the thresholds the service applied."""
+        return self._get("/api/v1/gpu/waste", query.params())
+
+    def gpu_scrape_targets(self) -> list[dict[str, Any]]:
+        """The dcgm-exporter targets the service scrapes, each with its up/down state and last error."""
+        return self._get("/api/v1/gpu/scrape-targets", [])["targets"]
+
     def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
         url = f"{self.base_url}{path}"
         try:

@@ -9,7 +9,7 @@ Sources: per GPU only the best-ranked source that reported it in the window (dcg
 otlp, the rule of `gpu_samples_preferred`), applied after aggregating per source
 (`_best_source`), so a GPU seen by two sources is never counted twice. A MIG instance is its
 own row (same GPU uuid, its own `mig_instance`): its utilisation is not the whole GPU's.
-p95 utilisation merges the minutes' t-digest states (approximate: t-digest, not exact ranks)."""
+p95 utilisation merges permille histograms (exact to 0.1 %)."""
 
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ SELECT {_GPU_KEY}, source_rank,
     any(source_any) AS source,
     max(last_seen_max) AS last_seen,
     if(sum(utilization_count) > 0, sum(utilization_sum) / sum(utilization_count), NULL) AS utilization_mean,
-    if(sum(utilization_count) > 0, quantileTDigestMerge(0.95)(utilization_digest), NULL) AS utilization_p95,
+    if(sum(utilization_count) > 0, quantileTimingMerge(0.95)(utilization_permille_hist) / 1000, NULL)
+        AS utilization_p95,
     if(sum(memory_used_count) > 0, sum(memory_used_sum) / sum(memory_used_count), NULL) AS memory_used_mean_bytes,
     max(memory_used_peak) AS memory_used_max_bytes,
     max(memory_total_peak) AS memory_total_bytes,

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from store.base import Store
 from store.migrations.m0009_gpu_samples_rollups import HOUR_TABLE, MINUTE_TABLE, ROLLUP_KEY, aggregates
-from store.queries.filters import Filters, _ts
+from store.queries.filters import Filters, time_param
 
 # One GPU (or MIG instance) as every query groups it.
 _GPU_KEY = "project, host_name, gpu_uuid, mig_instance"
@@ -77,14 +77,14 @@ def _partials(filters: GpuFilters, levels: tuple[tuple[str, int], ...]) -> tuple
             if whole_from >= whole_to:
                 cover(start, end, finer)
                 return
-            params[f"p{n}_from"], params[f"p{n}_to"] = _ts(whole_from), _ts(whole_to)
+            params[f"p{n}_from"], params[f"p{n}_to"] = time_param(whole_from), time_param(whole_to)
             parts.append(f"SELECT * EXCEPT (timestamp, gpu_model) FROM (SELECT *, period AS timestamp, "
                          f"gpu_model_last AS gpu_model FROM {table}) "
                          f"WHERE {where} AND period >= {bounds[0]} AND period < {bounds[1]}")
             cover(start, whole_from, finer)
             cover(whole_to, end, finer)
             return
-        params[f"p{n}_from"], params[f"p{n}_to"] = _ts(start), _ts(end)
+        params[f"p{n}_from"], params[f"p{n}_to"] = time_param(start), time_param(end)
         parts.append(f"SELECT {aggregates('toStartOfMinute(timestamp)')} FROM (SELECT * FROM gpu_samples "
                      f"WHERE {where} AND timestamp >= {bounds[0]} AND timestamp < {bounds[1]}) GROUP BY {ROLLUP_KEY}")
 

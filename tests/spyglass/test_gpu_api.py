@@ -180,3 +180,14 @@ def test_bad_parameters_are_a_400_with_a_message(api):
     for path, params, message in BAD:
         response = httpx.get(f"{api}/{path}", params=params, timeout=30)
         assert response.status_code == 400 and message in response.json()["error"], (params, response.text)
+
+
+def test_waste_settings_are_validated_at_load():
+    from spyglass.config import load
+    from store.errors import ConfigError
+
+    assert load(gpu_idle_max_utilization=0.05, gpu_idle_min_seconds=600).gpu_idle_min_seconds == 600
+    for bad in ({"gpu_idle_max_utilization": 0}, {"gpu_idle_max_utilization": 10},
+                {"gpu_idle_min_seconds": 30}):
+        with pytest.raises(ConfigError, match="gpu_idle"):
+            load(**bad)

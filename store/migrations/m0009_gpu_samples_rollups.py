@@ -8,7 +8,7 @@ so exact to 0.1 %; a t-digest state of an hour's samples holds hundreds of centr
 3x slower to merge). The minute rollup (12x fewer rows than 5 s samples) serves time series
 and idle stretches, which work on one-minute means. The fleet view would still merge 1.4 M
 states a day from it, so it reads whole hours from the hour rollup (24 rows per GPU a day)
-and only the window's partial hours from minutes and raw samples (store/queries/gpu.py).
+and only the window's partial hours from minutes (store/queries/gpu.py).
 
 Filled by materialised views on every insert into gpu_samples (whatever the source:
 collector, scraper, a backfill), and backfilled from gpu_samples here. AggregatingMergeTree
@@ -31,12 +31,8 @@ MINUTE_TABLE, HOUR_TABLE = "gpu_samples_1m", "gpu_samples_1h"
 ROLLUP_KEY = "project, host_name, gpu_uuid, mig_instance, source_rank, period"
 
 
-def aggregates(period: str) -> str:
-    """One period's partial aggregates of samples, `period` being e.g. toStartOfMinute(timestamp).
-
-    Shared by the views below and by queries that aggregate the window's partial edges from
-    gpu_samples (store/queries/gpu.py), so both aggregate alike.
-    """
+def _aggregates(period: str) -> str:
+    """One period's partial aggregates of samples, `period` being e.g. toStartOfMinute(timestamp)."""
     return f"""project, host_name, gpu_uuid, mig_instance, {SOURCE_RANK_SQL} AS source_rank,
     {period} AS period,
     any(source) AS source_any,
@@ -91,7 +87,7 @@ def _spec(name: str) -> TableSpec:
 def statements(ddl: DDL) -> list[str]:
     out: list[str] = []
     for table, period in ROLLUPS:
-        select = f"SELECT {aggregates(period)}\nFROM {{source}}\nGROUP BY {ROLLUP_KEY}"
+        select = f"SELECT {_aggregates(period)}\nFROM {{source}}\nGROUP BY {ROLLUP_KEY}"
         out += [
             *ddl.create_table(_spec(table)),
             *ddl.create_materialized_view(f"{table}_mv", table, select.format(source=ddl.source("gpu_samples"))),

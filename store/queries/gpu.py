@@ -1,10 +1,10 @@
 """Queries over GPU telemetry: the fleet, its time series, and idle (wasted) stretches.
 
-All three read partial aggregates (`_partials`): whole periods of the window from the rollups
-`gpu_samples_1h` / `gpu_samples_1m` (store/migrations/m0009_gpu_samples_rollups.py), and the
-window's partial first and last minute aggregated from `gpu_samples` itself with the same
-SELECT, so results are exact to the nanosecond bounds of the window while reading far fewer
-rows (24 hour rows per GPU a day for the fleet instead of 17,280 samples at 5 s).
+All three read partial aggregates (`_partials`) from the rollups `gpu_samples_1h` /
+`gpu_samples_1m` (store/migrations/m0009_gpu_samples_rollups.py): whole hours where they fit,
+minutes for the rest. Windows are whole minutes (since rounded down, until rounded up, so the
+current minute is in), which is the grain of every GPU answer: the fleet reads 24 hour rows per
+GPU a day instead of 17,280 samples at 5 s.
 Sources: per GPU only the best-ranked source that reported it in the window (dcgm > agent >
 otlp, the rule of `gpu_samples_preferred`), applied after aggregating per source
 (`_best_source`), so a GPU seen by two sources is never counted twice. A MIG instance is its
@@ -13,14 +13,14 @@ p95 utilisation merges permille histograms (exact to 0.1 %)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pyarrow as pa
 
 from store.base import Store
-from store.migrations.m0009_gpu_samples_rollups import HOUR_TABLE, MINUTE_TABLE, ROLLUP_KEY, aggregates
+from store.migrations.m0009_gpu_samples_rollups import HOUR_TABLE, MINUTE_TABLE
 from store.queries.filters import Filters, time_param
 
 # One GPU (or MIG instance) as every query groups it.
@@ -58,37 +58,34 @@ class GpuFilters:
 def _partials(filters: GpuFilters, levels: tuple[tuple[str, int], ...]) -> tuple[str, dict[str, Any]]:
     """The window's partial aggregates (every source), as a subquery, and its parameters.
 
-    The window is covered by whole periods of the coarsest rollup in `levels`, its remaining
-    edges by whole periods of the next one, and what is left (less than a minute at each end)
-    by aggregating gpu_samples with the rollups' own SELECT. A period may still be split over
-    unmerged parts: readers sum partials, never count them.
+    The window, widened to whole minutes (since rounded down, until rounded up), is covered by
+    whole periods of the coarsest rollup in `levels`, its remaining edges by whole periods of
+    the next one. Reading the window's partial minutes from gpu_samples instead would scan the
+    timestamps of every GPU (the table is sorted by GPU first): a third of the fleet query's time
+    for at most a minute of data at each end. A period may still be split over unmerged parts:
+    readers sum partials, never count them.
     """
-    where, params = filters.where()
+    since, until = _floor(filters.base.since, MINUTE_SECONDS), _ceil(filters.base.until, MINUTE_SECONDS)
+    where, params = replace(filters, base=replace(filters.base, since=since, until=until)).where()
     parts: list[str] = []
 
     def cover(start: datetime, end: datetime, levels: tuple[tuple[str, int], ...]) -> None:
         if start >= end:
             return
-        n = len(parts)
-        bounds = f"{{p{n}_from:DateTime64(9, 'UTC')}}", f"{{p{n}_to:DateTime64(9, 'UTC')}}"
-        if levels:
-            (table, step), finer = levels[0], levels[1:]
-            whole_from, whole_to = _ceil(start, step), _floor(end, step)
-            if whole_from >= whole_to:
-                cover(start, end, finer)
-                return
-            params[f"p{n}_from"], params[f"p{n}_to"] = time_param(whole_from), time_param(whole_to)
-            parts.append(f"SELECT * EXCEPT (timestamp, gpu_model) FROM (SELECT *, period AS timestamp, "
-                         f"gpu_model_last AS gpu_model FROM {table}) "
-                         f"WHERE {where} AND period >= {bounds[0]} AND period < {bounds[1]}")
-            cover(start, whole_from, finer)
-            cover(whole_to, end, finer)
+        (table, step), finer = levels[0], levels[1:]
+        whole_from, whole_to = _ceil(start, step), _floor(end, step)
+        if whole_from >= whole_to:
+            cover(start, end, finer)
             return
-        params[f"p{n}_from"], params[f"p{n}_to"] = time_param(start), time_param(end)
-        parts.append(f"SELECT {aggregates('toStartOfMinute(timestamp)')} FROM (SELECT * FROM gpu_samples "
-                     f"WHERE {where} AND timestamp >= {bounds[0]} AND timestamp < {bounds[1]}) GROUP BY {ROLLUP_KEY}")
+        n = len(parts)
+        params[f"p{n}_from"], params[f"p{n}_to"] = time_param(whole_from), time_param(whole_to)
+        parts.append(f"SELECT * EXCEPT (timestamp, gpu_model) FROM (SELECT *, period AS timestamp, "
+                     f"gpu_model_last AS gpu_model FROM {table}) WHERE {where} "
+                     f"AND period >= {{p{n}_from:DateTime64(9, 'UTC')}} AND period < {{p{n}_to:DateTime64(9, 'UTC')}}")
+        cover(start, whole_from, finer)
+        cover(whole_to, end, finer)
 
-    cover(filters.base.since, filters.base.until, levels)
+    cover(since, until, levels)
     return "(" + "\nUNION ALL\n".join(parts) + ")", params
 
 

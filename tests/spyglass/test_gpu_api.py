@@ -94,15 +94,16 @@ def test_fleet_reads_one_source_per_gpu_and_summarises_the_window(api):
     assert by_uuid[B]["samples"] == SAMPLES - 10 and by_uuid[C]["source"] == "dcgm"
 
 
-def test_fleet_windows_are_exact_to_the_sample_although_whole_minutes_come_from_the_rollup(api):
-    """[BASE+30 s, BASE+119 min 45 s): partial first and last minutes are read from gpu_samples."""
+def test_fleet_windows_are_whole_minutes_read_from_the_hour_and_minute_rollups(api):
+    """[BASE+30 s, BASE+119 min 45 s) reads [BASE, BASE+120 min): whole hours, then minutes at the ends."""
     [a] = _get(f"{api}/fleet", since=_at(0.5), until=_at(119.75), gpu=A)["gpus"]
-    inside = range(1, SAMPLES)                                         # k = 1 .. 239
-    assert a["samples"] == len(inside)
-    assert a["utilization_mean"] == pytest.approx(sum(_util_a(k) for k in inside) / len(inside))
+    assert a["samples"] == SAMPLES
+    assert a["utilization_mean"] == pytest.approx(sum(_util_a(k) for k in range(SAMPLES)) / SAMPLES)
     assert a["last_seen"] == _ns((SAMPLES - 1) / 2)
     [a] = _get(f"{api}/fleet", since=_at(0.25), until=_at(0.75), gpu=A)["gpus"]   # inside one minute
-    assert (a["samples"], a["utilization_mean"]) == (1, pytest.approx(_util_a(1)))
+    assert (a["samples"], a["utilization_mean"]) == (2, pytest.approx((_util_a(0) + _util_a(1)) / 2))
+    [a] = _get(f"{api}/fleet", since=_at(29), until=_at(91), gpu=A)["gpus"]       # an hour where one fits, minutes around it
+    assert a["samples"] == 62 * 2 and a["utilization_p95"] == pytest.approx(0.9)
 
 
 def test_fleet_filters_by_host_model_and_gpu(api):

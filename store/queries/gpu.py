@@ -6,9 +6,9 @@ minutes for the rest. Windows are whole minutes (since rounded down, until round
 current minute is in), which is the grain of every GPU answer: the fleet reads 24 hour rows per
 GPU a day instead of 17,280 samples at 5 s.
 Sources: per GPU only the best-ranked source that reported it in the window (dcgm > agent >
-otlp, the rule of `gpu_samples_preferred`), applied after aggregating per source
-(`_best_source`), so a GPU seen by two sources is never counted twice. A MIG instance is its
-own row (same GPU uuid, its own `mig_instance`): its utilisation is not the whole GPU's.
+otlp, the rule of `gpu_samples_preferred`), decided on the hour partials (`_preferred`), so
+a GPU seen by two sources is never counted twice. A MIG instance is its own row (same GPU
+uuid, its own `mig_instance`): its utilisation is not the whole GPU's.
 p95 utilisation merges permille histograms (exact to 0.1 %)."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class GpuFilters:
         return where, params
 
 
-def _partials(filters: GpuFilters, levels: tuple[tuple[str, int], ...]) -> tuple[str, dict[str, Any]]:
+def _partials(filters: GpuFilters, levels: tuple[tuple[str, int], ...], prefix: str = "p") -> tuple[str, dict[str, Any]]:
     """The window's partial aggregates (every source), as a subquery, and its parameters.
 
     The window, widened to whole minutes (since rounded down, until rounded up), is covered by
@@ -77,11 +77,11 @@ def _partials(filters: GpuFilters, levels: tuple[tuple[str, int], ...]) -> tuple
         if whole_from >= whole_to:
             cover(start, end, finer)
             return
-        n = len(parts)
-        params[f"p{n}_from"], params[f"p{n}_to"] = time_param(whole_from), time_param(whole_to)
+        name = f"{prefix}{len(parts)}"
+        params[f"{name}_from"], params[f"{name}_to"] = time_param(whole_from), time_param(whole_to)
         parts.append(f"SELECT * EXCEPT (timestamp, gpu_model) FROM (SELECT *, period AS timestamp, "
-                     f"gpu_model_last AS gpu_model FROM {table}) WHERE {where} "
-                     f"AND period >= {{p{n}_from:DateTime64(9, 'UTC')}} AND period < {{p{n}_to:DateTime64(9, 'UTC')}}")
+                     f"gpu_model_last AS gpu_model FROM {table}) WHERE {where} AND period >= "
+                     f"{{{name}_from:DateTime64(9, 'UTC')}} AND period < {{{name}_to:DateTime64(9, 'UTC')}}")
         cover(start, whole_from, finer)
         cover(whole_to, end, finer)
 
@@ -98,23 +98,26 @@ def _ceil(value: datetime, step: int) -> datetime:
     return floor if floor == value else floor + timedelta(seconds=step)
 
 
-def _best_source(aggregated: str) -> str:
-    """Rows of `aggregated` (grouped by GPU and source_rank, at least) from each GPU's best source in the window.
+def _preferred(filters: GpuFilters, levels: tuple[tuple[str, int], ...]) -> tuple[str, dict[str, Any]]:
+    """`_partials` of each GPU's best-ranked source in the window only, as a subquery, and its parameters.
 
-    Applied after aggregation, so the precedence costs a pass over a few thousand rows, not the samples.
+    The best rank per GPU is read from the coarsest partials (a few dozen rows per GPU a day),
+    before the real aggregation, so the precedence never costs a pass over minutes.
     """
+    partials, params = _partials(filters, levels)
+    ranks, rank_params = _partials(filters, _HOURS, prefix="r")
     return f"""(
-    SELECT * EXCEPT (source_rank, best_rank) FROM (
-        SELECT *, min(source_rank) OVER (PARTITION BY project, host_name, gpu_uuid) AS best_rank
-        FROM ({aggregated}))
-    WHERE source_rank = best_rank)"""
+    SELECT * FROM {partials}
+    WHERE (project, host_name, gpu_uuid, source_rank) IN (
+        SELECT project, host_name, gpu_uuid, min(source_rank) FROM {ranks} GROUP BY project, host_name, gpu_uuid))""", \
+        {**params, **rank_params}
 
 
 def fleet(store: Store, filters: GpuFilters) -> pa.Table:
     """Per GPU over the window: identity, last seen, utilisation mean/p95, memory, headroom, power."""
-    partials, params = _partials(filters, _HOURS)
-    per_source = f"""
-SELECT {_GPU_KEY}, source_rank,
+    samples, params = _preferred(filters, _HOURS)
+    return store.query_arrow(f"""
+SELECT {_GPU_KEY},
     argMax(gpu_index_last, last_seen_max) AS gpu_index,
     argMax(gpu_model_last, last_seen_max) AS gpu_model,
     argMax(mig_profile_last, last_seen_max) AS mig_profile,
@@ -129,10 +132,9 @@ SELECT {_GPU_KEY}, source_rank,
     memory_total_bytes - memory_used_max_bytes AS memory_headroom_bytes,
     if(sum(power_count) > 0, sum(power_sum) / sum(power_count), NULL) AS power_mean_watts,
     sum(sample_count) AS samples
-FROM {partials}
-GROUP BY {_GPU_KEY}, source_rank"""
-    return store.query_arrow(f"SELECT * FROM {_best_source(per_source)}\n"
-                             "ORDER BY host_name, gpu_index, gpu_uuid, mig_instance", params)
+FROM {samples}
+GROUP BY {_GPU_KEY}
+ORDER BY host_name, gpu_index, gpu_uuid, mig_instance""", params)
 
 
 def timeseries(store: Store, filters: GpuFilters, step_seconds: int, by: str = "gpu") -> pa.Table:
@@ -146,19 +148,18 @@ def timeseries(store: Store, filters: GpuFilters, step_seconds: int, by: str = "
         raise ValueError(f"by: must be one of {', '.join(SERIES_BY)}")
     if step_seconds % MINUTE_SECONDS:
         raise ValueError(f"step: GPU series have whole-minute buckets, not {step_seconds} s")
-    partials, params = _partials(filters, _MINUTES)
-    per_source = f"""
+    samples, params = _preferred(filters, _MINUTES)
+    per_gpu = f"""
 SELECT toDateTime64(toStartOfInterval(period, toIntervalSecond({{step:UInt32}})), 9, 'UTC') AS bucket,
-    {_GPU_KEY}, source_rank,
+    {_GPU_KEY},
     argMax(gpu_index_last, last_seen_max) AS gpu_index,
     if(sum(utilization_count) > 0, sum(utilization_sum) / sum(utilization_count), NULL) AS utilization,
     if(sum(memory_used_count) > 0, sum(memory_used_sum) / sum(memory_used_count), NULL) AS memory_used_bytes,
     max(memory_total_peak) AS memory_total_bytes,
     if(sum(power_count) > 0, sum(power_sum) / sum(power_count), NULL) AS power_watts,
     sum(sample_count) AS samples
-FROM {partials}
-GROUP BY bucket, {_GPU_KEY}, source_rank"""
-    per_gpu = f"SELECT * FROM {_best_source(per_source)}"
+FROM {samples}
+GROUP BY bucket, {_GPU_KEY}"""
     if by == "gpu":
         sql = f"{per_gpu}\nORDER BY bucket, host_name, gpu_index, gpu_uuid, mig_instance"
     else:
@@ -180,13 +181,14 @@ def idle_stretches(store: Store, filters: GpuFilters, max_utilization: float, mi
     consecutive idle minutes are found with the row-number trick (minute number minus its rank
     among the GPU's idle minutes is constant along a run without gaps).
     """
-    partials, params = _partials(filters, _MINUTES)
-    per_minute = f"""
-SELECT {_GPU_KEY}, source_rank, period AS minute, anyLast(gpu_index_last) AS gpu_index_last,
+    samples, params = _preferred(filters, _MINUTES)
+    idle_minutes = f"""
+SELECT {_GPU_KEY}, period AS minute, anyLast(gpu_index_last) AS gpu_index_last,
     anyLast(gpu_model_last) AS gpu_model_last, sum(utilization_sum) AS minute_utilization_sum,
     sum(utilization_count) AS minute_samples
-FROM {partials}
-GROUP BY {_GPU_KEY}, source_rank, period"""
+FROM {samples}
+GROUP BY {_GPU_KEY}, period
+HAVING minute_samples > 0 AND minute_utilization_sum / minute_samples < {{max_utilization:Float64}}"""
     return store.query_arrow(f"""
 SELECT {_GPU_KEY}, any(gpu_index_last) AS gpu_index, any(gpu_model_last) AS gpu_model,
     greatest(min(minute), toDateTime64({{since:String}}, 9, 'UTC')) AS start,
@@ -197,8 +199,7 @@ SELECT {_GPU_KEY}, any(gpu_index_last) AS gpu_index, any(gpu_model_last) AS gpu_
 FROM (
     SELECT *, intDiv(toUnixTimestamp(minute), {MINUTE_SECONDS})
               - row_number() OVER (PARTITION BY {_GPU_KEY} ORDER BY minute) AS island
-    FROM {_best_source(per_minute)}
-    WHERE minute_samples > 0 AND minute_utilization_sum / minute_samples < {{max_utilization:Float64}})
+    FROM ({idle_minutes}))
 GROUP BY {_GPU_KEY}, island
 HAVING duration_seconds >= {{min_seconds:UInt64}}
 ORDER BY duration_seconds DESC, host_name, gpu_index, gpu_uuid, start""",

@@ -160,6 +160,24 @@ class ApiClient:
     def drift_report(self, result_id: str) -> str:
         """The Evidently HTML report of one drift comparison."""
         return self._response(f"/api/v1/drift/{result_id}/report", []).text
+    def gpu_fleet(self, query: Query) -> dict[str, Any]:
+        """Per GPU over the range: last seen, utilisation mean/p95, memory and headroom, power."""
+        return self._get("/api/v1/gpu/fleet", query.params())
+
+    def gpu_timeseries(self, query: Query, by: str = "gpu", step_seconds: int | None = None) -> dict[str, Any]:
+        """Per-bucket utilisation, memory and power per GPU (`by="gpu"`) or per host (`by="host"`)."""
+        params = [*query.params(), ("by", by)]
+        if step_seconds:
+            params.append(("step", str(step_seconds)))
+        return self._get("/api/v1/gpu/timeseries", params)
+
+    def gpu_waste(self, query: Query) -> dict[str, Any]:
+        """GPUs idle for long stretches in the range, with the thresholds the service applied."""
+        return self._get("/api/v1/gpu/waste", query.params())
+
+    def gpu_scrape_targets(self) -> list[dict[str, Any]]:
+        """The dcgm-exporter targets the service scrapes, each with its up/down state and last error."""
+        return self._get("/api/v1/gpu/scrape-targets", [])["targets"]
 
     def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
         response = self._response(path, params)

@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.views import costs, overview, quality  # noqa: E402
+from dashboard.views import costs, gpus, overview, quality  # noqa: E402
 
 
 def main() -> None:
@@ -29,6 +29,7 @@ def main() -> None:
                 default=True),
         st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
+        st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
     ]
     st.navigation(pages, position="sidebar").run()
 

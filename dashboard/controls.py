@@ -28,10 +28,7 @@ def sidebar_filters(api: ApiClient) -> Query:
     """
     with st.sidebar:
         st.subheader("Filters")
-        chosen = st.segmented_control("Time range", list(PRESETS), default=DEFAULT_RANGE, required=True,
-                                      key="range", bind="query-params", persist_state="session",
-                                      help="How far back to look (UTC). Charts and totals cover this window.")
-        since = chosen if chosen in PRESETS else DEFAULT_RANGE
+        since = time_range()
         available = api.filters(since=since)
         picked: dict[str, tuple[str, ...]] = {}
         for key, field, label, placeholder in _PICKERS:
@@ -41,6 +38,14 @@ def sidebar_filters(api: ApiClient) -> Query:
         st.button("Refresh", icon=":material/refresh:", help="Read the latest numbers from the API",
                   width="stretch")
     return Query(since=since, **picked)
+
+
+def time_range() -> str:
+    """The look-back picker alone (bound to `?range=`), for pages whose other filters differ."""
+    chosen = st.segmented_control("Time range", list(PRESETS), default=DEFAULT_RANGE, required=True,
+                                  key="range", bind="query-params", persist_state="session",
+                                  help="How far back to look (UTC). Charts and totals cover this window.")
+    return chosen if chosen in PRESETS else DEFAULT_RANGE
 
 
 def range_words(since: str) -> str:

@@ -1,4 +1,5 @@
-"""`spyglass <verb>`: the service (`up`), catalog tools (`prices`), and admin verbs over the REST API.
+"""`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog tools (`prices`),
+and admin verbs over the REST API (`reprice`, `export`).
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
 """
@@ -10,7 +11,7 @@ import asyncio
 import logging
 import sys
 
-from spyglass import config, export_cli, prices_cli, reprice_cli
+from spyglass import config, export_cli, gpu_agent, prices_cli, reprice_cli
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import SpyglassError
 
@@ -38,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     prices_cli.add_parser(verbs)
     reprice_cli.add_parser(verbs)
     export_cli.add_parser(verbs)
+    agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
+    agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
+    agent.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default: 5)")
+    agent.add_argument("--protocol", choices=gpu_agent.PROTOCOLS, default="http", help="OTLP transport")
+    agent.add_argument("--headers", action="append", default=[],
+                       help="k=v header for every export, e.g. Authorization=Bearer%%20<ingest key> (repeatable)")
+    agent.add_argument("--project", help="spyglass.project resource attribute (an ingest key's project wins)")
     return parser
 
 
@@ -54,6 +62,12 @@ def _up(args: argparse.Namespace) -> None:
     asyncio.run(run_until_signalled(settings, ready))
 
 
+def _gpu_agent(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    gpu_agent.run(args.endpoint, args.interval, args.protocol, gpu_agent.parse_headers(args.headers), args.project)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -65,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             return export_cli.run(args)
         if args.verb == "up":
             _up(args)
+        if args.verb == "gpu-agent":
+            _gpu_agent(args)
         return 0
     except SpyglassError as exc:
         print("spyglass: " + " ".join(str(exc).split()), file=sys.stderr)

@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     drift_reports_dir: Path | None = None
     # Drift reports older than this many days are deleted (about 4 MB each); their results stay.
     drift_report_retention_days: float = Field(30, gt=0)
+    # GPU waste: a GPU whose one-minute mean utilisation (0-1) stays below this ...
+    gpu_idle_max_utilization: float = Field(0.10, gt=0, le=1)
+    # ... for at least this many seconds is listed as idle (GET /api/v1/gpu/waste; per-request overrides).
+    gpu_idle_min_seconds: int = Field(1800, ge=60)
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")

@@ -118,6 +118,7 @@ class Service:
                 api.state.budgets = s.budgets
                 api.state.self_hosted_providers = s.gpu_self_hosted_providers
                 api.state.drift_reports_dir = s.drift_reports_path
+                api.state.gpu_idle = (s.gpu_idle_max_utilization, s.gpu_idle_min_seconds)
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()

@@ -24,3 +24,7 @@ class ConfigError(SpyglassError):
 
 class Unauthorized(SpyglassError):
     """Keys are configured and the request carries none, or a wrong one."""
+
+
+class HardwareUnavailable(SpyglassError):
+    """The hardware interface a command needs is absent here (e.g. NVML on a machine without an NVIDIA driver)."""

@@ -38,9 +38,9 @@ def nice_step(seconds: float, points: int = 120) -> int:
 def json_rows(table: pa.Table) -> list[dict[str, Any]]:
     """Arrow rows as JSON-ready dicts, timestamps as RFC 3339 with nanoseconds."""
     rows = table.to_pylist()
-    for name in ("timestamp", "bucket"):
-        if name in table.column_names:
-            raw = table.column(name).cast(pa.timestamp("ns", "UTC")).cast(pa.int64()).to_pylist()
+    for column in table.schema:
+        if pa.types.is_timestamp(column.type):
+            raw = table.column(column.name).cast(pa.timestamp("ns", "UTC")).cast(pa.int64()).to_pylist()
             for row, ns in zip(rows, raw):
-                row[name] = rfc3339_ns(ns)
+                row[column.name] = rfc3339_ns(ns) if ns is not None else None
     return rows

@@ -1,7 +1,8 @@
 """The store's numbered schema migrations, in order. Each module has NAME and statements(ddl)."""
 
 from store.migrations import (m0001_otel_tables, m0002_llm_calls, m0003_gpu_samples, m0004_request_costs,
-                              m0005_quality_scores, m0006_cost_hourly, m0007_gpu_costs, m0008_drift)
+                              m0005_quality_scores, m0006_cost_hourly, m0007_gpu_costs, m0008_drift,
+                              m0009_gpu_samples_rollups)
 from store.migrate import Migration
 
 MIGRATIONS: list[Migration] = [
@@ -13,4 +14,5 @@ MIGRATIONS: list[Migration] = [
     Migration(6, m0006_cost_hourly.NAME, m0006_cost_hourly.statements),
     Migration(7, m0007_gpu_costs.NAME, m0007_gpu_costs.statements),
     Migration(8, m0008_drift.NAME, m0008_drift.statements),
+    Migration(9, m0009_gpu_samples_rollups.NAME, m0009_gpu_samples_rollups.statements),
 ]

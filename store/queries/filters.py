@@ -28,7 +28,7 @@ class Filters:
     def where(self) -> tuple[str, dict[str, Any]]:
         """The WHERE clause over `llm_calls` columns, and its parameters."""
         clauses = ["timestamp >= {since:DateTime64(9, 'UTC')}", "timestamp < {until:DateTime64(9, 'UTC')}"]
-        params: dict[str, Any] = {"since": _ts(self.since), "until": _ts(self.until)}
+        params: dict[str, Any] = {"since": time_param(self.since), "until": time_param(self.until)}
         if self.projects:
             clauses.append("project IN {projects:Array(String)}")
             params["projects"] = list(self.projects)
@@ -46,5 +46,6 @@ class Filters:
         return " AND ".join(clauses), params
 
 
-def _ts(value: datetime) -> str:
+def time_param(value: datetime) -> str:
+    """A UTC datetime as a DateTime64(9) (or String) query parameter."""
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -1,0 +1,119 @@
+"""GPUs: is the fleet busy, is memory tight, what does it draw, and which GPUs sit idle?
+
+For the ML-platform engineer who pays for GPUs by the hour: the fleet table (one row per GPU
+over the range), a utilisation heatmap (GPU × time, so idle rows stand out at a glance),
+memory headroom per GPU, power per host, the idle-GPU list from the waste endpoint (with the
+thresholds the service applied), and the dcgm-exporter scrape targets with their state, so a
+missing GPU can be told apart from a scrape that is down. Reads five endpoints through the
+API client; shapes come from `dashboard.gpu_figures`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard import gpu_figures, notices
+from dashboard import format as fmt
+from dashboard.api_client import ApiClient, ApiError, Query
+from dashboard.controls import range_words, time_range
+from dashboard.figures import parse_time
+
+TITLE = "GPUs"
+_PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
+_PERCENT = {"format": "percent"}
+_FLEET_COLUMNS: dict[str, Any] = {
+    "GPU": st.column_config.TextColumn("GPU", pinned=True),
+    "last seen": st.column_config.DatetimeColumn("last seen (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "mean util": st.column_config.NumberColumn("mean util", **_PERCENT),
+    "p95 util": st.column_config.NumberColumn("p95 util", **_PERCENT, help="95th percentile of utilisation"),
+    "peak memory GiB": st.column_config.NumberColumn("peak mem GiB", format="%.1f"),
+    "memory GiB": st.column_config.NumberColumn("mem GiB", format="%.1f"),
+    "headroom": st.column_config.NumberColumn("headroom", **_PERCENT, help="memory left free at the peak"),
+    "mean power W": st.column_config.NumberColumn("mean W", format="%.0f"),
+    "samples": st.column_config.NumberColumn("samples", format="localized"),
+}
+_WASTE_COLUMNS: dict[str, Any] = {
+    "GPU": st.column_config.TextColumn("GPU", pinned=True),
+    "idle from": st.column_config.DatetimeColumn("idle from (UTC)", format="YYYY-MM-DD HH:mm"),
+    "idle until": st.column_config.DatetimeColumn("idle until (UTC)", format="YYYY-MM-DD HH:mm"),
+    "idle minutes": st.column_config.NumberColumn("idle minutes", format="%.0f"),
+    "mean util": st.column_config.NumberColumn("mean util", **_PERCENT),
+}
+
+
+def render() -> None:
+    """The page body; `app.py` registers it with `st.navigation`."""
+    st.title(TITLE)
+    with ApiClient.from_env() as api:
+        try:
+            with st.sidebar:
+                st.subheader("Filters")
+                query = Query(since=time_range())
+            fleet = api.gpu_fleet(query)
+            targets = api.gpu_scrape_targets()
+            if fleet["gpus"]:
+                per_gpu = api.gpu_timeseries(query, by="gpu")
+                per_host = api.gpu_timeseries(query, by="host")
+                waste = api.gpu_waste(query)
+        except ApiError as exc:
+            notices.api_error(exc, api.base_url)
+            return
+    st.caption(f"GPUs in the {range_words(query.since)}: "
+               f"{fmt.time_range(parse_time(fleet['since']), parse_time(fleet['until']))}")
+    if not fleet["gpus"]:
+        notices.no_gpu_samples(range_words(query.since))
+    else:
+        _kpis(fleet, waste)
+        st.subheader("Fleet")
+        st.dataframe(gpu_figures.fleet_rows(fleet), hide_index=True, column_config=_FLEET_COLUMNS, key="fleet")
+        st.subheader("Utilisation")
+        st.plotly_chart(gpu_figures.utilization_heatmap(per_gpu), key="heatmap", config=_PLOTLY)
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Memory headroom")
+            st.plotly_chart(gpu_figures.memory_headroom(fleet), key="memory", config=_PLOTLY)
+        with right:
+            st.subheader("Power by host")
+            st.plotly_chart(gpu_figures.power_by_host(per_host), key="power", config=_PLOTLY)
+        _idle(waste)
+    _targets(targets)
+
+
+def _kpis(fleet: dict[str, Any], waste: dict[str, Any]) -> None:
+    gpus = fleet["gpus"]
+    known = [g["utilization_mean"] for g in gpus if g["utilization_mean"] is not None]
+    power = sum(g["power_mean_watts"] or 0.0 for g in gpus)
+    count, utilization, idle, watts = st.columns(4)
+    count.metric("GPUs", fmt.count(len(gpus)), border=True, help="GPUs (and MIG instances) seen in the range")
+    utilization.metric("Mean utilisation", fmt.percent(sum(known) / len(known)) if known else "–", border=True,
+                       help="mean over GPUs of each GPU's mean utilisation")
+    idle.metric("Idle GPUs", fmt.count(len(waste["gpus"])), border=True,
+                help=f"under {waste['max_utilization']:.0%} utilisation for "
+                     f"{waste['min_idle_seconds'] // 60} minutes or more")
+    watts.metric("Mean power", f"{power / 1000:,.1f} kW" if power >= 1000 else f"{power:,.0f} W", border=True,
+                 help="sum over GPUs of each GPU's mean power draw")
+
+
+def _idle(waste: dict[str, Any]) -> None:
+    st.subheader("Idle GPUs")
+    rule = (f"under {waste['max_utilization']:.0%} mean utilisation in every minute for "
+            f"{waste['min_idle_seconds'] // 60} minutes or more")
+    if not waste["gpus"]:
+        st.caption(f"No GPU was idle ({rule}).")
+        return
+    st.caption(f"Stretches {rule}; a minute without samples ends a stretch.")
+    st.dataframe(gpu_figures.waste_rows(waste), hide_index=True, column_config=_WASTE_COLUMNS, key="waste")
+
+
+def _targets(targets: list[dict[str, Any]]) -> None:
+    st.subheader("DCGM scrape targets")
+    if not targets:
+        st.caption("No dcgm-exporter targets configured (setting `dcgm_targets`).")
+        return
+    down = [t["url"] for t in targets if not t["up"]]
+    if down:
+        st.warning(f"{len(down)} of {len(targets)} dcgm-exporter targets are down: {', '.join(down)}",
+                   icon=":material/sensors_off:")
+    st.dataframe(gpu_figures.target_rows(targets), hide_index=True, key="targets")

@@ -11,9 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from collector.redaction import RedactionConfig
 from store.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
@@ -67,6 +68,27 @@ class Settings(BaseSettings):
     # dcgm-exporter `/metrics` URLs the service scrapes into gpu_samples (needs the collector role).
     dcgm_targets: list[str] = Field(default_factory=list)
     dcgm_scrape_interval_seconds: float = Field(15, gt=0)
+    # Projects whose prompt/completion content is stored (after PII redaction); others have it stripped.
+    content_capture_projects: list[str] = Field(default_factory=list)
+    # Built-in redaction kinds to turn off (email, phone, card_number, iban, api_key, bearer_token, jwt, ipv4, ipv6).
+    redaction_disabled: list[str] = Field(default_factory=list)
+    # Extra redaction patterns, kind -> regular expression, applied after the built-in ones.
+    redaction_patterns: dict[str, str] = Field(default_factory=dict)
+    # How often the heuristics job scores newly ingested LLM calls into quality_scores.
+    heuristics_interval_seconds: float = Field(60, gt=0)
+    # Latency ceilings per model in ms for the "slow" heuristic; unset models use their p99 of the previous day.
+    heuristic_latency_ms: dict[str, float] = Field(default_factory=dict)
+    # The ceiling (ms) for models without a setting and without enough calls the previous day for a p99.
+    heuristic_latency_default_ms: float = Field(60_000, gt=0)
+    # How often scores that arrived before their LLM call (feedback, evaluations) are joined to it.
+    quality_join_interval_seconds: float = Field(30, gt=0)
+    # An evaluation passes when its label is one of these (case-insensitive) ...
+    quality_pass_labels: list[str] = Field(default_factory=lambda: ["pass", "passed", "true", "correct", "yes"])
+    # ... or, when its label is not a known failing one, its value is at least this.
+    quality_pass_threshold: float = 0.5
+    # Feedback is positive when its value is > 0 or its label is one of these (case-insensitive).
+    feedback_positive_labels: list[str] = Field(default_factory=lambda: ["positive", "thumbs_up", "up", "good",
+                                                                         "like", "yes", "true"])
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")
@@ -89,6 +111,11 @@ class Settings(BaseSettings):
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"{url!r} is not an http(s) URL; expected e.g. http://gpu-node-1:9400/metrics")
         return value
+
+    @model_validator(mode="after")
+    def _redaction(self) -> Settings:
+        RedactionConfig.from_settings(self.redaction_disabled, self.redaction_patterns)  # ValueError -> ConfigError
+        return self
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

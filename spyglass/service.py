@@ -33,9 +33,11 @@ from opentelemetry.sdk.metrics import MeterProvider
 from collector import grpc_receiver, http_receiver
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
+from collector.content import ContentPolicy
 from collector.dcgm_scraper import DcgmScraper
 from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
+from collector.redaction import RedactionConfig
 from pipelines.catalog import load_shipped
 from pipelines.cost_job import run_cost_job
 from spyglass.api import build_api
@@ -119,7 +121,9 @@ class Service:
                                              s.self_metrics_interval_seconds)
         meter = self.telemetry.get_meter("spyglass")
         self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows, meter)
-        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter)
+        policy = ContentPolicy(frozenset(s.content_capture_projects),
+                               RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns))
+        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter, policy)
         keys = IngestKeys(s.ingest_keys)
         self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")

@@ -40,6 +40,7 @@ from collector.pipeline import Pipeline
 from collector.redaction import RedactionConfig
 from pipelines.catalog import load_shipped
 from pipelines.cost_job import run_cost_job
+from pipelines.score_join import run_score_join
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
@@ -141,6 +142,8 @@ class Service:
         catalog = load_shipped(s.price_catalog_files)  # loaded once at start; a bad file stops the start
         jobs.append(Job("costs", lambda: run_cost_job(store, catalog, datetime.now(timezone.utc)).as_dict(),
                         s.cost_interval_seconds))
+        jobs.append(Job("quality-join", lambda: run_score_join(store, datetime.now(timezone.utc)).as_dict(),
+                        s.quality_join_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
                                             timeout=5.0, project="default")

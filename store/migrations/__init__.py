@@ -1,7 +1,7 @@
 """The store's numbered schema migrations, in order. Each module has NAME and statements(ddl)."""
 
 from store.migrations import (m0001_otel_tables, m0002_llm_calls, m0003_gpu_samples, m0004_request_costs,
-                              m0005_quality_scores)
+                              m0005_quality_scores, m0010_evaluation_views)
 from store.migrate import Migration
 
 MIGRATIONS: list[Migration] = [
@@ -10,4 +10,5 @@ MIGRATIONS: list[Migration] = [
     Migration(3, m0003_gpu_samples.NAME, m0003_gpu_samples.statements),
     Migration(4, m0004_request_costs.NAME, m0004_request_costs.statements),
     Migration(5, m0005_quality_scores.NAME, m0005_quality_scores.statements),
+    Migration(10, m0010_evaluation_views.NAME, m0010_evaluation_views.statements),
 ]

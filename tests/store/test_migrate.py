@@ -84,7 +84,9 @@ def test_llm_calls_has_typed_columns(store):
 def test_migrations_are_recorded_and_applied_once(store):
     ledger = query_rows(store, "SELECT key, name FROM schema_migrations FINAL ORDER BY key")
     assert [r["key"] for r in ledger] == ["R:llm_calls view", *(f"V{m.version:04d}" for m in MIGRATIONS)]
-    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "numbered without gaps"
+    versions = [m.version for m in MIGRATIONS]
+    # Numbers are handed out per branch (6-10 in parallel), so a branch may have gaps until the merge.
+    assert versions == sorted(set(versions)), "numbered in order, each number once"
     assert apply(store, MIGRATIONS, [LLM_CALLS_VIEW]) == []
 
     extra = Migration(99, "probe", lambda ddl: ["CREATE TABLE IF NOT EXISTS probe (x UInt8) ENGINE = Memory"])

@@ -106,7 +106,7 @@ class Service:
                 self.scheduler = Scheduler(self._jobs())
                 self.scheduler.start()
             if "api" in s.roles:
-                api = build_api(self.store, s.read_keys, self._readiness)
+                api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import polars as pl
 
-from store.base import Store, query_df
+from store.base import Store, query_df, query_rows
 from store.queries.watermarks import MS_TYPE, ms
 
 NS_TYPE = "DateTime64(9, 'UTC')"
@@ -79,3 +79,16 @@ def calls_of_traces(store: Store, trace_ids: list[str]) -> pl.DataFrame:
 SELECT project, trace_id, span_id, timestamp, {", ".join(DIMENSIONS)}
 FROM llm_calls FINAL
 WHERE trace_id IN {{ids:Array(String)}}""", {"ids": trace_ids})
+
+
+def score_times(store: Store, trace_ids: list[str], score_ids: list[str]) -> dict[str, datetime]:
+    """The timestamps of already stored scores among `score_ids` (looked up through their traces' index).
+
+    The timestamp is part of quality_scores' sort key: a score written again must keep its
+    first timestamp to replace the earlier row rather than sit beside it.
+    """
+    rows = query_rows(store, """
+SELECT score_id, min(timestamp) AS timestamp FROM quality_scores
+WHERE trace_id IN {traces:Array(String)} AND score_id IN {ids:Array(String)}
+GROUP BY score_id""", {"traces": trace_ids, "ids": score_ids})
+    return {row["score_id"]: row["timestamp"] for row in rows}

@@ -40,6 +40,7 @@ from collector.pipeline import Pipeline
 from collector.redaction import RedactionConfig
 from pipelines.catalog import load_shipped
 from pipelines.cost_job import run_cost_job
+from pipelines.heuristics_job import HeuristicsConfig, run_heuristics_job
 from pipelines.score_join import run_score_join
 from spyglass.api import build_api
 from spyglass.config import Settings
@@ -142,6 +143,11 @@ class Service:
         catalog = load_shipped(s.price_catalog_files)  # loaded once at start; a bad file stops the start
         jobs.append(Job("costs", lambda: run_cost_job(store, catalog, datetime.now(timezone.utc)).as_dict(),
                         s.cost_interval_seconds))
+        heuristics = HeuristicsConfig(dict(s.heuristic_latency_ms), s.heuristic_latency_default_ms,
+                                      frozenset(s.content_capture_projects))
+        jobs.append(Job("heuristics",
+                        lambda: run_heuristics_job(store, heuristics, datetime.now(timezone.utc)).as_dict(),
+                        s.heuristics_interval_seconds))
         jobs.append(Job("quality-join", lambda: run_score_join(store, datetime.now(timezone.utc)).as_dict(),
                         s.quality_join_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     quality_join_interval_seconds: float = Field(30, gt=0)
     # An evaluation passes when its label is one of these (case-insensitive) ...
     quality_pass_labels: list[str] = Field(default_factory=lambda: ["pass", "passed", "true", "correct", "yes"])
-    # ... or, when its label is not a known failing one, its value is at least this.
+    # ... or its value is at least this.
     quality_pass_threshold: float = 0.5
     # Feedback is positive when its value is > 0 or its label is one of these (case-insensitive).
     feedback_positive_labels: list[str] = Field(default_factory=lambda: ["positive", "thumbs_up", "up", "good",

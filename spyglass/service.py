@@ -51,6 +51,7 @@ from store.errors import ConfigError
 from store.migrate import apply
 from store.maintenance import compact
 from store.migrations import MIGRATIONS
+from store.queries.quality import QualityRules
 
 log = logging.getLogger("spyglass.service")
 
@@ -109,6 +110,8 @@ class Service:
             if "api" in s.roles:
                 api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
+                api.state.quality_rules = QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
+                                                       tuple(s.feedback_positive_labels))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()

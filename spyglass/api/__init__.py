@@ -19,11 +19,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from collector.auth import IngestKeys
-from spyglass.api import feedback, gpu, llm
+from spyglass.api import feedback, gpu, llm, quality
 from store.base import Store
 from store.errors import BadInput, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, gpu.router)
+ROUTERS = (llm.router, gpu.router, quality.router)
 log = logging.getLogger(__name__)
 
 

@@ -47,18 +47,41 @@ def latency_thresholds(reference_p99: pl.DataFrame, configured_ms: Mapping[str, 
     return pl.concat([configured, measured.join(configured, on="model", how="anti")])
 
 
-def _fired(calls: pl.DataFrame, name: str, condition: pl.Expr, comment: pl.Expr) -> pl.DataFrame:
-    return calls.filter(condition).select(
-        "timestamp", "project", "trace_id", "span_id", *DIMENSIONS,
-        pl.lit(name).alias("name"), comment.alias("comment"))
+def _variants(values: tuple[str, ...]) -> list[str]:
+    """Lower and upper case: providers send `length` or `MAX_TOKENS`; matching both avoids lower-casing every row."""
+    return [*values, *(v.upper() for v in values)]
 
 
 def _any_of(values: tuple[str, ...]) -> pl.Expr:
-    return pl.col("reasons").list.eval(pl.element().is_in(values)).list.any()
+    return pl.col("finish_reasons").list.eval(pl.element().is_in(_variants(values))).list.any()
 
 
 def _first_of(values: tuple[str, ...]) -> pl.Expr:
-    return pl.col("reasons").list.eval(pl.element().filter(pl.element().is_in(values))).list.first()
+    chosen = _variants(values)
+    return pl.col("finish_reasons").list.eval(pl.element().filter(pl.element().is_in(chosen))).list.first()
+
+
+def _checks(ceiling: pl.Expr) -> dict[str, pl.Expr]:
+    """Each check as a boolean expression over llm_calls columns."""
+    ok = pl.col("status") != "error"
+    return {
+        "error": ~ok,
+        "empty_output": ok & pl.col("usage_reported") & (pl.col("output_tokens") == 0)
+        & ~pl.col("operation").is_in(NO_OUTPUT_OPERATIONS),
+        "truncated": _any_of(TRUNCATED),
+        "refusal": _any_of(REFUSED),
+        "slow": pl.col("duration_ns").cast(pl.Int64) > ceiling,
+    }
+
+
+def _comment() -> pl.Expr:
+    name = pl.col("name")
+    return (pl.when(name == "error").then(pl.col("error_type"))
+            .when(name == "empty_output").then(pl.lit("0 output tokens"))
+            .when(name == "truncated").then(pl.lit("finish reason ") + _first_of(TRUNCATED).str.to_lowercase())
+            .when(name == "refusal").then(pl.lit("finish reason ") + _first_of(REFUSED).str.to_lowercase())
+            .otherwise(pl.format("{} ms > {} ms", pl.col("duration_ns") // 1_000_000,
+                                 pl.col("ceiling_ns") // 1_000_000)))
 
 
 def score_calls(calls: pl.DataFrame, thresholds: pl.DataFrame, default_ns: int,
@@ -67,24 +90,23 @@ def score_calls(calls: pl.DataFrame, thresholds: pl.DataFrame, default_ns: int,
 
     `thresholds` (model, threshold_ns) gives the latency ceilings, `default_ns` the ceiling
     of other models; `content_flags` (trace_id, span_id, name, comment) the content checks.
+    The checks are boolean columns over all calls; only the few flagged calls are then
+    turned into rows, so the string work (ids, comments) stays small.
     """
-    calls = calls.with_columns(
-        pl.col("finish_reasons").list.eval(pl.element().str.to_lowercase()).alias("reasons"),
-    ).join(thresholds, on="model", how="left").with_columns(pl.col("threshold_ns").fill_null(default_ns))
-    ok = pl.col("status") != "error"
-    fired = [
-        _fired(calls, "error", ~ok, pl.col("error_type")),
-        _fired(calls, "empty_output", ok & pl.col("usage_reported") & (pl.col("output_tokens") == 0)
-               & ~pl.col("operation").is_in(NO_OUTPUT_OPERATIONS), pl.lit("0 output tokens")),
-        _fired(calls, "truncated", _any_of(TRUNCATED), pl.lit("finish reason ") + _first_of(TRUNCATED)),
-        _fired(calls, "refusal", _any_of(REFUSED), pl.lit("finish reason ") + _first_of(REFUSED)),
-        _fired(calls, "slow", pl.col("duration_ns").cast(pl.Int64) > pl.col("threshold_ns"),
-               pl.format("{} ms > {} ms", pl.col("duration_ns") // 1_000_000, pl.col("threshold_ns") // 1_000_000)),
-    ]
+    ceilings = dict(zip(thresholds["model"].to_list(), thresholds["threshold_ns"].to_list()))
+    ceiling = pl.col("model").replace_strict(ceilings, default=default_ns, return_dtype=pl.Int64)
+    checks = _checks(ceiling)
+    base = ["timestamp", "project", "trace_id", "span_id", *DIMENSIONS]
+    flagged = (calls.with_columns(ceiling.alias("ceiling_ns"), **checks)
+               .filter(pl.any_horizontal(list(checks)))
+               .unpivot(on=list(checks), index=[*base, "error_type", "finish_reasons", "duration_ns", "ceiling_ns"],
+                        variable_name="name", value_name="fired")
+               .filter(pl.col("fired"))
+               .select(*base, "name", _comment().alias("comment")))
     if content_flags is not None and content_flags.height:
-        fired.append(calls.join(content_flags, on=["trace_id", "span_id"], how="inner").select(fired[0].columns))
-    rows = pl.concat(fired)
-    return rows.with_columns(
+        by_content = calls.join(content_flags, on=["trace_id", "span_id"], how="inner").select(flagged.columns)
+        flagged = pl.concat([flagged, by_content])
+    return flagged.with_columns(
         pl.concat_str([pl.lit(SOURCE), "name", "trace_id", "span_id"], separator=":").alias("score_id"),
         pl.lit(0.0).alias("value"),
         pl.lit("fail").alias("label"),

@@ -17,7 +17,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.pages import overview  # noqa: E402
+from dashboard.pages import overview, quality  # noqa: E402
 
 
 def main() -> None:
@@ -26,6 +26,7 @@ def main() -> None:
     pages = [
         st.Page(overview.render, title=overview.TITLE, icon=":material/monitoring:", url_path="overview",
                 default=True),
+        st.Page(quality.render, title=quality.TITLE, icon=":material/grading:", url_path="quality"),
     ]
     st.navigation(pages, position="sidebar").run()
 

@@ -74,14 +74,15 @@ def _checks(ceiling: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-def _comment() -> pl.Expr:
-    name = pl.col("name")
-    return (pl.when(name == "error").then(pl.col("error_type"))
-            .when(name == "empty_output").then(pl.lit("0 output tokens"))
-            .when(name == "truncated").then(pl.lit("finish reason ") + _first_of(TRUNCATED).str.to_lowercase())
-            .when(name == "refusal").then(pl.lit("finish reason ") + _first_of(REFUSED).str.to_lowercase())
-            .otherwise(pl.format("{} ms > {} ms", pl.col("duration_ns") // 1_000_000,
-                                 pl.col("ceiling_ns") // 1_000_000)))
+def _comments() -> dict[str, pl.Expr]:
+    """What each check says about a flagged call."""
+    return {
+        "error": pl.col("error_type"),
+        "empty_output": pl.lit("0 output tokens"),
+        "truncated": pl.lit("finish reason ") + _first_of(TRUNCATED).str.to_lowercase(),
+        "refusal": pl.lit("finish reason ") + _first_of(REFUSED).str.to_lowercase(),
+        "slow": pl.format("{} ms > {} ms", pl.col("duration_ns") // 1_000_000, pl.col("ceiling_ns") // 1_000_000),
+    }
 
 
 def score_calls(calls: pl.DataFrame, thresholds: pl.DataFrame, default_ns: int,
@@ -97,12 +98,10 @@ def score_calls(calls: pl.DataFrame, thresholds: pl.DataFrame, default_ns: int,
     ceiling = pl.col("model").replace_strict(ceilings, default=default_ns, return_dtype=pl.Int64)
     checks = _checks(ceiling)
     base = ["timestamp", "project", "trace_id", "span_id", *DIMENSIONS]
-    flagged = (calls.with_columns(ceiling.alias("ceiling_ns"), **checks)
-               .filter(pl.any_horizontal(list(checks)))
-               .unpivot(on=list(checks), index=[*base, "error_type", "finish_reasons", "duration_ns", "ceiling_ns"],
-                        variable_name="name", value_name="fired")
-               .filter(pl.col("fired"))
-               .select(*base, "name", _comment().alias("comment")))
+    candidates = calls.with_columns(ceiling.alias("ceiling_ns"), **checks).filter(pl.any_horizontal(list(checks)))
+    flagged = pl.concat([candidates.filter(pl.col(name)).select(*base, pl.lit(name).alias("name"),
+                                                                comment.alias("comment"))
+                         for name, comment in _comments().items()])
     if content_flags is not None and content_flags.height:
         by_content = calls.join(content_flags, on=["trace_id", "span_id"], how="inner").select(flagged.columns)
         flagged = pl.concat([flagged, by_content])

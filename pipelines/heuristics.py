@@ -4,14 +4,16 @@ A row is written only when a check fires (value 0, label `fail`, source `heurist
 rate is then flagged rows / calls, and the job writes a few percent of the rows it reads,
 which is what lets it keep up with ingest. The checks:
 
-| name | fires when |
-|---|---|
-| `error` | the call ended with an error status (comment: its error type) |
-| `empty_output` | a successful generation reported usage with 0 output tokens |
-| `truncated` | a finish reason says the token limit cut it (`length`, `max_tokens`, ...) |
-| `refusal` | a finish reason says a filter stopped it (`content_filter`, `refusal`, `safety`, ...), or, where content is captured, the completion opens with a refusal ("I'm sorry, but I can't ...") |
-| `invalid_json` | content is captured, JSON output was requested (`gen_ai.output.type` json, `response_format` json_object/json_schema) and the completion does not parse as JSON |
-| `slow` | the call took longer than its model's ceiling: the configured one, else the model's p99 over the previous 24 h (at least 100 calls), else a fixed default |
+- `error`: the call ended with an error status (comment: its error type);
+- `empty_output`: a successful generation reported usage with 0 output tokens;
+- `truncated`: a finish reason says the token limit cut it (`length`, `max_tokens`, ...);
+- `refusal`: a finish reason says a filter stopped it (`content_filter`, `refusal`,
+  `safety`, ...), or, where content is captured, the completion opens with a refusal
+  ("I'm sorry, but I can't ...");
+- `invalid_json`: content is captured, JSON output was requested (`gen_ai.output.type`
+  json, `response_format` json_object/json_schema) and the completion does not parse;
+- `slow`: the call took longer than its model's ceiling (the configured one, else the
+  model's p99 over the previous 24 h with at least 100 calls, else a fixed default).
 
 `score_id` is `heuristic:<name>:<trace>:<span>` and the timestamp is the call's, so scoring
 a call again (the job's look-back) replaces the row instead of adding one.

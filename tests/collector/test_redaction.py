@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -53,8 +54,7 @@ def test_bad_configuration_is_refused():
 
 
 def test_json_content_stays_json():
-    import json
-
-    text = json.dumps([{"role": "user", "parts": [{"type": "text", "content": "I am ann@example.org, +1-202-555-0143"}]}])
+    content = "I am ann@example.org, +1-202-555-0143"
+    text = json.dumps([{"role": "user", "parts": [{"type": "text", "content": content}]}])
     redacted = redactor().redact(text).text
     assert json.loads(redacted)[0]["parts"][0]["content"] == "I am [REDACTED:email], [REDACTED:phone]"

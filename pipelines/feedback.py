@@ -12,9 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from store.errors import BadInput
 
 SOURCE = "feedback"
 MAX_BATCH = 1000
@@ -59,6 +62,26 @@ class Feedback(BaseModel):
         """The deterministic id of one user's feedback of one name about one call."""
         key = "\x1f".join((SOURCE, project, self.trace_id, self.span_id, self.name, self.user))
         return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+def parse_feedback(body: Any) -> list[Feedback]:
+    """One feedback object or a list of 1 to MAX_BATCH, validated whole: BadInput names every problem."""
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise BadInput("an empty list: send one feedback object or a list of them")
+    if len(items) > MAX_BATCH:
+        raise BadInput(f"{len(items)} items: at most {MAX_BATCH} per request")
+    parsed, problems = [], []
+    for index, item in enumerate(items):
+        where = f"item {index}: " if isinstance(body, list) else ""
+        try:
+            parsed.append(Feedback.model_validate(item))
+        except ValidationError as exc:
+            problems += [f"{where}{'.'.join(map(str, e['loc'])) or 'feedback'}: "
+                         f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+    if problems:
+        raise BadInput("invalid feedback: " + "; ".join(problems[:10]))
+    return parsed
 
 
 def feedback_rows(items: Sequence[Feedback], project: str, now: datetime,

@@ -2,9 +2,9 @@
 
 One router per subject (`llm.py`, ...), behind the read keys; `feedback.py` writes and takes
 an ingest key instead (`ingest_keys`, key -> project), so it is not in ROUTERS. Sync
-endpoints run in FastAPI's thread pool, each thread with its own store connection. Errors map to status codes here and only here:
-BadInput 400, Unauthorized 401, StoreUnavailable 503; parameter validation errors are 400
-with a readable message.
+endpoints run in FastAPI's thread pool, each thread with its own store connection. Errors
+map to status codes here and only here: BadInput 400, Unauthorized 401, StoreUnavailable
+503; parameter validation errors are 400 with a readable message.
 """
 
 from __future__ import annotations

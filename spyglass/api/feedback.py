@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from collector.auth import IngestKeys
-from pipelines.feedback import MAX_BATCH, Feedback, feedback_rows
+from pipelines.feedback import feedback_rows, parse_feedback
 from spyglass.api.common import get_store
 from store.base import Store
 from store.errors import BadInput
@@ -34,13 +34,9 @@ def ingest_project(request: Request) -> str | None:
 @router.post("/feedback")
 def post_feedback(store: Annotated[Store, Depends(get_store)],
                   project: Annotated[str | None, Depends(ingest_project)],
-                  body: Annotated[Feedback | list[Feedback], Body()]) -> dict[str, Any]:
-    """Store feedback (value and/or label, comment, user) about a call or a trace."""
-    items = body if isinstance(body, list) else [body]
-    if not items:
-        raise BadInput("an empty list: send one feedback object or a list of them")
-    if len(items) > MAX_BATCH:
-        raise BadInput(f"{len(items)} items: at most {MAX_BATCH} per request")
+                  body: Annotated[Any, Body()]) -> dict[str, Any]:
+    """Store feedback (trace_id, span_id, name, value and/or label, comment, user) about a call or a trace."""
+    items = parse_feedback(body)
     if project is None and len({f.project for f in items}) > 1:
         raise BadInput("one request may carry feedback for one project only")
     chosen = project if project is not None else (items[0].project or DEFAULT_PROJECT)

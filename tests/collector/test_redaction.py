@@ -58,3 +58,12 @@ def test_json_content_stays_json():
     text = json.dumps([{"role": "user", "parts": [{"type": "text", "content": content}]}])
     redacted = redactor().redact(text).text
     assert json.loads(redacted)[0]["parts"][0]["content"] == "I am [REDACTED:email], [REDACTED:phone]"
+
+
+def test_settings_refuse_a_bad_redaction_configuration():
+    from spyglass.config import load
+    from store.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown redaction kinds"):
+        load(redaction_disabled=["phones"])
+    assert load(redaction_patterns={"ticket": r"\bT-\d+\b"}).redaction_patterns == {"ticket": r"\bT-\d+\b"}

@@ -50,9 +50,11 @@ BAD = [
     ({"trace_id": TRACE}, "give a value (number), a label, or both"),
     ({"trace_id": TRACE, "value": "good"}, "value"),
     ({"trace_id": "0" * 32, "value": 1}, "all zeros"),
-    ({"trace_id": TRACE, "value": 1, "rating": 5}, "rating"),
+    ({"trace_id": TRACE, "value": 1, "rating": 5}, "rating: Extra inputs are not permitted"),
+    ("thumbs up", "feedback: Input should be a valid dictionary"),
     ([], "empty list"),
-    ([{"trace_id": TRACE, "value": 1}, {"trace_id": TRACE, "label": "x" * 201}], "1.label"),
+    ([{"trace_id": TRACE, "value": 1}] * 1001, "at most 1000"),
+    ([{"trace_id": TRACE, "value": 1}, {"trace_id": TRACE, "label": "x" * 201}], "item 1: label: String should have"),
 ]
 
 

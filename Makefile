@@ -17,6 +17,7 @@ test: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/summary.py
+	$(BIN)/python bench/heuristics.py
 
 install: $(STAMP)
 

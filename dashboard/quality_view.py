@@ -128,7 +128,7 @@ def render(api: ApiClient, query: Query) -> None:
         series = api.quality_timeseries(query, by=by or "model")
         worst = api.quality_worst(query)
         feedback = api.quality_feedback(query)
-        cost = api.quality_cost(query, by="model")
+        cost = api.quality_cost(query, by=by or "model")
     except ApiError as exc:
         notices.api_error(exc, api.base_url)
         return
@@ -145,9 +145,9 @@ def render(api: ApiClient, query: Query) -> None:
     else:
         st.caption("No feedback in this range.")
     st.subheader("Cost per passing evaluation")
-    st.dataframe(cost_rows(cost["evaluations"], "model", "passing evaluations"), hide_index=True,
+    st.dataframe(cost_rows(cost["evaluations"], cost["by"], "passing evaluations"), hide_index=True,
                  key="quality_cost_eval")
     if cost["feedback"]:
         st.subheader("Cost per positive feedback")
-        st.dataframe(cost_rows(cost["feedback"], "model", "positive feedbacks"), hide_index=True,
+        st.dataframe(cost_rows(cost["feedback"], cost["by"], "positive feedbacks"), hide_index=True,
                      key="quality_cost_feedback")

@@ -61,27 +61,42 @@ def _phone_digits_ok(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Pattern:
-    """One kind of PII: what it looks like, and (optionally) the check a match must pass."""
+    """One shape of one kind of PII: what it looks like, and (optionally) the check a match must pass.
+
+    `needles`: strings of which one must occur in the text for the pattern to be tried at
+    all (a C-speed `in` before a Python-speed regex scan).
+    """
 
     kind: str
     regex: str
     check: Callable[[str], bool] | None = None
+    needles: tuple[str, ...] = ()
 
 
-# Order matters: earlier kinds are replaced first.
+# Order matters: earlier patterns are replaced first. Speed matters too (the collector runs
+# these on every captured message): a regex that starts with a literal or a character class
+# lets Python's `re` jump between candidate positions, while one that starts with a
+# look-behind or `\b` is tried at every character, ~3x slower. So the "not preceded by"
+# conditions are written after the first character: `\d(?<![\w.].)` is "a digit not
+# preceded by a word character or a dot".
+_PHONE_END = r"(?![\w-])"
 DEFAULT_PATTERNS: tuple[Pattern, ...] = (
-    Pattern("jwt", r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"),
-    Pattern("bearer_token", r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{16,}=*"),
-    Pattern("api_key", r"\b(?:sk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,})\b"),
-    Pattern("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
-    Pattern("iban", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),
-    Pattern("card_number", r"(?<![\w.-])\d(?:[ -]?\d){12,18}(?![\w.-])", luhn_valid),
-    Pattern("ipv6", r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])", _ip_valid),
-    Pattern("ipv4", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)", _ip_valid),
-    Pattern("phone", r"(?<![\w+-])(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
-                     r"|\(\d{3}\) ?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w-])", _phone_digits_ok),
+    Pattern("jwt", r"eyJ(?<![\w-]eyJ)[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}", needles=("eyJ",)),
+    Pattern("bearer_token", r"[Bb](?<!\w.)(?i:earer)\s+[A-Za-z0-9._~+/-]{16,}=*", needles=("earer", "EARER")),
+    Pattern("api_key", r"(?:sk-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,})\b",
+            needles=("sk-", "AKIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+    Pattern("email", r"\b[A-Za-z0-9._%+-]+@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", needles=("@",)),
+    Pattern("iban", r"[A-Z](?<!\w.)[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),
+    Pattern("card_number", r"\d(?<![\w.-].)(?:[ -]?\d){12,18}(?![\w.-])", luhn_valid),
+    Pattern("ipv6", r"[0-9A-Fa-f:](?<![\w:.].)(?:[0-9A-Fa-f]{0,4}:){1,7}[0-9A-Fa-f]{0,4}(?![\w:])", _ip_valid,
+            needles=(":",)),
+    Pattern("ipv4", r"\d(?<![\w.].)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w.]|\.\d)", _ip_valid, needles=(".",)),
+    Pattern("phone", r"\+(?<![\w+-].)\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}" + _PHONE_END,
+            _phone_digits_ok, needles=("+",)),
+    Pattern("phone", r"\((?<![\w+-].)\d{3}\) ?\d{3}[ .-]\d{4}" + _PHONE_END, needles=("(",)),
+    Pattern("phone", r"\d(?<![\w+-].)\d{2}[.-]\d{3}[.-]\d{4}" + _PHONE_END),
 )
-KINDS: tuple[str, ...] = tuple(p.kind for p in DEFAULT_PATTERNS)
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(p.kind for p in DEFAULT_PATTERNS))
 
 
 @dataclass(frozen=True)
@@ -121,11 +136,14 @@ class Redactor:
     """The compiled patterns of one configuration."""
 
     def __init__(self, patterns: Iterable[Pattern]) -> None:
-        self._compiled = [(p.kind, re.compile(p.regex), p.check) for p in patterns]
+        self._compiled = [(p.kind, re.compile(p.regex), p.check, p.needles) for p in patterns]
 
     def redact(self, text: str) -> Redaction:
         counts: Counter[str] = Counter()
-        for kind, regex, check in self._compiled:
+        for kind, regex, check, needles in self._compiled:
+            if needles and not any(needle in text for needle in needles):
+                continue
+
             def replace(match: re.Match[str], kind: str = kind, check=check) -> str:
                 if check is not None and not check(match.group(0)):
                     return match.group(0)

@@ -18,6 +18,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/summary.py
 	$(BIN)/python bench/gpu.py
+	$(BIN)/python bench/heuristics.py
 
 install: $(STAMP)
 

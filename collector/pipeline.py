@@ -1,5 +1,8 @@
 """The signal-independent path of one OTLP request: decode → normalise → batch → durable.
 
+Normalise is the content policy (collector/content.py): prompt and completion text is
+stripped, or redacted for projects that capture it, in the same worker that decoded it.
+
 Transports (collector/http_receiver.py, collector/grpc_receiver.py) hand the request's
 bytes to `Pipeline.export`, which decodes them, waits for the commit and returns the
 response. Decoding is pure Python and holds the GIL, so with `workers` > 0 it runs in
@@ -26,7 +29,7 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
-from collector import encoding, logs, metrics, traces
+from collector import content, encoding, logs, metrics, traces
 from collector.batcher import Batcher
 from collector.signal import Decoded
 from store.errors import StoreUnavailable
@@ -52,11 +55,13 @@ SIGNALS: dict[str, Signal] = {
 
 
 def decode_body(signal_name: str, body: bytes, kind: str, content_encoding: str | None, limit: int,
-                project: str | None) -> Decoded:
+                project: str | None, policy: content.ContentPolicy = content.ContentPolicy()) -> Decoded:
     """Bytes as received → rows to insert (runs in a worker process or a thread)."""
     signal = SIGNALS[signal_name]
     data = encoding.decompress(body, content_encoding, limit)
-    return signal.decode(encoding.parse(data, kind, signal.request()), project)
+    decoded = signal.decode(encoding.parse(data, kind, signal.request()), project)
+    decoded.tables = content.normalise(decoded.tables, policy)
+    return decoded
 
 
 def _start_worker() -> None:
@@ -76,8 +81,9 @@ def _start_worker() -> None:
 
 class Pipeline:
     def __init__(self, batcher: Batcher, max_body_bytes: int = 64 << 20, workers: int = 0,
-                 meter: Meter | None = None) -> None:
+                 meter: Meter | None = None, content_policy: content.ContentPolicy | None = None) -> None:
         self.batcher = batcher
+        self.content_policy = content_policy or content.ContentPolicy()
         self.max_body_bytes = max_body_bytes
         self.workers = workers
         self._pool = self._new_pool()
@@ -113,7 +119,7 @@ class Pipeline:
 
     async def _export(self, signal: Signal, body: bytes, kind: str, content_encoding: str | None,
                       project: str | None) -> tuple[Message, Decoded]:
-        args = (signal.name, body, kind, content_encoding, self.max_body_bytes, project)
+        args = (signal.name, body, kind, content_encoding, self.max_body_bytes, project, self.content_policy)
         pool = self._pool
         if pool is None:
             decoded = await asyncio.to_thread(decode_body, *args)

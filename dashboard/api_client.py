@@ -178,6 +178,25 @@ class ApiClient:
     def gpu_scrape_targets(self) -> list[dict[str, Any]]:
         """The dcgm-exporter targets the service scrapes, each with its up/down state and last error."""
         return self._get("/api/v1/gpu/scrape-targets", [])["targets"]
+    def quality_summary(self, query: Query) -> dict[str, Any]:
+        """Per score name and source: count, mean value, pass rate; and the calls in the range."""
+        return self._get("/api/v1/quality/summary", query.params())
+
+    def quality_timeseries(self, query: Query, by: str = "model", source: str = "eval") -> dict[str, Any]:
+        """Per bucket, `by` value (model, feature, team, service) and score name: count, mean, good."""
+        return self._get("/api/v1/quality/timeseries", [*query.params(), ("by", by), ("source", source)])
+
+    def quality_worst(self, query: Query, source: str = "eval", limit: int = 20) -> dict[str, Any]:
+        """The lowest scores with their trace and span."""
+        return self._get("/api/v1/quality/worst", [*query.params(), ("source", source), ("limit", str(limit))])
+
+    def quality_feedback(self, query: Query, limit: int = 50) -> dict[str, Any]:
+        """Recent feedback, newest first."""
+        return self._get("/api/v1/quality/feedback", [*query.params(), ("limit", str(limit))])
+
+    def quality_cost(self, query: Query, by: str = "model") -> dict[str, Any]:
+        """Cost per passing evaluation and per positive feedback by `by` (Decimal strings)."""
+        return self._get("/api/v1/quality/cost", [*query.params(), ("by", by)])
 
     def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
         response = self._response(path, params)

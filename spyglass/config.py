@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pipelines.budgets import Budget
 from spyglass.timerange import parse_duration
 from store.errors import BadInput, ConfigError
+from collector.redaction import RedactionConfig
+from store.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
 ROLES = ("collector", "api", "scheduler")
@@ -122,6 +124,27 @@ class Settings(BaseSettings):
     gpu_idle_max_utilization: float = Field(0.10, gt=0, le=1)
     # ... for at least this many seconds is listed as idle (GET /api/v1/gpu/waste; per-request overrides).
     gpu_idle_min_seconds: int = Field(1800, ge=60)
+    # Projects whose prompt/completion content is stored (after PII redaction); others have it stripped.
+    content_capture_projects: list[str] = Field(default_factory=list)
+    # Built-in redaction kinds to turn off (email, phone, card_number, iban, api_key, bearer_token, jwt, ipv4, ipv6).
+    redaction_disabled: list[str] = Field(default_factory=list)
+    # Extra redaction patterns, kind -> regular expression, applied after the built-in ones.
+    redaction_patterns: dict[str, str] = Field(default_factory=dict)
+    # How often the heuristics job scores newly ingested LLM calls into quality_scores.
+    heuristics_interval_seconds: float = Field(60, gt=0)
+    # Latency ceilings per model in ms for the "slow" heuristic; unset models use their p99 of the previous day.
+    heuristic_latency_ms: dict[str, float] = Field(default_factory=dict)
+    # The ceiling (ms) for models without a setting and without enough calls the previous day for a p99.
+    heuristic_latency_default_ms: float = Field(60_000, gt=0)
+    # How often scores that arrived before their LLM call (feedback, evaluations) are joined to it.
+    quality_join_interval_seconds: float = Field(30, gt=0)
+    # An evaluation passes when its label is one of these (case-insensitive) ...
+    quality_pass_labels: list[str] = Field(default_factory=lambda: ["pass", "passed", "true", "correct", "yes"])
+    # ... or its value is at least this.
+    quality_pass_threshold: float = 0.5
+    # Feedback is positive when its value is > 0 or its label is one of these (case-insensitive).
+    feedback_positive_labels: list[str] = Field(default_factory=lambda: ["positive", "thumbs_up", "up", "good",
+                                                                         "like", "yes", "true"])
     log_level: str = "INFO"
 
     @field_validator("roles", mode="before")
@@ -185,6 +208,11 @@ class Settings(BaseSettings):
     def drift_reports_path(self) -> Path:
         """Where drift reports live: the setting, else a folder in the data directory."""
         return self.drift_reports_dir or self.data_dir / "drift-reports"
+
+    @model_validator(mode="after")
+    def _redaction(self) -> Settings:
+        RedactionConfig.from_settings(self.redaction_disabled, self.redaction_patterns)  # ValueError -> ConfigError
+        return self
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

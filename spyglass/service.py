@@ -33,17 +33,21 @@ from opentelemetry.sdk.metrics import MeterProvider
 from collector import grpc_receiver, http_receiver
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
+from collector.content import ContentPolicy
 from collector.dcgm_scraper import DcgmScraper
 from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
+from collector.redaction import RedactionConfig
 from pipelines.catalog_source import CatalogSource
 from pipelines.cost_job import run_cost_job
 from pipelines.cost_rollup_job import run_rollup_job
-from pipelines.gpu_allocation import AllocationConfig
-from pipelines.gpu_cost_job import run_gpu_cost_job
 from pipelines.drift_compare import Thresholds
 from pipelines.drift_job import DriftConfig, run_drift_job
+from pipelines.gpu_allocation import AllocationConfig
+from pipelines.gpu_cost_job import run_gpu_cost_job
 from pipelines.gpu_prices import load_table as load_gpu_prices
+from pipelines.heuristics_job import HeuristicsConfig, run_heuristics_job
+from pipelines.score_join import run_score_join
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
@@ -53,6 +57,7 @@ from store.errors import ConfigError
 from store.migrate import apply
 from store.maintenance import compact
 from store.migrations import MIGRATIONS
+from store.queries.quality import QualityRules
 
 log = logging.getLogger("spyglass.service")
 
@@ -112,13 +117,15 @@ class Service:
                 self.scheduler = Scheduler(self._jobs())
                 self.scheduler.start()
             if "api" in s.roles:
-                api = build_api(self.store, s.read_keys, self._readiness)
+                api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
                 api.state.catalog_source = self.catalog_source
                 api.state.budgets = s.budgets
                 api.state.self_hosted_providers = s.gpu_self_hosted_providers
                 api.state.drift_reports_dir = s.drift_reports_path
                 api.state.gpu_idle = (s.gpu_idle_max_utilization, s.gpu_idle_min_seconds)
+                api.state.quality_rules = QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
+                                                       tuple(s.feedback_positive_labels))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -133,7 +140,9 @@ class Service:
                                              s.self_metrics_interval_seconds)
         meter = self.telemetry.get_meter("spyglass")
         self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows, meter)
-        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter)
+        policy = ContentPolicy(frozenset(s.content_capture_projects),
+                               RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns))
+        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter, policy)
         keys = IngestKeys(s.ingest_keys)
         self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")
@@ -162,6 +171,13 @@ class Service:
         drift = drift_config(s)
         jobs.append(Job("drift", lambda: run_drift_job(store, drift, datetime.now(timezone.utc),
                                                        s.drift_reports_path).as_dict(), s.drift_interval_seconds))
+        heuristics = HeuristicsConfig(dict(s.heuristic_latency_ms), s.heuristic_latency_default_ms,
+                                      frozenset(s.content_capture_projects))
+        jobs.append(Job("heuristics",
+                        lambda: run_heuristics_job(store, heuristics, datetime.now(timezone.utc)).as_dict(),
+                        s.heuristics_interval_seconds))
+        jobs.append(Job("quality-join", lambda: run_score_join(store, datetime.now(timezone.utc)).as_dict(),
+                        s.quality_join_interval_seconds))
         if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
                                             timeout=5.0, project="default")

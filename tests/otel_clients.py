@@ -42,9 +42,9 @@ def meter_provider(protocol: str, service, resource: dict | None = None) -> Mete
                          resource=Resource.create({"service.name": "gpu-node", **(resource or {})}))
 
 
-def logger_provider(protocol: str, service) -> LoggerProvider:
+def logger_provider(protocol: str, service, resource: dict | None = None) -> LoggerProvider:
     exporter = (HttpLogExporter(endpoint=f"{service.otlp_http}/v1/logs") if protocol == "http"
                 else GrpcLogExporter(endpoint=service.otlp_grpc, insecure=True))
-    provider = LoggerProvider(resource=Resource.create({"service.name": "chat-api"}))
+    provider = LoggerProvider(resource=Resource.create({"service.name": "chat-api", **(resource or {})}))
     provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
     return provider

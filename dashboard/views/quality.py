@@ -1,14 +1,14 @@
-"""Quality & Drift: are the answers still good, and has the traffic changed?
+"""Quality & Drift: are the answers good, what does a good answer cost, and has the traffic shifted?
 
-In this branch the page holds the drift section only (`dashboard/drift_view.py`); the quality
-sections come from the quality work and join it here.
+A thin page: the sidebar filters, then the quality view (dashboard/quality_view.py), then the
+drift view (dashboard/drift_view.py), both drawn for the same query.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import drift_view, notices
+from dashboard import drift_view, notices, quality_view
 from dashboard.api_client import ApiClient, ApiError
 from dashboard.controls import sidebar_filters
 
@@ -24,4 +24,5 @@ def render() -> None:
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
             return
+        quality_view.render(api, query)
         drift_view.render(api, query)

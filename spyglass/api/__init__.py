@@ -1,27 +1,29 @@
 """The REST API: how the dashboard, the CLI and users read Spyglass.
 
-One router per subject (`llm.py`, ...). Sync endpoints run in FastAPI's thread pool, each
-thread with its own store connection. Errors map to status codes here and only here:
-BadInput 400, Unauthorized 401, StoreUnavailable 503; parameter validation errors are 400
-with a readable message.
+One router per subject (`llm.py`, ...), behind the read keys; `feedback.py` writes and takes
+an ingest key instead (`ingest_keys`, key -> project), so it is not in ROUTERS. Sync
+endpoints run in FastAPI's thread pool, each thread with its own store connection. Errors
+map to status codes here and only here: BadInput 400, Unauthorized 401, StoreUnavailable
+503; parameter validation errors are 400 with a readable message.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from spyglass.api import costs, drift, export, gpu, gpu_costs, llm
+from collector.auth import IngestKeys
+from spyglass.api import costs, drift, export, feedback, gpu, gpu_costs, llm, quality
 from store.base import Store
 from store.errors import BadInput, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router)
+ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router, quality.router)
 log = logging.getLogger(__name__)
 
 
@@ -30,10 +32,12 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def build_api(store: Store, read_keys: list[str] | None = None,
-              readiness: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+              readiness: Callable[[], dict[str, Any]] | None = None,
+              ingest_keys: Mapping[str, str] | None = None) -> FastAPI:
     app = FastAPI(title="Spyglass", version="0.1.0",
                   description="Observability and FinOps analytics for production AI systems.")
     app.state.store = store
+    app.state.ingest_keys = IngestKeys(ingest_keys)
     keys = [key.encode() for key in (read_keys or [])]
 
     def authorize(request: Request) -> None:
@@ -85,4 +89,5 @@ def build_api(store: Store, read_keys: list[str] | None = None,
 
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(authorize)])
+    app.include_router(feedback.router)
     return app

@@ -84,8 +84,7 @@ def gpu_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServicePro
 
 
 def _open_gpus(open_page, url: str, since: str):
-    """Start where users start, follow the sidebar link, pick the range. (A deep link such as /gpus does
-    not load in this Streamlit setup: its client asks /gpus/_stcore/health and gets 404; /overview too.)"""
+    """Start where users start, follow the sidebar link, pick the range."""
     page = open_page(url)
     page.get_by_role("link", name="GPUs").click()
     expect(page.get_by_role("heading", name="GPUs")).to_be_visible(timeout=45_000)

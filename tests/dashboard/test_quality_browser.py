@@ -1,5 +1,4 @@
-"""The drift section of the Quality & Drift page in a real headless Chromium, against the real
-service whose scheduler runs the drift job over calls sent by the OpenTelemetry SDK."""
+"""The Quality & Drift page in a real headless Chromium, over evaluations and feedback sent for real."""
 
 from __future__ import annotations
 
@@ -8,82 +7,90 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.trace import SpanKind
 from playwright.sync_api import expect
 
-from tests.dashboard.drift_fleet import DRIFT_FLEET, MIN_ROWS, send_drift_fleet
 from tests.dashboard.fleet import wait_for_dashboard
 from tests.service_process import ServiceProcess
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
-GROUP = "Service / model / feature"
+# (model, relevance score) per call; gpt-4o calls cost 0.0065 each (1000 in, 400 out).
+CALLS = (("gpt-4o", 0.9), ("gpt-4o", 0.1), ("gpt-4o-mini", 0.8))
+
+
+def _send(otlp_http: str) -> list[str]:
+    provider = TracerProvider(resource=Resource.create({"service.name": "chat-api"}))
+    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_http}/v1/traces", timeout=10)))
+    tracer, traces = provider.get_tracer("tests.quality"), []
+    for model, score in CALLS:
+        with tracer.start_as_current_span(f"chat {model}", kind=SpanKind.CLIENT, attributes={
+                "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": model,
+                "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 400}) as span:
+            span.add_event("gen_ai.evaluation.result", {"gen_ai.evaluation.name": "relevance",
+                                                        "gen_ai.evaluation.score.value": score,
+                                                        "gen_ai.evaluation.explanation": f"judged {score}"})
+            traces.append(format(span.get_span_context().trace_id, "032x"))
+    provider.shutdown()
+    return traces
 
 
 @pytest.fixture(scope="module")
-def drift_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    """`spyglass up` with its dashboard and a drift job every 10 s (often enough to see the sent calls,
-    rarely enough to leave the API the CPU), holding DRIFT_FLEET."""
-    service = ServiceProcess(tmp_path_factory.mktemp("drift") / "data", dashboard=True,
-                             env={"SPYGLASS_DRIFT_INTERVAL_SECONDS": "10",
-                                  "SPYGLASS_DRIFT_MIN_ROWS": str(MIN_ROWS)}).start()
+def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServiceProcess, list[str]]]:
+    """`spyglass up` with its dashboard and fast jobs, holding three evaluated, priced calls and feedback."""
+    service = ServiceProcess(tmp_path_factory.mktemp("quality") / "data", dashboard=True, env={
+        "SPYGLASS_COST_INTERVAL_SECONDS": "0.5", "SPYGLASS_QUALITY_JOIN_INTERVAL_SECONDS": "0.5"}).start()
     try:
-        send_drift_fleet(service.otlp_http)
-        _wait_for_results(service)
+        traces = _send(service.otlp_http)
+        httpx.post(f"{service.api}/api/v1/feedback", timeout=10, json={
+            "trace_id": traces[0], "label": "thumbs_up", "comment": "exactly right", "user": "ann"}).raise_for_status()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            cost = httpx.get(f"{service.api}/api/v1/quality/cost", timeout=10).json()
+            if [r["calls"] for r in cost["evaluations"]] == [2, 1] and cost["feedback"]:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"scores were not joined and priced: {cost}")
         wait_for_dashboard(service.dashboard_url)
-        yield service
+        yield service, traces
     finally:
         service.stop()
 
 
-def _wait_for_results(service: ServiceProcess, timeout: float = 90) -> None:
-    """Until the newest comparison of every model covers all the calls sent (the windows slide with
-    the clock, so a call near their boundary may have moved from current to reference)."""
-    expected = {model: reference + current for model, (reference, current, _) in DRIFT_FLEET.items()}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        latest = httpx.get(f"{service.api}/api/v1/drift", params={"latest": "true"}, timeout=10).json()["results"]
-        if {r["model"]: r["reference_rows"] + r["current_rows"] for r in latest} == expected:
-            return
-        time.sleep(0.5)
-    raise RuntimeError(f"no complete drift results after {timeout}s: {latest}")
-
-
-def _open_quality(open_page, service: ServiceProcess):
-    """From the root through the sidebar: a fresh load of /quality asks for /quality/_stcore/health
-    (404) in this Streamlit version and never draws; the root and in-app navigation work."""
+def _quality_page(open_page, service):
+    """As a user gets there: open the app, then the page from the sidebar."""
     page = open_page(f"{service.dashboard_url}/?range=24h")
     page.get_by_role("link", name="Quality & Drift").click()
-    expect(page.get_by_role("heading", name="Quality & Drift")).to_be_visible(timeout=45_000)
+    expect(page.get_by_role("heading", name="Quality & Drift")).to_be_visible(timeout=30_000)
     return page
 
 
-def test_drifted_model_first_then_the_steady_one(drift_service, open_page, tmp_path):
-    page = _open_quality(open_page, drift_service)
-    expect(page.get_by_role("heading", name="Drift", exact=True)).to_be_visible(timeout=30_000)
-    expect(page.get_by_role("combobox", name=GROUP)).to_have_value("chat-api / gpt-4o / (no feature)")
-    expect(page.get_by_test_id("stAlert").filter(has_text="Drifted")).to_be_visible(timeout=30_000)
-    expect(page.locator(CHART)).to_have_count(2, timeout=30_000)  # heat table, distributions
-    heat = page.locator(CHART).first
-    expect(heat.locator("text", has_text="input_tokens").first).to_be_visible()
-    expect(heat.locator(".heatmaplayer")).to_have_count(1)  # one layer, two traces (tested, untested)
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
-    # The distributions chart starts on the most drifted feature: input tokens.
-    expect(page.get_by_role("combobox", name="Feature", exact=True)).to_have_value("input_tokens")
-    expect(page.locator(CHART).nth(1).locator(".legendtext", has_text="reference")).to_be_visible()
-    report = page.frame_locator("iframe").first
-    expect(report.get_by_text("input_tokens").first).to_be_attached(timeout=30_000)
+def test_quality_page_shows_scores_worst_feedback_and_cost(scored, open_page, tmp_path):
+    service, traces = scored
+    page = _quality_page(open_page, service)
+    expect(page.get_by_role("heading", name="Quality", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.locator(CHART)).to_have_count(1, timeout=30_000)
+    expect(page.get_by_role("heading", name="Pass rate of relevance by model")).to_be_visible()
+    for model in ("gpt-4o", "gpt-4o-mini"):
+        expect(page.locator(".legendtext", has_text=model).first).to_be_visible()
+    for heading in ("Worst evaluations", "Feedback", "Cost per passing evaluation", "Cost per positive feedback"):
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
-    page.screenshot(path=str(tmp_path / "drift.png"), full_page=True)
-    page.get_by_role("combobox", name=GROUP).click()
-    page.get_by_role("option", name="chat-api / claude-sonnet-4 / (no feature)").click()
-    expect(page.get_by_test_id("stAlert").filter(has_text="No drift")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stAlert")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "quality.png"), full_page=True)
 
 
-def test_insufficient_data_is_said_not_called_no_drift(drift_service, open_page):
-    page = _open_quality(open_page, drift_service)
-    page.get_by_role("combobox", name=GROUP).click()
-    page.get_by_role("option", name="chat-api / tiny-model / (no feature)").click()
-    expect(page.get_by_test_id("stAlert").filter(has_text="Insufficient data")).to_be_visible(timeout=30_000)
-    expect(page.get_by_test_id("stAlert").filter(has_text="No drift")).to_have_count(0)
-    heat = page.locator(CHART).first
-    expect(heat.locator("text", has_text="insufficient data").first).to_be_visible()
-    expect(page.get_by_test_id("stException")).to_have_count(0)
+def test_worst_evaluation_links_to_its_trace(scored, open_page):
+    service, traces = scored
+    worst = httpx.get(f"{service.api}/api/v1/quality/worst", params={"limit": 1}, timeout=10).json()["rows"]
+    assert (worst[0]["trace_id"], worst[0]["value"]) == (traces[1], 0.1)
+    page = _quality_page(open_page, service)
+    link = page.get_by_role("link", name="open calls").first  # the worst one comes first
+    expect(link).to_be_visible(timeout=30_000)
+    assert f"trace_id={traces[1]}" in link.get_attribute("href")
+    calls = httpx.get(link.get_attribute("href"), timeout=10).json()["rows"]
+    assert [(c["trace_id"], c["request_model"]) for c in calls] == [(traces[1], "gpt-4o")]

@@ -76,6 +76,10 @@ class DDL:
         return [f"ALTER TABLE {q(name)}{self.on_cluster} ADD COLUMN IF NOT EXISTS {column} AFTER {q(after)}"
                 for name in names]
 
+    def add_index(self, table: str, index: str) -> list[str]:
+        """Add a data-skipping index to the table that holds the rows."""
+        return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} ADD INDEX IF NOT EXISTS {index}"]
+
     def create_materialized_view(self, name: str, target: str, select: str) -> list[str]:
         """`select` names its source table as `{source}` placeholders resolved per layout."""
         return [

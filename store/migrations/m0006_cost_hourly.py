@@ -75,11 +75,18 @@ COST_ROLLUP_QUEUE = TableSpec(
 )
 
 _STATUS = "`status` LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))"
+# The call's own ingestion time, so the cost job can compare, per second of ingestion, how many
+# calls arrived with how many were priced (see pipelines/cost_job.py); minmax-indexed because
+# ingestion time follows span time closely, so old granules are skipped.
+_INGESTED_AT = "`ingested_at` DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(Delta, ZSTD(1))"
 
 
 def statements(ddl: DDL) -> list[str]:
     return [*ddl.add_column("request_costs", _STATUS, after="reasoning_tokens"),
             *ddl.add_column("request_cost_history", _STATUS, after="reasoning_tokens"),
+            *ddl.add_column("request_costs", _INGESTED_AT, after="status"),
+            *ddl.add_column("request_cost_history", _INGESTED_AT, after="status"),
+            *ddl.add_index("request_costs", "idx_ingested_at ingested_at TYPE minmax GRANULARITY 1"),
             *ddl.create_materialized_view("request_cost_history_mv", "request_cost_history",
                                           f"SELECT * FROM {ddl.source('request_costs')}"),
             *ddl.create_table(COST_HOURLY),

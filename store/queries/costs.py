@@ -21,7 +21,7 @@ from store.queries.watermarks import MS_TYPE, ms
 PRICED_INPUT_COLUMNS = (
     "timestamp", "trace_id", "span_id", "project", "service_name", "environment", "team", "feature", "user_id",
     "provider", "model", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-    "reasoning_tokens", "status",
+    "reasoning_tokens", "status", "ingested_at",
 )
 _NS = "DateTime64(9, 'UTC')"
 
@@ -39,29 +39,31 @@ LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": ms(after), "until": ms(until), "li
     return rows[0]["ingested_at"] if rows else None
 
 
-_KEY = "(project, service_name, model, timestamp, trace_id, span_id)"  # request_costs' sort key
-
-
 def calls_to_price(after: datetime, watermark: datetime, until: datetime) -> tuple[str, dict[str, Any]]:
-    """SQL (and parameters) of the calls ingested in (after, until] to price under `{version}`.
+    """SQL (and parameters) of the calls to price under `{version}` when ingested in (after, until].
 
-    Calls ingested after the watermark are new. Those in the look-back (after, watermark]
-    were seen by an earlier run: only those without a cost row of the current version are
-    taken, looked up by request_costs' sort key, so the lookup reads only their granules.
-    A call delivered twice within one window is priced twice with identical results: the
-    copies collapse in request_costs (same key and version) and both stay in the history.
+    Calls ingested after the watermark are new. In the look-back (after, watermark], which
+    earlier runs saw, only the seconds of ingestion holding more calls than cost rows of the
+    current version are taken again: a late commit, a duplicate delivery or a new catalog
+    version. Counting per second reads two ingestion-time columns; comparing keys would
+    read and hash every call of the look-back, every run.
     """
     params = {"after": ms(after), "watermark": ms(watermark), "until": ms(until)}
-    window = f"ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}"
     look_back = f"ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{watermark:{MS_TYPE}}}"
-    return f"""
+    sql = f"""
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
 FROM llm_calls
-WHERE {window}
-  AND (ingested_at > {{watermark:{MS_TYPE}}} OR {_KEY} GLOBAL NOT IN (
-      SELECT {_KEY[1:-1]} FROM request_costs
-      WHERE catalog_version = {{version:String}} AND {_KEY} GLOBAL IN (
-          SELECT {_KEY[1:-1]} FROM llm_calls WHERE {look_back})))""", params
+WHERE (ingested_at > {{watermark:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})
+   OR ({look_back} AND toStartOfSecond(ingested_at) GLOBAL IN (
+       SELECT second FROM (
+           SELECT toStartOfSecond(ingested_at) AS second, count() AS calls FROM llm_calls
+           WHERE {look_back} GROUP BY second) AS arrived
+       LEFT JOIN (
+           SELECT toStartOfSecond(ingested_at) AS second, count() AS priced FROM request_costs
+           WHERE {look_back} AND catalog_version = {{version:String}} GROUP BY second) AS done
+       USING (second)
+       WHERE calls > priced))"""
+    return sql, params
 
 
 def calls_in_period(since: datetime, until: datetime) -> tuple[str, dict[str, Any]]:

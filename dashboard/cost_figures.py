@@ -83,6 +83,14 @@ def budget_burn(body: dict[str, Any]) -> go.Figure:
     return fig
 
 
+def gpu_cost_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per GPU host, costliest idle first: what its GPUs cost, what calls used, what sat idle."""
+    hosts = sorted(body["hosts"], key=lambda h: -Decimal(h["idle"] or 0))
+    return [{"host": h["host_name"], "GPU cost": money(h["gpu_cost"]), "allocated": money(h["allocated"]),
+             "idle": money(h["idle"]), "idle share": h["idle_share"], "calls": h["calls"],
+             "unknown-host calls": h["unknown_host_calls"]} for h in hosts]
+
+
 def gpu_cost_figure(body: dict[str, Any]) -> go.Figure:
     """Per GPU host: the cost allocated to calls and the idle cost, stacked."""
     hosts = [h["host_name"] for h in body["hosts"]]

@@ -3,9 +3,10 @@
 For the ML-platform engineer who pays for GPUs by the hour: the fleet table (one row per GPU
 over the range), a utilisation heatmap (GPU × time, so idle rows stand out at a glance),
 memory headroom per GPU, power per host, the idle-GPU list from the waste endpoint (with the
-thresholds the service applied), and the dcgm-exporter scrape targets with their state, so a
-missing GPU can be told apart from a scrape that is down. Reads five endpoints through the
-API client; shapes come from `dashboard.gpu_figures`.
+thresholds the service applied), the idle dollars per host (from the GPU cost job), and the
+dcgm-exporter scrape targets with their state, so a missing GPU can be told apart from a scrape
+that is down. Reads six endpoints through the API client; shapes come from `dashboard.gpu_figures`
+and `dashboard.cost_figures`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import gpu_figures, notices
+from dashboard import cost_figures, gpu_figures, notices
 from dashboard import format as fmt
 from dashboard.api_client import ApiClient, ApiError, Query
 from dashboard.controls import range_words, time_range
@@ -57,6 +58,7 @@ def render() -> None:
                 per_gpu = api.gpu_timeseries(query, by="gpu")
                 per_host = api.gpu_timeseries(query, by="host")
                 waste = api.gpu_waste(query)
+                costs = api.gpu_costs(query)
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
             return
@@ -78,6 +80,7 @@ def render() -> None:
             st.subheader("Power by host")
             st.plotly_chart(gpu_figures.power_by_host(per_host), key="power", config=_PLOTLY)
         _idle(waste)
+        _idle_cost(costs)
     _targets(targets)
 
 
@@ -105,6 +108,16 @@ def _idle(waste: dict[str, Any]) -> None:
         return
     st.caption(f"Stretches {rule}; a minute without samples ends a stretch.")
     st.dataframe(gpu_figures.waste_rows(waste), hide_index=True, column_config=_WASTE_COLUMNS, key="waste")
+
+
+def _idle_cost(costs: dict[str, Any]) -> None:
+    """The dollars behind the idle time: per host, GPU cost split into allocated to calls and idle."""
+    st.subheader("Idle cost by host")
+    if not costs["hosts"]:
+        st.caption("No GPU cost computed for the range yet (the gpu-costs job runs every few minutes).")
+        return
+    st.dataframe(cost_figures.gpu_cost_rows(costs), hide_index=True, key="idle_cost", column_config={
+        "idle share": st.column_config.ProgressColumn("idle share", format="percent", min_value=0, max_value=1)})
 
 
 def _targets(targets: list[dict[str, Any]]) -> None:

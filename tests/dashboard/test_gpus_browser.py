@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from collector.gpu import AGENT_SCOPE
 from dashboard.controls import PRESETS
+from dashboard.cost_figures import money
 from tests.dashboard.fleet import wait_for_dashboard
 from tests.service_process import ServiceProcess, free_port
 
@@ -69,7 +70,9 @@ def _request(end_ns: int) -> ExportMetricsServiceRequest:
 @pytest.fixture(scope="module")
 def gpu_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     service = ServiceProcess(tmp_path_factory.mktemp("gpus") / "data", dashboard=True,
-                             env={"SPYGLASS_DCGM_TARGETS": json.dumps([DEAD_TARGET])}).start()
+                             env={"SPYGLASS_DCGM_TARGETS": json.dumps([DEAD_TARGET]),
+                                  "SPYGLASS_GPU_HOST_PRICES": json.dumps({"node-a": "2", "node-b": "3"}),
+                                  "SPYGLASS_GPU_COST_INTERVAL_SECONDS": "1"}).start()
     try:
         end_ns = (time.time_ns() - 30 * 60_000_000_000) // 60_000_000_000 * 60_000_000_000
         response = httpx.post(f"{service.otlp_http}/v1/metrics", content=_request(end_ns).SerializeToString(),
@@ -95,6 +98,17 @@ def _open_gpus(open_page, url: str, since: str):
     return page
 
 
+def _idle_dollars(service) -> dict[str, str]:
+    """The idle cost per host as the API reports it once the gpu-costs job has run (formatted like the page)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        hosts = httpx.get(f"{service.api}/api/v1/gpu/costs", params={"since": "6h"}, timeout=30).json()["hosts"]
+        if len(hosts) == 2 and all(h["idle"] for h in hosts):
+            return {h["host_name"]: money(h["idle"]) for h in hosts}
+        time.sleep(0.5)
+    raise AssertionError(f"no GPU cost computed in time: {hosts}")
+
+
 def _tile(page, label: str):
     label_element = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
     return page.locator('[data-testid="stMetric"]').filter(has=label_element).get_by_test_id("stMetricValue")
@@ -113,6 +127,10 @@ def test_gpus_page_shows_the_fleet_heatmap_idle_gpus_and_a_down_target(gpu_servi
     expect(page.get_by_text("Stretches under 10% mean utilisation in every minute for 30 minutes")).to_be_visible()
     expect(page.get_by_test_id("stAlert").filter(has_text="1 of 1 dcgm-exporter targets are down")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    idle = _idle_dollars(gpu_service)
+    expect(page.get_by_role("heading", name="Idle cost by host")).to_be_visible()
+    for host, amount in idle.items():  # canvas tables: their accessible cells carry the text
+        expect(page.locator('td[role="gridcell"]', has_text=amount).first).to_be_attached(timeout=30_000)
     shot = tmp_path / "gpus.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 60_000, "a page with three charts and tables, not a blank one"

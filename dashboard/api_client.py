@@ -129,10 +129,12 @@ class ApiClient:
         return self._get("/api/v1/costs/timeseries", [*query.params(), *([("by", by)] if by else [])])
 
     def cost_breakdown(self, query: Query, by: str, filters: Mapping[str, str] | None = None,
-                       limit: int = 200) -> dict[str, Any]:
-        """Spend and unit economics per group of `by`; `filters` narrow a drill-down (team=ml, ...)."""
+                       limit: int = 200, users: bool = False) -> dict[str, Any]:
+        """Spend and unit economics per group of `by`; `filters` narrow a drill-down (team=ml, ...);
+        `users` adds distinct users and cost per user (slower)."""
         extra = [(name, value) for name, value in (filters or {}).items()]
-        return self._get("/api/v1/costs/breakdown", [*query.params(), *extra, ("by", by), ("limit", str(limit))])
+        return self._get("/api/v1/costs/breakdown", [*query.params(), *extra, ("by", by), ("limit", str(limit)),
+                                                     ("users", "true" if users else "false")])
 
     def cost_unpriced(self, query: Query) -> dict[str, Any]:
         """Calls stored without a price, by provider, model and reason."""

@@ -36,7 +36,7 @@ def render() -> None:
 
 
 def _page(api: ApiClient, query: Query) -> None:
-    total = api.cost_breakdown(query, "provider")
+    total = api.cost_breakdown(query, "provider", users=True)
     _kpis(total["totals"], api.cost_unpriced(query))
     left, right = st.columns([3, 1])
     with right:

@@ -86,10 +86,11 @@ def cost_timeseries(store: StoreDep, since: str | None = None, until: str | None
 def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None, until: str | None = None,
                    project: Strings = [], service: Strings = [], model: Strings = [], environment: Strings = [],
                    team: Strings = [], feature: Strings = [], user: Strings = [], provider: Strings = [],
-                   limit: Annotated[int, Query(ge=1, le=10_000)] = 100, users: bool = True) -> dict[str, Any]:
+                   limit: Annotated[int, Query(ge=1, le=10_000)] = 100, users: bool = False) -> dict[str, Any]:
     """Spend per group of `by` (up to three dimensions, costliest first) with unit economics and shares.
 
-    `users=false` skips the exact distinct-user count (and cost per user), the costliest measure.
+    `users=true` adds the exact distinct-user count and cost per user: merging exact user sets
+    costs several times the rest of the query, so it is asked for, not paid on every call.
     """
     names = _by(by)
     f = _cost_filters(since, until, project, service, model, environment, team, feature, user, provider,

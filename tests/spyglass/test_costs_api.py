@@ -58,7 +58,7 @@ def get(service, path: str, **params) -> httpx.Response:
 
 
 def test_breakdown_by_team_with_unit_economics(costs):
-    body = get(costs, "/api/v1/costs/breakdown", by="team").json()
+    body = get(costs, "/api/v1/costs/breakdown", by="team", users="true").json()
     rows = {r["team"]: r for r in body["rows"]}
     # ml: 2 calls of m-a at 1000 x 1 + 500 x 2 per million = 0.002 each; one failed.
     ml = rows["ml"]
@@ -160,7 +160,8 @@ def test_per_user_breakdown_and_cost_per_user(costs):
     # u1: one m-a call (0.002) and one m-b call (0.005); u2: one m-a call; u3: unpriced only.
     assert (rows["u1"]["cost"], rows["u1"]["calls"]) == ("0.007", 2)
     assert (rows["u2"]["cost"], rows["u3"]["cost"], rows["u3"]["unpriced_calls"]) == ("0.002", "0", 1)
-    by_model = {r["model"]: r for r in get(costs, "/api/v1/costs/breakdown", by="model").json()["rows"]}
+    body = get(costs, "/api/v1/costs/breakdown", by="model", users="true").json()
+    by_model = {r["model"]: r for r in body["rows"]}
     assert by_model["m-a"]["users"] == 2 and by_model["m-a"]["cost_per_user"] == "0.002"
-    lean = get(costs, "/api/v1/costs/breakdown", by="model", users="false").json()["rows"]
+    lean = get(costs, "/api/v1/costs/breakdown", by="model").json()["rows"]
     assert "users" not in lean[0] and lean[0]["cost_per_user"] is None and lean[0]["cost"] == "0.005"

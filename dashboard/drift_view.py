@@ -1,10 +1,11 @@
 """The drift half of the "Quality & Drift" page: has the traffic of a service x model x feature changed?
 
 `render(api, query)` draws, for the sidebar's range and filters: a group picker (drifted groups
-first), the latest comparison's verdict, the per-feature heat table over time, the latest
-comparison's features, reference vs current distributions of a chosen feature, and the
-latest Evidently report embedded. Reads two endpoints (GET /api/v1/drift, .../report);
-shapes come from `dashboard.drift_figures`.
+first, from the newest comparison per group), the latest comparison's verdict, the per-feature
+heat table over time, the latest comparison's features, reference vs current distributions of a
+chosen feature, and the latest Evidently report embedded. Reads GET /api/v1/drift twice (newest
+per group, then the chosen group's history) and the report; shapes come from
+`dashboard.drift_figures`.
 """
 
 from __future__ import annotations
@@ -37,18 +38,18 @@ def render(api: ApiClient, query: Query) -> None:
     """The drift section; errors from the API become the shared banners."""
     st.header("Drift")
     try:
-        results = api.drift(query)["results"]
+        newest = api.drift(query, latest=True)["results"]
+        if not newest:
+            st.info(f"No drift comparisons in the {range_words(query.since)}. The drift job compares each "
+                    "service × model × feature's last 24 hours with the 7 days before, every hour, once both "
+                    "windows hold calls.", icon=":material/compare_arrows:")
+            return
+        chosen = st.selectbox("Service / model / feature", drift_figures.groups(newest), key="drift_group")
+        latest = next(r for r in newest if drift_figures.group_key(r) == chosen)
+        history = api.drift(_group_query(query, latest), features=(latest["feature"],))["results"]
     except ApiError as exc:
         notices.api_error(exc, api.base_url)
         return
-    if not results:
-        st.info(f"No drift comparisons in the {range_words(query.since)}. The drift job compares each "
-                "service × model × feature's last 24 hours with the 7 days before, every hour, once both "
-                "windows hold calls.", icon=":material/compare_arrows:")
-        return
-    chosen = st.selectbox("Service / model / feature", drift_figures.groups(results), key="drift_group")
-    history = [r for r in results if drift_figures.group_key(r) == chosen]
-    latest = max(history, key=lambda r: r["computed_at"])
     _verdict(latest)
     st.subheader("Features over time")
     st.plotly_chart(drift_figures.heat_table(history), key="drift_heat", config=_PLOTLY)
@@ -58,6 +59,12 @@ def render(api: ApiClient, query: Query) -> None:
         _distributions(latest)
     if latest["report_file"]:
         _report(api, latest["id"])
+
+
+def _group_query(query: Query, result: dict[str, Any]) -> Query:
+    """The sidebar's range narrowed to one comparison's group (its whole history in the range)."""
+    return Query(since=query.since, until=query.until, projects=(result["project"],),
+                 services=(result["service_name"],), models=(result["model"],))
 
 
 def _verdict(result: dict[str, Any]) -> None:

@@ -28,10 +28,12 @@ def send_drift_fleet(otlp_http: str, seed: int = 4) -> None:
                                                    max_export_batch_size=512, schedule_delay_millis=200))
     tracer = provider.get_tracer("tests.dashboard.drift")
     rng = np.random.default_rng(seed)
-    now = time.time_ns() - 60 * 1_000_000_000
+    # An hour's margin from every window edge: the windows slide with the clock while the test
+    # runs, and a call crossing an edge would change the data (and possibly the verdict).
+    now, hour = time.time_ns(), 3_600 * 1_000_000_000
     for model, (reference, current, scale) in DRIFT_FLEET.items():
-        for count, since, until, factor in ((reference, now - 8 * DAY_NS, now - DAY_NS, 1.0),
-                                            (current, now - DAY_NS, now, scale)):
+        for count, since, until, factor in ((reference, now - 8 * DAY_NS + hour, now - DAY_NS - hour, 1.0),
+                                            (current, now - DAY_NS + hour, now - hour, scale)):
             for begin in rng.integers(since, until, count):
                 span = tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, start_time=int(begin), attributes={
                     "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",

@@ -18,7 +18,7 @@ _LAYOUT = dict(margin=dict(l=10, r=10, t=10, b=10), height=320, legend=dict(orie
 
 
 def money(value: str | Decimal | None, currency: str = "USD") -> str:
-    """'12.3456' -> '$12.35'; small amounts keep significant digits: '$0.0045'."""
+    """'12.3456' -> '$12.35'; amounts under a cent keep four significant digits: '$0.003993'."""
     if value is None:
         return "–"
     amount = Decimal(value)
@@ -26,7 +26,7 @@ def money(value: str | Decimal | None, currency: str = "USD") -> str:
     if amount == 0:
         return f"{symbol}0.00"
     if abs(amount) < Decimal("0.01"):
-        return f"{symbol}{amount.normalize():f}"[:len(symbol) + 10]
+        return f"{symbol}{amount.quantize(Decimal(10) ** (amount.adjusted() - 3)).normalize():f}"
     return f"{symbol}{amount:,.2f}"
 
 

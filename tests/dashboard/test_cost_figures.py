@@ -10,6 +10,7 @@ from dashboard.cost_figures import breakdown_rows, budget_burn, gpu_cost_rows, m
 def test_money_keeps_small_amounts_readable_and_never_rounds_to_zero():
     assert money("1234.5678") == "$1,234.57"
     assert money("0.0045") == "$0.0045" and money(Decimal("0.000012500000")) == "$0.0000125"
+    assert money("0.00399285") == "$0.003993"
     assert money("0") == "$0.00" and money(None) == "–" and money("3", "EUR") == "EUR 3.00"
 
 

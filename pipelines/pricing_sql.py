@@ -107,13 +107,15 @@ def cost_select(source: str, depth: int, copied: tuple[str, ...]) -> str:
     tokens = [f"c.{t}" for t in TOKENS]
     inp, outp, cr, cw, rs = tokens
     checks = [
-        f"arrayExists(x -> x < 0, [{', '.join(tokens)}])",
-        f"arrayExists(x -> x > {ABSURD_TOKENS}, [{', '.join(tokens)}])",
+        f"least({', '.join(tokens)}) < 0",
+        f"greatest({', '.join(tokens)}) > {ABSURD_TOKENS}",
         f"_iic AND {cr} + {cw} > {inp}",
         f"_oir AND {rs} > {outp}",
     ]
-    flags = ("if(_entry IS NULL, CAST([], 'Array(String)'), arrayFilter(x -> x != '', ["
-             + ", ".join(f"if({e}, '{name}', '')" for e, name in zip(checks, FLAGS)) + "]))")
+    # Plain comparisons for every call; the flag list is built (short-circuit `if`) only for the few flagged.
+    flagged = f"_entry IS NOT NULL AND ({' OR '.join(checks)})"
+    flags = (f"if({flagged}, arrayFilter(x -> x != '', ["
+             + ", ".join(f"if({e}, '{name}', '')" for e, name in zip(checks, FLAGS)) + "]), CAST([], 'Array(String)'))")
     qty = {"input": f"if(_iic, {inp} - {cr} - {cw}, {inp})", "cache_read": cr, "cache_write": cw,
            "output": f"if(_oir, {outp} - {rs}, {outp})", "reasoning": rs}
     amounts = {k: f"toDecimal128(least(greatest({q}, 0), {ABSURD_TOKENS}), 0) * assumeNotNull({_by_tier(depth, '_p{}_' + k)})"
@@ -127,7 +129,7 @@ SELECT {", ".join(f"c.{col} AS {col}" for col in copied)},
     ifNull(_entry, '') AS entry_id, _rule AS rule, _currency AS currency,
     if(_iic, {inp}, {inp} + {cr} + {cw}) AS _prompt,
     {flags} AS flags,
-    _entry IS NOT NULL AND empty(flags) AS priced,
+    _entry IS NOT NULL AND NOT ({' OR '.join(checks)}) AS priced,
     if(priced, {_by_tier(depth, "_tier{}")}, NULL) AS tier,
     if(_entry IS NULL, '{NO_ENTRY}',
        if(empty(flags), '', concat('inconsistent tokens: ', arrayStringConcat(flags, ',')))) AS reason,

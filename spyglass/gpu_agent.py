@@ -203,11 +203,12 @@ def run(endpoint: str, interval: float = 5.0, protocol: str = "http", headers: d
         log.info("gpu-agent: exporting to %s (%s) every %ss", endpoint, protocol, interval)
         try:
             while True:
+                final = stop.is_set()  # a round that starts after the signal is the final flush
                 latest = sample(nvml)
-                provider.force_flush()  # after a signal, this is the final flush
-                if stop.is_set():
+                provider.force_flush()
+                if final:
                     break
-                stop.wait(interval)
+                stop.wait(interval)  # returns at once when the signal came during the round
         finally:
             provider.shutdown()
     finally:

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from pipelines.catalog import Catalog
+from pipelines.incremental import EPOCH, next_window, utc
 from pipelines.pricing_sql import (BUCKET_SQL, breakpoints, cost_select, matched_keys_sql, now_text, price_table,
                                    tier_depth)
 from store.base import Store, query_df
@@ -34,8 +35,6 @@ from store.queries import watermarks
 log = logging.getLogger(__name__)
 
 JOB_NAME = "costs"
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-MS = timedelta(milliseconds=1)
 PRICING_COLUMNS = ("entry_id", "rule", "tier", "currency", "priced", "reason", "flags", "cost_input",
                    "cost_cache_read", "cost_cache_write", "cost_output", "cost_reasoning", "cost_request_fee",
                    "cost_total", "catalog_version", "priced_at")
@@ -67,22 +66,6 @@ class CostJobResult:
         return asdict(self)
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _window_end(store: Store, start: datetime, end: datetime, batch_limit: int | None) -> datetime:
-    """`end`, pulled back so that at most about `batch_limit` new calls fall in (start, end]."""
-    if batch_limit is None:
-        return end
-    cutoff = q.batch_cutoff(store, start, end, batch_limit)
-    if cutoff is None:
-        return end
-    cutoff = _utc(cutoff)
-    # Exclude the cut-off millisecond (ties stay together) unless it is the only one left.
-    return cutoff - MS if cutoff - MS > start else cutoff
-
-
 def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: Catalog,
                    now: datetime) -> PricedCounts:
     """Price the calls `source` selects (request_costs input columns) into request_costs, versioned `now`.
@@ -94,7 +77,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     keys = query_df(store, matched_keys_sql(source), params)
     if not keys.height:
         return PricedCounts()
-    hours = tuple(sorted({_utc(h) for hs in keys["hours"] for h in hs}))
+    hours = tuple(sorted({utc(h) for hs in keys["hours"] for h in hs}))
     params |= {"prices": price_table(keys, catalog), "priced_at": now_text(now)}
     columns = ", ".join(COST_COLUMNS)
     # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
@@ -110,13 +93,13 @@ def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timede
                  batch_limit: int | None = 10_000_000,
                  safety_delay: timedelta = timedelta(seconds=1)) -> CostJobResult:
     """Price the calls ingested since the watermark (plus the look-back) and advance it."""
-    now = _utc(now)
-    watermark = _utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
-    end = now - safety_delay
-    if end <= watermark:
-        return CostJobResult(0, 0, 0, 0, watermark.isoformat(), catalog.version)
-    end = _window_end(store, watermark, end, batch_limit)
-    source, params = q.calls_to_price(max(watermark - lookback, EPOCH), watermark, end)
+    now = utc(now)
+    window = next_window(store, JOB_NAME, now, lookback, batch_limit, safety_delay)
+    if window is None:
+        mark = utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
+        return CostJobResult(0, 0, 0, 0, mark.isoformat(), catalog.version)
+    end = window.end
+    source, params = q.calls_to_price(window.start, window.watermark, end)
     counts = price_in_store(store, source, params, catalog, now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
     log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s", counts.rows, counts.priced,

@@ -24,10 +24,14 @@ def utc(value: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Window:
-    """Read calls ingested in (start, end]; then set the watermark to `end`."""
+    """Read calls ingested in (start, end]; then set the watermark to `end`.
+
+    `watermark` is where the job stood: (start, watermark] is the look-back it saw before.
+    """
 
     start: datetime
     end: datetime
+    watermark: datetime
 
 
 def next_window(store: Store, job: str, now: datetime, lookback: timedelta, batch_limit: int | None,
@@ -43,4 +47,4 @@ def next_window(store: Store, job: str, now: datetime, lookback: timedelta, batc
             cutoff = utc(cutoff)
             # Exclude the cut-off millisecond (ties stay together) unless it is the only one left.
             end = cutoff - MS if cutoff - MS > mark else cutoff
-    return Window(max(mark - lookback, EPOCH), end)
+    return Window(max(mark - lookback, EPOCH), end, mark)

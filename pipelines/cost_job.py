@@ -10,8 +10,9 @@ run prices the calls ingested in (watermark - lookback, now - safety_delay]:
 Pricing runs in the store (pipelines/pricing_sql.py): the calls never leave ClickHouse.
 Re-pricing (a new catalog version, a reprice) is harmless: `request_costs` is a
 ReplacingMergeTree keyed like `llm_calls` and versioned by `priced_at`, so the latest
-price wins after FINAL; a materialised view copies every row into `request_cost_history`
-for the audit trail. The hours a run touched are queued for the rollup job
+price wins after FINAL; a row about to be superseded by a pricing under another catalog
+version is first copied to `request_cost_history` (migration 11), so every version stays
+auditable while steady-state runs write each cost once. The hours a run touched are queued for the rollup job
 (pipelines/cost_rollup_job.py), queued before the watermark moves, so a crash between
 the two re-queues them on the next run.
 A run takes at most about `batch_limit` new calls, so a backlog drains over several runs.
@@ -20,6 +21,7 @@ A run takes at most about `batch_limit` new calls, so a backlog drains over seve
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -66,10 +68,16 @@ class CostJobResult:
         return asdict(self)
 
 
+# Written once and read with FINAL: rows need not be merged on insert, and the insert may use every core.
+_INSERT_SETTINGS = (f"max_partitions_per_insert_block = 0, optimize_on_insert = 0, "
+                    f"max_insert_threads = {os.cpu_count() or 1}")
+
+
 def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: Catalog,
                    now: datetime) -> PricedCounts:
     """Price the calls `source` selects (request_costs input columns) into request_costs, versioned `now`.
 
+    Cost rows of those calls made under another catalog version go to the history first.
     Queues the hours touched for the rollup; returns counts read back from the rows written.
     """
     source = f"SELECT *, {BUCKET_SQL} AS _bucket FROM ({source})"
@@ -77,16 +85,20 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     keys = query_df(store, matched_keys_sql(source), params)
     if not keys.height:
         return PricedCounts()
-    hours = tuple(sorted({utc(h) for hs in keys["hours"] for h in hs}))
-    params |= {"prices": price_table(keys, catalog), "priced_at": now_text(now)}
+    hours = sorted({utc(h) for hs in keys["hours"] for h in hs})
+    where = q.reach(hours, utc(keys["at"].min()), utc(keys["last"].max()))
+    params |= {**where, "prices": price_table(keys, catalog), "priced_at": now_text(now)}
     columns = ", ".join(COST_COLUMNS)
+    if q.has_other_versions(store, hours, catalog.version):
+        q.keep_superseded(store, columns, source, params)
+    q.record_versions(store, hours, catalog.version, now)
     # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
-    store.command(f"INSERT INTO request_costs ({columns}) SETTINGS max_partitions_per_insert_block = 0 "
-                  f"SELECT {columns} FROM ("
-                  f"{cost_select(source, tier_depth(catalog), q.PRICED_INPUT_COLUMNS)})", params)
-    q.queue_hours(store, list(hours))
-    rows, priced, flagged = q.priced_counts(store, list(hours), now)
-    return PricedCounts(rows, priced, rows - priced, flagged, hours)
+    store.command(f"INSERT INTO request_costs ({columns}) SETTINGS {_INSERT_SETTINGS} "
+                  f"SELECT {columns} FROM ({cost_select(source, tier_depth(catalog), q.PRICED_INPUT_COLUMNS)})",
+                  params)
+    q.queue_hours(store, hours)
+    rows, priced, flagged = q.priced_counts(store, where, now)
+    return PricedCounts(rows, priced, rows - priced, flagged, tuple(hours))
 
 
 def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timedelta = timedelta(minutes=2),

@@ -1,4 +1,4 @@
-"""The rollup job: re-aggregate the hours whose cost rows changed into cost_hourly / cost_user_hourly.
+"""The rollup job: re-aggregate the hours whose cost rows changed into cost_hourly.
 
 The cost job and reprice queue the hours they touch (`cost_rollup_queue`); this job takes
 the hours queued since its watermark, re-aggregates each from `request_costs FINAL` and

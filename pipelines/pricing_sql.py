@@ -140,9 +140,9 @@ LEFT JOIN format(JSONEachRow, '{price_structure(depth)}', {{prices:String}}) AS 
 
 
 def matched_keys_sql(source: str) -> str:
-    """The distinct pricing keys of `source`'s calls, with one time each and the hours they touch."""
+    """The distinct pricing keys of `source`'s calls, with their first and last times and the hours they touch."""
     return f"""
-SELECT provider, model, project, team, _bucket, min(timestamp) AS at,
+SELECT provider, model, project, team, _bucket, min(timestamp) AS at, max(timestamp) AS last,
     groupUniqArray(toDateTime64(toStartOfHour(timestamp), 0, 'UTC')) AS hours
 FROM ({source})
 GROUP BY provider, model, project, team, _bucket"""

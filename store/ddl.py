@@ -87,6 +87,11 @@ class DDL:
             f"TO {q(self.local(target))}\nAS {select}"
         ]
 
+    def create_view(self, name: str, select: str) -> list[str]:
+        """A plain view. `select` names tables by their front names (Distributed on a cluster), so
+        the view answers on any node."""
+        return [f"CREATE VIEW IF NOT EXISTS {q(name)}{self.on_cluster} AS\n{select}"]
+
     def drop_view(self, name: str) -> list[str]:
         return [f"DROP VIEW IF EXISTS {q(name)}{self.on_cluster} SYNC"]
 

@@ -7,7 +7,7 @@ look-back and a reprice then cost a key lookup instead of a second pricing and i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -78,10 +78,14 @@ WHERE {period} AND (trace_id, span_id) GLOBAL NOT IN (
     return sql, {"since": ns(since), "until": ns(until)}
 
 
+def _hour_texts(hours: list[datetime]) -> list[str]:
+    return [h.strftime("%Y-%m-%d %H:%M:%S") for h in hours]
+
+
 def queue_hours(store: Store, hours: list[datetime]) -> None:
     """Ask the rollup job to re-aggregate `hours` (see migration 6)."""
     store.command("INSERT INTO cost_rollup_queue (hour) SELECT arrayJoin({hours:Array(DateTime('UTC'))})",
-                  {"hours": [h.strftime("%Y-%m-%d %H:%M:%S") for h in hours]})
+                  {"hours": _hour_texts(hours)})
 
 
 def queued_hours(store: Store, after: datetime, until: datetime) -> list[datetime]:
@@ -93,13 +97,52 @@ WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}} ORDER
     return [r["hour"] for r in rows]
 
 
-def priced_counts(store: Store, hours: list[datetime], priced_at: datetime) -> tuple[int, int, int]:
-    """(rows, priced, flagged) among the cost rows written at `priced_at` in those hours' days."""
+# Where the calls of one pricing fall (see `reach`): prunes partitions and primary-key ranges.
+_REACH = (f"toDate(timestamp) IN {{days:Array(Date)}} AND timestamp >= {{first:{_NS}}} "
+          f"AND timestamp < {{past_last:{_NS}}}")
+
+
+def reach(hours: list[datetime], first: datetime, last: datetime) -> dict[str, Any]:
+    """Parameters of `_REACH` for calls in `hours` stamped in [first, last] (microsecond precision:
+    the bound past the last call is a microsecond later, so a nanosecond remainder stays inside)."""
+    return {"days": sorted({h.strftime("%Y-%m-%d") for h in hours}), "first": ns(first),
+            "past_last": ns(last + timedelta(microseconds=1))}
+
+
+def record_versions(store: Store, hours: list[datetime], version: str, priced_at: datetime) -> None:
+    """Note that `version` prices calls of `hours` (migration 11), before their cost rows are written."""
+    store.command(f"""
+INSERT INTO cost_hour_versions (hour, catalog_version, priced_at)
+SELECT arrayJoin({{hours:Array(DateTime('UTC'))}}), {{version:String}}, {{priced_at:{MS_TYPE}}}""",
+                  {"hours": _hour_texts(hours), "version": version, "priced_at": ms(priced_at)})
+
+
+def has_other_versions(store: Store, hours: list[datetime], version: str) -> bool:
+    """Were calls of these hours ever priced under another catalog version (so cost rows may be superseded)?"""
+    rows = query_rows(store, "SELECT 1 AS found FROM cost_hour_versions WHERE hour IN {hours:Array(DateTime('UTC'))} "
+                             "AND catalog_version != {version:String} LIMIT 1",
+                      {"hours": _hour_texts(hours), "version": version})
+    return bool(rows)
+
+
+def keep_superseded(store: Store, columns: str, source: str, params: dict[str, Any]) -> None:
+    """Copy into `request_cost_history` the current cost rows of `source`'s calls that were made under
+    another version than `{version}`: the rows a pricing under `{version}` is about to supersede."""
+    store.command(f"""
+INSERT INTO request_cost_history ({columns}) SETTINGS max_partitions_per_insert_block = 0
+SELECT {columns} FROM (
+    SELECT {columns} FROM request_costs
+    WHERE {_REACH} AND (trace_id, span_id) IN (SELECT trace_id, span_id FROM ({source}))
+    ORDER BY priced_at DESC LIMIT 1 BY trace_id, span_id)
+WHERE catalog_version != {{version:String}}""", params)
+
+
+def priced_counts(store: Store, where: dict[str, Any], priced_at: datetime) -> tuple[int, int, int]:
+    """(rows, priced, flagged) among the cost rows of the reach written at `priced_at`."""
     [row] = query_rows(store, f"""
 SELECT count() AS n, countIf(priced) AS priced, countIf(length(flags) > 0) AS flagged
 FROM request_costs
-WHERE toDate(timestamp) IN {{days:Array(Date)}} AND priced_at = {{priced_at:{MS_TYPE}}}""",
-                       {"days": sorted({h.strftime("%Y-%m-%d") for h in hours}), "priced_at": ms(priced_at)})
+WHERE {_REACH} AND priced_at = {{priced_at:{MS_TYPE}}}""", {**where, "priced_at": ms(priced_at)})
     return row["n"], row["priced"], row["flagged"]
 
 

@@ -77,7 +77,7 @@ def test_unknown_model_is_unpriced_with_null_costs(store, catalog):
     assert flagged["cost_total"] is None
 
 
-def test_rerun_of_a_window_is_idempotent_and_the_history_keeps_each_pricing(store, catalog):
+def test_rerun_of_a_window_is_idempotent_and_the_same_version_is_not_kept_twice(store, catalog):
     insert_call(store, "s1", T0)
     insert_call(store, "s2", T0, model="unknown")
     run_cost_job(store, catalog, T0 + timedelta(seconds=5))
@@ -85,7 +85,9 @@ def test_rerun_of_a_window_is_idempotent_and_the_history_keeps_each_pricing(stor
     store.command("TRUNCATE TABLE job_watermarks")  # force the same window again, as after a crash
     assert run_cost_job(store, catalog, T0 + timedelta(seconds=6)).rows == 2
     assert costs(store) == first
-    assert query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"] == 4
+    # The same catalog prices a call the same way: nothing was superseded, so nothing is history.
+    assert query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"] == 0
+    assert query_rows(store, "SELECT count() AS n FROM request_cost_versions")[0]["n"] == 2
 
 
 def test_the_look_back_skips_calls_priced_under_the_same_catalog(store, catalog):
@@ -94,7 +96,7 @@ def test_the_look_back_skips_calls_priced_under_the_same_catalog(store, catalog)
     insert_call(store, "s2", T0 + timedelta(seconds=10))
     again = run_cost_job(store, catalog, T0 + timedelta(seconds=20), lookback=timedelta(minutes=5))
     assert again.rows == 1, "s1 is in the look-back but already priced: only s2 is priced"
-    assert query_rows(store, "SELECT count() AS n FROM request_cost_history")[0]["n"] == 2
+    assert query_rows(store, "SELECT count() AS n FROM request_costs")[0]["n"] == 2, "s1 was not written again"
 
 
 def test_a_new_catalog_version_reprices_the_look_back_and_keeps_history(store, catalog):
@@ -107,8 +109,33 @@ def test_a_new_catalog_version_reprices_the_look_back_and_keeps_history(store, c
     # Unset cache and reasoning prices fall back to input and output: 1000 x 1 + 500 x 2 per million.
     assert row["catalog_version"] == cheaper.version and row["entry_id"] == "mine"
     assert row["cost_total"] == Decimal("0.002")
-    versions = query_rows(store, "SELECT catalog_version FROM request_cost_history ORDER BY priced_at")
+    superseded = query_rows(store, "SELECT catalog_version, cost_total FROM request_cost_history")
+    assert superseded == [{"catalog_version": catalog.version, "cost_total": Decimal("0.00725")}]
+    versions = query_rows(store, "SELECT catalog_version FROM request_cost_versions ORDER BY priced_at")
     assert [v["catalog_version"] for v in versions] == [catalog.version, cheaper.version]
+
+
+def test_each_superseded_version_is_kept_once(store, catalog):
+    insert_call(store, "s1", T0)
+    versions = [catalog,
+                helpers.catalog({"id": "b", "provider": "openai", "models": ["gpt-4o"], "input": "1", "output": "2"}),
+                helpers.catalog({"id": "c", "provider": "openai", "models": ["gpt-4o"], "input": "3", "output": "4"})]
+    for i, version in enumerate(versions):
+        store.command("TRUNCATE TABLE job_watermarks")  # each run sees the call again, its rows still unmerged
+        run_cost_job(store, version, T0 + timedelta(seconds=5 + i))
+    history = query_rows(store, "SELECT catalog_version FROM request_cost_history ORDER BY priced_at")
+    assert [h["catalog_version"] for h in history] == [versions[0].version, versions[1].version]
+    trail = query_rows(store, "SELECT entry_id, cost_total FROM request_cost_versions ORDER BY priced_at")
+    # c: 1000 x 3 + 500 x 4 per million (cache and reasoning fall back to input and output prices).
+    assert [t["entry_id"] for t in trail][1:] == ["b", "c"] and trail[2]["cost_total"] == Decimal("0.005")
+
+
+def test_the_versions_view_shows_a_pricing_once_when_the_history_also_holds_it(store, catalog):
+    insert_call(store, "s1", T0)
+    run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+    # What the materialised view before migration 11 did: a copy of every row written.
+    store.command("INSERT INTO request_cost_history SELECT * FROM request_costs")
+    assert query_rows(store, "SELECT count() AS n FROM request_cost_versions")[0]["n"] == 1
 
 
 def test_watermark_advances_and_late_rows_within_lookback_are_priced(store, catalog):

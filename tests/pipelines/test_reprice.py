@@ -58,9 +58,11 @@ def test_reprice_changes_only_what_changed_and_keeps_the_old_costs(priced):
     assert totals_by_model(priced) == {"model-a": Decimal("0.0025"), "model-b": Decimal("0.005")}
     assert hourly(priced)["model-a"]["cost_total"] == Decimal("0.0025")
     assert hourly(priced)["model-a"]["calls"] == 1, "the rollup replaces, it does not add"
-    history = query_rows(priced, "SELECT cost_total FROM request_cost_history WHERE model = 'model-a' "
-                                 "ORDER BY priced_at")
-    assert [h["cost_total"] for h in history] == [Decimal("0.002"), Decimal("0.0025")]
+    history = query_rows(priced, "SELECT cost_total FROM request_cost_history ORDER BY model")
+    assert [h["cost_total"] for h in history] == [Decimal("0.002"), Decimal("0.005")], "both superseded rows"
+    trail = query_rows(priced, "SELECT cost_total FROM request_cost_versions WHERE model = 'model-a' "
+                               "ORDER BY priced_at")
+    assert [h["cost_total"] for h in trail] == [Decimal("0.002"), Decimal("0.0025")]
     again = reprice(priced, corrected, T0 - timedelta(hours=1), T0 + timedelta(hours=1), datetime.now(timezone.utc))
     assert again.repriced == 0 and again.total_after == result.total_after
 

@@ -6,10 +6,9 @@
 1. Generates `--calls` llm_calls rows over `--days` days ending an hour ago (bench/summary.py's
    generator: eight models of five providers, 50,000 users, caching, errors) into a chDB store.
 2. Full run: `run_cost_job` with no batch limit prices every row in the store (keys matched
-   in Python, arithmetic in SQL), request_cost_history filled by its view; then the rollup
-   job re-aggregates every hour. Ceiling measured in the same run on the same rows: the store
-   copying them alone (INSERT INTO a scratch copy of request_costs SELECT the same columns
-   with costs set to zero, no pricing, no history view).
+   in Python, arithmetic in SQL); then the rollup job re-aggregates every hour. Ceiling measured in the same run on the same rows: the store
+   copying them alone (INSERT INTO a scratch copy of request_costs SELECT the call columns,
+   no pricing, with the cost job's insert settings).
 3. Incremental run: one minute of calls at `--rate` calls/s, stamped in the last minute and
    ingested after the full run, then one scheduled-style run (2-minute look-back), then the
    rollup job for the hours it touched.
@@ -37,7 +36,7 @@ if str(ROOT) not in sys.path:
 from bench.summary import generate_sql  # noqa: E402
 from collector.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
 from pipelines.catalog import load_shipped  # noqa: E402
-from pipelines.cost_job import run_cost_job  # noqa: E402
+from pipelines.cost_job import COST_INSERT_SETTINGS, run_cost_job  # noqa: E402
 from pipelines.cost_rollup_job import run_rollup_job  # noqa: E402
 from store.chdb_backend import ChdbStore  # noqa: E402
 from store.migrate import apply  # noqa: E402
@@ -79,7 +78,7 @@ def main() -> None:
     store.command("CREATE TABLE request_costs_probe AS request_costs")
     copy = ", ".join(q.PRICED_INPUT_COLUMNS)
     _, t_copy = timed(lambda: store.command(
-        f"INSERT INTO request_costs_probe ({copy}) SETTINGS max_partitions_per_insert_block = 0 "
+        f"INSERT INTO request_costs_probe ({copy}) SETTINGS {COST_INSERT_SETTINGS} "
         f"SELECT {copy} FROM llm_calls"))
     store.command("DROP TABLE request_costs_probe")
     print(f"ceiling: the store copies {args.calls:,} calls into a cost table in {t_copy:.2f} s "

@@ -5,16 +5,17 @@ spans arrive late and out of order, but each row is ingested once at a known tim
 run prices the calls ingested in (watermark - lookback, now - safety_delay]:
 - the safety delay leaves out inserts that may still be committing;
 - the look-back re-reads calls whose insert committed after an earlier run had already
-  passed their `ingested_at` (clock skew, slow commits); of those, only calls not yet
-  priced under the current catalog version are priced (a primary-key lookup).
+  passed their `ingested_at` (clock skew, slow commits): only the seconds of ingestion
+  holding more calls than cost rows of the current catalog version, found first by
+  counting, so a run with nothing late reads only its new calls.
 Pricing runs in the store (pipelines/pricing_sql.py): the calls never leave ClickHouse.
 Re-pricing (a new catalog version, a reprice) is harmless: `request_costs` is a
 ReplacingMergeTree keyed like `llm_calls` and versioned by `priced_at`, so the latest
 price wins after FINAL; a row about to be superseded by a pricing under another catalog
 version is first copied to `request_cost_history` (migration 11), so every version stays
-auditable while steady-state runs write each cost once. The hours a run touched are queued for the rollup job
-(pipelines/cost_rollup_job.py), queued before the watermark moves, so a crash between
-the two re-queues them on the next run.
+auditable while steady-state runs write each cost once. The hours a run touched are
+queued for the rollup job (pipelines/cost_rollup_job.py) before the watermark moves, so a
+crash between the two re-queues them on the next run.
 A run takes at most about `batch_limit` new calls, so a backlog drains over several runs.
 """
 
@@ -69,7 +70,7 @@ class CostJobResult:
 
 
 # Written once and read with FINAL: rows need not be merged on insert, and the insert may use every core.
-_INSERT_SETTINGS = (f"max_partitions_per_insert_block = 0, optimize_on_insert = 0, "
+COST_INSERT_SETTINGS = (f"max_partitions_per_insert_block = 0, optimize_on_insert = 0, "
                     f"max_insert_threads = {os.cpu_count() or 1}")
 
 
@@ -93,7 +94,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
         q.keep_superseded(store, columns, source, params)
     q.record_versions(store, hours, catalog.version, now)
     # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
-    store.command(f"INSERT INTO request_costs ({columns}) SETTINGS {_INSERT_SETTINGS} "
+    store.command(f"INSERT INTO request_costs ({columns}) SETTINGS {COST_INSERT_SETTINGS} "
                   f"SELECT {columns} FROM ({cost_select(source, tier_depth(catalog), q.PRICED_INPUT_COLUMNS)})",
                   params)
     q.queue_hours(store, hours)
@@ -111,7 +112,8 @@ def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timede
         mark = utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
         return CostJobResult(0, 0, 0, 0, mark.isoformat(), catalog.version)
     end = window.end
-    source, params = q.calls_to_price(window.start, window.watermark, end)
+    redo = q.seconds_to_redo(store, window.start, window.watermark, catalog.version)
+    source, params = q.calls_to_price(window.watermark, end, redo)
     counts = price_in_store(store, source, params, catalog, now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
     log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s", counts.rows, counts.priced,

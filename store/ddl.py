@@ -80,6 +80,10 @@ class DDL:
         """Add a data-skipping index to the table that holds the rows."""
         return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} ADD INDEX IF NOT EXISTS {index}"]
 
+    def materialize_index(self, table: str, index: str) -> list[str]:
+        """Build an added index for the parts written before it (a background mutation)."""
+        return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MATERIALIZE INDEX {q(index)}"]
+
     def create_materialized_view(self, name: str, target: str, select: str) -> list[str]:
         """`select` names its source table as `{source}` placeholders resolved per layout."""
         return [

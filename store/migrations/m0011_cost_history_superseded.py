@@ -14,6 +14,9 @@ new ones, which happens after a catalog change or a reprice, not in steady state
   (A skip index on `request_costs.catalog_version` would answer the same question but, on
   a 64-character string, measured 1.5-2 s of CPU per 1.8 M rows inserted.) Hours priced
   before this migration have no record, but the dropped view already copied their rows;
+- a `minmax` index on `llm_calls.ingested_at`: the cost and heuristics jobs read the calls
+  ingested since their watermark, which without it meant reading the ingestion time of
+  every call of every day (the parts written before are indexed by a mutation);
 - `request_cost_versions` is every pricing of every call: the superseded rows and the
   current ones, each once (histories written by the dropped view also hold the current
   row, hence LIMIT 1 BY).
@@ -44,4 +47,6 @@ LIMIT 1 BY trace_id, span_id, priced_at"""
 def statements(ddl: DDL) -> list[str]:
     return [*ddl.drop_view("request_cost_history_mv"),
             *ddl.create_table(COST_HOUR_VERSIONS),
+            *ddl.add_index("llm_calls", "idx_ingested_at ingested_at TYPE minmax GRANULARITY 1"),
+            *ddl.materialize_index("llm_calls", "idx_ingested_at"),
             *ddl.create_view("request_cost_versions", VERSIONS)]

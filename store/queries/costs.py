@@ -1,8 +1,9 @@
 """Queries of the cost job: the `llm_calls` it prices, its batch cut-off, the hourly rollup.
 
 Times are passed as `DateTime64(3, 'UTC')` parameters (the precision of `ingested_at`).
-Calls already priced under the current catalog version are never read again: the
-look-back and a reprice then cost a key lookup instead of a second pricing and insert.
+Calls already priced under the current catalog version are not priced again: the
+look-back re-reads only the seconds of ingestion that differ, a reprice only the calls
+priced under another version.
 """
 
 from __future__ import annotations
@@ -39,30 +40,37 @@ LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": ms(after), "until": ms(until), "li
     return rows[0]["ingested_at"] if rows else None
 
 
-def calls_to_price(after: datetime, watermark: datetime, until: datetime) -> tuple[str, dict[str, Any]]:
-    """SQL (and parameters) of the calls to price under `{version}` when ingested in (after, until].
+def seconds_to_redo(store: Store, after: datetime, watermark: datetime, version: str) -> list[datetime]:
+    """The seconds of ingestion in the look-back (after, watermark], which earlier runs saw, that hold
+    more calls than cost rows of `version`: a late commit, a duplicate delivery or a new catalog version.
 
-    Calls ingested after the watermark are new. In the look-back (after, watermark], which
-    earlier runs saw, only the seconds of ingestion holding more calls than cost rows of the
-    current version are taken again: a late commit, a duplicate delivery or a new catalog
-    version. Counting per second reads two ingestion-time columns; comparing keys would
-    read and hash every call of the look-back, every run.
+    Counting per second reads two ingestion-time columns; comparing keys would read and hash
+    every call of the look-back, every run.
     """
-    params = {"after": ms(after), "watermark": ms(watermark), "until": ms(until)}
     look_back = f"ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{watermark:{MS_TYPE}}}"
+    rows = query_rows(store, f"""
+SELECT second FROM (
+    SELECT toStartOfSecond(ingested_at) AS second, count() AS calls FROM llm_calls
+    WHERE {look_back} GROUP BY second) AS arrived
+LEFT JOIN (
+    SELECT toStartOfSecond(ingested_at) AS second, count() AS priced FROM request_costs
+    WHERE {look_back} AND catalog_version = {{version:String}} GROUP BY second) AS done
+USING (second)
+WHERE calls > priced
+ORDER BY second""", {"after": ms(after), "watermark": ms(watermark), "version": version})
+    return [r["second"] for r in rows]
+
+
+def calls_to_price(watermark: datetime, until: datetime, redo: list[datetime]) -> tuple[str, dict[str, Any]]:
+    """SQL (and parameters) of the calls ingested in (watermark, until] or in the seconds `redo`."""
     sql = f"""
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
 FROM llm_calls
-WHERE (ingested_at > {{watermark:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})
-   OR ({look_back} AND toStartOfSecond(ingested_at) GLOBAL IN (
-       SELECT second FROM (
-           SELECT toStartOfSecond(ingested_at) AS second, count() AS calls FROM llm_calls
-           WHERE {look_back} GROUP BY second) AS arrived
-       LEFT JOIN (
-           SELECT toStartOfSecond(ingested_at) AS second, count() AS priced FROM request_costs
-           WHERE {look_back} AND catalog_version = {{version:String}} GROUP BY second) AS done
-       USING (second)
-       WHERE calls > priced))"""
+WHERE (ingested_at > {{watermark:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})"""
+    params: dict[str, Any] = {"watermark": ms(watermark), "until": ms(until)}
+    if redo:
+        sql += f"\n   OR toStartOfSecond(ingested_at) IN {{redo:Array({MS_TYPE})}}"
+        params["redo"] = [ms(second) for second in redo]
     return sql, params
 
 

@@ -80,6 +80,10 @@ class DDL:
         """Add a data-skipping index to the table that holds the rows."""
         return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} ADD INDEX IF NOT EXISTS {index}"]
 
+    def modify_codec(self, table: str, column: str, codec: str) -> list[str]:
+        """Compress a column differently from now on (metadata only: parts are recompressed as they merge)."""
+        return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MODIFY COLUMN {q(column)} CODEC({codec})"]
+
     def materialize_index(self, table: str, index: str) -> list[str]:
         """Build an added index for the parts written before it (a background mutation)."""
         return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MATERIALIZE INDEX {q(index)}"]

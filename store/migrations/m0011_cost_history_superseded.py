@@ -17,6 +17,9 @@ new ones, which happens after a catalog change or a reprice, not in steady state
 - a `minmax` index on `llm_calls.ingested_at`: the cost and heuristics jobs read the calls
   ingested since their watermark, which without it meant reading the ingestion time of
   every call of every day (the parts written before are indexed by a mutation);
+- `request_costs`' seven amount columns are compressed with LZ4 instead of ZSTD: 8 % less
+  CPU per insert of the cost job for 10 % more bytes (measured on 1.8 M rows; the
+  random-hex id columns would save as much again but grow by half, so they keep ZSTD);
 - `request_cost_versions` is every pricing of every call: the superseded rows and the
   current ones, each once (histories written by the dropped view also hold the current
   row, hence LIMIT 1 BY).
@@ -44,8 +47,13 @@ VERSIONS = """SELECT * FROM (
 LIMIT 1 BY trace_id, span_id, priced_at"""
 
 
+AMOUNTS = ("cost_input", "cost_cache_read", "cost_cache_write", "cost_output", "cost_reasoning", "cost_request_fee",
+           "cost_total")
+
+
 def statements(ddl: DDL) -> list[str]:
     return [*ddl.drop_view("request_cost_history_mv"),
+            *[statement for column in AMOUNTS for statement in ddl.modify_codec("request_costs", column, "LZ4")],
             *ddl.create_table(COST_HOUR_VERSIONS),
             *ddl.add_index("llm_calls", "idx_ingested_at ingested_at TYPE minmax GRANULARITY 1"),
             *ddl.materialize_index("llm_calls", "idx_ingested_at"),

@@ -82,8 +82,10 @@ def price_table(keys: pl.DataFrame, catalog: Catalog) -> str:
 
 def price_structure(depth: int) -> str:
     """The ClickHouse structure of `price_table`'s rows."""
+    # LowCardinality like their request_costs columns: every call copies them, so no per-row string.
     cols = ["provider String", "model String", "project String", "team String", "_bucket UInt32",
-            "_entry Nullable(String)", "_rule String", "_currency String", "_iic Bool", "_oir Bool",
+            "_entry LowCardinality(Nullable(String))", "_rule LowCardinality(String)",
+            "_currency LowCardinality(String)", "_iic Bool", "_oir Bool",
             f"_fee {_MONEY}"]
     for j in range(depth + 1):
         cols += [f"_t{j} Nullable(Int64)", f"_tier{j} Nullable(Int64)"]
@@ -134,7 +136,7 @@ SELECT {", ".join(f"c.{col} AS {col}" for col in copied)},
     if(_entry IS NULL, '{NO_ENTRY}',
        if(empty(flags), '', concat('inconsistent tokens: ', arrayStringConcat(flags, ',')))) AS reason,
     {money},
-    {{version:String}} AS catalog_version, {{priced_at:DateTime64(3, 'UTC')}} AS priced_at
+    toLowCardinality({{version:String}}) AS catalog_version, {{priced_at:DateTime64(3, 'UTC')}} AS priced_at
 FROM ({source}) AS c
 LEFT JOIN format(JSONEachRow, '{price_structure(depth)}', {{prices:String}}) AS p USING ({", ".join(KEY)})"""
 

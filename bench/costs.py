@@ -11,7 +11,7 @@
    no pricing, with the cost job's insert settings).
 3. Incremental run: one minute of calls at `--rate` calls/s, stamped in the last minute and
    ingested after the full run, then one scheduled-style run (2-minute look-back), then the
-   rollup job for the hours it touched.
+   rollup job for the hours it touched. Ceiling: the store copying that minute's calls alone.
 4. The breakdown API (in-process ASGI over the real router, JSON included) over the 30 days,
    after the rollup is compacted as the service's compaction job leaves closed days: by model
    with and without the exact distinct-user count, by team,feature, and by user (read from the
@@ -42,6 +42,7 @@ from store.chdb_backend import ChdbStore  # noqa: E402
 from store.migrate import apply  # noqa: E402
 from store.migrations import MIGRATIONS  # noqa: E402
 from store.queries import costs as q  # noqa: E402
+from store.queries.watermarks import ms  # noqa: E402
 
 CHUNK = 2_000_000
 
@@ -56,6 +57,17 @@ def generate(store, first: int, count: int, start: datetime, span: timedelta) ->
     start_ns, span_ns = int(start.timestamp() * 1e9), int(span.total_seconds() * 1e9)
     for offset in range(0, count, CHUNK):
         store.command(generate_sql(first + offset, min(CHUNK, count - offset), start_ns, span_ns))
+
+
+def copy_ceiling(store, where: str, params: dict | None = None) -> float:
+    """Seconds for the store to copy the calls `where` selects into a scratch copy of request_costs:
+    the call columns only, no pricing, with the cost job's insert settings."""
+    store.command("CREATE TABLE request_costs_probe AS request_costs")
+    copy = ", ".join(q.PRICED_INPUT_COLUMNS)
+    _, seconds = timed(lambda: store.command(
+        f"INSERT INTO request_costs_probe ({copy}) SETTINGS {COST_INSERT_SETTINGS} SELECT {copy} FROM llm_calls {where}", params))
+    store.command("DROP TABLE request_costs_probe SYNC")
+    return seconds
 
 
 def main() -> None:
@@ -74,13 +86,7 @@ def main() -> None:
                                   timedelta(days=args.days)))
     print(f"generated {args.calls:,} llm_calls in {t:.1f} s")
 
-    # Ceiling: the store copying the same rows into a cost table, with no pricing at all.
-    store.command("CREATE TABLE request_costs_probe AS request_costs")
-    copy = ", ".join(q.PRICED_INPUT_COLUMNS)
-    _, t_copy = timed(lambda: store.command(
-        f"INSERT INTO request_costs_probe ({copy}) SETTINGS {COST_INSERT_SETTINGS} "
-        f"SELECT {copy} FROM llm_calls"))
-    store.command("DROP TABLE request_costs_probe")
+    t_copy = copy_ceiling(store, "")
     print(f"ceiling: the store copies {args.calls:,} calls into a cost table in {t_copy:.2f} s "
           f"({args.calls / t_copy:,.0f}/s)")
 
@@ -96,6 +102,8 @@ def main() -> None:
     minute = args.rate * 60
     time.sleep(0.01)
     generate(store, args.calls, minute, datetime.now(timezone.utc) - timedelta(minutes=1), timedelta(minutes=1))
+    t_copy = copy_ceiling(store, "WHERE ingested_at > {after:DateTime64(3, 'UTC')}", {"after": ms(full_at)})
+    print(f"ceiling: the store copies that minute's {minute:,} calls into a cost table in {t_copy:.2f} s")
     inc_at = datetime.now(timezone.utc) + timedelta(milliseconds=5)
     result, t_inc = timed(lambda: run_cost_job(store, catalog, inc_at, safety_delay=timedelta(0)))
     print(f"INCREMENTAL RUN: {result.rows:,} calls (one minute at {args.rate:,}/s) in {t_inc:.2f} s "

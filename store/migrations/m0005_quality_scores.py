@@ -7,9 +7,11 @@ numeric score when there is one, `label` the categorical verdict (either may be 
 The call's dimensions (service_name, model, team, feature) are copied onto the score so
 rollups and drift read one table. Feedback may arrive before its trace: it is stored at
 once with empty dimensions and re-inserted with them when the call shows up, so the table
-is a ReplacingMergeTree versioned by `updated_at` and keyed by `score_id` (a deterministic
-id of the signal), read with FINAL. The key does not contain the dimensions, because
-they change when a score is joined.
+is a ReplacingMergeTree versioned by `updated_at` and keyed by (project, source, name,
+timestamp, score_id), `score_id` being a deterministic id of the signal, read with FINAL.
+A rewrite replaces a score only with the same timestamp, so writers keep a score's
+timestamp stable. The key does not contain the dimensions, because they change when a
+score is joined.
 """
 
 from store.ddl import DDL, TableSpec

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from collector.redaction import RedactionConfig, redactor
 from store.errors import BadInput
 
 SOURCE = "feedback"
@@ -85,12 +86,15 @@ def parse_feedback(body: Any) -> list[Feedback]:
 
 
 def feedback_rows(items: Sequence[Feedback], project: str, now: datetime,
-                  first_seen: Mapping[str, datetime] | None = None) -> pa.Table:
+                  first_seen: Mapping[str, datetime] | None = None,
+                  redaction: RedactionConfig = RedactionConfig()) -> pa.Table:
     """quality_scores rows for `items`, all in `project`, received at `now` (UTC).
 
     `first_seen` maps score ids already stored to their timestamp, which a re-sent
     feedback keeps (the timestamp is in the table's sort key; see score_times).
+    Comments are free text from end users, so they are PII-redacted like captured content.
     """
+    redact = redactor(redaction).redact
     ids = [f.score_id(project) for f in items]
     first_seen = first_seen or {}
     return pa.table({
@@ -98,5 +102,5 @@ def feedback_rows(items: Sequence[Feedback], project: str, now: datetime,
         "trace_id": [f.trace_id for f in items], "span_id": [f.span_id for f in items], "score_id": ids,
         "name": [f.name for f in items], "value": [f.value for f in items], "label": [f.label for f in items],
         "source": [SOURCE] * len(items), "evaluator": [f.user for f in items],
-        "comment": [f.comment for f in items], "joined": [False] * len(items), "updated_at": [now] * len(items),
+        "comment": [redact(f.comment).text if f.comment else "" for f in items], "joined": [False] * len(items), "updated_at": [now] * len(items),
     }, schema=_SCHEMA)

@@ -123,6 +123,7 @@ class Service:
                 api.state.budgets = s.budgets
                 api.state.self_hosted_providers = s.gpu_self_hosted_providers
                 api.state.drift_reports_dir = s.drift_reports_path
+                api.state.redaction = RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns)
                 api.state.gpu_idle = (s.gpu_idle_max_utilization, s.gpu_idle_min_seconds)
                 api.state.quality_rules = QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
                                                        tuple(s.feedback_positive_labels))

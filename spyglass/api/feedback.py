@@ -4,7 +4,8 @@ Its own router because it writes: it takes an ingest key (the key selects the pr
 for OTLP; open when no keys are configured) rather than a read key. A body is one
 feedback object or a list of up to 1000; a list is all-or-nothing (one invalid item
 rejects the batch with a 400 naming it, and nothing is written). The trace need not be
-stored yet: feedback is kept unjoined and joined when its call arrives.
+stored yet: feedback is kept unjoined and joined when its call arrives. Comments are
+PII-redacted with the service's redaction settings before they are stored.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from collector.auth import IngestKeys
+from collector.redaction import RedactionConfig
 from pipelines.feedback import feedback_rows, parse_feedback
 from spyglass.api.common import get_store
 from store.base import Store
@@ -32,7 +34,7 @@ def ingest_project(request: Request) -> str | None:
 
 
 @router.post("/feedback")
-def post_feedback(store: Annotated[Store, Depends(get_store)],
+def post_feedback(request: Request, store: Annotated[Store, Depends(get_store)],
                   project: Annotated[str | None, Depends(ingest_project)],
                   body: Annotated[Any, Body()]) -> dict[str, Any]:
     """Store feedback (trace_id, span_id, name, value and/or label, comment, user) about a call or a trace."""
@@ -41,6 +43,7 @@ def post_feedback(store: Annotated[Store, Depends(get_store)],
         raise BadInput("one request may carry feedback for one project only")
     chosen = project if project is not None else (items[0].project or DEFAULT_PROJECT)
     known = score_times(store, sorted({f.trace_id for f in items}), [f.score_id(chosen) for f in items])
-    rows = feedback_rows(items, chosen, datetime.now(timezone.utc), known)
+    redaction = getattr(request.app.state, "redaction", None) or RedactionConfig()
+    rows = feedback_rows(items, chosen, datetime.now(timezone.utc), known, redaction)
     store.insert_arrow("quality_scores", rows)
     return {"accepted": rows.num_rows, "project": chosen, "score_ids": rows.column("score_id").to_pylist()}

@@ -58,6 +58,15 @@ BAD = [
 ]
 
 
+def test_comments_are_redacted_before_they_are_stored(service):
+    comment = "wrong answer, mail me at jane.doe@example.com or call +44 20 7946 0958"
+    item = {"trace_id": TRACE, "span_id": SPAN, "name": "thumbs", "value": 0, "comment": comment}
+    assert _post(service, item).status_code == 200
+    [row] = service.rows("SELECT comment FROM quality_scores FINAL")
+    assert "jane.doe" not in row["comment"] and "7946" not in row["comment"]
+    assert row["comment"].startswith("wrong answer, mail me at [REDACTED:email]")
+
+
 def test_bad_input_is_a_400_and_writes_nothing(service):
     for body, message in BAD:  # one service for all cases: each case must leave the table empty
         response = _post(service, body)

@@ -30,8 +30,9 @@ FROM (SELECT number AS n FROM numbers({GPUS * MINUTES}))""")
 
 
 def test_edge_minutes_are_read_from_the_projection(fleet):
-    edge = (f"SELECT sum(sample_count) FROM gpu_samples_1m WHERE period >= toDateTime('{BASE:%Y-%m-%d} 12:00:00', 'UTC') "
-            f"AND period < toDateTime('{BASE:%Y-%m-%d} 12:40:00', 'UTC')")
+    day = f"{BASE:%Y-%m-%d}"
+    edge = (f"SELECT sum(sample_count) FROM gpu_samples_1m WHERE period >= toDateTime('{day} 12:00:00', 'UTC') "
+            f"AND period < toDateTime('{day} 12:40:00', 'UTC')")
     plan = "\n".join(r["explain"] for r in query_rows(fleet, f"EXPLAIN indexes = 1 {edge}"))
     assert "ReadFromMergeTree (by_period)" in plan
     assert query_rows(fleet, edge)[0]["sum(sample_count)"] == GPUS * 40

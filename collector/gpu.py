@@ -4,11 +4,12 @@ Sources: OTel hardware conventions (`hw.gpu.*`, `hw.power`, `hw.energy`, `hw.tem
 `hw.errors` with `hw.type=gpu`), DCGM exporter names (`DCGM_FI_*`, and the 1.x lower-case
 names) whether they arrive over OTLP (a Collector's Prometheus receiver turns labels into
 data point attributes) or from a scrape of `dcgm-exporter` text (collector/dcgm.py). Both
-paths go through the same `MAPPING` and the same `pivot`, so a DCGM field means the same
-thing however it came.
+paths go through the same `MAPPING` and the same pivot (`_Samples`): `pivot` for a scrape's
+points, `from_columns` for an OTLP request already read into columns by
+collector/metric_columns.py, so a DCGM field means the same thing however it came.
 
 Why a pivot: OTLP carries each metric as its own data points, but a sample row has every
-field of one GPU at one time. `pivot` groups the points of one request (or one scrape) by
+field of one GPU at one time. The pivot groups the points of one request (or one scrape) by
 (project, host, GPU uuid, GPU index, MIG instance, timestamp, source) and fills one row per
 group; a field no point supplied stays NULL. Grouping is on the exact timestamp: the
 OpenTelemetry SDKs stamp every instrument of one collection with the same time, and a scrape

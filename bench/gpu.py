@@ -15,13 +15,15 @@
    Ceilings, same requests, same run, after the service stopped: (a) protobuf parse + the
    collector's metric decode (raw otel_metrics_* rows and the gpu_samples pivot) in one
    process; (b) the store insert alone: the decoded tables inserted into a fresh store in
-   batches of about the service's batch size.
+   batches of about the service's batch size. And where the service's CPU went, per data point,
+   by thread (bench/cpu_accounting.py): chDB merges, chDB insert threads, Python, decode workers.
 2. Fleet API over `--fleet-hours` hours of the fleet: gpu_samples rows for every GPU every
    5 s are generated in the store (INSERT ... SELECT FROM numbers(), in a child process that
    then merges the rollups, as background merges do during a day of steady ingest, and closes
    the store), `spyglass up --roles api` starts on it (`--reuse` skips the generation and
    queries the store an earlier run left in `--dir`), and GET /api/v1/gpu/fleet?since=24h
-   is timed (HTTP round trip, JSON included; one warm-up, median of `--runs`), with
+   is timed (HTTP round trip, JSON included; the first request after the start on its own, then
+   the median of `--runs`), with
    /timeseries and /waste for comparison. The store's own time for the fleet query is
    measured in a child process on the same data (the ceiling of the API figure).
 """
@@ -52,6 +54,7 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (  # noqa: E402
     Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum)
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource  # noqa: E402
 
+from bench import cpu_accounting  # noqa: E402
 from collector.gpu import AGENT_SCOPE  # noqa: E402
 from tests.service_process import ServiceProcess  # noqa: E402
 
@@ -208,10 +211,12 @@ def ingest(args: argparse.Namespace, work: Path) -> dict:
     points = args.gpus * 7 * args.rounds
     service = ServiceProcess(work / "ingest-data").start()
     try:
-        post_all(service.otlp_http, bodies[:2], 1)   # warm-up: worker processes, first parts
+        post_all(service.otlp_http, bodies[:2], args.clients)   # warm-up: worker processes, first parts
+        before = cpu_accounting.snapshot(service.process.pid)
         elapsed, latencies = post_all(service.otlp_http, bodies[2:], args.clients)
         sent = points * (len(bodies) - 2) // len(bodies)
-        stored = _get(service.api, "/readyz")["writer"]["rows"]
+        cpu = cpu_accounting.per_item(before, cpu_accounting.snapshot(service.process.pid), sent)
+        writer = _get(service.api, "/readyz")["writer"]
     finally:
         service.stop()
     rows = _store_count(work / "ingest-data", "SELECT count() AS n FROM gpu_samples")
@@ -222,7 +227,8 @@ def ingest(args: argparse.Namespace, work: Path) -> dict:
             points // len(bodies), "clients": args.clients, "points_per_s": round(sent / elapsed),
             "p50_request_ms": round(latencies[len(latencies) // 2] * 1e3, 1),
             "p99_request_ms": round(latencies[int(len(latencies) * 0.99)] * 1e3, 1),
-            "gpu_samples_rows": rows, "expected_rows": args.gpus * args.rounds, "writer_rows": stored,
+            "gpu_samples_rows": rows, "expected_rows": args.gpus * args.rounds, "writer_rows": writer["rows"],
+            "rows_per_batch": writer["rows"] // max(1, writer["batches"]), "cpu_us_per_point": cpu,
             "ceiling_decode_points_per_s": round(decode_rate), "ceiling_insert_points_per_s": round(insert_rate)}
 
 
@@ -293,14 +299,17 @@ def _get(base: str, path: str) -> dict:
     return json.loads(body)
 
 
-def _timed(base: str, path: str, runs: int) -> tuple[float, dict]:
+def _timed(base: str, path: str, runs: int) -> tuple[float, float, dict]:
+    """The first request's milliseconds, the median of `runs` more, and the last body."""
+    t0 = time.perf_counter()
     body = _get(base, path)
+    first = time.perf_counter() - t0
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         body = _get(base, path)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3, body
+    return first * 1e3, statistics.median(times) * 1e3, body
 
 
 def _store_count(data_dir: Path, sql: str) -> int:
@@ -322,15 +331,16 @@ def fleet_api(args: argparse.Namespace, work: Path) -> dict:
                                               text=True, check=True).stdout.strip().splitlines()[-1])
     service = ServiceProcess(data, extra_args=["--roles", "api"]).start()
     try:
-        fleet_ms, body = _timed(service.api, "/api/v1/gpu/fleet?since=24h", args.runs)
-        series_ms, _ = _timed(service.api, "/api/v1/gpu/timeseries?since=24h&by=host", args.runs)
-        waste_ms, waste = _timed(service.api, "/api/v1/gpu/waste?since=24h", args.runs)
+        fleet_first_ms, fleet_ms, body = _timed(service.api, "/api/v1/gpu/fleet?since=24h", args.runs)
+        _, series_ms, _ = _timed(service.api, "/api/v1/gpu/timeseries?since=24h&by=host", args.runs)
+        _, waste_ms, waste = _timed(service.api, "/api/v1/gpu/waste?since=24h", args.runs)
     finally:
         service.stop()
     sql = json.loads(subprocess.run([*self, "--explain", str(data), "--runs", str(args.runs)], capture_output=True,
                                     text=True, check=True).stdout.strip().splitlines()[-1])
     return {"rows": generated["rows"], "generate_s": generated["seconds"], "fleet_gpus": len(body["gpus"]),
-            "fleet_samples": sum(g["samples"] for g in body["gpus"]), "fleet_api_ms": round(fleet_ms, 1),
+            "fleet_samples": sum(g["samples"] for g in body["gpus"]),
+            "fleet_api_first_ms": round(fleet_first_ms, 1), "fleet_api_ms": round(fleet_ms, 1),
             **sql, "timeseries_by_host_api_ms": round(series_ms, 1), "waste_api_ms": round(waste_ms, 1),
             "idle_gpus": len(waste["gpus"])}
 

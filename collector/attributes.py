@@ -95,6 +95,65 @@ class MapColumn:
                                        pa.array(self.values, pa.string()))
 
 
+class AttributeSets:
+    """The distinct attribute lists of one request, each decoded once and numbered in order of first sight.
+
+    Why: reading protobuf fields is the cost of a decode, and attribute lists repeat (the same
+    GPU's identity is on every metric of a request), so whatever is derived from a list (its
+    map column, its dict, a GPU's identity) is derived once per distinct list, not per point.
+
+    The lookup key is the list read as (key, `string_value`) pairs: exact when every value is
+    a non-empty string, since any other AnyValue reads as "". A list with an empty reading is
+    ambiguous under that key, so it is decoded exactly every time and numbered by its exact
+    pairs; equal lists of different value types never share a number.
+    """
+
+    _AMBIGUOUS = -1
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple, int] = {}
+        self.pairs: list[tuple[tuple[str, str], ...]] = []
+        self._dicts: dict[int, dict[str, str]] = {}
+
+    def number(self, attributes: Iterable[Any]) -> int:
+        """The number of this KeyValue list's set (the hot path of the metric decoder)."""
+        read = tuple([(kv.key, kv.value.string_value) for kv in attributes])
+        number = self._numbers.get(read)
+        if number is None or number == self._AMBIGUOUS:
+            return self._new(read, attributes)
+        return number
+
+    def _new(self, read: tuple, attributes: Iterable[Any]) -> int:
+        if all(value for _, value in read):
+            return self._intern(read, read)
+        self._numbers[read] = self._AMBIGUOUS
+        exact = tuple([(kv.key, as_string(kv.value)) for kv in attributes])
+        return self._intern((None, exact), exact)  # None: never the first item of a read key
+
+    def _intern(self, key: tuple, pairs: tuple[tuple[str, str], ...]) -> int:
+        number = self._numbers.get(key)
+        if number is None:
+            number = self._numbers[key] = len(self.pairs)
+            self.pairs.append(pairs)
+        return number
+
+    def as_dict(self, number: int) -> dict[str, str]:
+        """Set `number` as a dict (the last of repeated keys wins, as in `attribute_dict`)."""
+        found = self._dicts.get(number)
+        if found is None:
+            found = self._dicts[number] = dict(self.pairs[number])
+        return found
+
+    def to_arrow(self) -> pa.Array:
+        """One map per set, in number order, keys in their sent order (repeats kept, as `MapColumn`)."""
+        column = MapColumn()
+        for pairs in self.pairs:
+            column.keys.extend([key for key, _ in pairs])
+            column.values.extend([value for _, value in pairs])
+            column.offsets.append(len(column.keys))
+        return column.to_arrow()
+
+
 def attribute_dict(attributes: Iterable[Any]) -> dict[str, str]:
     return {kv.key: as_string(kv.value) for kv in attributes}
 

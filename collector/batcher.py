@@ -106,9 +106,12 @@ class Batcher:
                 self._cond.wait()
             if not self._queue:
                 return []
-            # The linger counts from the oldest request's arrival: rows that queued up while the
-            # previous batch was being written have waited long enough and go at once.
-            deadline = self._queue[0].queued_at + self.linger
+            # The linger counts from when the writer is free for this batch: for a request arriving
+            # at an idle writer that is its arrival; under load it is the end of the previous
+            # commit, so rows that queued up during that commit wait up to one linger for more.
+            # Small batches cost the store several times more per row (each insert is a part, and
+            # background merges rewrite small parts again and again: docs/benchmarks.md section 7).
+            deadline = time.monotonic() + self.linger
             while self._queued_rows < self.max_rows and not self._closing:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

@@ -4,11 +4,12 @@ Sources: OTel hardware conventions (`hw.gpu.*`, `hw.power`, `hw.energy`, `hw.tem
 `hw.errors` with `hw.type=gpu`), DCGM exporter names (`DCGM_FI_*`, and the 1.x lower-case
 names) whether they arrive over OTLP (a Collector's Prometheus receiver turns labels into
 data point attributes) or from a scrape of `dcgm-exporter` text (collector/dcgm.py). Both
-paths go through the same `MAPPING` and the same `pivot`, so a DCGM field means the same
-thing however it came.
+paths go through the same `MAPPING` and the same pivot (`_Samples`): `pivot` for a scrape's
+points, `from_columns` for an OTLP request already read into columns by
+collector/metric_columns.py, so a DCGM field means the same thing however it came.
 
 Why a pivot: OTLP carries each metric as its own data points, but a sample row has every
-field of one GPU at one time. `pivot` groups the points of one request (or one scrape) by
+field of one GPU at one time. The pivot groups the points of one request (or one scrape) by
 (project, host, GPU uuid, GPU index, MIG instance, timestamp, source) and fills one row per
 group; a field no point supplied stays NULL. Grouping is on the exact timestamp: the
 OpenTelemetry SDKs stamp every instrument of one collection with the same time, and a scrape
@@ -41,8 +42,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
-from collector.attributes import attribute_dict
-from collector.signal import MAX_UNIX_NANO, resource_attributes
+from collector import metric_columns
+from collector.metric_columns import NUMBER_KINDS, Metric, RequestColumns, Scope
+from collector.signal import MAX_UNIX_NANO
 
 SOURCE_OTLP = "otlp"      # any hw.gpu.* emitter
 SOURCE_AGENT = "agent"    # `spyglass gpu-agent` (its meter's scope name is AGENT_SCOPE)
@@ -174,14 +176,13 @@ def _index(attrs: _Attrs) -> int | None:
         return None
 
 
-def _identity(point: Point, default_host: str) -> tuple | None:
-    attrs = point.attributes
+def _gpu(attrs: _Attrs, default_host: str) -> tuple | None:
+    """(project, host, uuid, index, MIG instance) of a GPU, or None when the attributes name no GPU."""
     uuid, index = _first(attrs, "hw.id", "UUID", "uuid"), _index(attrs)
     if not uuid and index is None:
         return None
     host = _first(attrs, "Hostname", "hostname", "host.name") or default_host
-    return (attrs.get("spyglass.project") or "default", host, uuid, index,
-            _first(attrs, "GPU_I_ID"), point.time_ns, point.source)
+    return (attrs.get("spyglass.project") or "default", host, uuid, index, _first(attrs, "GPU_I_ID"))
 
 
 def _describe(attrs: _Attrs, source: str) -> dict:
@@ -208,31 +209,51 @@ def _finish(values: dict[str, float]) -> dict[str, float]:
     return values
 
 
-def pivot(points: Iterable[Point], default_host: str = "") -> list[dict]:
-    """Points → one row per (project, host, GPU, MIG instance, time, source); absent fields None."""
-    groups: dict[tuple, tuple[dict, dict[str, float], dict[str, int]]] = {}
-    for point in points:
-        field = next((f for f in fields(point.name) if f.when(point.attributes)), None)
-        if field is None or (point.source == SOURCE_DCGM and is_dcgm_blank(point.value)):
-            continue
-        if math.isnan(point.value) or math.isinf(point.value):
-            continue
-        key = _identity(point, default_host)
-        if key is None:
-            continue
-        group = groups.get(key)
+def _field(candidates: tuple[Field, ...], attrs: _Attrs, source: str, value: float) -> Field | None:
+    """The field a reading fills, or None when it fills none (condition unmet, DCGM blank, NaN, inf)."""
+    field = next((f for f in candidates if f.when(attrs)), None)
+    if field is None or (source == SOURCE_DCGM and is_dcgm_blank(value)):
+        return None
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return field
+
+
+class _Samples:
+    """The pivot's state: one group per (project, host, GPU, MIG instance, time, source)."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple, tuple[dict, dict[str, float], dict[str, int]]] = {}
+
+    def add(self, key: tuple, attrs: _Attrs, field: Field, value: float) -> None:
+        """One reading of the sample `key` (its last item is the source)."""
+        group = self._groups.get(key)
         if group is None:
-            group = groups[key] = (_describe(point.attributes, point.source), {}, {})
+            group = self._groups[key] = (_describe(attrs, key[-1]), {}, {})
         _, values, priorities = group
         if priorities.get(field.column, math.inf) > field.priority:
-            values[field.column] = point.value * field.scale
+            values[field.column] = value * field.scale
             priorities[field.column] = field.priority
-    rows = []
-    for (project, host, uuid, index, mig_instance, time_ns, source), (described, values, _) in groups.items():
-        rows.append({"timestamp": time_ns, "project": project, "host_name": host, "gpu_uuid": uuid,
-                     "gpu_index": index, "mig_instance": mig_instance, "source": source, **described,
-                     **_finish(values)})
-    return rows
+
+    def rows(self) -> list[dict]:
+        rows = []
+        for (project, host, uuid, index, mig_instance, time_ns, source), (described, values, _) in \
+                self._groups.items():
+            rows.append({"timestamp": time_ns, "project": project, "host_name": host, "gpu_uuid": uuid,
+                         "gpu_index": index, "mig_instance": mig_instance, "source": source, **described,
+                         **_finish(values)})
+        return rows
+
+
+def pivot(points: Iterable[Point], default_host: str = "") -> list[dict]:
+    """Points → one row per (project, host, GPU, MIG instance, time, source); absent fields None."""
+    samples = _Samples()
+    for point in points:
+        field = _field(fields(point.name), point.attributes, point.source, point.value)
+        gpu = _gpu(point.attributes, default_host) if field is not None else None
+        if gpu is not None:
+            samples.add((*gpu, point.time_ns, point.source), point.attributes, field, point.value)
+    return samples.rows()
 
 
 _F64, _U64, _STR = pa.float64(), pa.uint64(), pa.string()
@@ -246,48 +267,62 @@ SCHEMA = pa.schema([
 ])
 
 
-def _cell(value, kind: pa.DataType):
-    if value is None or kind != _U64:
-        return value
-    return max(0, round(value))
+def _column(rows: list[dict], name: str, kind: pa.DataType) -> pa.Array:
+    values = [row.get(name) for row in rows]
+    if kind == _U64:  # counts and bytes: whole and never negative
+        values = [None if value is None else max(0, round(value)) for value in values]
+    return pa.array(values, kind)
 
 
 def to_arrow(rows: list[dict]) -> pa.Table:
     """Rows from `pivot` → an Arrow table with the `gpu_samples` columns."""
-    return pa.table({f.name: pa.array([_cell(row.get(f.name), f.type) for row in rows], f.type)
-                     for f in SCHEMA})
+    return pa.table({f.name: _column(rows, f.name, f.type) for f in SCHEMA})
 
 
 _DELTA = 1  # AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA
 
 
-def otlp_points(request: ExportMetricsServiceRequest, project: str | None) -> list[Point]:
-    """The GPU points of one OTLP metrics request (gauges and cumulative sums of mapped names)."""
-    points: list[Point] = []
-    for resource_metrics in request.resource_metrics:
-        resource: dict[str, str] | None = None
-        for scope_metrics in resource_metrics.scope_metrics:
-            for metric in scope_metrics.metrics:
-                kind = metric.WhichOneof("data")
-                if not wanted(metric.name) or kind not in ("gauge", "sum"):
-                    continue
-                data = getattr(metric, kind)
-                if kind == "sum" and data.aggregation_temporality == _DELTA:
-                    continue
-                if resource is None:
-                    resource = resource_attributes(resource_metrics.resource, project)
-                source = (SOURCE_DCGM if not metric.name.startswith("hw.") else
-                          SOURCE_AGENT if scope_metrics.scope.name == AGENT_SCOPE else SOURCE_OTLP)
-                for point in data.data_points:
-                    if not 0 < point.time_unix_nano <= MAX_UNIX_NANO:
-                        continue
-                    value = point.as_double if point.WhichOneof("value") == "as_double" else float(point.as_int)
-                    points.append(Point(metric.name, value, point.time_unix_nano,
-                                        {**resource, **attribute_dict(point.attributes)}, source))
-    return points
+def _source(metric: Metric, scope: Scope) -> str:
+    if not metric.name.startswith("hw."):
+        return SOURCE_DCGM
+    return SOURCE_AGENT if scope.name == AGENT_SCOPE else SOURCE_OTLP
+
+
+def from_columns(request: RequestColumns) -> pa.Table | None:
+    """`gpu_samples` rows from a request's columns (gauges and cumulative sums of mapped names), or None.
+
+    A point's attributes merged over its resource's, and the GPU they name, are worked out
+    once per (scope, attribute set) rather than per point: the same GPU's set repeats on
+    every metric of the request.
+    """
+    samples = _Samples()
+    gpus: dict[tuple[int, int], tuple[dict[str, str], tuple | None]] = {}
+    sets = request.attribute_sets
+    for metric in request.metrics:
+        candidates = fields(metric.name)
+        if not candidates or metric.kind not in NUMBER_KINDS or (metric.kind == "sum" and metric.temporality == _DELTA):
+            continue
+        scope = request.scopes[metric.scope]
+        source = _source(metric, scope)
+        columns = request.kinds[metric.kind]
+        times, values, attributes = columns.time, columns.values["Value"], columns.attributes
+        for row in range(metric.first, metric.end):
+            time_ns = times[row]
+            if not 0 < time_ns <= MAX_UNIX_NANO:
+                continue
+            known = gpus.get((metric.scope, attributes[row]))
+            if known is None:
+                merged = {**scope.resource, **sets.as_dict(attributes[row])}
+                known = gpus[metric.scope, attributes[row]] = (merged, _gpu(merged, ""))
+            merged, gpu = known
+            value = values[row]
+            field = _field(candidates, merged, source, value) if gpu is not None else None
+            if field is not None:
+                samples.add((*gpu, time_ns, source), merged, field, value)
+    rows = samples.rows()
+    return to_arrow(rows) if rows else None
 
 
 def from_otlp(request: ExportMetricsServiceRequest, project: str | None) -> pa.Table | None:
     """`gpu_samples` rows of one OTLP request, or None when it carries no GPU metric."""
-    rows = pivot(otlp_points(request, project))
-    return to_arrow(rows) if rows else None
+    return from_columns(metric_columns.read(request, project))

@@ -1,18 +1,26 @@
 """OTLP metrics → the five `otel_metrics_*` tables, exactly as the ClickHouse exporter writes them.
 
 One row per data point. Integer points are stored as Float64 like the exporter does.
+
+Built column-wise from the request read once (collector/metric_columns.py): the columns that
+are the same for every point of a metric (names, unit, scope, temporality) and the resource
+and scope maps are built once per metric or scope and expanded to the points by Arrow
+`take`, and the point attribute maps once per distinct attribute set. No Python object is
+made per row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import Any
 
 import pyarrow as pa
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
-from collector import gpu
-from collector.attributes import MAP_TYPE, MapColumn, as_string, attribute_dict, hex_id
-from collector.signal import MAX_UNIX_NANO, Decoded, resource_attributes
+from collector import gpu, metric_columns
+from collector.attributes import MAP_TYPE, MapColumn, as_string, hex_id
+from collector.metric_columns import KindColumns, Metric, RequestColumns, Scope
+from collector.signal import MAX_UNIX_NANO, Decoded
 
 _TS = pa.timestamp("ns")
 _F64 = pa.float64()
@@ -30,120 +38,108 @@ _TYPES: dict[str, pa.DataType] = {
     "Exemplars.Value": pa.list_(_F64), "Exemplars.SpanId": pa.list_(pa.string()),
     "Exemplars.TraceId": pa.list_(pa.string()),
 }
-_COMMON = ("ResourceSchemaUrl", "ScopeName", "ScopeVersion", "ScopeDroppedAttrCount", "ScopeSchemaUrl",
-           "ServiceName", "MetricName", "MetricDescription", "MetricUnit")
+_COMMON: tuple[tuple[str, Callable[[Scope, Metric], Any]], ...] = (
+    ("ResourceSchemaUrl", lambda scope, _: scope.resource_schema_url),
+    ("ScopeName", lambda scope, _: scope.name),
+    ("ScopeVersion", lambda scope, _: scope.version),
+    ("ScopeDroppedAttrCount", lambda scope, _: scope.dropped_attributes_count),
+    ("ScopeSchemaUrl", lambda scope, _: scope.schema_url),
+    ("ServiceName", lambda scope, _: scope.resource.get("service.name", "")),
+    ("MetricName", lambda _, metric: metric.name),
+    ("MetricDescription", lambda _, metric: metric.description),
+    ("MetricUnit", lambda _, metric: metric.unit),
+)
+_TEMPORALITY = ("AggregationTemporality", lambda _, metric: metric.temporality)
+_MONOTONIC = ("IsMonotonic", lambda _, metric: metric.monotonic)
+# Columns of one kind that are the same for every point of a metric.
+_KIND_COMMON = {"sum": (_TEMPORALITY, _MONOTONIC), "histogram": (_TEMPORALITY,),
+                "exponential_histogram": (_TEMPORALITY,)}
+_PER_METRIC = (*_COMMON, _TEMPORALITY, _MONOTONIC)
+_EXEMPLARS = ("Exemplars.FilteredAttributes", "Exemplars.TimeUnix", "Exemplars.Value", "Exemplars.SpanId",
+              "Exemplars.TraceId")
 
 
-@dataclass
-class _Rows:
-    """The rows of one metric table being built."""
-
-    columns: dict[str, list] = field(default_factory=dict)
-    resources: MapColumn = field(default_factory=MapColumn)
-    scopes: MapColumn = field(default_factory=MapColumn)
-    attributes: MapColumn = field(default_factory=MapColumn)
-
-    def add(self, common: dict, resource: dict, scope: dict, point, values: dict) -> None:
-        self.resources.append_dict(resource)
-        self.scopes.append_dict(scope)
-        self.attributes.append(point.attributes)
-        row = {**common, "StartTimeUnix": point.start_time_unix_nano, "TimeUnix": point.time_unix_nano,
-               "Flags": point.flags, **values}
-        for name, value in row.items():
-            self.columns.setdefault(name, []).append(value)
-
-    def to_arrow(self) -> pa.Table:
-        table = {"ResourceAttributes": self.resources.to_arrow(), "ScopeAttributes": self.scopes.to_arrow(),
-                 "Attributes": self.attributes.to_arrow()}
-        for name, values in self.columns.items():
-            table[name] = pa.array(values, _TYPES.get(name, pa.string()))
-        return pa.table(table)
+def _exemplar_lists(exemplars) -> tuple[list, ...]:
+    return ([[(kv.key, as_string(kv.value)) for kv in e.filtered_attributes] for e in exemplars],
+            [e.time_unix_nano for e in exemplars],
+            [e.as_double if e.WhichOneof("value") == "as_double" else float(e.as_int) for e in exemplars],
+            [hex_id(e.span_id) for e in exemplars],
+            [hex_id(e.trace_id) for e in exemplars])
 
 
-def _exemplars(point) -> dict:
-    exemplars = point.exemplars
-    return {
-        "Exemplars.FilteredAttributes": [[(kv.key, as_string(kv.value)) for kv in e.filtered_attributes]
-                                         for e in exemplars],
-        "Exemplars.TimeUnix": [e.time_unix_nano for e in exemplars],
-        "Exemplars.Value": [e.as_double if e.WhichOneof("value") == "as_double" else float(e.as_int)
-                            for e in exemplars],
-        "Exemplars.SpanId": [hex_id(e.span_id) for e in exemplars],
-        "Exemplars.TraceId": [hex_id(e.trace_id) for e in exemplars],
-    }
+def _exemplar_columns(columns: KindColumns) -> dict[str, pa.Array]:
+    """The five Exemplars.* list columns; nearly always all empty, which costs no per-row work."""
+    rows = len(columns.time)
+    if not columns.exemplars:
+        offsets = pa.array([0] * (rows + 1), pa.int32())
+        return {name: pa.ListArray.from_arrays(offsets, pa.array([], _TYPES[name].value_type))
+                for name in _EXEMPLARS}
+    refused = set(columns.rejected)  # their times cannot be stored; the rows are filtered out anyway
+    empty: tuple[list, ...] = ([],) * len(_EXEMPLARS)
+    lists = [_exemplar_lists(columns.exemplars[row]) if row in columns.exemplars and row not in refused else empty
+             for row in range(rows)]
+    return {name: pa.array([row[i] for row in lists], _TYPES[name]) for i, name in enumerate(_EXEMPLARS)}
 
 
-def _number(point) -> float:
-    return point.as_double if point.WhichOneof("value") == "as_double" else float(point.as_int)
+def _times(values: list[int], refused: list[int]) -> pa.Array:
+    if refused:  # a refused row may hold a time Arrow cannot represent; the row is filtered out
+        values = [t if t <= MAX_UNIX_NANO else 0 for t in values]
+    return pa.array(values, _TS)
 
 
-def _histogram(point) -> dict:
-    return {"Count": point.count, "Sum": point.sum, "BucketCounts": list(point.bucket_counts),
-            "ExplicitBounds": list(point.explicit_bounds), **_exemplars(point),
-            "Min": point.min, "Max": point.max}
+def _per_metric(request: RequestColumns) -> dict[str, pa.Array]:
+    """One array per column that is the same for every point of a metric: one item per metric."""
+    scopes, metrics = request.scopes, request.metrics
+    return {name: pa.array([get(scopes[m.scope], m) for m in metrics], _TYPES.get(name, pa.string()))
+            for name, get in _PER_METRIC}
 
 
-def _exponential(point) -> dict:
-    return {"Count": point.count, "Sum": point.sum, "Scale": point.scale, "ZeroCount": point.zero_count,
-            "PositiveOffset": point.positive.offset, "PositiveBucketCounts": list(point.positive.bucket_counts),
-            "NegativeOffset": point.negative.offset, "NegativeBucketCounts": list(point.negative.bucket_counts),
-            **_exemplars(point), "Min": point.min, "Max": point.max}
+def _table(kind: KindColumns, per_metric: dict[str, pa.Array], scopes: pa.Array,
+           maps: dict[str, pa.Array]) -> pa.Table:
+    rows = pa.array(kind.metric, pa.int32())
+    scope_of_row = scopes.take(rows)
+    table = {"ResourceAttributes": maps["resource"].take(scope_of_row),
+             "ScopeAttributes": maps["scope"].take(scope_of_row),
+             "Attributes": maps["point"].take(pa.array(kind.attributes, pa.int32()))}
+    for name, _ in _COMMON:
+        table[name] = per_metric[name].take(rows)
+    table["StartTimeUnix"] = _times(kind.start_time, kind.rejected)
+    table["TimeUnix"] = _times(kind.time, kind.rejected)
+    table["Flags"] = pa.array(kind.flags, pa.uint32())
+    for name, values in kind.values.items():
+        table[name] = pa.array(values, _TYPES[name])
+    if kind.kind != "summary":
+        table.update(_exemplar_columns(kind))
+    for name, _ in _KIND_COMMON.get(kind.kind, ()):
+        table[name] = per_metric[name].take(rows)
+    built = pa.table(table)
+    if kind.rejected:
+        refused = set(kind.rejected)
+        built = built.filter(pa.array([row not in refused for row in range(built.num_rows)]))
+    return built
 
 
-def _summary(point) -> dict:
-    return {"Count": point.count, "Sum": point.sum,
-            "ValueAtQuantiles.Quantile": [q.quantile for q in point.quantile_values],
-            "ValueAtQuantiles.Value": [q.value for q in point.quantile_values]}
-
-
-def _point_problem(point) -> str | None:
-    times = [point.start_time_unix_nano, point.time_unix_nano]
-    times += [e.time_unix_nano for e in getattr(point, "exemplars", ())]
-    if max(times) > MAX_UNIX_NANO:
-        return "a time is beyond the year 2262"
-    return None
+def tables(request: RequestColumns) -> dict[str, pa.Table]:
+    """The request's points as `otel_metrics_<kind>` tables (only kinds that have points)."""
+    if not request.kinds:
+        return {}
+    per_metric = _per_metric(request)
+    scopes = pa.array([m.scope for m in request.metrics], pa.int32())
+    resources, scope_maps = MapColumn(), MapColumn()
+    for scope in request.scopes:
+        resources.append_dict(scope.resource)
+        scope_maps.append_dict(scope.attributes)
+    maps = {"resource": resources.to_arrow(), "scope": scope_maps.to_arrow(),
+            "point": request.attribute_sets.to_arrow()}
+    return {f"otel_metrics_{kind}": _table(columns, per_metric, scopes, maps)
+            for kind, columns in request.kinds.items()}
 
 
 def decode(request: ExportMetricsServiceRequest, project: str | None) -> Decoded:
-    out = Decoded()
-    rows: dict[str, _Rows] = {}
-    for resource_metrics in request.resource_metrics:
-        resource = resource_attributes(resource_metrics.resource, project)
-        for scope_metrics in resource_metrics.scope_metrics:
-            scope = scope_metrics.scope
-            scope_attributes = attribute_dict(scope.attributes)
-            for metric in scope_metrics.metrics:
-                common = dict(zip(_COMMON, (
-                    resource_metrics.schema_url, scope.name, scope.version, scope.dropped_attributes_count,
-                    scope_metrics.schema_url, resource.get("service.name", ""), metric.name, metric.description,
-                    metric.unit)))
-                kind = metric.WhichOneof("data")
-                if kind is None:
-                    out.reject(f"metric {metric.name!r} has no data")
-                    continue
-                data = getattr(metric, kind)
-                target = rows.setdefault(kind, _Rows())
-                for point in data.data_points:
-                    problem = _point_problem(point)
-                    if problem:
-                        out.reject(f"metric {metric.name!r}: {problem}")
-                        continue
-                    if kind == "gauge":
-                        values = {"Value": _number(point), **_exemplars(point)}
-                    elif kind == "sum":
-                        values = {"Value": _number(point), **_exemplars(point),
-                                  "AggregationTemporality": data.aggregation_temporality,
-                                  "IsMonotonic": data.is_monotonic}
-                    elif kind == "histogram":
-                        values = {**_histogram(point), "AggregationTemporality": data.aggregation_temporality}
-                    elif kind == "exponential_histogram":
-                        values = {**_exponential(point), "AggregationTemporality": data.aggregation_temporality}
-                    else:
-                        values = _summary(point)
-                    target.add(common, resource, scope_attributes, point, values)
-                    out.accepted += 1
-    out.tables = {f"otel_metrics_{kind}": built.to_arrow() for kind, built in rows.items()}
-    gpu_samples = gpu.from_otlp(request, project)  # the raw points above are kept as well
+    columns = metric_columns.read(request, project)
+    out = columns.outcome
+    out.tables = tables(columns)
+    gpu_samples = gpu.from_columns(columns)  # the raw points above are kept as well
     if gpu_samples is not None:
         out.tables["gpu_samples"] = gpu_samples
     return out

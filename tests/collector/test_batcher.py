@@ -91,3 +91,21 @@ def test_close_drains_what_is_queued_and_then_refuses(probe):
     assert query_rows(probe, "SELECT count() AS n FROM probe") == [{"n": 5}]
     with pytest.raises(StoreUnavailable):
         batcher.submit(rows(1))
+
+
+def test_rows_queued_during_a_commit_wait_one_linger_for_more(probe):
+    """Under load the writer is busy when requests arrive; they must not go as a small batch of their
+    own the moment it is free, but gather for one linger (fewer, larger parts for the store)."""
+    probe.command("CREATE TABLE probe_slow (x UInt32) ENGINE = MergeTree ORDER BY x")
+    probe.command("CREATE MATERIALIZED VIEW probe_slow_mv TO probe_slow AS SELECT x FROM probe WHERE sleep(2) = 0")
+    batcher = Batcher(probe, max_rows=10_000, linger=1.0)
+    first = batcher.submit(rows(1))   # committed from 1.0 s to about 3.0 s: the view sleeps 2 s
+    time.sleep(1.4)
+    during = batcher.submit(rows(1, 1))
+    first.result(10)
+    after = batcher.submit(rows(1, 2))
+    during.result(10)
+    after.result(10)
+    assert batcher.stats.batches == 2, "the rows queued during the commit and the next ones share one batch"
+    assert query_rows(probe, "SELECT count() AS n FROM probe") == [{"n": 3}]
+    batcher.close()

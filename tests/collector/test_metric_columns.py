@@ -46,8 +46,9 @@ def test_each_point_gets_its_own_metric_scope_resource_and_attributes(store):
     assert (decoded.accepted, decoded.rejected) == (5, 0)
     columns = ("ServiceName AS svc, ScopeName AS scope, MetricName AS name, MetricUnit AS unit, Value AS v, "
                "Attributes['hw.id'] AS gpu, ResourceAttributes['spyglass.project'] AS project")
-    rows = _stored(store, decoded, f"SELECT {columns}, 0 AS t FROM otel_metrics_gauge UNION ALL "
-                                   f"SELECT {columns}, AggregationTemporality AS t FROM otel_metrics_sum ORDER BY v")
+    # ORDER BY after UNION ALL binds to the last SELECT only, hence the subquery.
+    rows = _stored(store, decoded, f"SELECT * FROM (SELECT {columns}, 0 AS t FROM otel_metrics_gauge UNION ALL "
+                                   f"SELECT {columns}, AggregationTemporality AS t FROM otel_metrics_sum) ORDER BY v")
     assert [(r["svc"], r["scope"], r["name"], r["unit"], r["v"], r["gpu"], r["project"], r["t"]) for r in rows] == [
         ("node-1", "s1", "hw.gpu.utilization", "", 0.1, "GPU-A", "p1", 0),
         ("node-1", "s1", "hw.gpu.utilization", "", 0.2, "GPU-B", "p1", 0),

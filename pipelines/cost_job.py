@@ -29,8 +29,8 @@ from typing import Any
 
 from pipelines.catalog import Catalog
 from pipelines.incremental import EPOCH, next_window, utc
-from pipelines.pricing_sql import (BUCKET_SQL, breakpoints, cost_select, matched_keys_sql, now_text, price_table,
-                                   tier_depth)
+from pipelines.pricing_sql import (bucket_sql, cost_select, keys_hash_apart, matched_keys_sql, now_text,
+                                   price_table, tier_depth)
 from store.base import Store, query_df
 from store.queries import costs as q
 from store.queries import watermarks
@@ -81,8 +81,9 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     Cost rows of those calls made under another catalog version go to the history first.
     Queues the hours touched for the rollup; returns counts read back from the rows written.
     """
-    source = f"SELECT *, {BUCKET_SQL} AS _bucket FROM ({source})"
-    params = {**params, "breakpoints": breakpoints(catalog), "version": catalog.version}
+    bucket, bucket_params = bucket_sql(catalog)
+    source = f"SELECT *, {bucket} AS _bucket FROM ({source})"
+    params = {**params, **bucket_params, "version": catalog.version}
     keys = query_df(store, matched_keys_sql(source), params)
     if not keys.height:
         return PricedCounts()
@@ -95,7 +96,8 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     q.record_versions(store, hours, catalog.version, now)
     # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
     store.command(f"INSERT INTO request_costs ({columns}) SETTINGS {COST_INSERT_SETTINGS} "
-                  f"SELECT {columns} FROM ({cost_select(source, tier_depth(catalog), q.PRICED_INPUT_COLUMNS)})",
+                  f"SELECT {columns} FROM "
+                  f"({cost_select(source, tier_depth(catalog), q.PRICED_INPUT_COLUMNS, keys_hash_apart(keys))})",
                   params)
     q.queue_hours(store, hours)
     rows, priced, flagged = q.priced_counts(store, where, now)

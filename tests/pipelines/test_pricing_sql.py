@@ -5,9 +5,14 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import polars as pl
+import pytest
+
+from pipelines import cost_job
 from pipelines.catalog import load_shipped, parse_catalog
 from pipelines.cost_job import price_in_store
 from pipelines.pricing import Call, price_call
+from pipelines.pricing_sql import keys_hash_apart
 from store import query_rows
 from store.queries.costs import PRICED_INPUT_COLUMNS
 from tests.pipelines.helpers import utc
@@ -80,7 +85,9 @@ def priced(store, rows: list[dict], cat) -> list[dict]:
     return query_rows(store, "SELECT * FROM request_costs FINAL ORDER BY span_id")
 
 
-def test_store_pricing_matches_scalar_on_random_rows(store) -> None:
+@pytest.mark.parametrize("hashes_apart", [True, False], ids=["join-on-hash", "join-on-key-columns"])
+def test_store_pricing_matches_scalar_on_random_rows(store, monkeypatch, hashes_apart) -> None:
+    monkeypatch.setattr(cost_job, "keys_hash_apart", lambda keys: hashes_apart)
     cat = _catalog()
     rows = _rows(400)
     out = priced(store, rows, cat)
@@ -111,3 +118,9 @@ def test_an_empty_catalog_prices_nothing_and_says_so(store) -> None:
 def test_no_calls_writes_nothing(store) -> None:
     assert price_in_store(store, SOURCE, {}, _catalog(), NOW).rows == 0
     assert query_rows(store, "SELECT count() AS n FROM request_costs") == [{"n": 0}]
+
+
+def test_a_hash_shared_by_two_keys_falls_back_to_joining_on_the_key_columns() -> None:
+    keys = pl.DataFrame({"model": ["a", "b", "c"], "_k": [1, 2, 3]}, schema_overrides={"_k": pl.UInt64})
+    assert keys_hash_apart(keys)
+    assert not keys_hash_apart(keys.with_columns(pl.Series("_k", [1, 2, 1], pl.UInt64)))

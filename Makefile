@@ -16,11 +16,15 @@ up: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
 
+# Every benchmark of docs/benchmarks.md at its documented defaults.
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/summary.py
-	$(BIN)/python bench/gpu.py
+	$(BIN)/python bench/gpu_costs.py
+	$(BIN)/python bench/drift.py
 	$(BIN)/python bench/heuristics.py
+	$(BIN)/python bench/costs.py
+	$(BIN)/python bench/gpu.py
 
 install: $(STAMP)
 

@@ -94,10 +94,14 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     if q.has_other_versions(store, hours, catalog.version):
         q.keep_superseded(store, columns, source, params)
     q.record_versions(store, hours, catalog.version, now)
+    # A call committed between the key match and this insert is left to the next run's look-back (its
+    # second then holds more calls than cost rows): priced now, it could miss its key or its hour's queueing.
+    seen = f"SELECT * FROM ({source}) WHERE toStartOfHour(timestamp) IN {{hours:Array(DateTime('UTC'))}}"
+    params["hours"] = q.hour_texts(hours)
     # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
     store.command(f"INSERT INTO request_costs ({columns}) SETTINGS {COST_INSERT_SETTINGS} "
                   f"SELECT {columns} FROM "
-                  f"({cost_select(source, tier_depth(catalog), q.PRICED_INPUT_COLUMNS, keys_hash_apart(keys))})",
+                  f"({cost_select(seen, tier_depth(catalog), q.PRICED_INPUT_COLUMNS, keys_hash_apart(keys))})",
                   params)
     q.queue_hours(store, hours)
     rows, priced, flagged = q.priced_counts(store, where, now)

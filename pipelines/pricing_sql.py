@@ -119,7 +119,8 @@ def _by_tier(depth: int, column: str) -> str:
 def cost_select(source: str, depth: int, copied: tuple[str, ...], by_hash: bool) -> str:
     """SELECT of request_costs rows: the `copied` call columns, the pricing, `catalog_version` and
     `priced_at` (parameters `version`, `priced_at`, `prices`), from the calls of `source` (which has
-    `_bucket`); joined to the prices on `_k` when `by_hash` (see `keys_hash_apart`), else on KEY.
+    `_bucket`); joined to the prices on `_k` when `by_hash` (see `keys_hash_apart`), else on KEY. A call
+    whose key is not in the price table (it arrived after the keys were read) is left out, not mispriced.
 
     Mirrors `pricing.price`: flags only for matched calls; a flagged or unmatched call has
     NULL amounts; quantities never overlap (cache out of input, reasoning out of output).
@@ -156,7 +157,7 @@ SELECT {", ".join(f"c.{col} AS {col}" for col in copied)},
     {money},
     toLowCardinality({{version:String}}) AS catalog_version, {{priced_at:DateTime64(3, 'UTC')}} AS priced_at
 FROM (SELECT *{f", {KEY_HASH} AS _k" if by_hash else ""} FROM ({source})) AS c
-LEFT JOIN format(JSONEachRow, '{price_structure(depth)}', {{prices:String}}) AS p
+INNER JOIN format(JSONEachRow, '{price_structure(depth)}', {{prices:String}}) AS p
 USING ({"_k" if by_hash else ", ".join(KEY)})"""
 
 

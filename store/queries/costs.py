@@ -86,14 +86,15 @@ WHERE {period} AND (trace_id, span_id) GLOBAL NOT IN (
     return sql, {"since": ns(since), "until": ns(until)}
 
 
-def _hour_texts(hours: list[datetime]) -> list[str]:
+def hour_texts(hours: list[datetime]) -> list[str]:
+    """Hours as values of an `Array(DateTime('UTC'))` parameter."""
     return [h.strftime("%Y-%m-%d %H:%M:%S") for h in hours]
 
 
 def queue_hours(store: Store, hours: list[datetime]) -> None:
     """Ask the rollup job to re-aggregate `hours` (see migration 6)."""
     store.command("INSERT INTO cost_rollup_queue (hour) SELECT arrayJoin({hours:Array(DateTime('UTC'))})",
-                  {"hours": _hour_texts(hours)})
+                  {"hours": hour_texts(hours)})
 
 
 def queued_hours(store: Store, after: datetime, until: datetime) -> list[datetime]:
@@ -122,14 +123,14 @@ def record_versions(store: Store, hours: list[datetime], version: str, priced_at
     store.command(f"""
 INSERT INTO cost_hour_versions (hour, catalog_version, priced_at)
 SELECT arrayJoin({{hours:Array(DateTime('UTC'))}}), {{version:String}}, {{priced_at:{MS_TYPE}}}""",
-                  {"hours": _hour_texts(hours), "version": version, "priced_at": ms(priced_at)})
+                  {"hours": hour_texts(hours), "version": version, "priced_at": ms(priced_at)})
 
 
 def has_other_versions(store: Store, hours: list[datetime], version: str) -> bool:
     """Were calls of these hours ever priced under another catalog version (so cost rows may be superseded)?"""
     rows = query_rows(store, "SELECT 1 AS found FROM cost_hour_versions WHERE hour IN {hours:Array(DateTime('UTC'))} "
                              "AND catalog_version != {version:String} LIMIT 1",
-                      {"hours": _hour_texts(hours), "version": version})
+                      {"hours": hour_texts(hours), "version": version})
     return bool(rows)
 
 

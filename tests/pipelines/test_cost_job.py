@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from opentelemetry.trace import SpanKind
 
+from pipelines import cost_job
 from pipelines.catalog import load_shipped
 from pipelines.cost_job import run_cost_job
 from store import query_rows
@@ -151,6 +152,30 @@ def test_watermark_advances_and_late_rows_within_lookback_are_priced(store, cata
     assert second.rows == 1  # late; s1 is re-read in the look-back but already priced
     assert watermark(store, "costs") == T0 + timedelta(seconds=19)
     assert [r["span_id"] for r in costs(store)] == ["late", "s1"]
+
+
+def test_a_call_committed_between_key_match_and_insert_waits_for_the_next_run(store, catalog, monkeypatch):
+    """A call with a key the match did not see, and one in an hour it did not queue, are priced by the next
+    run (its look-back finds their second short of cost rows), never as "no price entry" or unqueued."""
+    real_price_table = cost_job.price_table
+
+    def commit_during_the_run(keys, cat):
+        insert_call(store, "new-key", T0 + timedelta(seconds=1), model="gpt-4o-mini")
+        insert_call(store, "new-hour", T0 + timedelta(seconds=1), at=T0 + timedelta(hours=1))
+        return real_price_table(keys, cat)
+
+    insert_call(store, "s1", T0 + timedelta(seconds=1))
+    monkeypatch.setattr(cost_job, "price_table", commit_during_the_run)
+    first = run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+    monkeypatch.undo()
+    assert first.rows == 1 and [r["span_id"] for r in costs(store)] == ["s1"]
+    second = run_cost_job(store, catalog, T0 + timedelta(seconds=10))
+    assert second.rows == 3  # the redone second: s1 again, and the two calls it had missed
+    rows = {r["span_id"]: r for r in costs(store)}
+    assert rows["new-key"]["priced"] and rows["new-key"]["entry_id"] == "openai-gpt-4o-mini"
+    assert rows["new-hour"]["priced"] and rows["new-hour"]["cost_total"] == rows["s1"]["cost_total"]
+    queued = query_rows(store, "SELECT DISTINCT toDateTime64(hour, 0, 'UTC') AS hour FROM cost_rollup_queue ORDER BY hour")
+    assert [r["hour"] for r in queued] == [T0, T0 + timedelta(hours=1)]
 
 
 def test_nothing_new_leaves_the_watermark(store, catalog):

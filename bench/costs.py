@@ -1,7 +1,7 @@
 """Cost-engine benchmark: the cost job over 10 million llm_calls (full run), one minute at 30,000 calls/s
 (incremental run), and GET /api/v1/costs/breakdown over 30 days of hourly rollups.
 
-    .venv/bin/python bench/costs.py [--calls 10000000] [--days 30] [--rate 30000] [--dir DIR]
+    .venv/bin/python bench/costs.py [--calls 10000000] [--days 30] [--rate 30000] [--busy-minutes 0] [--dir DIR]
 
 1. Generates `--calls` llm_calls rows over `--days` days ending an hour ago (bench/summary.py's
    generator: eight models of five providers, 50,000 users, caching, errors) into a chDB store.
@@ -11,7 +11,9 @@
    no pricing, with the cost job's insert settings).
 3. Incremental run: one minute of calls at `--rate` calls/s, stamped in the last minute and
    ingested after the full run, then one scheduled-style run (2-minute look-back), then the
-   rollup job for the hours it touched. Ceiling: the store copying that minute's calls alone.
+   rollup job for the slices it touched. Ceiling: the store copying that minute's calls alone.
+   With --busy-minutes N, also a past hour of N minutes at --rate plus one late minute: the rollup
+   job's run against recomputing that hour whole (the rollup before migration 13).
 4. The breakdown API (in-process ASGI over the real router, JSON included) over the 30 days,
    after the rollup is compacted as the service's compaction job leaves closed days: by model
    with and without the exact distinct-user count, by team,feature, and by user (read from the
@@ -37,11 +39,12 @@ from bench.summary import generate_sql  # noqa: E402
 from collector.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
 from pipelines.catalog import load_shipped  # noqa: E402
 from pipelines.cost_job import COST_INSERT_SETTINGS, run_cost_job  # noqa: E402
-from pipelines.cost_rollup_job import run_rollup_job  # noqa: E402
+from pipelines.cost_rollup_job import roll_up, run_rollup_job  # noqa: E402
 from store.chdb_backend import ChdbStore  # noqa: E402
 from store.migrate import apply  # noqa: E402
 from store.migrations import MIGRATIONS  # noqa: E402
 from store.queries import costs as q  # noqa: E402
+from store.queries.cost_rollup import SLICE, SLICES_PER_HOUR  # noqa: E402
 from store.queries.watermarks import ms  # noqa: E402
 
 CHUNK = 2_000_000
@@ -70,11 +73,31 @@ def copy_ceiling(store, where: str, params: dict | None = None) -> float:
     return seconds
 
 
+def busy_hour(store, catalog, minutes: int, rate: int) -> None:
+    """A past hour holding `minutes` minutes at `rate` calls/s, then one late minute in its last slice:
+    the rollup job re-reads that slice; recomputing the hour whole (what it did before migration 13) is the
+    comparison, timed on the same rows."""
+    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
+    generate(store, 100_000_000, minutes * 60 * rate, hour, timedelta(minutes=minutes))
+    run_cost_job(store, catalog, datetime.now(timezone.utc), batch_limit=None, safety_delay=timedelta(0))
+    run_rollup_job(store, datetime.now(timezone.utc), timedelta(0))
+    generate(store, 200_000_000, 60 * rate, hour + timedelta(minutes=55), timedelta(minutes=1))
+    run_cost_job(store, catalog, datetime.now(timezone.utc), batch_limit=None, safety_delay=timedelta(0))
+    rolled, t_slice = timed(lambda: run_rollup_job(store, datetime.now(timezone.utc), timedelta(0)))
+    whole = [hour + i * SLICE for i in range(SLICES_PER_HOUR)]
+    _, t_whole = timed(lambda: roll_up(store, whole, datetime.now(timezone.utc)))
+    calls = (minutes + 1) * 60 * rate
+    print(f"BUSY HOUR: {calls:,} calls in one hour, one late minute in its last slice: the rollup job "
+          f"({rolled['slices']} slice) {t_slice:.2f} s; the hour recomputed whole {t_whole:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=10_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--rate", type=int, default=30_000)
+    parser.add_argument("--busy-minutes", type=int, default=0,
+                        help="also time the rollup of a past hour holding this many minutes at --rate")
     parser.add_argument("--dir")
     args = parser.parse_args()
     root = Path(args.dir or tempfile.mkdtemp(prefix="spyglass-bench-costs-"))
@@ -97,7 +120,7 @@ def main() -> None:
           f"(target >= 1,000,000/s; {result.rows / t_full / (args.calls / t_copy):.0%} of the ceiling; "
           f"priced {result.priced:,}, unpriced {result.unpriced:,})")
     rolled, t_roll = timed(lambda: run_rollup_job(store, datetime.now(timezone.utc), timedelta(0)))
-    print(f"rollup of {rolled['hours']} hours in {t_roll:.2f} s")
+    print(f"rollup of {rolled['hours']} hours ({rolled['slices']} queued slices) in {t_roll:.2f} s")
 
     minute = args.rate * 60
     time.sleep(0.01)
@@ -109,7 +132,9 @@ def main() -> None:
     print(f"INCREMENTAL RUN: {result.rows:,} calls (one minute at {args.rate:,}/s) in {t_inc:.2f} s "
           f"(target < 1 s)")
     rolled, t_roll = timed(lambda: run_rollup_job(store, datetime.now(timezone.utc), timedelta(0)))
-    print(f"incremental rollup of {rolled['hours']} hours in {t_roll:.2f} s")
+    print(f"incremental rollup of {rolled['slices']} five-minute slices ({rolled['hours']} hours) in {t_roll:.2f} s")
+    if args.busy_minutes:
+        busy_hour(store, catalog, args.busy_minutes, args.rate)
 
     from fastapi.testclient import TestClient
 

@@ -13,9 +13,9 @@ Re-pricing (a new catalog version, a reprice) is harmless: `request_costs` is a
 ReplacingMergeTree keyed like `llm_calls` and versioned by `priced_at`, so the latest
 price wins after FINAL; a row about to be superseded by a pricing under another catalog
 version is first copied to `request_cost_history` (migration 11), so every version stays
-auditable while steady-state runs write each cost once. The hours a run touched are
-queued for the rollup job (pipelines/cost_rollup_job.py) before the watermark moves, so a
-crash between the two re-queues them on the next run.
+auditable while steady-state runs write each cost once. The five-minute slices a run
+touched are queued for the rollup job (pipelines/cost_rollup_job.py) before the watermark
+moves, so a crash between the two re-queues them on the next run.
 A run takes at most about `batch_limit` new calls, so a backlog drains over several runs.
 """
 
@@ -28,12 +28,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pipelines.catalog import Catalog
+from pipelines.cost_rollup_job import hour_of
 from pipelines.incremental import EPOCH, next_window, utc
 from pipelines.pricing_sql import (bucket_sql, cost_select, keys_hash_apart, matched_keys_sql, now_text,
                                    price_table, tier_depth)
 from store.base import Store, query_df
+from store.queries import cost_rollup as rollup
 from store.queries import costs as q
 from store.queries import watermarks
+from store.queries.watermarks import seconds
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ class PricedCounts:
     priced: int = 0
     unpriced: int = 0
     flagged: int = 0
-    hours: tuple[datetime, ...] = ()
+    slices: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     """Price the calls `source` selects (request_costs input columns) into request_costs, versioned `now`.
 
     Cost rows of those calls made under another catalog version go to the history first.
-    Queues the hours touched for the rollup; returns counts read back from the rows written.
+    Queues the slices touched for the rollup; returns counts read back from the rows written.
     """
     bucket, bucket_params = bucket_sql(catalog)
     source = f"SELECT *, {bucket} AS _bucket FROM ({source})"
@@ -87,7 +90,8 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     keys = query_df(store, matched_keys_sql(source), params)
     if not keys.height:
         return PricedCounts()
-    hours = sorted({utc(h) for hs in keys["hours"] for h in hs})
+    slices = sorted({utc(s) for ss in keys["slices"] for s in ss})
+    hours = sorted({hour_of(s) for s in slices})
     where = q.reach(hours, utc(keys["at"].min()), utc(keys["last"].max()))
     params |= {**where, "prices": price_table(keys, catalog), "priced_at": now_text(now)}
     columns = ", ".join(COST_COLUMNS)
@@ -95,17 +99,17 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
         q.keep_superseded(store, columns, source, params)
     q.record_versions(store, hours, catalog.version, now)
     # A call committed between the key match and this insert is left to the next run's look-back (its
-    # second then holds more calls than cost rows): priced now, it could miss its key or its hour's queueing.
-    seen = f"SELECT * FROM ({source}) WHERE toStartOfHour(timestamp) IN {{hours:Array(DateTime('UTC'))}}"
-    params["hours"] = q.hour_texts(hours)
+    # second then holds more calls than cost rows): priced now, it could miss its key or its slice's queueing.
+    seen = f"SELECT * FROM ({source}) WHERE {rollup.SLICE_SQL} IN {{slices:Array(DateTime('UTC'))}}"
+    params["slices"] = seconds(slices)
     # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
     store.command(f"INSERT INTO request_costs ({columns}) SETTINGS {COST_INSERT_SETTINGS} "
                   f"SELECT {columns} FROM "
                   f"({cost_select(seen, tier_depth(catalog), q.PRICED_INPUT_COLUMNS, keys_hash_apart(keys))})",
                   params)
-    q.queue_hours(store, hours)
+    rollup.queue_slices(store, slices)
     rows, priced, flagged = q.priced_counts(store, where, now)
-    return PricedCounts(rows, priced, rows - priced, flagged, tuple(hours))
+    return PricedCounts(rows, priced, rows - priced, flagged, tuple(slices))
 
 
 def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timedelta = timedelta(minutes=2),

@@ -24,6 +24,7 @@ import polars as pl
 
 from pipelines.catalog import Catalog
 from pipelines.pricing import ABSURD_TOKENS, MILLION, NO_ENTRY, SCALE, match, unit_prices
+from store.queries.cost_rollup import SLICE_SQL
 
 KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
 TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
@@ -163,10 +164,10 @@ USING ({"_k" if by_hash else ", ".join(KEY)})"""
 
 def matched_keys_sql(source: str) -> str:
     """The distinct pricing keys of `source`'s calls with their hash `_k`, their first and last times and the
-    hours they touch."""
+    five-minute slices they touch."""
     return f"""
 SELECT provider, model, project, team, _bucket, {KEY_HASH} AS _k, min(timestamp) AS at, max(timestamp) AS last,
-    groupUniqArray(toDateTime64(toStartOfHour(timestamp), 0, 'UTC')) AS hours
+    groupUniqArray({SLICE_SQL}) AS slices
 FROM ({source})
 GROUP BY provider, model, project, team, _bucket"""
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.catalog import Catalog
 from pipelines.cost_job import price_in_store
+from pipelines.cost_rollup_job import roll_up
 from store.base import Store
 from store.errors import BadInput
 from store.queries import costs as q
@@ -67,7 +68,7 @@ def reprice(store: Store, catalog: Catalog, since: datetime, until: datetime, no
         counts = price_in_store(store, source, params, catalog, now)
         if not counts.rows:
             continue
-        q.recompute_hours(store, list(counts.hours), now)
+        roll_up(store, list(counts.slices), now)
         repriced += counts.rows
         changed += changed_count(old, q.cost_rows_in_period(store, start, end))
     return RepriceResult(since, until, catalog.version, repriced, changed, before, q.period_total(store, since, until))

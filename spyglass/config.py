@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     compaction_interval_seconds: int = Field(600, gt=0)
     # How often the cost job prices newly ingested LLM calls into request_costs.
     cost_interval_seconds: float = Field(30, gt=0)
-    # How often the hours whose costs changed are re-aggregated into cost_hourly.
+    # How often the five-minute slices whose costs changed (and their hours) are re-aggregated.
     cost_rollup_interval_seconds: float = Field(60, gt=0)
     # User price catalog files layered over the shipped catalog (pipelines/prices.yaml), in order.
     price_catalog_files: list[str] = Field(default_factory=list)

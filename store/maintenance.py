@@ -19,7 +19,7 @@ from store.ddl import DDL
 log = logging.getLogger(__name__)
 
 # Tables whose readers use FINAL, partitioned by day.
-COMPACTED_TABLES = ("llm_calls", "request_costs", "cost_hourly", "quality_scores")
+COMPACTED_TABLES = ("llm_calls", "request_costs", "cost_hourly", "cost_slices", "quality_scores")
 
 
 def partitions_to_compact(store: Store, table: str, today: date) -> list[str]:

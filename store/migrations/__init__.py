@@ -3,7 +3,8 @@
 from store.migrations import (m0001_otel_tables, m0002_llm_calls, m0003_gpu_samples, m0004_request_costs,
                               m0005_quality_scores, m0006_cost_hourly, m0007_gpu_costs, m0008_drift,
                               m0009_gpu_samples_rollups, m0010_evaluation_views,
-                              m0011_cost_history_superseded, m0012_gpu_minutes_by_period)
+                              m0011_cost_history_superseded, m0012_gpu_minutes_by_period,
+                              m0013_cost_slices)
 from store.migrate import Migration
 
 MIGRATIONS: list[Migration] = [
@@ -19,4 +20,5 @@ MIGRATIONS: list[Migration] = [
     Migration(10, m0010_evaluation_views.NAME, m0010_evaluation_views.statements),
     Migration(11, m0011_cost_history_superseded.NAME, m0011_cost_history_superseded.statements),
     Migration(12, m0012_gpu_minutes_by_period.NAME, m0012_gpu_minutes_by_period.statements),
+    Migration(13, m0013_cost_slices.NAME, m0013_cost_slices.statements),
 ]

@@ -1,4 +1,4 @@
-"""Queries of the cost job: the `llm_calls` it prices, its batch cut-off, the hourly rollup.
+"""Queries of the cost job: the `llm_calls` it prices, its batch cut-off, what it wrote.
 
 Times are passed as `DateTime64(3, 'UTC')` parameters (the precision of `ingested_at`).
 Calls already priced under the current catalog version are not priced again: the
@@ -15,8 +15,7 @@ from typing import Any
 import polars as pl
 
 from store.base import Store, query_df, query_rows
-from store.migrations.m0006_cost_hourly import DIMENSIONS
-from store.queries.watermarks import MS_TYPE, ms
+from store.queries.watermarks import MS_TYPE, ms, seconds
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
 PRICED_INPUT_COLUMNS = (
@@ -86,26 +85,6 @@ WHERE {period} AND (trace_id, span_id) GLOBAL NOT IN (
     return sql, {"since": ns(since), "until": ns(until)}
 
 
-def hour_texts(hours: list[datetime]) -> list[str]:
-    """Hours as values of an `Array(DateTime('UTC'))` parameter."""
-    return [h.strftime("%Y-%m-%d %H:%M:%S") for h in hours]
-
-
-def queue_hours(store: Store, hours: list[datetime]) -> None:
-    """Ask the rollup job to re-aggregate `hours` (see migration 6)."""
-    store.command("INSERT INTO cost_rollup_queue (hour) SELECT arrayJoin({hours:Array(DateTime('UTC'))})",
-                  {"hours": hour_texts(hours)})
-
-
-def queued_hours(store: Store, after: datetime, until: datetime) -> list[datetime]:
-    """The hours queued in (after, until]."""
-    rows = query_rows(store, f"""
-SELECT DISTINCT toDateTime64(hour, 0, 'UTC') AS hour FROM cost_rollup_queue
-WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}} ORDER BY hour""",
-                      {"after": ms(after), "until": ms(until)})
-    return [r["hour"] for r in rows]
-
-
 # Where the calls of one pricing fall (see `reach`): prunes partitions and primary-key ranges.
 _REACH = (f"toDate(timestamp) IN {{days:Array(Date)}} AND timestamp >= {{first:{_NS}}} "
           f"AND timestamp < {{past_last:{_NS}}}")
@@ -123,14 +102,14 @@ def record_versions(store: Store, hours: list[datetime], version: str, priced_at
     store.command(f"""
 INSERT INTO cost_hour_versions (hour, catalog_version, priced_at)
 SELECT arrayJoin({{hours:Array(DateTime('UTC'))}}), {{version:String}}, {{priced_at:{MS_TYPE}}}""",
-                  {"hours": hour_texts(hours), "version": version, "priced_at": ms(priced_at)})
+                  {"hours": seconds(hours), "version": version, "priced_at": ms(priced_at)})
 
 
 def has_other_versions(store: Store, hours: list[datetime], version: str) -> bool:
     """Were calls of these hours ever priced under another catalog version (so cost rows may be superseded)?"""
     rows = query_rows(store, "SELECT 1 AS found FROM cost_hour_versions WHERE hour IN {hours:Array(DateTime('UTC'))} "
                              "AND catalog_version != {version:String} LIMIT 1",
-                      {"hours": hour_texts(hours), "version": version})
+                      {"hours": seconds(hours), "version": version})
     return bool(rows)
 
 
@@ -158,34 +137,6 @@ WHERE {_REACH} AND priced_at = {{priced_at:{MS_TYPE}}}""", {**where, "priced_at"
 def ns(value: datetime) -> str:
     """A datetime as a `DateTime64(9)` parameter value."""
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning", "request_fee", "total")
-_MEASURES = {
-    "calls": "count()", "successful_calls": "countIf(status != 'error')", "priced_calls": "countIf(priced)",
-    "unpriced_calls": "countIf(NOT priced)", "flagged_calls": "countIf(length(flags) > 0)",
-    **{f"{k}_tokens": f"sum({k}_tokens)" for k in ("input", "output", "cache_read", "cache_write", "reasoning")},
-    **{f"cost_{k}": f"toDecimal128(ifNull(sum(cost_{k}), 0), 12)" for k in _KINDS},
-    "successful_cost": "toDecimal128(ifNull(sumIf(cost_total, status != 'error'), 0), 12)",
-}
-
-
-def recompute_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
-    """Re-aggregate `cost_hourly` for `hours` from the latest cost rows (migration 6)."""
-    if not hours:
-        return
-    params = {"days": sorted({h.strftime("%Y-%m-%d") for h in hours}),
-              "hours": sorted(h.strftime("%Y-%m-%d %H:%M:%S") for h in hours), "computed_at": ms(computed_at)}
-    values = {"hour": "toStartOfHour(timestamp)", **{d: d for d in DIMENSIONS}, "currency": "currency",
-              "users": "uniqExactStateIf(user_id, user_id != '')", **_MEASURES,
-              "computed_at": f"{{computed_at:{MS_TYPE}}}"}
-    # Aliases would shadow the source columns inside the aggregates, so the SELECT is positional.
-    store.command(f"""
-INSERT INTO cost_hourly ({", ".join(values)}) SETTINGS max_partitions_per_insert_block = 0
-SELECT {", ".join(values.values())}
-FROM request_costs FINAL
-WHERE toDate(timestamp) IN {{days:Array(Date)}} AND toStartOfHour(timestamp) IN {{hours:Array(DateTime('UTC'))}}
-GROUP BY {", ".join(("toStartOfHour(timestamp)", *DIMENSIONS, "currency"))}""", params)
 
 
 def cost_rows_in_period(store: Store, since: datetime, until: datetime) -> pl.DataFrame:

@@ -18,6 +18,11 @@ def ms(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
+def seconds(values: list[datetime]) -> list[str]:
+    """Datetimes (whole seconds) as the sorted distinct values of an `Array(DateTime('UTC'))` parameter."""
+    return sorted({v.strftime("%Y-%m-%d %H:%M:%S") for v in values})
+
+
 def watermark(store: Store, job: str) -> datetime | None:
     """How far `job` got, or None if it never ran."""
     rows = query_rows(store, "SELECT watermark FROM job_watermarks FINAL WHERE job = {job:String}", {"job": job})

@@ -1,0 +1,92 @@
+"""Queries of the spend rollup: the queue of five-minute slices, `cost_slices`, `cost_hourly`.
+
+The cost job and reprice queue the slices whose cost rows they wrote; the rollup job
+re-aggregates those slices from `request_costs FINAL` into `cost_slices`, then re-derives
+their hours in `cost_hourly` from the slice rows (migrations 6 and 13).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from store.base import Store, query_rows
+from store.migrations.m0006_cost_hourly import DIMENSIONS
+from store.queries.watermarks import MS_TYPE, ms, seconds
+
+SLICE = timedelta(minutes=5)
+SLICES_PER_HOUR = 12
+# A call's slice, as the cost job computes it in SQL.
+SLICE_SQL = "toDateTime64(toStartOfFiveMinutes(timestamp), 0, 'UTC')"
+_TIMES = "Array(DateTime('UTC'))"
+
+_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning", "request_fee", "total")
+_TOKENS = tuple(f"{k}_tokens" for k in ("input", "output", "cache_read", "cache_write", "reasoning"))
+_COUNTS = ("calls", "successful_calls", "priced_calls", "unpriced_calls", "flagged_calls")
+_MONEY = (*(f"cost_{k}" for k in _KINDS), "successful_cost")
+# Per slice, from the cost rows.
+_FROM_CALLS = {
+    "calls": "count()", "successful_calls": "countIf(status != 'error')", "priced_calls": "countIf(priced)",
+    "unpriced_calls": "countIf(NOT priced)", "flagged_calls": "countIf(length(flags) > 0)",
+    **{t: f"sum({t})" for t in _TOKENS},
+    **{f"cost_{k}": f"toDecimal128(ifNull(sum(cost_{k}), 0), 12)" for k in _KINDS},
+    "successful_cost": "toDecimal128(ifNull(sumIf(cost_total, status != 'error'), 0), 12)",
+}
+# Per hour, from its slices.
+_FROM_SLICES = {**{c: f"sum({c})" for c in (*_COUNTS, *_TOKENS)}, **{m: f"toDecimal128(sum({m}), 12)" for m in _MONEY}}
+
+
+def _days(times: list[datetime]) -> list[str]:
+    return sorted({t.strftime("%Y-%m-%d") for t in times})
+
+
+def queue_slices(store: Store, slices: list[datetime]) -> None:
+    """Ask the rollup job to re-aggregate `slices` (five-minute starts)."""
+    store.command(f"""
+INSERT INTO cost_rollup_queue (hour, slice)
+SELECT toStartOfHour(s), s FROM (SELECT arrayJoin({{slices:{_TIMES}}}) AS s)""", {"slices": seconds(slices)})
+
+
+def queued_slices(store: Store, after: datetime, until: datetime) -> list[datetime]:
+    """The slices queued in (after, until] (a row queued before migration 13 names its hour's start)."""
+    rows = query_rows(store, f"""
+SELECT DISTINCT toDateTime64(slice, 0, 'UTC') AS slice FROM cost_rollup_queue
+WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}} ORDER BY slice""",
+                      {"after": ms(after), "until": ms(until)})
+    return [r["slice"] for r in rows]
+
+
+def sliced_hours(store: Store, hours: list[datetime]) -> list[datetime]:
+    """Those of `hours` that have slice rows (and so all of them: see migration 13)."""
+    rows = query_rows(store, f"""
+SELECT DISTINCT toDateTime64(toStartOfHour(slice), 0, 'UTC') AS hour FROM cost_slices
+WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:{_TIMES}}}""",
+                      {"days": _days(hours), "hours": seconds(hours)})
+    return [r["hour"] for r in rows]
+
+
+def recompute_slices(store: Store, slices: list[datetime], computed_at: datetime) -> None:
+    """Re-aggregate `cost_slices` for `slices` from the latest cost rows."""
+    values = {"slice": "toStartOfFiveMinutes(timestamp)", **{d: d for d in DIMENSIONS}, "currency": "currency",
+              "users": "uniqExactStateIf(user_id, user_id != '')", **_FROM_CALLS,
+              "computed_at": f"{{computed_at:{MS_TYPE}}}"}
+    # Aliases would shadow the source columns inside the aggregates, so the SELECT is positional.
+    store.command(f"""
+INSERT INTO cost_slices ({", ".join(values)}) SETTINGS max_partitions_per_insert_block = 0
+SELECT {", ".join(values.values())}
+FROM request_costs FINAL
+WHERE toDate(timestamp) IN {{days:Array(Date)}} AND toStartOfFiveMinutes(timestamp) IN {{slices:{_TIMES}}}
+GROUP BY {", ".join(("toStartOfFiveMinutes(timestamp)", *DIMENSIONS, "currency"))}""",
+                  {"days": _days(slices), "slices": seconds(slices), "computed_at": ms(computed_at)})
+
+
+def derive_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
+    """Re-derive `cost_hourly` for `hours` from their latest slice rows."""
+    values = {"hour": "toStartOfHour(slice)", **{d: d for d in DIMENSIONS}, "currency": "currency",
+              "users": "uniqExactMergeState(users)", **_FROM_SLICES, "computed_at": f"{{computed_at:{MS_TYPE}}}"}
+    store.command(f"""
+INSERT INTO cost_hourly ({", ".join(values)}) SETTINGS max_partitions_per_insert_block = 0
+SELECT {", ".join(values.values())}
+FROM cost_slices FINAL
+WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:{_TIMES}}}
+GROUP BY {", ".join(("toStartOfHour(slice)", *DIMENSIONS, "currency"))}""",
+                  {"days": _days(hours), "hours": seconds(hours), "computed_at": ms(computed_at)})

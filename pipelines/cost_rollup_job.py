@@ -1,9 +1,10 @@
-"""The rollup job: re-aggregate the five-minute slices whose cost rows changed, then their hours.
+"""The rollup job: re-aggregate the hours whose cost rows changed, a busy hour by five-minute slice.
 
 The cost job and reprice queue the slices they touch (`cost_rollup_queue`); this job takes
-the slices queued since its watermark, re-aggregates each from `request_costs FINAL` into
-`cost_slices`, re-derives their hours in `cost_hourly` from the slice rows, and advances. A
-busy hour is thus re-read five minutes at a time, not whole (migration 13). Recomputing (not
+the slices queued since its watermark and re-aggregates their hours into `cost_hourly`: a
+small hour whole from `request_costs FINAL`, a big one (over `SLICED_ABOVE` cost rows) by
+re-aggregating only its queued slices into `cost_slices` and the hour from its slice rows, so
+a busy hour is re-read five minutes at a time, not whole (migration 13). Recomputing (not
 adding deltas) keeps the rollups equal to the cost rows whatever was re-priced (migration 6).
 A separate job, so a busy hour's re-aggregation never delays pricing; the safety delay leaves
 out queue inserts still committing.
@@ -29,17 +30,26 @@ def hour_of(t: datetime) -> datetime:
 
 
 def roll_up(store: Store, slices: list[datetime], now: datetime) -> list[datetime]:
-    """Recompute `slices` and re-derive their hours; returns the hours.
+    """Recompute the hours of `slices`; returns the hours.
 
-    An hour without slice rows yet gets all its slices computed, so that its slices stay complete.
+    A small hour is recomputed whole from the cost rows. A big one (or one already sliced) by slice:
+    its queued slices, or all of them the first time, so that its slices stay complete; then the hour
+    from its slices.
     """
     hours = sorted({hour_of(utc(s)) for s in slices})
     if not hours:
         return []
-    whole = set(hours) - {utc(h) for h in q.sliced_hours(store, hours)}
-    todo = {utc(s) for s in slices} | {h + i * q.SLICE for h in whole for i in range(q.SLICES_PER_HOUR)}
-    q.recompute_slices(store, sorted(todo), now)
-    q.derive_hours(store, hours, now)
+    already = {utc(h) for h in q.sliced_hours(store, hours)}
+    big = {utc(h) for h, n in q.calls_per_hour(store, hours).items() if n > q.SLICED_ABOVE}
+    whole = [h for h in hours if h not in already | big]
+    sliced = [h for h in hours if h in already | big]
+    if whole:
+        q.recompute(store, "cost_hourly", whole, now)
+    if sliced:
+        todo = {utc(s) for s in slices if hour_of(utc(s)) in already}
+        todo |= {h + i * q.SLICE for h in big - already for i in range(q.SLICES_PER_HOUR)}
+        q.recompute(store, "cost_slices", sorted(todo), now)
+        q.derive_hours(store, sliced, now)
     return hours
 
 

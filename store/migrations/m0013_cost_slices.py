@@ -2,16 +2,18 @@
 
 The rollup job used to recompute each queued hour from `request_costs FINAL`. At 30,000
 calls/s the current hour holds up to 108 M calls by its end, and every run re-read all of
-them. Now the cost job queues the five-minute slices it touched. The rollup job re-aggregates
-only those slices from the cost rows into `cost_slices` (the measures of `cost_hourly`, keyed
-by slice), then re-derives each touched hour of `cost_hourly` from its slice rows, a few
-thousand rows at most. Readers still read `cost_hourly`; recomputing, not adding, still keeps it
-equal to the cost rows (see migration 6).
+them. Now the cost job queues the five-minute slices it touched. A big hour (over
+`SLICED_ABOVE` cost rows, store/queries/cost_rollup.py) is rolled up by slice: the job
+re-aggregates only its queued slices from the cost rows into `cost_slices` (the measures of
+`cost_hourly`, keyed by slice), then re-derives the hour of `cost_hourly` from its slice
+rows. A small hour is still recomputed whole: its slice rows would be nearly as many as its
+calls. Readers still read `cost_hourly`; recomputing, not adding, still keeps it equal to the
+cost rows (see migration 6).
 
-An hour with no slice rows yet (priced before this migration, or a new hour) has all twelve of
-its slices computed the first time it is queued, so an hour's slices are complete whenever any
-exist. `cost_rollup_queue` gains `slice`: rows queued before default to their hour, which has no
-slices yet, so it is recomputed whole.
+An hour rolled up by slice for the first time (it grew big, or was priced before this
+migration) has all twelve of its slices computed at once, so an hour's slices are complete
+whenever any exist. `cost_rollup_queue` gains `slice`: rows queued before default to their
+hour's start.
 """
 
 from dataclasses import replace

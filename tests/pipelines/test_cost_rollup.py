@@ -1,12 +1,15 @@
-"""The rollup job against the real store: queued five-minute slices, their hours, hours from before slices."""
+"""The rollup job against the real store: small hours whole, big hours by their queued five-minute slices."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
+
 from pipelines.cost_rollup_job import run_rollup_job
 from store import query_rows
+from store.queries import cost_rollup
 from store.queries.cost_rollup import queue_slices
 from tests.pipelines.helpers import utc
 
@@ -44,13 +47,19 @@ FROM request_costs FINAL WHERE toStartOfHour(timestamp) = {hour:DateTime('UTC')}
     return row
 
 
+@pytest.fixture
+def every_hour_big(monkeypatch):
+    """Roll every hour up by slice, as hours over SLICED_ABOVE cost rows are."""
+    monkeypatch.setattr(cost_rollup, "SLICED_ABOVE", 0)
+
+
 def slice_times(store) -> dict[datetime, datetime]:
     rows = query_rows(store, "SELECT toDateTime64(slice, 0, 'UTC') AS slice, max(computed_at) AS at "
                              "FROM cost_slices GROUP BY slice ORDER BY slice")
     return {r["slice"]: r["at"] for r in rows}
 
 
-def test_a_run_recomputes_only_the_queued_slices_and_the_hour_equals_its_cost_rows(store):
+def test_a_big_hour_recomputes_only_the_queued_slices_and_equals_its_cost_rows(store, every_hour_big):
     cost_row(store, "a", T0 + timedelta(minutes=1), "u1", "0.10")
     cost_row(store, "b", T0 + timedelta(minutes=7), "u2", "0.20", status="error")
     queue_slices(store, [T0, T0 + timedelta(minutes=5)])
@@ -72,7 +81,10 @@ def test_a_run_recomputes_only_the_queued_slices_and_the_hour_equals_its_cost_ro
         3, 2, 2, Decimal("0.35"), Decimal("0.15"))
 
 
-def test_a_re_priced_call_replaces_its_cost_in_its_slice_and_hour(store):
+@pytest.mark.parametrize("grain", ["whole-hour", "by-slice"])
+def test_a_re_priced_call_replaces_its_cost_in_its_hour(store, monkeypatch, grain):
+    if grain == "by-slice":
+        monkeypatch.setattr(cost_rollup, "SLICED_ABOVE", 0)
     cost_row(store, "a", T0 + timedelta(minutes=1), "u1", "0.10")
     queue_slices(store, [T0])
     roll_up(store)
@@ -80,26 +92,42 @@ def test_a_re_priced_call_replaces_its_cost_in_its_slice_and_hour(store):
     queue_slices(store, [T0])
     roll_up(store)
     assert hour_from_rollup(store, T0)["cost"] == Decimal("0.4") and hour_from_rollup(store, T0)["calls"] == 1
+    assert bool(slice_times(store)) == (grain == "by-slice")
 
 
-def test_an_hour_queued_before_slices_existed_is_recomputed_whole(store):
-    """A queue row from before migration 13 names only its hour; its hour has no slice rows, so every
-    slice of it is computed, not just the first."""
+def test_a_small_hour_is_recomputed_whole_without_slices(store):
+    for i, minute in enumerate((2, 31, 58)):
+        cost_row(store, f"s{i}", T0 + timedelta(minutes=minute), f"u{i % 2}", "0.01")
+    queue_slices(store, [T0 + timedelta(minutes=30)])
+    assert roll_up(store)["hours"] == 1
+    assert slice_times(store) == {}
+    assert hour_from_rollup(store, T0) == hour_from_cost_rows(store, T0)
+    assert (hour_from_rollup(store, T0)["calls"], hour_from_rollup(store, T0)["users"]) == (3, 2)
+
+
+def test_an_hour_growing_big_gets_all_its_slices_the_first_time(store, monkeypatch):
+    """Rolled up whole while small (or queued before migration 13, which names only its hour), an hour
+    over the threshold has every slice computed, not just the queued one."""
     for i, minute in enumerate((2, 31, 58)):
         cost_row(store, f"s{i}", T0 + timedelta(minutes=minute), f"u{i}", "0.01")
     store.command("INSERT INTO cost_rollup_queue (hour) VALUES ({hour:DateTime('UTC')})",
                   {"hour": T0.strftime("%Y-%m-%d %H:%M:%S")})
-    result = roll_up(store)
-    assert (result["slices"], result["hours"]) == (1, 1)
+    roll_up(store)
+    assert slice_times(store) == {}
+    monkeypatch.setattr(cost_rollup, "SLICED_ABOVE", 3)
+    cost_row(store, "s3", T0 + timedelta(minutes=59), "u0", "0.02")
+    queue_slices(store, [T0 + timedelta(minutes=55)])
+    assert roll_up(store)["slices"] == 1
     assert list(slice_times(store)) == [T0, T0 + timedelta(minutes=30), T0 + timedelta(minutes=55)]
     assert hour_from_rollup(store, T0) == hour_from_cost_rows(store, T0)
-    assert hour_from_rollup(store, T0)["calls"] == 3
+    assert hour_from_rollup(store, T0)["calls"] == 4
 
 
-def test_slices_of_a_new_hour_are_all_computed_when_it_is_first_queued(store):
+def test_slices_of_a_new_big_hour_are_all_computed_when_it_is_first_queued(store, every_hour_big):
     """A late call queues only its own slice; if its hour has no slices yet, the others are computed too."""
     cost_row(store, "early", T0 + timedelta(minutes=3), "u1", "0.01")
     cost_row(store, "late", T0 + timedelta(minutes=44), "u2", "0.02")
     queue_slices(store, [T0 + timedelta(minutes=40)])
     roll_up(store)
+    assert list(slice_times(store)) == [T0, T0 + timedelta(minutes=40)]
     assert hour_from_rollup(store, T0) == hour_from_cost_rows(store, T0)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pipelines.catalog import Catalog
@@ -90,7 +90,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     keys = query_df(store, matched_keys_sql(source), params)
     if not keys.height:
         return PricedCounts()
-    slices = sorted({utc(s) for ss in keys["slices"] for s in ss})
+    slices = sorted({datetime.fromtimestamp(s, timezone.utc) for ss in keys["slices"] for s in ss})
     hours = sorted({hour_of(s) for s in slices})
     where = q.reach(hours, utc(keys["at"].min()), utc(keys["last"].max()))
     params |= {**where, "prices": price_table(keys, catalog), "priced_at": now_text(now)}

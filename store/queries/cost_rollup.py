@@ -18,8 +18,8 @@ SLICES_PER_HOUR = 12
 # An hour with more cost rows than this is rolled up by slice. Below it, slice rows would be nearly as
 # many as the calls (measured: 3.5x the time of whole hours on 14k calls/hour), and re-reading the hour costs little.
 SLICED_ABOVE = 1_000_000
-# A call's slice, as the cost job computes it in SQL.
-SLICE_SQL = "toDateTime64(toStartOfFiveMinutes(timestamp), 0, 'UTC')"
+# A cost row's (or a call's) slice, a `DateTime('UTC')`.
+SLICE_SQL = "toStartOfFiveMinutes(timestamp)"
 _TIMES = "Array(DateTime('UTC'))"
 
 _KINDS = ("input", "cache_read", "cache_write", "output", "reasoning", "request_fee", "total")
@@ -69,7 +69,7 @@ WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:
 
 # Rollup table -> its time column and that column's value for a cost row.
 _GRAINS = {"cost_hourly": ("hour", "toStartOfHour(timestamp)"),
-           "cost_slices": ("slice", "toStartOfFiveMinutes(timestamp)")}
+           "cost_slices": ("slice", SLICE_SQL)}
 
 
 def recompute(store: Store, table: str, times: list[datetime], computed_at: datetime) -> None:

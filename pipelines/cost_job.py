@@ -90,7 +90,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     keys = query_df(store, matched_keys_sql(source), params)
     if not keys.height:
         return PricedCounts()
-    slices = sorted({datetime.fromtimestamp(s, timezone.utc) for ss in keys["slices"] for s in ss})
+    slices = [datetime.fromtimestamp(s, timezone.utc) for s in keys["slices"].explode().unique().sort()]
     hours = sorted({hour_of(s) for s in slices})
     where = q.reach(hours, utc(keys["at"].min()), utc(keys["last"].max()))
     params |= {**where, "prices": price_table(keys, catalog), "priced_at": now_text(now)}

@@ -28,8 +28,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pipelines.catalog import Catalog
-from pipelines.cost_rollup_job import hour_of
-from pipelines.incremental import EPOCH, next_window, utc
+from pipelines.incremental import EPOCH, hour_of, next_window, utc
 from pipelines.pricing_sql import (bucket_sql, cost_select, keys_hash_apart, matched_keys_sql, now_text,
                                    price_table, tier_depth)
 from store.base import Store, query_df

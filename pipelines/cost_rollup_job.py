@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from pipelines.incremental import EPOCH, utc
+from pipelines.incremental import EPOCH, hour_of, utc
 from store.base import Store
 from store.queries import cost_rollup as q
 from store.queries import watermarks
@@ -23,10 +23,6 @@ from store.queries import watermarks
 log = logging.getLogger(__name__)
 
 JOB_NAME = "cost-rollup"
-
-
-def hour_of(t: datetime) -> datetime:
-    return t.replace(minute=0, second=0, microsecond=0)
 
 
 def roll_up(store: Store, slices: list[datetime], now: datetime) -> list[datetime]:

@@ -22,6 +22,11 @@ def utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+def hour_of(value: datetime) -> datetime:
+    """The start of the hour `value` falls in."""
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
 @dataclass(frozen=True)
 class Window:
     """Read calls ingested in (start, end]; then set the watermark to `end`.

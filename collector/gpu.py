@@ -288,6 +288,15 @@ def _source(metric: Metric, scope: Scope) -> str:
     return SOURCE_AGENT if scope.name == AGENT_SCOPE else SOURCE_OTLP
 
 
+def _merge(resource: _Attrs, point: _Attrs) -> dict[str, str]:
+    """A point's attributes over its resource's, except the project: the resource's (an ingest key's
+    project is always there) beats a point's, so a sender cannot write another project's GPUs."""
+    merged = {**resource, **point}
+    if "spyglass.project" in resource:
+        merged["spyglass.project"] = resource["spyglass.project"]
+    return merged
+
+
 def from_columns(request: RequestColumns) -> pa.Table | None:
     """`gpu_samples` rows from a request's columns (gauges and cumulative sums of mapped names), or None.
 
@@ -312,7 +321,7 @@ def from_columns(request: RequestColumns) -> pa.Table | None:
                 continue
             known = gpus.get((metric.scope, attributes[row]))
             if known is None:
-                merged = {**scope.resource, **sets.as_dict(attributes[row])}
+                merged = _merge(scope.resource, sets.as_dict(attributes[row]))
                 known = gpus[metric.scope, attributes[row]] = (merged, _gpu(merged, ""))
             merged, gpu = known
             value = values[row]

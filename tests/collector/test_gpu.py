@@ -162,9 +162,9 @@ def test_preferred_view_reads_one_source_per_gpu(store):
                    {"gpu_uuid": GPU_B, "source": "agent", "utilization": 0.2}]
 
 
-def _request(temporality: int, time_ns: int = T) -> ExportMetricsServiceRequest:
+def _request(temporality: int, time_ns: int = T, *extra: tuple[str, str]) -> ExportMetricsServiceRequest:
     attrs = [KeyValue(key=k, value=AnyValue(string_value=v)) for k, v in
-             (("hw.id", GPU_A), ("hw.type", "gpu"), ("host.name", "n"))]
+             (("hw.id", GPU_A), ("hw.type", "gpu"), ("host.name", "n"), *extra)]
     metric = Metric(name="hw.energy", unit="J", sum=Sum(aggregation_temporality=temporality, is_monotonic=True,
                     data_points=[NumberDataPoint(time_unix_nano=time_ns, as_int=70, attributes=attrs)]))
     return ExportMetricsServiceRequest(resource_metrics=[ResourceMetrics(scope_metrics=[ScopeMetrics(
@@ -176,3 +176,9 @@ def test_delta_sums_are_not_readings_but_cumulative_ones_are():
     assert from_otlp(_request(temporality=2), "p").to_pylist()[0]["energy_joules"] == 70.0  # CUMULATIVE
     assert from_otlp(_request(temporality=2), "p").to_pylist()[0]["project"] == "p"  # the ingest key's project
     assert from_otlp(_request(temporality=2, time_ns=0), None) is None          # no time, no sample
+
+
+def test_a_point_cannot_name_another_project_than_its_ingest_key():
+    claims_other = _request(2, T, ("spyglass.project", "other-team"))
+    assert from_otlp(claims_other, "p").to_pylist()[0]["project"] == "p"
+    assert from_otlp(claims_other, None).to_pylist()[0]["project"] == "other-team"  # no keys: the sender says

@@ -111,6 +111,9 @@ def _report_html(base_url: str, api_key: str | None, result_id: str) -> str:
 
 def _report(api: ApiClient, result_id: str) -> None:
     st.subheader("Evidently report (latest comparison)")
+    # A report is megabytes of HTML and script: fetched and drawn only when asked for.
+    if not st.toggle("Show the full Evidently report", key="drift_report"):
+        return
     try:
         html = _report_html(api.base_url, api.api_key, result_id)
     except ApiError as exc:

@@ -67,6 +67,8 @@ def test_drifted_model_first_then_the_steady_one(drift_service, open_page, tmp_p
     # The distributions chart starts on the most drifted feature: input tokens.
     expect(page.get_by_role("combobox", name="Feature", exact=True)).to_have_value("input_tokens")
     expect(page.locator(CHART).nth(1).locator(".legendtext", has_text="reference")).to_be_visible()
+    expect(page.locator("iframe")).to_have_count(0)  # the report waits to be asked for
+    page.get_by_text("Show the full Evidently report").click()
     report = page.frame_locator("iframe").first
     expect(report.get_by_text("input_tokens").first).to_be_attached(timeout=30_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)

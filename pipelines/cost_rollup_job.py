@@ -36,7 +36,9 @@ def roll_up(store: Store, slices: list[datetime], now: datetime) -> list[datetim
     if not hours:
         return []
     already = {utc(h) for h in q.sliced_hours(store, hours)}
-    big = {utc(h) for h, n in q.calls_per_hour(store, hours).items() if n > q.SLICED_ABOVE}
+    # Only hours not sliced yet need counting: a sliced hour stays sliced.
+    unsliced = [h for h in hours if h not in already]
+    big = {utc(h) for h, n in q.calls_per_hour(store, unsliced).items() if n > q.SLICED_ABOVE}
     whole = [h for h in hours if h not in already | big]
     sliced = [h for h in hours if h in already | big]
     if whole:

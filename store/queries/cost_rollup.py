@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from store.base import Store, query_rows
 from store.migrations.m0006_cost_hourly import DIMENSIONS
-from store.queries.watermarks import MS_TYPE, ms, seconds
+from store.queries.watermarks import MS_TYPE, days, ms, seconds
 
 SLICE = timedelta(minutes=5)
 SLICES_PER_HOUR = 12
@@ -38,10 +38,6 @@ _FROM_CALLS = {
 _FROM_SLICES = {**{c: f"sum({c})" for c in (*_COUNTS, *_TOKENS)}, **{m: f"toDecimal128(sum({m}), 12)" for m in _MONEY}}
 
 
-def _days(times: list[datetime]) -> list[str]:
-    return sorted({t.strftime("%Y-%m-%d") for t in times})
-
-
 def queue_slices(store: Store, slices: list[datetime]) -> None:
     """Ask the rollup job to re-aggregate `slices` (five-minute starts)."""
     store.command(f"""
@@ -63,7 +59,7 @@ def sliced_hours(store: Store, hours: list[datetime]) -> list[datetime]:
     rows = query_rows(store, f"""
 SELECT DISTINCT toDateTime64(toStartOfHour(slice), 0, 'UTC') AS hour FROM cost_slices
 WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:{_TIMES}}}""",
-                      {"days": _days(hours), "hours": seconds(hours)})
+                      {"days": days(hours), "hours": seconds(hours)})
     return [r["hour"] for r in rows]
 
 
@@ -86,7 +82,7 @@ SELECT {", ".join(values.values())}
 FROM request_costs FINAL
 WHERE toDate(timestamp) IN {{days:Array(Date)}} AND {grain} IN {{times:{_TIMES}}}
 GROUP BY {", ".join((grain, *DIMENSIONS, "currency"))}""",
-                  {"days": _days(times), "times": seconds(times), "computed_at": ms(computed_at)})
+                  {"days": days(times), "times": seconds(times), "computed_at": ms(computed_at)})
 
 
 def calls_per_hour(store: Store, hours: list[datetime]) -> dict[datetime, int]:
@@ -94,7 +90,7 @@ def calls_per_hour(store: Store, hours: list[datetime]) -> dict[datetime, int]:
     rows = query_rows(store, f"""
 SELECT toDateTime64(toStartOfHour(timestamp), 0, 'UTC') AS hour, count() AS n FROM request_costs
 WHERE toDate(timestamp) IN {{days:Array(Date)}} AND toStartOfHour(timestamp) IN {{hours:{_TIMES}}}
-GROUP BY hour""", {"days": _days(hours), "hours": seconds(hours)})
+GROUP BY hour""", {"days": days(hours), "hours": seconds(hours)})
     return {r["hour"]: r["n"] for r in rows}
 
 
@@ -108,4 +104,4 @@ SELECT {", ".join(values.values())}
 FROM cost_slices FINAL
 WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:{_TIMES}}}
 GROUP BY {", ".join(("toStartOfHour(slice)", *DIMENSIONS, "currency"))}""",
-                  {"days": _days(hours), "hours": seconds(hours), "computed_at": ms(computed_at)})
+                  {"days": days(hours), "hours": seconds(hours), "computed_at": ms(computed_at)})

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from store.base import Store, query_df, query_rows
-from store.queries.watermarks import MS_TYPE, ms, seconds
+from store.queries.watermarks import MS_TYPE, days, ms, seconds
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
 PRICED_INPUT_COLUMNS = (
@@ -93,7 +93,7 @@ _REACH = (f"toDate(timestamp) IN {{days:Array(Date)}} AND timestamp >= {{first:{
 def reach(hours: list[datetime], first: datetime, last: datetime) -> dict[str, Any]:
     """Parameters of `_REACH` for calls in `hours` stamped in [first, last] (microsecond precision:
     the bound past the last call is a microsecond later, so a nanosecond remainder stays inside)."""
-    return {"days": sorted({h.strftime("%Y-%m-%d") for h in hours}), "first": ns(first),
+    return {"days": days(hours), "first": ns(first),
             "past_last": ns(last + timedelta(microseconds=1))}
 
 

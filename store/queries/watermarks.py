@@ -18,6 +18,11 @@ def ms(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
+def days(values: list[datetime]) -> list[str]:
+    """The distinct dates of datetimes, sorted, as an `Array(Date)` parameter value (partition pruning)."""
+    return sorted({v.strftime("%Y-%m-%d") for v in values})
+
+
 def seconds(values: list[datetime]) -> list[str]:
     """Datetimes (whole seconds) as the sorted distinct values of an `Array(DateTime('UTC'))` parameter."""
     return sorted({v.strftime("%Y-%m-%d %H:%M:%S") for v in values})

@@ -14,7 +14,7 @@ up: $(STAMP)
 	$(BIN)/spyglass up $(ARGS)
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 # Every benchmark of docs/benchmarks.md at its documented defaults.
 bench: $(STAMP)

@@ -35,7 +35,13 @@ _TABLE: dict[str, Any] = {
 
 
 def render(api: ApiClient, query: Query) -> None:
-    """The drift section; errors from the API become the shared banners."""
+    """The drift section, in a container of its own (`.st-key-drift` in the page) so that it can be told
+    apart from the quality section above it; errors from the API become the shared banners."""
+    with st.container(key="drift"):
+        _section(api, query)
+
+
+def _section(api: ApiClient, query: Query) -> None:
     st.header("Drift")
     try:
         newest = api.drift(query, latest=True)["results"]

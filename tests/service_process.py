@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -14,10 +15,31 @@ from pathlib import Path
 import httpx
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_EPHEMERAL_LOW = _ephemeral_low()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the kernel's ephemeral range: a port the kernel hands out (bind to 0) can be taken
+    by any outgoing connection before the service binds it, and the suite makes thousands of those."""
+    while True:
+        port = random.randrange(10_000, _EPHEMERAL_LOW)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
+class PortTaken(RuntimeError):
+    """The service could not bind one of its ports."""
 
 
 @dataclass
@@ -51,18 +73,31 @@ class ServiceProcess:
     def dashboard_url(self) -> str:
         return f"http://127.0.0.1:{self.dashboard_port}"
 
-    def start(self, timeout: float = 60) -> ServiceProcess:
+    def start(self, timeout: float = 60, attempts: int = 3) -> ServiceProcess:
+        """Another worker of the suite may bind a chosen port first: then the service says "cannot listen"
+        and it is started again on new ports."""
+        for _ in range(attempts - 1):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self.http_port, self.grpc_port, self.api_port, self.dashboard_port = (free_port() for _ in range(4))
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> ServiceProcess:
         args = [sys.executable, "-m", "spyglass.cli", "up", "--data-dir", str(self.data_dir),
                 "--otlp-http-port", str(self.http_port), "--otlp-grpc-port", str(self.grpc_port),
                 "--api-port", str(self.api_port), "--dashboard-port", str(self.dashboard_port),
                 *([] if self.dashboard else ["--no-dashboard"]), *self.extra_args]
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-service.log"
         log = open(self.log_path, "ab")
+        earlier = log.tell()
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                         env={**os.environ, **self.env}, cwd=self.data_dir.parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if b"cannot listen on" in self.log_path.read_bytes()[earlier:]:
+                    raise PortTaken(self.log())
                 raise RuntimeError(f"spyglass up exited with {self.process.returncode}:\n{self.log()}")
             try:
                 if httpx.get(f"{self.api}/readyz", timeout=1).status_code == 200:

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+import pytest
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -17,6 +18,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 READ_KEY = "dashboard-test-read-key"
+# On the modules whose tests use the `fleet` or `keyed` services, so that `--dist loadgroup` (make test) runs
+# them on one worker: each worker would otherwise start the services and keep them to the end of the session.
+SHARED_SERVICES = pytest.mark.xdist_group("dashboard-services")
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import pytest
 
 from dashboard import figures
 from dashboard.api_client import ApiClient, ApiError, ApiUnreachable, Query
-from tests.dashboard.fleet import FLEET, READ_KEY
+from tests.dashboard.fleet import FLEET, READ_KEY, SHARED_SERVICES
 from tests.service_process import free_port
 
+
+pytestmark = SHARED_SERVICES
 RANGE = Query(since="6h")
 
 

@@ -8,7 +8,10 @@ import httpx
 from playwright.sync_api import expect
 
 from dashboard.cost_figures import money
+from tests.dashboard.fleet import SHARED_SERVICES
 
+
+pytestmark = SHARED_SERVICES
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 

@@ -46,44 +46,47 @@ def _wait_for_results(service: ServiceProcess, timeout: float = 90) -> None:
     raise RuntimeError(f"no complete drift results after {timeout}s: {latest}")
 
 
-def _open_quality(open_page, service: ServiceProcess):
-    """As a user gets there: from the root, through the sidebar."""
+def _open_drift(open_page, service: ServiceProcess):
+    """As a user gets there: from the root, through the sidebar. Returns the page and its drift section (the
+    quality section above it has charts and tables of its own once the heuristics job has scored the calls)."""
     page = open_page(f"{service.dashboard_url}/?range=24h")
     page.get_by_role("link", name="Quality & Drift").click()
     expect(page.get_by_role("heading", name="Quality & Drift")).to_be_visible(timeout=45_000)
-    return page
+    drift = page.locator(".st-key-drift")
+    expect(drift.get_by_role("heading", name="Drift", exact=True)).to_be_visible(timeout=30_000)
+    expect(drift.get_by_role("combobox", name=GROUP)).to_be_visible(timeout=30_000)
+    return page, drift
 
 
 def test_drifted_model_first_then_the_steady_one(drift_service, open_page, tmp_path):
-    page = _open_quality(open_page, drift_service)
-    expect(page.get_by_role("heading", name="Drift", exact=True)).to_be_visible(timeout=30_000)
-    expect(page.get_by_role("combobox", name=GROUP)).to_have_value("chat-api / gpt-4o / (no feature)")
-    expect(page.get_by_test_id("stAlert").filter(has_text="Drifted")).to_be_visible(timeout=30_000)
-    expect(page.locator(CHART)).to_have_count(2, timeout=30_000)  # heat table, distributions
-    heat = page.locator(CHART).first
+    page, drift = _open_drift(open_page, drift_service)
+    expect(drift.get_by_role("combobox", name=GROUP)).to_have_value("chat-api / gpt-4o / (no feature)")
+    expect(drift.get_by_test_id("stAlert").filter(has_text="Drifted")).to_be_visible(timeout=30_000)
+    expect(drift.locator(CHART)).to_have_count(2, timeout=30_000)  # heat table, distributions
+    heat = drift.locator(CHART).first
     expect(heat.locator("text", has_text="input_tokens").first).to_be_visible()
     expect(heat.locator(".heatmaplayer")).to_have_count(1)  # one layer, two traces (tested, untested)
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(drift.get_by_test_id("stDataFrame")).to_be_visible()
     # The distributions chart starts on the most drifted feature: input tokens.
-    expect(page.get_by_role("combobox", name="Feature", exact=True)).to_have_value("input_tokens")
-    expect(page.locator(CHART).nth(1).locator(".legendtext", has_text="reference")).to_be_visible()
-    expect(page.locator("iframe")).to_have_count(0)  # the report waits to be asked for
-    page.get_by_text("Show the full Evidently report").click()
-    report = page.frame_locator("iframe").first
+    expect(drift.get_by_role("combobox", name="Feature", exact=True)).to_have_value("input_tokens")
+    expect(drift.locator(CHART).nth(1).locator(".legendtext", has_text="reference")).to_be_visible()
+    expect(drift.locator("iframe")).to_have_count(0)  # the report waits to be asked for
+    drift.get_by_text("Show the full Evidently report").click()
+    report = drift.frame_locator("iframe").first
     expect(report.get_by_text("input_tokens").first).to_be_attached(timeout=30_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "drift.png"), full_page=True)
-    page.get_by_role("combobox", name=GROUP).click()
+    drift.get_by_role("combobox", name=GROUP).click()
     page.get_by_role("option", name="chat-api / claude-sonnet-4 / (no feature)").click()
-    expect(page.get_by_test_id("stAlert").filter(has_text="No drift")).to_be_visible(timeout=30_000)
+    expect(drift.get_by_test_id("stAlert").filter(has_text="No drift")).to_be_visible(timeout=30_000)
 
 
 def test_insufficient_data_is_said_not_called_no_drift(drift_service, open_page):
-    page = _open_quality(open_page, drift_service)
-    page.get_by_role("combobox", name=GROUP).click()
+    page, drift = _open_drift(open_page, drift_service)
+    drift.get_by_role("combobox", name=GROUP).click()
     page.get_by_role("option", name="chat-api / tiny-model / (no feature)").click()
-    expect(page.get_by_test_id("stAlert").filter(has_text="Insufficient data")).to_be_visible(timeout=30_000)
-    expect(page.get_by_test_id("stAlert").filter(has_text="No drift")).to_have_count(0)
-    heat = page.locator(CHART).first
-    expect(heat.locator("text", has_text="insufficient data").first).to_be_visible()
+    expect(drift.get_by_test_id("stAlert").filter(has_text="Insufficient data")).to_be_visible(timeout=30_000)
+    expect(drift.get_by_test_id("stAlert").filter(has_text="No drift")).to_have_count(0)
+    heat = drift.locator(CHART).first
+    expect(heat.locator("text", has_text="insufficient data").first).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stException")).to_have_count(0)

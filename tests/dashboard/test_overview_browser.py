@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.dashboard.fleet import FLEET, wait_for_dashboard
+from tests.dashboard.fleet import FLEET, SHARED_SERVICES, wait_for_dashboard
 from tests.service_process import free_port
 
+
+pytestmark = SHARED_SERVICES
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 

@@ -15,7 +15,7 @@
    With --busy-minutes N, also a past hour of N minutes at --rate plus one late minute: the rollup
    job's run against recomputing that hour whole (the rollup before migration 13).
 4. The breakdown API (in-process ASGI over the real router, JSON included) over the 30 days,
-   after the rollup is compacted as the service's compaction job leaves closed days: by model
+   after the service's compaction job has merged the closed days (of the rollup and the cost rows; today is left as it is): by model
    with and without the exact distinct-user count, by team,feature, and by user (read from the
    cost rows, not the rollup); median of 5 after a warm-up.
 """
@@ -41,6 +41,7 @@ from pipelines.catalog import load_shipped  # noqa: E402
 from pipelines.cost_job import COST_INSERT_SETTINGS, run_cost_job  # noqa: E402
 from pipelines.cost_rollup_job import roll_up, run_rollup_job  # noqa: E402
 from store.chdb_backend import ChdbStore  # noqa: E402
+from store.maintenance import compact  # noqa: E402
 from store.migrate import apply  # noqa: E402
 from store.migrations import MIGRATIONS  # noqa: E402
 from store.queries import costs as q  # noqa: E402
@@ -144,7 +145,8 @@ def main() -> None:
     since = (now - timedelta(days=args.days, hours=1)).strftime("%Y-%m-%dT%H:00:00Z")
     rollup = store.query_arrow("SELECT count() AS n FROM cost_hourly").to_pylist()[0]["n"]
     print(f"rollup: cost_hourly {rollup:,} rows for {args.calls + minute:,} calls")
-    store.command("OPTIMIZE TABLE cost_hourly FINAL")  # what the service's compaction job leaves for closed days
+    # The service's compaction job: closed days merged to one part (FINAL then reads them as they are), today not.
+    compact(store, datetime.now(timezone.utc).date())
     for by, users in (("model", "true"), ("model", "false"), ("team,feature", "true"), ("user", "true")):
         def call():
             response = client.get("/api/v1/costs/breakdown",

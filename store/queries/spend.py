@@ -107,18 +107,27 @@ def breakdown(store: Store, f: Filters, by: list[str], limit: int,
     calls = per_call(f, by)
     source, _, m = _source(calls)
     clause, params = where(f, calls)
-    measures = ",\n    ".join(f"{expr} AS {name}" for name, expr in m.items() if users or name != "users")
+    chosen = {name: expr for name, expr in m.items() if users or name != "users"}
+    # Grouped by user, a group has one user (none for calls without one): an exact count would keep a set per user.
+    grouped = {**chosen, "users": _ONE_USER} if "users" in chosen and "user" in by else chosen
     columns = [DIMENSIONS[name] for name in by]
     select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, by))
     params["limit"] = limit
     rows = query_rows(store, f"""
-SELECT {select}, {measures}
+SELECT {select}, {_select(grouped)}
 FROM {source} WHERE {clause}
 GROUP BY {", ".join(columns)}
 ORDER BY cost DESC, calls DESC
 LIMIT {{limit:UInt32}}""", params)
-    [total] = query_rows(store, f"SELECT {measures} FROM {source} WHERE {clause}", params)
+    [total] = query_rows(store, f"SELECT {_select(chosen)} FROM {source} WHERE {clause}", params)
     return rows, total
+
+
+_ONE_USER = "toUInt64(max(user_id != ''))"
+
+
+def _select(measures: dict[str, str]) -> str:
+    return ",\n    ".join(f"{expr} AS {name}" for name, expr in measures.items())
 
 
 def unpriced(store: Store, f: Filters) -> list[dict[str, Any]]:

@@ -160,6 +160,9 @@ def test_per_user_breakdown_and_cost_per_user(costs):
     # u1: one m-a call (0.002) and one m-b call (0.005); u2: one m-a call; u3: unpriced only.
     assert (rows["u1"]["cost"], rows["u1"]["calls"]) == ("0.007", 2)
     assert (rows["u2"]["cost"], rows["u3"]["cost"], rows["u3"]["unpriced_calls"]) == ("0.002", "0", 1)
+    counted = get(costs, "/api/v1/costs/breakdown", by="user", users="true").json()
+    per_user = {r["user"]: (r["users"], r["cost_per_user"]) for r in counted["rows"]}
+    assert per_user["u1"] == (1, "0.007") and counted["totals"]["users"] == 3
     body = get(costs, "/api/v1/costs/breakdown", by="model", users="true").json()
     by_model = {r["model"]: r for r in body["rows"]}
     assert by_model["m-a"]["users"] == 2 and by_model["m-a"]["cost_per_user"] == "0.002"

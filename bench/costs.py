@@ -15,9 +15,9 @@
    With --busy-minutes N, also a past hour of N minutes at --rate plus one late minute: the rollup
    job's run against recomputing that hour whole (the rollup before migration 13).
 4. The breakdown API (in-process ASGI over the real router, JSON included) over the 30 days,
-   after the service's compaction job has merged the closed days (of the rollup and the cost rows; today is left as it is): by model
-   with and without the exact distinct-user count, by team,feature, and by user (read from the
-   cost rows, not the rollup); median of 5 after a warm-up.
+   after the service's compaction job has merged the closed days of the rollup and the cost rows
+   (today is left as it is): by model with and without the exact distinct-user count, by
+   team,feature, and by user (read from the cost rows, not the rollup); median of 5 after a warm-up.
 """
 
 from __future__ import annotations

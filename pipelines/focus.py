@@ -3,8 +3,8 @@
 One row per charge period (an hour) x resource x tag set:
 - an API model (`ResourceId` provider/model), per price entry and catalog version, from
   `request_costs`: the cost of its priced calls; its unpriced calls are counted in
-  `x_UnpricedCalls`, never added as 0. A group with no priced call has NULL costs: that
-  breaks FOCUS's not-null rule on purpose, because a missing price must stay visible.
+  `x_UnpricedCalls` and named in `ChargeDescription`. FOCUS requires every cost to be a number,
+  so a group with no priced call costs 0 and says why (no `SkuPriceId`, "price unknown").
 - a GPU host (`ResourceId` gpu-host/<host>) per model and tag set of the calls it served:
   the GPU cost allocated to them (`x_CostKind` gpu-allocated);
 - the same GPU host once per hour for what no call used (`x_CostKind` gpu-idle, tags:
@@ -12,7 +12,10 @@ One row per charge period (an hour) x resource x tag set:
 So BilledCost summed over the export equals the priced `request_costs` plus the GPU hosts'
 cost (allocated + idle) for the period, exactly. Prices are list prices (no contracts or
 commitments are known), so BilledCost = EffectiveCost = ListCost = ContractedCost.
-Custom columns are prefixed `x_` as the spec requires.
+The billing account is the project (the scope Spyglass charges back to); no row has an
+invoice (`InvoiceId` null) or is a correction (`ChargeClass` null). Custom columns are
+prefixed `x_` as the spec requires. The FinOps Foundation's focus-validator for FOCUS 1.2
+passes the rows on every rule but one it evaluates without its condition (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ SERVICE_CATEGORY = "AI and Machine Learning"
 SELF_HOSTED = "Self-hosted"
 SCHEMA: dict[str, Any] = {
     "BilledCost": MONEY, "EffectiveCost": MONEY, "ListCost": MONEY, "ContractedCost": MONEY,
+    "BillingAccountId": pl.String, "BillingAccountName": pl.String,
     "BillingCurrency": pl.String, "BillingPeriodStart": TIME, "BillingPeriodEnd": TIME,
-    "ChargePeriodStart": TIME, "ChargePeriodEnd": TIME, "ChargeCategory": pl.String, "ChargeFrequency": pl.String,
+    "ChargePeriodStart": TIME, "ChargePeriodEnd": TIME, "ChargeCategory": pl.String, "ChargeClass": pl.String,
+    "ChargeDescription": pl.String, "ChargeFrequency": pl.String,
     "ServiceCategory": pl.String, "ServiceSubcategory": pl.String, "ServiceName": pl.String,
-    "ProviderName": pl.String, "PublisherName": pl.String, "InvoiceIssuerName": pl.String,
+    "ProviderName": pl.String, "PublisherName": pl.String, "InvoiceIssuerName": pl.String, "InvoiceId": pl.String,
     "ResourceId": pl.String, "ResourceName": pl.String, "ResourceType": pl.String,
     "SkuId": pl.String, "SkuPriceId": pl.String,
     "ConsumedQuantity": MONEY, "ConsumedUnit": pl.String, "PricingQuantity": MONEY, "PricingUnit": pl.String,
@@ -67,13 +72,26 @@ def _periods(hour: datetime) -> dict[str, datetime]:
             "BillingPeriodStart": month, "BillingPeriodEnd": next_month}
 
 
-def _costs(amount: Decimal | None) -> dict[str, Decimal | None]:
+def _costs(amount: Decimal | None) -> dict[str, Decimal]:
+    """The four FOCUS costs (list prices only, so all equal); no price is 0, said in ChargeDescription."""
+    amount = Decimal(0) if amount is None else amount
     return {"BilledCost": amount, "EffectiveCost": amount, "ListCost": amount, "ContractedCost": amount}
 
 
 def _usage(row: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    return {"ChargeCategory": "Usage", "ChargeFrequency": "Usage-Based", "ServiceCategory": SERVICE_CATEGORY,
-            "BillingCurrency": row["currency"], **_periods(row["hour"]), **fields}
+    account = row.get("project") or "default"
+    return {"ChargeCategory": "Usage", "ChargeClass": None, "ChargeFrequency": "Usage-Based",
+            "ServiceCategory": SERVICE_CATEGORY, "BillingAccountId": account, "BillingAccountName": account,
+            "BillingCurrency": row["currency"], "InvoiceId": None, **_periods(row["hour"]), **fields}
+
+
+def _calls(priced: int, unpriced: int, tokens: int) -> str:
+    said = f"{priced + unpriced:,} calls, {tokens:,} tokens"
+    if not unpriced:
+        return said
+    if not priced:
+        return f"{said}; price unknown (no catalog entry or inconsistent tokens), counted as 0"
+    return f"{said}; {unpriced:,} of the calls have no price and are not in the cost"
 
 
 def api_rows(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -83,6 +101,8 @@ def api_rows(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         tokens = g["input_tokens"] + g["output_tokens"]
         out.append(_usage(
             g, **_costs(g["cost"] if g["priced_calls"] else None),
+            ChargeDescription=f"{g['model']} ({g['provider']}): "
+                              f"{_calls(g['priced_calls'], g['unpriced_calls'], tokens)}",
             ServiceSubcategory="Generative AI", ServiceName=g["provider"], ProviderName=g["provider"],
             PublisherName=g["provider"], InvoiceIssuerName=g["provider"],
             ResourceId=f"{g['provider']}/{g['model']}", ResourceName=g["model"], ResourceType="Model",
@@ -107,11 +127,13 @@ def gpu_allocated_rows(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
     """One row per GPU host x model x tag set: the GPU cost allocated to those calls."""
     out = []
     for g in groups:
-        tokens = Decimal(g["input_tokens"] + g["output_tokens"])
+        tokens = g["input_tokens"] + g["output_tokens"]
         out.append(_gpu(
             g, g["gpu_host"], **_costs(g["cost"] if g["priced_calls"] else None), PublisherName=g["provider"],
-            ConsumedQuantity=tokens, ConsumedUnit="Tokens", PricingQuantity=tokens, PricingUnit="Tokens",
-            Tags=tags(g), x_CostKind="gpu-allocated", x_Model=g["model"],
+            ChargeDescription=f"GPU time of {g['gpu_host']} allocated to {g['model']}: "
+                              f"{_calls(g['priced_calls'], g['unpriced_calls'], tokens)}",
+            ConsumedQuantity=Decimal(tokens), ConsumedUnit="Tokens", PricingQuantity=Decimal(tokens),
+            PricingUnit="Tokens", Tags=tags(g), x_CostKind="gpu-allocated", x_Model=g["model"],
             x_RequestCount=g["priced_calls"] + g["unpriced_calls"], x_UnpricedCalls=g["unpriced_calls"],
             x_InputTokens=g["input_tokens"], x_OutputTokens=g["output_tokens"], x_IdleCost=None))
     return out
@@ -125,8 +147,10 @@ def gpu_idle_rows(hosts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         idle = h["idle"] if h["priced"] else None
         hours = Decimal(repr(round(h["idle_gpu_seconds"] / 3600, 6)))
+        unknown = "" if h["priced"] else "; no price for this host's GPUs, counted as 0"
         out.append(_gpu(
             h, h["host_name"], **_costs(idle), PublisherName=SELF_HOSTED, ConsumedQuantity=hours,
+            ChargeDescription=f"Idle GPU time of {h['host_name']}: {hours} GPU-hours no call used{unknown}",
             ConsumedUnit="GPU-Hours", PricingQuantity=hours, PricingUnit="Hours", Tags=tags(h),
             x_CostKind="gpu-idle", x_Model=None, x_RequestCount=0, x_UnpricedCalls=0, x_InputTokens=0,
             x_OutputTokens=0, x_IdleCost=idle))

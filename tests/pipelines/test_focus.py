@@ -32,17 +32,29 @@ def test_api_row_periods_tags_and_quantities():
     assert (row["PricingQuantity"], row["x_RequestCount"], row["x_UnpricedCalls"]) == (Decimal("1.234568"), 3, 1)
 
 
-def test_a_group_without_priced_calls_has_no_cost_not_zero():
-    [row] = focus.api_rows([_api(cost=Decimal(0), priced_calls=0, entry_id="")])
-    assert [row[c] for c in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")] == [None] * 4
+def test_api_row_account_charge_and_invoice_columns():
+    [row] = focus.api_rows([_api()])
+    assert (row["BillingAccountId"], row["BillingAccountName"]) == ("p", "p")
+    assert (row["ChargeClass"], row["InvoiceId"]) == (None, None)  # not a correction; no invoice
+    assert row["ChargeDescription"] == ("gpt-4o (openai): 3 calls, 1,234,568 tokens; 1 of the calls have no price "
+                                        "and are not in the cost")
+
+
+def test_a_group_without_priced_calls_costs_zero_and_says_the_price_is_unknown():
+    # FOCUS costs must not be null: the missing price shows in the description, SkuPriceId and x_UnpricedCalls.
+    [row] = focus.api_rows([_api(cost=None, priced_calls=0, entry_id="")])
+    assert [row[c] for c in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")] == [Decimal(0)] * 4
     assert (row["SkuId"], row["SkuPriceId"], row["x_UnpricedCalls"]) == (None, None, 1)
+    assert "price unknown" in row["ChargeDescription"] and row["ChargeDescription"].startswith("gpt-4o (openai): 1 calls")
 
 
 def test_idle_rows_for_idle_or_unpriced_host_hours_only():
     rows = focus.gpu_idle_rows([_host(), _host(host_name="busy", idle=Decimal(0)),
                                 _host(host_name="t4", priced=False, idle=None, price_source="unpriced: T4")])
     assert [(r["ResourceId"], r["BilledCost"], r["x_IdleCost"]) for r in rows] == [
-        ("gpu-host/gpu-a", Decimal("0.5"), Decimal("0.5")), ("gpu-host/t4", None, None)]
+        ("gpu-host/gpu-a", Decimal("0.5"), Decimal("0.5")), ("gpu-host/t4", Decimal(0), None)]
+    assert rows[0]["ChargeDescription"] == "Idle GPU time of gpu-a: 0.5 GPU-hours no call used"
+    assert rows[1]["ChargeDescription"].endswith("no price for this host's GPUs, counted as 0")
     assert (rows[0]["ConsumedQuantity"], rows[0]["Tags"]) == (Decimal("0.5"), '{"project": "p"}')
 
 

@@ -85,13 +85,17 @@ def _usage(row: dict[str, Any], **fields: Any) -> dict[str, Any]:
             "BillingCurrency": row["currency"], "InvoiceId": None, **_periods(row["hour"]), **fields}
 
 
-def _calls(priced: int, unpriced: int, tokens: int) -> str:
+_NO_TOKEN_PRICE = "no catalog entry or inconsistent tokens"
+_NO_GPU_PRICE = "no price for the host's GPUs"
+
+
+def _calls(priced: int, unpriced: int, tokens: int, why: str) -> str:
     said = f"{priced + unpriced:,} calls, {tokens:,} tokens"
     if not unpriced:
         return said
     if not priced:
-        return f"{said}; price unknown (no catalog entry or inconsistent tokens), counted as 0"
-    return f"{said}; {unpriced:,} of the calls have no price and are not in the cost"
+        return f"{said}; price unknown ({why}), counted as 0"
+    return f"{said}; {unpriced:,} of the calls have no price ({why}) and are not in the cost"
 
 
 def api_rows(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,7 +106,7 @@ def api_rows(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append(_usage(
             g, **_costs(g["cost"] if g["priced_calls"] else None),
             ChargeDescription=f"{g['model']} ({g['provider']}): "
-                              f"{_calls(g['priced_calls'], g['unpriced_calls'], tokens)}",
+                              f"{_calls(g['priced_calls'], g['unpriced_calls'], tokens, _NO_TOKEN_PRICE)}",
             ServiceSubcategory="Generative AI", ServiceName=g["provider"], ProviderName=g["provider"],
             PublisherName=g["provider"], InvoiceIssuerName=g["provider"],
             ResourceId=f"{g['provider']}/{g['model']}", ResourceName=g["model"], ResourceType="Model",
@@ -131,7 +135,7 @@ def gpu_allocated_rows(groups: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
         out.append(_gpu(
             g, g["gpu_host"], **_costs(g["cost"] if g["priced_calls"] else None), PublisherName=g["provider"],
             ChargeDescription=f"GPU time of {g['gpu_host']} allocated to {g['model']}: "
-                              f"{_calls(g['priced_calls'], g['unpriced_calls'], tokens)}",
+                              f"{_calls(g['priced_calls'], g['unpriced_calls'], tokens, _NO_GPU_PRICE)}",
             ConsumedQuantity=Decimal(tokens), ConsumedUnit="Tokens", PricingQuantity=Decimal(tokens),
             PricingUnit="Tokens", Tags=tags(g), x_CostKind="gpu-allocated", x_Model=g["model"],
             x_RequestCount=g["priced_calls"] + g["unpriced_calls"], x_UnpricedCalls=g["unpriced_calls"],
@@ -147,7 +151,7 @@ def gpu_idle_rows(hosts: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         idle = h["idle"] if h["priced"] else None
         hours = Decimal(repr(round(h["idle_gpu_seconds"] / 3600, 6)))
-        unknown = "" if h["priced"] else "; no price for this host's GPUs, counted as 0"
+        unknown = "" if h["priced"] else f"; {_NO_GPU_PRICE}, counted as 0"
         out.append(_gpu(
             h, h["host_name"], **_costs(idle), PublisherName=SELF_HOSTED, ConsumedQuantity=hours,
             ChargeDescription=f"Idle GPU time of {h['host_name']}: {hours} GPU-hours no call used{unknown}",

@@ -37,7 +37,7 @@ def test_api_row_account_charge_and_invoice_columns():
     assert (row["BillingAccountId"], row["BillingAccountName"]) == ("p", "p")
     assert (row["ChargeClass"], row["InvoiceId"]) == (None, None)  # not a correction; no invoice
     assert row["ChargeDescription"] == ("gpt-4o (openai): 3 calls, 1,234,568 tokens; 1 of the calls have no price "
-                                        "and are not in the cost")
+                                        "(no catalog entry or inconsistent tokens) and are not in the cost")
 
 
 def test_a_group_without_priced_calls_costs_zero_and_says_the_price_is_unknown():
@@ -54,7 +54,7 @@ def test_idle_rows_for_idle_or_unpriced_host_hours_only():
     assert [(r["ResourceId"], r["BilledCost"], r["x_IdleCost"]) for r in rows] == [
         ("gpu-host/gpu-a", Decimal("0.5"), Decimal("0.5")), ("gpu-host/t4", Decimal(0), None)]
     assert rows[0]["ChargeDescription"] == "Idle GPU time of gpu-a: 0.5 GPU-hours no call used"
-    assert rows[1]["ChargeDescription"].endswith("no price for this host's GPUs, counted as 0")
+    assert rows[1]["ChargeDescription"].endswith("no price for the host's GPUs, counted as 0")
     assert (rows[0]["ConsumedQuantity"], rows[0]["Tags"]) == (Decimal("0.5"), '{"project": "p"}')
 
 
@@ -66,3 +66,14 @@ def test_json_round_trip_is_exact_and_the_frame_has_the_focus_columns_in_order()
     assert frame.columns == list(focus.SCHEMA) and frame.height == 2
     assert frame["BilledCost"].sum() == Decimal("0.623456789012")
     assert focus.frame([]).columns == list(focus.SCHEMA)
+
+
+def test_gpu_allocated_rows_say_why_a_call_has_no_price():
+    group = {"hour": HOUR, "gpu_host": "t4", "provider": "vllm", "model": "llama", "project": "p", "service_name": "",
+             "environment": "", "team": "", "feature": "", "currency": "USD", "price_source": "unpriced: T4",
+             "price_version": "v1", "cost": None, "priced_calls": 0, "unpriced_calls": 2, "input_tokens": 200,
+             "output_tokens": 100}
+    [row] = focus.gpu_allocated_rows([group])
+    assert (row["ResourceId"], row["BilledCost"], row["x_UnpricedCalls"]) == ("gpu-host/t4", Decimal(0), 2)
+    assert row["ChargeDescription"] == ("GPU time of t4 allocated to llama: 2 calls, 300 tokens; price unknown "
+                                        "(no price for the host's GPUs), counted as 0")

@@ -79,9 +79,9 @@ def _costs(amount: Decimal | None) -> dict[str, Decimal]:
 
 
 def _usage(row: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    account = row.get("project") or "default"
     return {"ChargeCategory": "Usage", "ChargeClass": None, "ChargeFrequency": "Usage-Based",
-            "ServiceCategory": SERVICE_CATEGORY, "BillingAccountId": account, "BillingAccountName": account,
+            "ServiceCategory": SERVICE_CATEGORY,
+            "BillingAccountId": row["project"], "BillingAccountName": row["project"],
             "BillingCurrency": row["currency"], "InvoiceId": None, **_periods(row["hour"]), **fields}
 
 

@@ -47,6 +47,8 @@ _PER_CALL = {"cost": _MONEY.format("sum(cost_total)"),
              "unpriced_calls": "countIf(NOT priced)", "flagged_calls": "countIf(length(flags) > 0)",
              "input_tokens": "sum(input_tokens)", "output_tokens": "sum(output_tokens)",
              "users": "uniqExactIf(user_id, user_id != '')"}
+# Grouped by user, a group has one user (none for calls without one): an exact count would keep a set per user.
+_ONE_USER = "toUInt64(max(user_id != ''))"
 
 
 def _source(calls: bool) -> tuple[str, str, dict[str, str]]:
@@ -108,7 +110,6 @@ def breakdown(store: Store, f: Filters, by: list[str], limit: int,
     source, _, m = _source(calls)
     clause, params = where(f, calls)
     chosen = {name: expr for name, expr in m.items() if users or name != "users"}
-    # Grouped by user, a group has one user (none for calls without one): an exact count would keep a set per user.
     grouped = {**chosen, "users": _ONE_USER} if "users" in chosen and "user" in by else chosen
     columns = [DIMENSIONS[name] for name in by]
     select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, by))
@@ -121,9 +122,6 @@ ORDER BY cost DESC, calls DESC
 LIMIT {{limit:UInt32}}""", params)
     [total] = query_rows(store, f"SELECT {_select(chosen)} FROM {source} WHERE {clause}", params)
     return rows, total
-
-
-_ONE_USER = "toUInt64(max(user_id != ''))"
 
 
 def _select(measures: dict[str, str]) -> str:

@@ -36,10 +36,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.summary import generate_sql  # noqa: E402
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
-from pipelines.catalog import load_shipped  # noqa: E402
-from pipelines.cost_job import COST_INSERT_SETTINGS, run_cost_job  # noqa: E402
-from pipelines.cost_rollup_job import roll_up, run_rollup_job  # noqa: E402
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
+from pipelines.costs.catalog import load_shipped  # noqa: E402
+from pipelines.costs.job import COST_INSERT_SETTINGS, run_cost_job  # noqa: E402
+from pipelines.costs.rollup_job import roll_up, run_rollup_job  # noqa: E402
 from store.chdb_backend import ChdbStore  # noqa: E402
 from store.maintenance import compact  # noqa: E402
 from store.migrate import apply  # noqa: E402

@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
-from pipelines.drift_compare import compare  # noqa: E402
-from pipelines.drift_frames import CALL_FEATURES, aligned, features_of, window_frame  # noqa: E402
-from pipelines.drift_job import DriftConfig, run_drift_job, stratum_quota  # noqa: E402
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
+from pipelines.drift.compare import compare  # noqa: E402
+from pipelines.drift.frames import CALL_FEATURES, aligned, features_of, window_frame  # noqa: E402
+from pipelines.drift.job import DriftConfig, run_drift_job, stratum_quota  # noqa: E402
 from store import open_store, query_rows  # noqa: E402
 from store.migrate import apply  # noqa: E402
 from store.migrations import MIGRATIONS  # noqa: E402

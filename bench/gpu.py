@@ -57,8 +57,8 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (  # noqa: E402
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource  # noqa: E402
 
 from bench import cpu_accounting  # noqa: E402
-from collector.gpu import AGENT_SCOPE  # noqa: E402
-from tests.service_process import ServiceProcess  # noqa: E402
+from collector.normalise.gpu import AGENT_SCOPE  # noqa: E402
+from tests.helpers.service_process import ServiceProcess  # noqa: E402
 
 GPUS_PER_HOST = 8
 INTERVAL_S = 5
@@ -167,7 +167,7 @@ def post_all(url: str, bodies: list[bytes], clients: int) -> tuple[float, list[f
 
 
 def decode_ceiling(bodies: list[bytes]) -> tuple[float, list[dict[str, pa.Table]]]:
-    from collector import metrics
+    from collector.decode import metrics
 
     decoded, points, t0 = [], 0, time.perf_counter()
     for body in bodies:

@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
-from pipelines.gpu_allocation import AllocationConfig  # noqa: E402
-from pipelines.gpu_cost_job import run_gpu_cost_job  # noqa: E402
-from pipelines.gpu_prices import load_table  # noqa: E402
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
+from pipelines.gpu.allocation import AllocationConfig  # noqa: E402
+from pipelines.gpu.job import run_gpu_cost_job  # noqa: E402
+from pipelines.gpu.prices import load_table  # noqa: E402
 from store import open_store, query_rows  # noqa: E402
 from store.migrate import apply  # noqa: E402
 from store.migrations import MIGRATIONS  # noqa: E402

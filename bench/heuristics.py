@@ -1,4 +1,4 @@
-"""Heuristics benchmark: the checks of pipelines/heuristics.py over 10 million llm_calls rows.
+"""Heuristics benchmark: the checks of pipelines/quality/heuristics.py over 10 million llm_calls rows.
 
     .venv/bin/python bench/heuristics.py [--rows 10000000] [--dir DIR]
 
@@ -31,9 +31,9 @@ if str(ROOT) not in sys.path:
 
 import polars as pl  # noqa: E402
 
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
-from pipelines.heuristics import latency_thresholds, score_calls  # noqa: E402
-from pipelines.heuristics_job import HeuristicsConfig, run_heuristics_job  # noqa: E402
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
+from pipelines.quality.heuristics import latency_thresholds, score_calls  # noqa: E402
+from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job  # noqa: E402
 from store import open_store  # noqa: E402
 from store.migrate import apply  # noqa: E402
 from store.migrations import MIGRATIONS  # noqa: E402

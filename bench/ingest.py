@@ -22,7 +22,7 @@ What it does, in order:
    span (and the expected number of error spans), stops the service with SIGTERM, and
    counts otel_traces in a fresh subprocess (no API for it).
 4. Measures two ceilings on the same spans, in this process, after the service is gone:
-   (a) decode alone: ExportTraceServiceRequest.FromString + collector.traces.decode;
+   (a) decode alone: ExportTraceServiceRequest.FromString + collector.decode.traces.decode;
    (b) store insert alone: ChdbStore on a fresh temp dir with migrations and the
        llm_calls view, insert_arrow of the pre-decoded tables, in batches of the size the
        service's group commit can form with K clients (K x spans) and of the batcher's
@@ -63,7 +63,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue  # noqa: E402
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status  # noqa: E402
 
-from tests.service_process import ServiceProcess  # noqa: E402
+from tests.helpers.service_process import ServiceProcess  # noqa: E402
 
 # ----------------------------------------------------------------------------- spans
 
@@ -363,7 +363,7 @@ def count_otel_traces(data_dir: Path) -> tuple[int, int]:
 
 
 def decode_ceiling(bodies: list[bytes], rounds: int) -> tuple[float, list[pa.Table], dict[str, float]]:
-    from collector import traces
+    from collector.decode import traces
 
     tables, parse_s, decode_s, spans = [], 0.0, 0.0, 0
     for body in bodies[:4]:  # warm-up
@@ -386,7 +386,7 @@ def decode_ceiling(bodies: list[bytes], rounds: int) -> tuple[float, list[pa.Tab
 
 
 def profile_decode(bodies: list[bytes], top: int = 25) -> str:
-    from collector import traces
+    from collector.decode import traces
 
     requests = [ExportTraceServiceRequest.FromString(b) for b in bodies]
     profiler = cProfile.Profile()
@@ -404,7 +404,7 @@ def insert_ceiling(tables: list[pa.Table], batch_rows: int, store_dir: Path,
     """Insert the decoded tables into a fresh store, grouped into batches of about `batch_rows` rows.
 
     `drop_views` removes materialised views first (a what-if, to attribute the cost)."""
-    from collector.genai_view import MIGRATION
+    from collector.normalise.genai_view import MIGRATION
     from store.chdb_backend import ChdbStore
     from store.migrate import apply
     from store.migrations import MIGRATIONS
@@ -466,7 +466,7 @@ def main() -> int:
     parser.add_argument("--store-variants", action="store_true",
                         help="also measure the insert ceiling without the llm_calls view and/or the trace-id view")
     parser.add_argument("--skip-ceilings", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of collector.traces.decode")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of collector.decode.traces.decode")
     parser.add_argument("--keep", action="store_true", help="keep the temp data dirs")
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()

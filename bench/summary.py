@@ -153,7 +153,7 @@ def merges_running(store) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> dict:
-    from collector.genai_view import MIGRATION
+    from collector.normalise.genai_view import MIGRATION
     from store.migrate import apply
     from store.migrations import MIGRATIONS
 
@@ -292,7 +292,7 @@ def time_summary(api: str, params: dict, runs: int) -> dict:
 
 
 def measure_state(data_dir: Path, end_ns: int, days: int, runs: int, roles: str) -> dict:
-    from tests.service_process import ServiceProcess
+    from tests.helpers.service_process import ServiceProcess
 
     end = datetime.fromtimestamp(end_ns / 1e9, timezone.utc) + timedelta(seconds=1)
 

@@ -1,9 +1,9 @@
 """The signal-independent path of one OTLP request: decode → normalise → batch → durable.
 
-Normalise is the content policy (collector/content.py): prompt and completion text is
+Normalise is the content policy (collector/normalise/content.py): prompt and completion text is
 stripped, or redacted for projects that capture it, in the same worker that decoded it.
 
-Transports (collector/http_receiver.py, collector/grpc_receiver.py) hand the request's
+Transports (collector/receivers/otlp_http.py, collector/receivers/otlp_grpc.py) hand the request's
 bytes to `Pipeline.export`, which decodes them, waits for the commit and returns the
 response. Decoding is pure Python and holds the GIL, so with `workers` > 0 it runs in
 that many worker processes (the store's work stays in this process, on other cores);
@@ -29,9 +29,13 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
-from collector import content, encoding, logs, metrics, traces
+from collector.normalise import content
+from collector.decode import encoding
+from collector.decode import logs
+from collector.decode import metrics
+from collector.decode import traces
 from collector.batcher import Batcher
-from collector.signal import Decoded
+from collector.decode.signal import Decoded
 from store.errors import StoreUnavailable
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from collector.encoding import TooLarge, UnsupportedMediaType
+from collector.decode.encoding import TooLarge, UnsupportedMediaType
 from store.errors import BadInput, StoreUnavailable, Unauthorized
 
 

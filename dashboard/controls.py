@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.api_client import ApiClient, Query
+from client.api import ApiClient, Query
 
 # Look-back presets, in the API's own syntax, with the words a caption uses.
 PRESETS: dict[str, str] = {"15m": "15 minutes", "1h": "hour", "6h": "6 hours", "24h": "24 hours",

@@ -10,7 +10,7 @@ import os
 
 import streamlit as st
 
-from dashboard.api_client import ApiError, ApiUnreachable
+from client.api import ApiError, ApiUnreachable
 
 DEFAULT_OTLP_ENDPOINT = "http://127.0.0.1:4318"
 

@@ -1,6 +1,6 @@
 """The window an incremental job over `llm_calls` reads next, by its watermark on `ingested_at`.
 
-The same rules as the cost job (pipelines/cost_job.py explains them): read the calls
+The same rules as the cost job (pipelines/costs/job.py explains them): read the calls
 ingested in (watermark - lookback, now - safety_delay], pulled back so that a run takes at
 most about `batch_limit` new calls; advance the watermark to the window's end afterwards.
 """

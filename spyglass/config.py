@@ -16,10 +16,10 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
-from pipelines.budgets import Budget
+from pipelines.costs.budgets import Budget
 from spyglass.timerange import parse_duration
 from store.errors import BadInput, ConfigError
-from collector.redaction import RedactionConfig
+from collector.normalise.redaction import RedactionConfig
 from store.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
@@ -70,9 +70,9 @@ class Settings(BaseSettings):
     cost_interval_seconds: float = Field(30, gt=0)
     # How often the five-minute slices whose costs changed (and their hours) are re-aggregated.
     cost_rollup_interval_seconds: float = Field(60, gt=0)
-    # User price catalog files layered over the shipped catalog (pipelines/prices.yaml), in order.
+    # User price catalog files layered over the shipped catalog (pipelines/costs/prices.yaml), in order.
     price_catalog_files: list[str] = Field(default_factory=list)
-    # Monthly budgets per project / team / feature / user (see pipelines/budgets.py), e.g.
+    # Monthly budgets per project / team / feature / user (see pipelines/costs/budgets.py), e.g.
     # [{name: ml-team, scope: team, value: ml, monthly: 5000, soft: 0.8, hard: 1.0}].
     budgets: list[Budget] = Field(default_factory=list)
     # dcgm-exporter `/metrics` URLs the service scrapes into gpu_samples (needs the collector role).

@@ -8,7 +8,7 @@ For GPU nodes that run neither dcgm-exporter nor another hw.gpu.* emitter. Three
   memory utilisation) is left out for that GPU only; any other error on one GPU drops that
   GPU from this round (logged) and the agent keeps sampling the others.
 - `meter_provider(...)` exports the latest readings with the OpenTelemetry SDK: observable
-  instruments named per the hardware conventions, meter scope `collector.gpu.AGENT_SCOPE`
+  instruments named per the hardware conventions, meter scope `collector.normalise.gpu.AGENT_SCOPE`
   (the collector marks these rows `source=agent`), resource `host.name`, the real OTLP
   exporter (HTTP or gRPC), cumulative temporality (the collector skips delta sums).
 - `run(...)` drives it: sample, export, wait `interval`; SIGTERM/SIGINT take one last
@@ -40,7 +40,7 @@ from opentelemetry.sdk.metrics import ObservableUpDownCounter, UpDownCounter
 from opentelemetry.sdk.metrics.export import AggregationTemporality, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 
-from collector.gpu import AGENT_SCOPE
+from collector.normalise.gpu import AGENT_SCOPE
 from store.errors import BadInput, HardwareUnavailable
 
 log = logging.getLogger(__name__)

@@ -30,24 +30,25 @@ from typing import Any
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
-from collector import grpc_receiver, http_receiver
+from collector.receivers import otlp_grpc as grpc_receiver
+from collector.receivers import otlp_http as http_receiver
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
-from collector.content import ContentPolicy
-from collector.dcgm_scraper import DcgmScraper
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
+from collector.normalise.content import ContentPolicy
+from collector.receivers.dcgm_scrape import DcgmScraper
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.pipeline import Pipeline
-from collector.redaction import RedactionConfig
-from pipelines.catalog_source import CatalogSource
-from pipelines.cost_job import run_cost_job
-from pipelines.cost_rollup_job import run_rollup_job
-from pipelines.drift_compare import Thresholds
-from pipelines.drift_job import DriftConfig, run_drift_job
-from pipelines.gpu_allocation import AllocationConfig
-from pipelines.gpu_cost_job import run_gpu_cost_job
-from pipelines.gpu_prices import load_table as load_gpu_prices
-from pipelines.heuristics_job import HeuristicsConfig, run_heuristics_job
-from pipelines.score_join import run_score_join
+from collector.normalise.redaction import RedactionConfig
+from pipelines.costs.catalog_source import CatalogSource
+from pipelines.costs.job import run_cost_job
+from pipelines.costs.rollup_job import run_rollup_job
+from pipelines.drift.compare import Thresholds
+from pipelines.drift.job import DriftConfig, run_drift_job
+from pipelines.gpu.allocation import AllocationConfig
+from pipelines.gpu.job import run_gpu_cost_job
+from pipelines.gpu.prices import load_table as load_gpu_prices
+from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
+from pipelines.quality.score_join import run_score_join
 from spyglass.api import build_api
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler

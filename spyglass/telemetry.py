@@ -23,7 +23,7 @@ from opentelemetry.sdk.metrics.export import (
 )
 from opentelemetry.sdk.resources import Resource
 
-from collector import metrics
+from collector.decode import metrics
 
 SELF = "spyglass"
 

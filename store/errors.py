@@ -2,7 +2,7 @@
 
 It lives in `store` because `store` imports nothing of ours, so every other package may
 import it. Transports map these to status codes in one place each (collector/status.py,
-spyglass/api.py, spyglass/cli.py).
+spyglass/api/__init__.py, spyglass/cli/main.py).
 """
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import cost_figures as cf
+from dashboard.figures import costs as cf
 from dashboard import format as fmt
 from dashboard import notices
-from dashboard.api_client import ApiClient, ApiError, Query
+from client.api import ApiClient, ApiError, Query
 from dashboard.controls import range_words, sidebar_filters
 
 TITLE = "Costs"

@@ -5,8 +5,8 @@ over the range), a utilisation heatmap (GPU × time, so idle rows stand out at a
 memory headroom per GPU, power per host, the idle-GPU list from the waste endpoint (with the
 thresholds the service applied), the idle dollars per host (from the GPU cost job), and the
 dcgm-exporter scrape targets with their state, so a missing GPU can be told apart from a scrape
-that is down. Reads six endpoints through the API client; shapes come from `dashboard.gpu_figures`
-and `dashboard.cost_figures`.
+that is down. Reads six endpoints through the API client; shapes come from `dashboard.figures.gpus`
+and `dashboard.figures.costs`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import cost_figures, gpu_figures, notices
+from dashboard import notices
+from dashboard.figures import costs as cost_figures
+from dashboard.figures import gpus as gpu_figures
 from dashboard import format as fmt
-from dashboard.api_client import ApiClient, ApiError, Query
+from client.api import ApiClient, ApiError, Query
 from dashboard.controls import range_words, time_range
-from dashboard.figures import parse_time
+from dashboard.figures.common import parse_time
 
 TITLE = "GPUs"
 _PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}

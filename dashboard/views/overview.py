@@ -12,9 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import figures, notices
+from dashboard import notices
+from dashboard.figures import common as figures
 from dashboard import format as fmt
-from dashboard.api_client import ApiClient, ApiError
+from client.api import ApiClient, ApiError
 from dashboard.controls import range_words, sidebar_filters
 
 TITLE = "Overview"

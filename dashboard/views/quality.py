@@ -1,15 +1,17 @@
 """Quality & Drift: are the answers good, what does a good answer cost, and has the traffic shifted?
 
-A thin page: the sidebar filters, then the quality view (dashboard/quality_view.py), then the
-drift view (dashboard/drift_view.py), both drawn for the same query.
+A thin page: the sidebar filters, then the quality view (dashboard/sections/quality.py), then the
+drift view (dashboard/sections/drift.py), both drawn for the same query.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import drift_view, notices, quality_view
-from dashboard.api_client import ApiClient, ApiError
+from dashboard import notices
+from dashboard.sections import drift as drift_view
+from dashboard.sections import quality as quality_view
+from client.api import ApiClient, ApiError
 from dashboard.controls import sidebar_filters
 
 TITLE = "Quality & Drift"

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from pipelines.budgets import SCOPES, Budget, evaluate
-from pipelines.catalog_source import CatalogSource
-from pipelines.reprice import reprice
+from pipelines.costs.budgets import SCOPES, Budget, evaluate
+from pipelines.costs.catalog_source import CatalogSource
+from pipelines.costs.reprice import reprice
 from spyglass.api.common import Strings, filters, get_store, json_rows, nice_step
 from spyglass.timerange import parse_time, rfc3339
 from store.base import Store

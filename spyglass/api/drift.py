@@ -21,7 +21,7 @@ import pyarrow as pa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
-from pipelines.drift_direction import severity
+from pipelines.drift.direction import severity
 from spyglass.api.common import Strings, filters, get_store
 from spyglass.timerange import rfc3339
 from store.base import Store

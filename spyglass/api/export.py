@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from pipelines import focus
+from pipelines.costs import focus
 from spyglass.api.common import get_store
 from spyglass.timerange import rfc3339, time_range
 from store.base import Store

@@ -1,6 +1,6 @@
 """`gpu_samples`: one typed row per GPU (or MIG instance) × sample time × source.
 
-Filled by the collector (collector/gpu.py) from OTLP `hw.gpu.*` metrics, from DCGM metrics
+Filled by the collector (collector/normalise/gpu.py) from OTLP `hw.gpu.*` metrics, from DCGM metrics
 arriving over OTLP, and from scraped `dcgm-exporter` text. Every source lands in the same
 units: utilisation and SM activity as 0-1 fractions, bytes, watts, joules, °C.
 A field the source did not report in that sample is NULL, never 0: "idle" and "unknown"
@@ -32,7 +32,7 @@ from store.ddl import DDL, TableSpec
 
 NAME = "gpu_samples"
 
-# Lower is preferred. Keep in step with collector/gpu.py SOURCE_* constants.
+# Lower is preferred. Keep in step with collector/normalise/gpu.py SOURCE_* constants.
 SOURCE_RANK_SQL = "multiIf(source = 'dcgm', 1, source = 'agent', 2, 3)"
 
 GPU_SAMPLES = TableSpec(

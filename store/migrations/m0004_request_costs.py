@@ -1,6 +1,6 @@
 """`request_costs`, `request_cost_history`, `job_watermarks`: the cost job's output and progress.
 
-`request_costs` holds one row per priced LLM call (pipelines/cost_job.py). It is a
+`request_costs` holds one row per priced LLM call (pipelines/costs/job.py). It is a
 ReplacingMergeTree versioned by `priced_at` with the same sort key as `llm_calls`, ending
 in (trace_id, span_id): re-pricing a window (the job's look-back, a reprice) inserts rows
 with the same key and a newer `priced_at`, and readers use FINAL to see only the latest.

@@ -76,7 +76,7 @@ COST_ROLLUP_QUEUE = TableSpec(
 
 _STATUS = "`status` LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))"
 # The call's own ingestion time, so the cost job can compare, per second of ingestion, how many
-# calls arrived with how many were priced (see pipelines/cost_job.py); minmax-indexed because
+# calls arrived with how many were priced (see pipelines/costs/job.py); minmax-indexed because
 # ingestion time follows span time closely, so old granules are skipped.
 _INGESTED_AT = "`ingested_at` DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(Delta, ZSTD(1))"
 

@@ -1,6 +1,6 @@
 """`gpu_cost_hourly`, `request_gpu_costs`, `gpu_unknown_host_calls`, `gpu_cost_runs`: GPU cost per request.
 
-Filled by the GPU cost job (pipelines/gpu_cost_job.py), which recomputes whole hours:
+Filled by the GPU cost job (pipelines/gpu/job.py), which recomputes whole hours:
 every run writes all rows of each hour it recomputes with one `computed_at`, then records
 (hour, computed_at) in `gpu_cost_runs`. Readers take, per hour, only the rows of the
 latest recorded run (`store/queries/gpu_costs.py`), so:

@@ -13,7 +13,7 @@ Three materialised views, one per shape an evaluation takes on the wire:
 Views rather than a watermark job because `otel_traces`/`otel_logs` have no ingestion time
 column (their schema is the exporter's) and a view sees every insert exactly once, ours or
 a foreign collector's. The rows carry no call dimensions (`joined` false) and version 0
-(`updated_at` at the epoch): pipelines/score_join.py re-inserts them with the call's
+(`updated_at` at the epoch): pipelines/quality/score_join.py re-inserts them with the call's
 service/model/team/feature and a real version once the call is in `llm_calls`, so a
 redelivered span never replaces a joined score with an unjoined one. `score_id` is a hash
 of where the evaluation came from, so a redelivered span or log collapses to one score.

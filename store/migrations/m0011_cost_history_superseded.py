@@ -4,7 +4,7 @@ Until now a materialised view copied every row written to `request_costs` into t
 history, so the cost job wrote each call's cost twice, and the copy was half of its time.
 Pricing is deterministic in (catalog version, call), so a row is worth keeping apart only
 once a pricing under *another* catalog version replaces it: the cost job
-(pipelines/cost_job.py) copies exactly those rows into the history before it writes the
+(pipelines/costs/job.py) copies exactly those rows into the history before it writes the
 new ones, which happens after a catalog change or a reprice, not in steady state.
 
 - the view `request_cost_history_mv` is dropped;

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
-from collector.genai_view import VIEW
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
+from collector.normalise.genai_view import VIEW
 from store import query_rows
 from store.migrate import apply
 from store.migrations import MIGRATIONS

@@ -7,8 +7,8 @@ import time
 import httpx
 from playwright.sync_api import expect
 
-from dashboard.cost_figures import money
-from tests.dashboard.fleet import SHARED_SERVICES
+from dashboard.figures.costs import money
+from tests.helpers.fleet import SHARED_SERVICES
 
 
 pytestmark = SHARED_SERVICES

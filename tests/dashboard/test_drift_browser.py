@@ -10,9 +10,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.dashboard.drift_fleet import DRIFT_FLEET, MIN_ROWS, send_drift_fleet
-from tests.dashboard.fleet import wait_for_dashboard
-from tests.service_process import ServiceProcess
+from tests.helpers.drift_fleet import DRIFT_FLEET, MIN_ROWS, send_drift_fleet
+from tests.helpers.fleet import wait_for_dashboard
+from tests.helpers.service_process import ServiceProcess
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 GROUP = "Service / model / feature"

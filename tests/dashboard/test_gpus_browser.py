@@ -20,11 +20,11 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import Gauge, Metric, NumberData
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from playwright.sync_api import expect
 
-from collector.gpu import AGENT_SCOPE
+from collector.normalise.gpu import AGENT_SCOPE
 from dashboard.controls import PRESETS
-from dashboard.cost_figures import money
-from tests.dashboard.fleet import wait_for_dashboard
-from tests.service_process import ServiceProcess, free_port
+from dashboard.figures.costs import money
+from tests.helpers.fleet import wait_for_dashboard
+from tests.helpers.service_process import ServiceProcess, free_port
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 MINUTES = 120

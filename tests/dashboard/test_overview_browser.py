@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.dashboard.fleet import FLEET, SHARED_SERVICES, wait_for_dashboard
-from tests.service_process import free_port
+from tests.helpers.fleet import FLEET, SHARED_SERVICES, wait_for_dashboard
+from tests.helpers.service_process import free_port
 
 
 pytestmark = SHARED_SERVICES

@@ -14,8 +14,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind
 from playwright.sync_api import expect
 
-from tests.dashboard.fleet import wait_for_dashboard
-from tests.service_process import ServiceProcess
+from tests.helpers.fleet import wait_for_dashboard
+from tests.helpers.service_process import ServiceProcess
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 # (model, relevance score) per call; gpt-4o calls cost 0.0065 each (1000 in, 400 out).

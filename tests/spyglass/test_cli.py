@@ -10,12 +10,8 @@ import pytest
 
 from spyglass.config import load
 from store.errors import ConfigError
-from tests.service_process import free_port
-
-
-def spyglass(*args: str, cwd=None, env=None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "spyglass.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=timeout)
+from tests.helpers.cli import spyglass
+from tests.helpers.service_process import free_port
 
 
 def test_precedence_flags_env_yaml_defaults(tmp_path, monkeypatch):
@@ -61,7 +57,7 @@ def test_missing_config_file_and_busy_port(tmp_path):
 
 
 def test_a_data_dir_held_by_another_service_is_a_clear_error(tmp_path):
-    from tests.service_process import ServiceProcess
+    from tests.helpers.service_process import ServiceProcess
 
     first = ServiceProcess(tmp_path / "data").start()
     try:

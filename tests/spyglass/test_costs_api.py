@@ -10,9 +10,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from pipelines.cost_job import run_cost_job
-from pipelines.cost_rollup_job import run_rollup_job
-from tests.spyglass.test_cli import spyglass
+from pipelines.costs.job import run_cost_job
+from pipelines.costs.rollup_job import run_rollup_job
+from tests.helpers.cli import spyglass
 
 CATALOG = """entries:
   - {{id: a, provider: openai, models: [m-a], input: "{a_input}", output: "2"}}

@@ -9,8 +9,8 @@ import httpx
 import numpy as np
 import pytest
 
-from pipelines.drift_job import DriftConfig, run_drift_job
-from tests.pipelines.drift_data import NOW, insert_windows
+from pipelines.drift.job import DriftConfig, run_drift_job
+from tests.helpers.drift_data import NOW, insert_windows
 
 
 @pytest.fixture

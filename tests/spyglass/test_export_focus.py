@@ -9,16 +9,16 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipelines.catalog import load_shipped
-from pipelines.cost_job import run_cost_job
-from pipelines.gpu_allocation import AllocationConfig
-from pipelines.gpu_cost_job import run_gpu_cost_job
-from pipelines.gpu_prices import GpuPriceTable
-from spyglass.cli import main
+from pipelines.costs.catalog import load_shipped
+from pipelines.costs.job import run_cost_job
+from pipelines.gpu.allocation import AllocationConfig
+from pipelines.gpu.job import run_gpu_cost_job
+from pipelines.gpu.prices import GpuPriceTable
+from spyglass.cli.main import main
 from store import query_rows
 from store.queries.gpu_costs import LATEST_RUN
-from tests.pipelines.gpu_data import call, insert_calls, insert_samples, samples
-from tests.pipelines.helpers import utc
+from tests.helpers.gpu_data import call, insert_calls, insert_samples, samples
+from tests.helpers.catalogs import utc
 
 T = utc(2026, 11, 20, 12)
 MINUTE = timedelta(minutes=1)

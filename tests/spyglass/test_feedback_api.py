@@ -9,8 +9,8 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
 
-from pipelines.score_join import run_score_join
-from tests.otel_clients import tracer_provider
+from pipelines.quality.score_join import run_score_join
+from tests.helpers.otel_clients import tracer_provider
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from collector.gpu import to_arrow
+from collector.normalise.gpu import to_arrow
 from spyglass.timerange import rfc3339
 
 GIB = 1 << 30

@@ -11,7 +11,7 @@ import pytest
 
 from spyglass import config
 from store.errors import ConfigError
-from tests.pipelines.gpu_data import call, insert_calls, insert_samples, samples
+from tests.helpers.gpu_data import call, insert_calls, insert_samples, samples
 
 
 def _wait(predicate, timeout: float = 20):

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import httpx
 
-from pipelines.gpu_allocation import AllocationConfig
-from pipelines.gpu_cost_job import run_gpu_cost_job
-from pipelines.gpu_prices import GpuPriceTable
-from tests.pipelines.gpu_data import call, insert_calls, insert_samples, samples
-from tests.pipelines.helpers import utc
+from pipelines.gpu.allocation import AllocationConfig
+from pipelines.gpu.job import run_gpu_cost_job
+from pipelines.gpu.prices import GpuPriceTable
+from tests.helpers.gpu_data import call, insert_calls, insert_samples, samples
+from tests.helpers.catalogs import utc
 
 T = utc(2026, 11, 20, 12)
 MINUTE = timedelta(minutes=1)

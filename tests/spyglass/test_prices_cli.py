@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.spyglass.test_cli import spyglass
+from tests.helpers.cli import spyglass
 
 TEAM_PRICE = """entries:
   - id: my-gpt-4o-for-search

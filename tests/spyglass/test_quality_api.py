@@ -10,10 +10,10 @@ import httpx
 import pytest
 from opentelemetry.trace import SpanKind
 
-from pipelines.catalog import load_shipped
-from pipelines.cost_job import run_cost_job
-from pipelines.score_join import run_score_join
-from tests.otel_clients import tracer_provider
+from pipelines.costs.catalog import load_shipped
+from pipelines.costs.job import run_cost_job
+from pipelines.quality.score_join import run_score_join
+from tests.helpers.otel_clients import tracer_provider
 
 # gpt-4o: 1000 * 2.50 / 1e6 + 400 * 10 / 1e6; gpt-4o-mini: 1000 * 0.15 / 1e6 + 400 * 0.60 / 1e6
 GPT_4O, GPT_4O_MINI = Decimal("0.0065"), Decimal("0.00039")

@@ -7,7 +7,7 @@ import time
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from tests.otel_clients import tracer_provider
+from tests.helpers.otel_clients import tracer_provider
 
 
 def test_the_service_scores_and_joins_on_its_own(service_factory):

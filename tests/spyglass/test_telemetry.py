@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.collector.test_otlp_http import post, span_json, traces_json
+from tests.helpers.otlp_json import post, span_json, traces_json
 
 
 def test_ingest_is_measured_in_the_store(service_factory):

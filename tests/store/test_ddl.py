@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
 from store.ddl import DDL
 from store.migrations import MIGRATIONS
 

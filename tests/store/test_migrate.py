@@ -3,7 +3,7 @@ the OpenTelemetry tables carry the exporter's exact columns and types."""
 
 from __future__ import annotations
 
-from collector.genai_view import MIGRATION as LLM_CALLS_VIEW
+from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
 from store import query_rows
 from store.migrate import Migration, RepeatableMigration, apply
 from store.migrations import MIGRATIONS

@@ -1,0 +1,7 @@
+"""`python -m spyglass.cli`: the same as the `spyglass` command."""
+
+import sys
+
+from spyglass.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,93 @@
+"""`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog tools (`prices`),
+and admin verbs over the REST API (`reprice`, `export`).
+
+Errors are one readable line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from spyglass import config, gpu_agent
+from spyglass.cli import export as export_cli
+from spyglass.cli import prices as prices_cli
+from spyglass.cli import reprice as reprice_cli
+from spyglass.service import endpoints, run_until_signalled
+from store.errors import SpyglassError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spyglass", description="Observability and FinOps for production AI.")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    up = verbs.add_parser("up", help="run the service: OTLP receivers, REST API, dashboard")
+    up.add_argument("--config", help="settings file (default: ./spyglass.yaml when present)")
+    up.add_argument("--data-dir", help="embedded store directory (default: ./spyglass-data)")
+    up.add_argument("--clickhouse-url", help="use a ClickHouse server: http(s)://user:password@host:port")
+    up.add_argument("--clickhouse-cluster", help="cluster name for ON CLUSTER DDL and Distributed tables")
+    up.add_argument("--database", help="ClickHouse database (default: spyglass)")
+    up.add_argument("--host", help="address to bind (default: 127.0.0.1)")
+    up.add_argument("--otlp-http-port", type=int, help="OTLP/HTTP port (default: 4318)")
+    up.add_argument("--otlp-grpc-port", type=int, help="OTLP/gRPC port (default: 4317)")
+    up.add_argument("--api-port", type=int, help="REST API port (default: 8040)")
+    up.add_argument("--dashboard-port", type=int, help="dashboard port (default: 8501)")
+    up.add_argument("--no-dashboard", dest="dashboard", action="store_const", const=False,
+                    help="do not start the dashboard")
+    up.add_argument("--decode-workers", type=int,
+                    help="processes decoding OTLP requests (default: one per core, up to 4; 0 = in-process)")
+    up.add_argument("--roles", help="comma-separated subset of: " + ", ".join(config.ROLES))
+    up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
+    prices_cli.add_parser(verbs)
+    reprice_cli.add_parser(verbs)
+    export_cli.add_parser(verbs)
+    agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
+    agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
+    agent.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default: 5)")
+    agent.add_argument("--protocol", choices=gpu_agent.PROTOCOLS, default="http", help="OTLP transport")
+    agent.add_argument("--headers", action="append", default=[],
+                       help="k=v header for every export, e.g. Authorization=Bearer%%20<ingest key> (repeatable)")
+    agent.add_argument("--project", help="spyglass.project resource attribute (an ingest key's project wins)")
+    return parser
+
+
+def _up(args: argparse.Namespace) -> None:
+    overrides = {key: value for key, value in vars(args).items() if key not in ("verb", "config")}
+    settings = config.load(args.config, **overrides)
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+
+    def ready() -> None:
+        print("Spyglass is up: " + ", ".join(f"{name} {url}" for name, url in endpoints(settings).items()),
+              flush=True)
+
+    asyncio.run(run_until_signalled(settings, ready))
+
+
+def _gpu_agent(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    gpu_agent.run(args.endpoint, args.interval, args.protocol, gpu_agent.parse_headers(args.headers), args.project)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.verb == "prices":
+            return prices_cli.run(args)
+        if args.verb == "reprice":
+            return reprice_cli.run(args)
+        if args.verb == "export":
+            return export_cli.run(args)
+        if args.verb == "up":
+            _up(args)
+        if args.verb == "gpu-agent":
+            _gpu_agent(args)
+        return 0
+    except SpyglassError as exc:
+        print("spyglass: " + " ".join(str(exc).split()), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+

@@ -1,0 +1,115 @@
+"""A known small fleet of LLM calls, sent through the real OpenTelemetry SDK, and the seeded services
+(`fleet`, `keyed`: session fixtures, registered as a plugin by tests/conftest.py) that hold it.
+
+The spans are stamped two hours ago, so one service serves both the "data" views
+(`?range=6h`) and the empty state (`?range=15m`) whatever order the tests run in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from tests.helpers.service_process import ServiceProcess
+
+READ_KEY = "dashboard-test-read-key"
+# On the modules whose tests use the `fleet` or `keyed` services, so that `--dist loadgroup` (make test) runs
+# them on one worker: each worker would otherwise start the services and keep them to the end of the session.
+SHARED_SERVICES = pytest.mark.xdist_group("dashboard-services")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One LLM call to send: which model, how many tokens, how long, whether it failed."""
+
+    model: str
+    provider: str
+    input_tokens: int
+    output_tokens: int
+    duration_ms: int
+    error: bool = False
+
+
+# Four calls to gpt-4o, two to claude-sonnet-4 of which one fails; times are exact so
+# latency percentiles are known: p95 over all six is 800 ms.
+FLEET = (
+    Call("gpt-4o", "openai", 1000, 200, 200), Call("gpt-4o", "openai", 1000, 200, 200),
+    Call("gpt-4o", "openai", 1000, 200, 200), Call("gpt-4o", "openai", 1000, 200, 200),
+    Call("claude-sonnet-4", "anthropic", 500, 100, 800),
+    Call("claude-sonnet-4", "anthropic", 500, 100, 800, error=True),
+)
+FLEET_AGE_S = 2 * 3600
+
+
+def send_fleet(otlp_http: str, calls: tuple[Call, ...] = FLEET, age_s: int = FLEET_AGE_S) -> None:
+    """Send GenAI chat spans through the real OpenTelemetry SDK and OTLP/HTTP exporter."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "chat-api"}))
+    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_http}/v1/traces",
+                                                                     timeout=10)))
+    tracer = provider.get_tracer("tests.dashboard")
+    start = time.time_ns() - age_s * 1_000_000_000
+    for i, call in enumerate(calls):
+        begin = start + i * 1_000_000_000
+        span = tracer.start_span(f"chat {call.model}", kind=SpanKind.CLIENT, start_time=begin, attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": call.provider,
+            "gen_ai.request.model": call.model, "gen_ai.usage.input_tokens": call.input_tokens,
+            "gen_ai.usage.output_tokens": call.output_tokens})
+        if call.error:
+            span.set_status(Status(StatusCode.ERROR, "overloaded"))
+        span.end(end_time=begin + call.duration_ms * 1_000_000)
+    provider.shutdown()
+
+
+def wait_for_dashboard(url: str, timeout: float = 30) -> None:
+    """Streamlit starts after the API is ready; wait for its own health check."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the dashboard at {url} did not come up in {timeout}s")
+
+
+# Price and roll up within seconds, and one budget, so the Costs page has numbers to show. (At 0.5 s the
+# two jobs kept an idle service at a quarter of a core for the whole session.)
+FAST_COSTS = {"SPYGLASS_COST_INTERVAL_SECONDS": "2", "SPYGLASS_COST_ROLLUP_INTERVAL_SECONDS": "2",
+              "SPYGLASS_BUDGETS": '[{"name": "default-project", "scope": "project", "value": "default", '
+                                  '"monthly": "1"}]'}
+
+
+@pytest.fixture(scope="session")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """`spyglass up` with its dashboard, holding FLEET (sent two hours ago)."""
+    service = ServiceProcess(tmp_path_factory.mktemp("fleet") / "data", dashboard=True, env=FAST_COSTS).start()
+    try:
+        send_fleet(service.otlp_http)
+        summary = httpx.get(f"{service.api}/api/v1/summary", params={"since": "6h"}, timeout=10).json()
+        assert summary["overall"]["requests"] == len(FLEET), summary
+        wait_for_dashboard(service.dashboard_url)
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """`spyglass up` with a read key configured: the API refuses requests without it."""
+    service = ServiceProcess(tmp_path_factory.mktemp("keyed") / "data", dashboard=True,
+                             env={"SPYGLASS_READ_KEYS": f'["{READ_KEY}"]'}).start()
+    try:
+        wait_for_dashboard(service.dashboard_url)
+        yield service
+    finally:
+        service.stop()

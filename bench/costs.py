@@ -148,7 +148,7 @@ def main() -> None:
     # The service's compaction job: closed days merged to one part (FINAL then reads them as they are), today not.
     compact(store, datetime.now(timezone.utc).date())
     for by, users in (("model", "true"), ("model", "false"), ("team,feature", "true"), ("user", "true")):
-        def call():
+        def call(by=by, users=users):
             response = client.get("/api/v1/costs/breakdown",
                                   params={"by": by, "since": since, "until": "now", "users": users})
             assert response.status_code == 200, response.text

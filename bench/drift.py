@@ -123,7 +123,7 @@ WHERE timestamp >= {{since:DateTime64(9, 'UTC')}} AND timestamp < {{until:DateTi
     for window in (current, reference):
         params = {"since": window.since.strftime("%Y-%m-%d %H:%M:%S"),
                   "until": window.until.strftime("%Y-%m-%d %H:%M:%S")}
-        seconds, table = timed(lambda: store.query_arrow(sql, params))
+        seconds, table = timed(lambda params=params: store.query_arrow(sql, params))
         read += seconds
     print(f"ceiling (a): read both windows in full into Arrow: {read:.2f} s (last window {table.num_rows:,} rows)")
     counts = q.hourly_counts(store, current, reference)
@@ -131,7 +131,7 @@ WHERE timestamp >= {{since:DateTime64(9, 'UTC')}} AND timestamp < {{until:DateTi
     frames, sampled = {}, 0.0
     for name, window in (("current", current), ("reference", reference)):
         quota = stratum_quota(counts[f"{name}_rows"].to_list(), config.sample_rows)
-        seconds, calls = timed(lambda: q.sample_calls(store, group, window, quota, config.seed))
+        seconds, calls = timed(lambda window=window, quota=quota: q.sample_calls(store, group, window, quota, config.seed))
         sampled += seconds
         frames[name] = window_frame(calls, calls.clear(), calls.clear())
     print(f"ceiling (b): the two sampling queries alone: {sampled:.2f} s")

@@ -53,7 +53,13 @@ import pyarrow as pa  # noqa: E402
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest  # noqa: E402
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue  # noqa: E402
 from opentelemetry.proto.metrics.v1.metrics_pb2 import (  # noqa: E402
-    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum)
+    Gauge,
+    Metric,
+    NumberDataPoint,
+    ResourceMetrics,
+    ScopeMetrics,
+    Sum,
+)
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource  # noqa: E402
 
 from bench import cpu_accounting  # noqa: E402

@@ -89,7 +89,7 @@ def main() -> None:
         now = START + SPAN
         durations = []
         for i in range(args.runs):
-            seconds, result = timed(lambda: run_gpu_cost_job(store, prices, config, now + timedelta(seconds=i)))
+            seconds, result = timed(lambda i=i: run_gpu_cost_job(store, prices, config, now + timedelta(seconds=i)))
             durations.append(seconds)
         job = statistics.median(durations)
         window = (now - timedelta(hours=3)).replace(minute=0), now.replace(minute=0) + timedelta(hours=1)

@@ -29,13 +29,10 @@ from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
 
-from collector.normalise import content
-from collector.decode import encoding
-from collector.decode import logs
-from collector.decode import metrics
-from collector.decode import traces
 from collector.batcher import Batcher
+from collector.decode import encoding, logs, metrics, traces
 from collector.decode.signal import Decoded
+from collector.normalise import content
 from store.errors import StoreUnavailable
 
 

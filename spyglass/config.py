@@ -16,11 +16,10 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from collector.normalise.redaction import RedactionConfig
 from pipelines.costs.budgets import Budget
 from spyglass.timerange import parse_duration
 from store.errors import BadInput, ConfigError
-from collector.normalise.redaction import RedactionConfig
-from store.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
 ROLES = ("collector", "api", "scheduler")

@@ -35,8 +35,14 @@ from types import ModuleType
 from urllib.parse import unquote, urlsplit
 
 from opentelemetry.metrics import CallbackOptions, Observation
-from opentelemetry.sdk.metrics import Counter, MeterProvider, ObservableCounter, ObservableGauge
-from opentelemetry.sdk.metrics import ObservableUpDownCounter, UpDownCounter
+from opentelemetry.sdk.metrics import (
+    Counter,
+    MeterProvider,
+    ObservableCounter,
+    ObservableGauge,
+    ObservableUpDownCounter,
+    UpDownCounter,
+)
 from opentelemetry.sdk.metrics.export import AggregationTemporality, PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 

@@ -30,15 +30,15 @@ from typing import Any
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
-from collector.receivers import otlp_grpc as grpc_receiver
-from collector.receivers import otlp_http as http_receiver
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
-from collector.receivers.dcgm_scrape import DcgmScraper
 from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
-from collector.pipeline import Pipeline
 from collector.normalise.redaction import RedactionConfig
+from collector.pipeline import Pipeline
+from collector.receivers import otlp_grpc as grpc_receiver
+from collector.receivers import otlp_http as http_receiver
+from collector.receivers.dcgm_scrape import DcgmScraper
 from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.job import run_cost_job
 from pipelines.costs.rollup_job import run_rollup_job
@@ -55,8 +55,8 @@ from spyglass.scheduler import Job, Scheduler
 from spyglass.telemetry import self_meter_provider
 from store import Store, open_store
 from store.errors import ConfigError
-from store.migrate import apply
 from store.maintenance import compact
+from store.migrate import apply
 from store.migrations import MIGRATIONS
 from store.queries.quality import QualityRules
 

@@ -136,7 +136,7 @@ def _read_points(points, columns: KindColumns, sets: AttributeSets) -> list[int]
         if value is not None:
             value(point.as_double if point.WhichOneof("value") == "as_double" else float(point.as_int))
         else:
-            for append, item in zip(value_lists, read_values(point)):
+            for append, item in zip(value_lists, read_values(point), strict=True):
                 append(item)
         if late:
             too_late.append(row)

@@ -17,11 +17,11 @@ from typing import Any
 import pyarrow as pa
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
-from collector.normalise import gpu
 from collector.decode import metric_columns
 from collector.decode.attributes import MAP_TYPE, MapColumn, as_string, hex_id
 from collector.decode.metric_columns import KindColumns, Metric, RequestColumns, Scope
 from collector.decode.signal import MAX_UNIX_NANO, Decoded
+from collector.normalise import gpu
 
 _TS = pa.timestamp("ns")
 _F64 = pa.float64()

@@ -8,7 +8,6 @@ import pyarrow as pa
 
 from collector.decode.attributes import attribute_dict
 
-
 # DateTime64(9) and Arrow's timestamp[ns] end in 2262; later times cannot be stored.
 MAX_UNIX_NANO = 2**63 - 1
 

@@ -147,11 +147,11 @@ def _traces(table: pa.Table, policy: ContentPolicy) -> pa.Table:
         return table
     attributes, events = MapColumn(), []
     rows = zip(_projects(table), table["SpanAttributes"].to_pylist(), table["Events.Name"].to_pylist(),
-               table["Events.Attributes"].to_pylist())
+               table["Events.Attributes"].to_pylist(), strict=True)
     for project, span_attributes, names, event_attributes in rows:
         scrub = _scrub_for(policy, project)
         events.append([scrub.attributes(pairs, whole=name in CONTENT_EVENTS)
-                       for name, pairs in zip(names, event_attributes)])
+                       for name, pairs in zip(names, event_attributes, strict=True)])
         kept = dict(scrub.attributes(span_attributes))
         attributes.append_dict({**kept, **scrub.markers()})
     table = table.set_column(table.schema.get_field_index("SpanAttributes"), "SpanAttributes", attributes.to_arrow())
@@ -166,7 +166,7 @@ def _logs(table: pa.Table, policy: ContentPolicy) -> pa.Table:
         return table
     attributes, bodies = MapColumn(), []
     rows = zip(_projects(table), event_names.to_pylist(), table["Body"].to_pylist(),
-               table["LogAttributes"].to_pylist())
+               table["LogAttributes"].to_pylist(), strict=True)
     for project, name, body, log_attributes in rows:
         scrub = _scrub_for(policy, project)
         if name in CONTENT_EVENTS and body:

@@ -8,10 +8,9 @@ already in `otel_traces` are normalised too; `llm_calls` collapses any duplicate
 
 from __future__ import annotations
 
+from collector.normalise.genai_aliases import ALIASES, MODEL_OPERATIONS, USAGE_COLUMNS, Alias
 from store.ddl import DDL
 from store.migrate import RepeatableMigration
-
-from collector.normalise.genai_aliases import ALIASES, MODEL_OPERATIONS, USAGE_COLUMNS, Alias
 
 VIEW = "llm_calls_mv"
 
@@ -36,7 +35,7 @@ def expression(a: Alias) -> str:
         if a.lower:
             value = f"lower({value})"
         if a.values:
-            keys, targets = zip(*sorted(a.values.items()))
+            keys, targets = zip(*sorted(a.values.items()), strict=True)
             value = (f"transform({value}, [{', '.join(map(_lit, keys))}], "
                      f"[{', '.join(map(_lit, targets))}], {value})")
         return value

@@ -16,8 +16,8 @@ from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from collector.decode import encoding
 from collector.auth import IngestKeys
+from collector.decode import encoding
 from collector.pipeline import SIGNALS, Pipeline, Signal
 from collector.status import status_for
 

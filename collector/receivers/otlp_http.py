@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collector.decode import encoding
 from collector.auth import IngestKeys
+from collector.decode import encoding
 from collector.decode.encoding import TooLarge
 from collector.pipeline import SIGNALS, Pipeline
 from collector.status import status_for

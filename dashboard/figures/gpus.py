@@ -94,7 +94,7 @@ def power_by_host(timeseries: Mapping[str, Any]) -> go.Figure:
     colors = series_colors(lines)
     figure = go.Figure()
     for host in sorted(lines):
-        xs, ys = zip(*sorted(lines[host]))
+        xs, ys = zip(*sorted(lines[host]), strict=True)
         figure.add_scatter(x=xs, y=ys, name=host, mode="lines+markers", line={"color": colors[host]},
                            marker={"size": 4}, hovertemplate=f"{host}: %{{y:,.0f}} W<extra></extra>")
     figure.update_layout(height=_HEIGHT, margin=_MARGIN, hovermode="x unified",

@@ -15,11 +15,11 @@ from typing import Any
 import streamlit as st
 import streamlit.components.v1 as components
 
-from dashboard import notices
-from dashboard.figures import drift as drift_figures
-from dashboard import format as fmt
 from client.api import ApiClient, ApiError, Query
+from dashboard import format as fmt
+from dashboard import notices
 from dashboard.controls import range_words
+from dashboard.figures import drift as drift_figures
 from dashboard.figures.common import parse_time
 
 _PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}

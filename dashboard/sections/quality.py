@@ -21,9 +21,9 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 import streamlit as st
 
+from client.api import ApiClient, ApiError, Query
 from dashboard import notices
 from dashboard.figures import common as figures
-from client.api import ApiClient, ApiError, Query
 
 BY_CHOICES = ("model", "feature", "team")
 _PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
@@ -45,7 +45,7 @@ def pass_rate_over_time(series: dict[str, Any], name: str) -> go.Figure:
     colors = figures.series_colors(per_series)
     figure = go.Figure()
     for label in sorted(per_series):
-        times, rates = zip(*sorted(per_series[label]))
+        times, rates = zip(*sorted(per_series[label]), strict=True)
         figure.add_trace(go.Scatter(x=times, y=rates, name=label, mode="lines+markers",
                                     line={"color": colors[label]},
                                     hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.1%}<extra>" + label + "</extra>"))

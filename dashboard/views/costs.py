@@ -13,11 +13,11 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.figures import costs as cf
+from client.api import ApiClient, ApiError, Query
 from dashboard import format as fmt
 from dashboard import notices
-from client.api import ApiClient, ApiError, Query
 from dashboard.controls import range_words, sidebar_filters
+from dashboard.figures import costs as cf
 
 TITLE = "Costs"
 DIMENSIONS = ("model", "team", "feature", "service", "provider", "project", "environment", "user")

@@ -15,12 +15,12 @@ from typing import Any
 
 import streamlit as st
 
+from client.api import ApiClient, ApiError, Query
+from dashboard import format as fmt
 from dashboard import notices
+from dashboard.controls import range_words, time_range
 from dashboard.figures import costs as cost_figures
 from dashboard.figures import gpus as gpu_figures
-from dashboard import format as fmt
-from client.api import ApiClient, ApiError, Query
-from dashboard.controls import range_words, time_range
 from dashboard.figures.common import parse_time
 
 TITLE = "GPUs"

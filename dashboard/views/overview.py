@@ -12,11 +12,11 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import notices
-from dashboard.figures import common as figures
-from dashboard import format as fmt
 from client.api import ApiClient, ApiError
+from dashboard import format as fmt
+from dashboard import notices
 from dashboard.controls import range_words, sidebar_filters
+from dashboard.figures import common as figures
 
 TITLE = "Overview"
 
@@ -78,7 +78,7 @@ def _kpis(overall: dict[str, Any], series: dict[str, Any]) -> None:
     """Requests, error rate, total tokens and p95 latency; volume tiles get a sparkline."""
     tokens, latency = overall["tokens"], overall["latency_ms"]
     token_trend = [a + b for a, b in zip(figures.totals_per_bucket(series, "input_tokens"),
-                                         figures.totals_per_bucket(series, "output_tokens"))]
+                                         figures.totals_per_bucket(series, "output_tokens"), strict=True)]
     requests, errors, total_tokens, p95 = st.columns(4)
     with requests:
         st.metric("Requests", fmt.count(overall["requests"]), border=True, height=_TILE_HEIGHT,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from client.api import ApiClient, ApiError
 from dashboard import notices
+from dashboard.controls import sidebar_filters
 from dashboard.sections import drift as drift_view
 from dashboard.sections import quality as quality_view
-from client.api import ApiClient, ApiError
-from dashboard.controls import sidebar_filters
 
 TITLE = "Quality & Drift"
 

@@ -28,9 +28,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from pipelines.costs.catalog import Catalog
+from pipelines.costs.pricing_sql import (
+    bucket_sql,
+    cost_select,
+    keys_hash_apart,
+    matched_keys_sql,
+    now_text,
+    price_table,
+    tier_depth,
+)
 from pipelines.incremental import EPOCH, hour_of, next_window, utc
-from pipelines.costs.pricing_sql import (bucket_sql, cost_select, keys_hash_apart, matched_keys_sql, now_text,
-                                   price_table, tier_depth)
 from store.base import Store, query_df
 from store.queries import cost_rollup as rollup
 from store.queries import costs as q

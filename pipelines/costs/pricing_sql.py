@@ -137,7 +137,7 @@ def cost_select(source: str, depth: int, copied: tuple[str, ...], by_hash: bool)
     # Plain comparisons for every call; the flag list is built (short-circuit `if`) only for the few flagged.
     flagged = f"_entry IS NOT NULL AND ({' OR '.join(checks)})"
     flags = (f"if({flagged}, arrayFilter(x -> x != '', ["
-             + ", ".join(f"if({e}, '{name}', '')" for e, name in zip(checks, FLAGS)) + "]), CAST([], 'Array(String)'))")
+             + ", ".join(f"if({e}, '{name}', '')" for e, name in zip(checks, FLAGS, strict=True)) + "]), CAST([], 'Array(String)'))")
     qty = {"input": f"if(_iic, {inp} - {cr} - {cw}, {inp})", "cache_read": cr, "cache_write": cw,
            "output": f"if(_oir, {outp} - {rs}, {outp})", "reasoning": rs}
     amounts = {k: f"toDecimal128(least(greatest({q}, 0), {ABSURD_TOKENS}), 0) * assumeNotNull({_by_tier(depth, '_p{}_' + k)})"

@@ -126,7 +126,7 @@ def compare(reference: pl.DataFrame, current: pl.DataFrame, features: list[Featu
 def _testable(stats: FeatureStats, min_values: int) -> bool:
     """Enough values in both windows, and more than one distinct value overall."""
     enough = stats.reference_values >= min_values and stats.current_values >= min_values
-    return enough and sum(1 for r, c in zip(stats.reference_counts, stats.current_counts) if r or c) > 1
+    return enough and sum(1 for r, c in zip(stats.reference_counts, stats.current_counts, strict=True) if r or c) > 1
 
 
 def _choose_tests(reference: pl.DataFrame, current: pl.DataFrame, features: list[Feature],

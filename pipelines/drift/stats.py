@@ -65,7 +65,7 @@ def _numerical_histogram(reference: pl.Series, current: pl.Series) -> tuple[list
     if len(edges) == 1:
         return [_number(edges[0])], [reference.len()], [current.len()]
     inner = edges[1:-1]  # bins are [e0, e1), [e1, e2), ..., [e_n-1, e_n]
-    labels = [f"{_number(lo)}–{_number(hi)}" for lo, hi in zip(edges, edges[1:])]
+    labels = [f"{_number(lo)}–{_number(hi)}" for lo, hi in zip(edges, edges[1:], strict=False)]
     return labels, _bin_counts(reference, inner, len(labels)), _bin_counts(current, inner, len(labels))
 
 

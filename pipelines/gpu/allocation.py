@@ -216,7 +216,7 @@ def allocate(hosts: list[HostHour], calls: pl.DataFrame, config: AllocationConfi
         host = replace(host, calls=group.height, weighted_tokens=weighted)
         out_hosts.append(host)
         if host.priced:
-            ids = list(zip(group["trace_id"].to_list(), group["span_id"].to_list()))
+            ids = list(zip(group["trace_id"].to_list(), group["span_id"].to_list(), strict=True))
             costs = _money_column(split_exact(int(host.used * UNITS), weights, ids))
         else:
             costs = pl.lit(None, MONEY)

@@ -96,7 +96,7 @@ def score_calls(calls: pl.DataFrame, thresholds: pl.DataFrame, default_ns: int,
     The checks are boolean columns over all calls; only the few flagged calls are then
     turned into rows, so the string work (ids, comments) stays small.
     """
-    ceilings = dict(zip(thresholds["model"].to_list(), thresholds["threshold_ns"].to_list()))
+    ceilings = dict(zip(thresholds["model"].to_list(), thresholds["threshold_ns"].to_list(), strict=True))
     ceiling = pl.col("model").replace_strict(ceilings, default=default_ns, return_dtype=pl.Int64)
     checks = _checks(ceiling)
     base = ["timestamp", "project", "trace_id", "span_id", *DIMENSIONS]

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from pipelines.quality.heuristics import content_flags, latency_thresholds, score_calls
 from pipelines.incremental import next_window, utc
+from pipelines.quality.heuristics import content_flags, latency_thresholds, score_calls
 from store.base import Store
 from store.queries import quality_jobs as q
 from store.queries import watermarks

@@ -41,6 +41,6 @@ def json_rows(table: pa.Table) -> list[dict[str, Any]]:
     for column in table.schema:
         if pa.types.is_timestamp(column.type):
             raw = table.column(column.name).cast(pa.timestamp("ns", "UTC")).cast(pa.int64()).to_pylist()
-            for row, ns in zip(rows, raw):
+            for row, ns in zip(rows, raw, strict=True):
                 row[column.name] = rfc3339_ns(ns) if ns is not None else None
     return rows

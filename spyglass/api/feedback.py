@@ -16,8 +16,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from collector.auth import IngestKeys
-from collector.normalise.redaction import RedactionConfig
 from collector.normalise.feedback import feedback_rows, parse_feedback
+from collector.normalise.redaction import RedactionConfig
 from spyglass.api.common import get_store
 from store.base import Store
 from store.errors import BadInput

@@ -82,7 +82,7 @@ def host_costs(store: Store, f: Filters, step_seconds: int | None = None) -> pa.
     `priced_hours`/`unpriced_hours` tell whether a NULL-free sum covers every hour of the host:
     a host-hour with an unpriced GPU adds nothing to the sums and one to `unpriced_hours`.
     """
-    bucket = (f"toStartOfInterval(hour, toIntervalSecond({{step:UInt32}})) AS bucket" if step_seconds
+    bucket = ("toStartOfInterval(hour, toIntervalSecond({step:UInt32})) AS bucket" if step_seconds
               else "toDateTime('1970-01-01 00:00:00', 'UTC') AS bucket")
     params = {**_params(f), **({"step": step_seconds} if step_seconds else {})}
     return store.query_arrow(f"""

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from store.base import Store, query_rows
-from store.queries.filters import EXTRA_FILTERS, Filters
+from store.queries.filters import Filters
 
 LLM_CALL_COLUMNS = (
     "timestamp", "trace_id", "span_id", "parent_span_id", "span_name", "project", "service_name", "environment",

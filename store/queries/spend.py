@@ -112,7 +112,7 @@ def breakdown(store: Store, f: Filters, by: list[str], limit: int,
     chosen = {name: expr for name, expr in m.items() if users or name != "users"}
     grouped = {**chosen, "users": _ONE_USER} if "users" in chosen and "user" in by else chosen
     columns = [DIMENSIONS[name] for name in by]
-    select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, by))
+    select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, by, strict=True))
     params["limit"] = limit
     rows = query_rows(store, f"""
 SELECT {select}, {_select(grouped)}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import datetime
+
+import pytest
 
 from client.api import ApiClient, ApiError, ApiUnreachable, Query
 from tests.helpers.fleet import FLEET, READ_KEY, SHARED_SERVICES
 from tests.helpers.service_process import free_port
-
 
 pytestmark = SHARED_SERVICES
 RANGE = Query(since="6h")

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from dashboard.figures.costs import money
 from tests.helpers.fleet import SHARED_SERVICES
 
-
 pytestmark = SHARED_SERVICES
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 

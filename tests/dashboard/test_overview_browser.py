@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from tests.helpers.fleet import FLEET, SHARED_SERVICES, wait_for_dashboard
 from tests.helpers.service_process import free_port
 
-
 pytestmark = SHARED_SERVICES
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'

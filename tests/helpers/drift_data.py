@@ -83,12 +83,12 @@ FROM numbers({{n:UInt64}})""", {"since": int(since.timestamp()), "span": int((un
 
 def insert_scores(store: Store, name: str, since: datetime, until: datetime, shift: float) -> None:
     """A `name` score for every call in [since, until): uniform in [0, 1) plus `shift`."""
-    store.command(f"""
+    store.command("""
 INSERT INTO quality_scores (timestamp, project, trace_id, span_id, score_id, name, value, source, service_name,
                             model, feature, joined)
-SELECT timestamp, project, trace_id, span_id, trace_id || span_id || {{name:String}}, {{name:String}},
-       (cityHash64(span_id) % 1000) / 1000 + {{shift:Float64}}, 'heuristic', service_name, model, feature, true
+SELECT timestamp, project, trace_id, span_id, trace_id || span_id || {name:String}, {name:String},
+       (cityHash64(span_id) % 1000) / 1000 + {shift:Float64}, 'heuristic', service_name, model, feature, true
 FROM llm_calls FINAL
-WHERE timestamp >= {{since:DateTime64(9, 'UTC')}} AND timestamp < {{until:DateTime64(9, 'UTC')}}""",
+WHERE timestamp >= {since:DateTime64(9, 'UTC')} AND timestamp < {until:DateTime64(9, 'UTC')}""",
                   {"name": name, "shift": shift, "since": since.strftime("%Y-%m-%d %H:%M:%S"),
                    "until": until.strftime("%Y-%m-%d %H:%M:%S")})

@@ -3,9 +3,6 @@ settings from flags over environment over spyglass.yaml over defaults."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from spyglass.config import load

@@ -16,8 +16,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
-from tests.helpers.stores import SERVER_URL
 from tests.helpers.service_process import ServiceProcess
+from tests.helpers.stores import SERVER_URL
 
 
 def _service(backend: str, tmp_path) -> ServiceProcess:

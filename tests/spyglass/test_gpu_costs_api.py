@@ -10,8 +10,8 @@ import httpx
 from pipelines.gpu.allocation import AllocationConfig
 from pipelines.gpu.job import run_gpu_cost_job
 from pipelines.gpu.prices import GpuPriceTable
-from tests.helpers.gpu_data import call, insert_calls, insert_samples, samples
 from tests.helpers.catalogs import utc
+from tests.helpers.gpu_data import call, insert_calls, insert_samples, samples
 
 T = utc(2026, 11, 20, 12)
 MINUTE = timedelta(minutes=1)

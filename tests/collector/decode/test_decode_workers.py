@@ -9,8 +9,8 @@ import signal
 import httpx
 import psutil
 
-from tests.helpers.otlp_json import post, span_json, traces_json
 from tests.helpers.genai_dialects import EXPECTED, send_dialects
+from tests.helpers.otlp_json import post, span_json, traces_json
 
 
 def test_spans_decoded_by_workers_are_the_same_rows(service_factory):

@@ -14,10 +14,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
 
-from collector.decode import encoding
-from collector.decode import logs
-from collector.decode import metrics
-from collector.decode import traces
+from collector.decode import encoding, logs, metrics, traces
 from collector.decode.attributes import as_string
 from collector.decode.encoding import TooLarge, UnsupportedMediaType
 from store.errors import BadInput

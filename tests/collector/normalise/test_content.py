@@ -66,7 +66,7 @@ def test_content_is_stripped_when_capture_is_off(service_factory):
     attributes = _attrs(span["a"])
     assert not set(CONTENT_ATTRIBUTES) & set(attributes)
     assert attributes["gen_ai.request.model"] == "gpt-4o" and attributes["spyglass.content"] == "stripped"
-    events = dict(zip(span["en"], (_attrs(a) for a in span["ea"])))
+    events = dict(zip(span["en"], (_attrs(a) for a in span["ea"]), strict=True))
     assert events["gen_ai.user.message"] == {"gen_ai.system": "openai"}  # who spoke, not what was said
     assert events["gen_ai.content.completion"] == {}
     assert events["gen_ai.evaluation.result"]["gen_ai.evaluation.name"] == "relevance"  # not content
@@ -91,7 +91,7 @@ def test_captured_project_keeps_content_after_redaction(service_factory):
     assert attributes["spyglass.content"] == "redacted" and attributes["spyglass.redactions"] == "6"
     counts = {kind: attributes[f"spyglass.redactions.{kind}"] for kind in ("email", "phone", "card_number", "ipv4")}
     assert counts == {"email": "3", "phone": "1", "card_number": "1", "ipv4": "1"}
-    events = dict(zip(span["en"], (_attrs(a) for a in span["ea"])))
+    events = dict(zip(span["en"], (_attrs(a) for a in span["ea"]), strict=True))
     assert events["gen_ai.user.message"]["content"] == "my card [REDACTED:card_number]"
     user_message, details = logs
     assert json.loads(user_message["body"]) == {"content": "hello from [REDACTED:email]"}

@@ -6,11 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from tests.helpers.genai_dialects import EXPECTED, send_dialects
 from tests.helpers.otel_clients import span_exporter, tracer_provider
-
-from tests.helpers.genai_dialects import EXPECTED, RESOURCE, send_dialects
 
 
 @pytest.mark.parametrize("protocol", ["http", "grpc"])

@@ -141,7 +141,7 @@ def test_dcgm_names_over_otlp_give_the_same_rows_as_a_scrape(service):
     scraped = sorted(dcgm.rows(NODE7, T, default_host="x").select(names).to_pylist(),
                      key=lambda r: (r["gpu_uuid"], r["mig_instance"]))
     assert len(over_otlp) == 4 and all(r["source"] == "dcgm" for r in over_otlp)
-    for got, want in zip(over_otlp, scraped):
+    for got, want in zip(over_otlp, scraped, strict=True):
         assert got.keys() == want.keys()
         for name in names:
             assert got[name] == (pytest.approx(want[name]) if isinstance(want[name], float) else want[name]), name

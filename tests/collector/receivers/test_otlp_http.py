@@ -10,8 +10,8 @@ import time
 
 import httpx
 import pytest
-from google.rpc import status_pb2
 from google.protobuf import json_format
+from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from dashboard.figures import common as figures
-from dashboard import format as fmt
 from client.api import Query
+from dashboard import format as fmt
+from dashboard.figures import common as figures
 
 SERIES = {
     "since": "2026-11-21T00:00:00Z", "until": "2026-11-21T03:00:00Z", "step_seconds": 3600,

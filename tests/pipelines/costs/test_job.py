@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,11 +15,9 @@ from pipelines.costs.catalog import load_shipped
 from pipelines.costs.job import run_cost_job
 from store import query_rows
 from store.queries.watermarks import watermark
-from tests.helpers.otel_clients import tracer_provider
 from tests.helpers import catalogs as helpers
 from tests.helpers.calls import T0, insert_call
-from tests.helpers.catalogs import utc
-
+from tests.helpers.otel_clients import tracer_provider
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from pipelines.costs.job import run_cost_job
-from pipelines.costs.rollup_job import run_rollup_job
 from pipelines.costs.reprice import reprice
+from pipelines.costs.rollup_job import run_rollup_job
 from store import query_rows
 from store.errors import BadInput
 from tests.helpers import catalogs as helpers
-from tests.helpers.catalogs import utc
 from tests.helpers.calls import insert_call
+from tests.helpers.catalogs import utc
 
 T0 = utc(2026, 11, 20, 12, 0, 0)
 A = {"id": "a", "provider": "openai", "models": ["model-a"], "input": "1", "output": "2"}

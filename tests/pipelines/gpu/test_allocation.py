@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from pipelines.gpu.allocation import AllocationConfig, allocate, gpu_time, host_hours, split_exact
 from pipelines.gpu.prices import GpuPriceTable
-from tests.helpers.gpu_data import call, call_frame, sample_frame, samples
 from tests.helpers.catalogs import utc
+from tests.helpers.gpu_data import call, call_frame, sample_frame, samples
 
 T = utc(2026, 11, 20, 12)
 END = T + timedelta(hours=1)

@@ -44,9 +44,9 @@ from store.chdb_backend import ChdbStore  # noqa: E402
 from store.maintenance import compact  # noqa: E402
 from store.migrate import apply  # noqa: E402
 from store.migrations import MIGRATIONS  # noqa: E402
+from store.params import time_param  # noqa: E402
 from store.queries import costs as q  # noqa: E402
 from store.queries.cost_rollup import SLICE, SLICES_PER_HOUR  # noqa: E402
-from store.queries.watermarks import ms  # noqa: E402
 
 CHUNK = 2_000_000
 
@@ -126,7 +126,7 @@ def main() -> None:
     minute = args.rate * 60
     time.sleep(0.01)
     generate(store, args.calls, minute, datetime.now(timezone.utc) - timedelta(minutes=1), timedelta(minutes=1))
-    t_copy = copy_ceiling(store, "WHERE ingested_at > {after:DateTime64(3, 'UTC')}", {"after": ms(full_at)})
+    t_copy = copy_ceiling(store, "WHERE ingested_at > {after:DateTime64(3, 'UTC')}", {"after": time_param(full_at, 3)})
     print(f"ceiling: the store copies that minute's {minute:,} calls into a cost table in {t_copy:.2f} s")
     inc_at = datetime.now(timezone.utc) + timedelta(milliseconds=5)
     result, t_inc = timed(lambda: run_cost_job(store, catalog, inc_at, safety_delay=timedelta(0)))

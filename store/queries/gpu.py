@@ -21,7 +21,8 @@ import pyarrow as pa
 
 from store.base import Store
 from store.migrations.m0009_gpu_samples_rollups import HOUR_TABLE, MINUTE_TABLE
-from store.queries.filters import Filters, time_param
+from store.params import time_param
+from store.queries.filters import Filters
 
 # One GPU (or MIG instance) as every query groups it.
 _GPU_KEY = "project, host_name, gpu_uuid, mig_instance"

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from store.base import Store, query_rows
-from store.migrations.m0006_cost_hourly import DIMENSIONS
 from store.params import MS_TYPE, dates_param, seconds_param, time_param
+from store.tables import COST_DIMENSIONS as DIMENSIONS
 
 SLICE = timedelta(minutes=5)
 SLICES_PER_HOUR = 12

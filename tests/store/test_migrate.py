@@ -4,7 +4,7 @@ the OpenTelemetry tables carry the exporter's exact columns and types."""
 from __future__ import annotations
 
 from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
-from store import query_rows
+from store import query_rows, tables
 from store.migrate import Migration, RepeatableMigration, apply
 from store.migrations import MIGRATIONS
 
@@ -102,3 +102,13 @@ def test_a_repeatable_migration_runs_again_when_its_sql_changes(store):
     assert apply(store, [], [view("SELECT 1 AS x")]) == []
     assert apply(store, [], [view("SELECT 2 AS x")]) == ["R:probe view"]
     assert query_rows(store, "SELECT x FROM probe_v") == [{"x": 2}]
+
+
+def test_the_table_names_queries_use_are_the_tables_the_migrations_make(store):
+    existing = {row["name"] for row in query_rows(
+        store, "SELECT name FROM system.tables WHERE database = currentDatabase()")}
+    assert {tables.GPU_MINUTES, tables.GPU_HOURS} <= existing
+    for table in ("cost_hourly", "cost_slices"):
+        key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
+                                "AND name = {t:String}", {"t": table})[0]["sorting_key"]
+        assert [c.strip() for c in key.split(",")][1:1 + len(tables.COST_DIMENSIONS)] == list(tables.COST_DIMENSIONS)

@@ -3,7 +3,7 @@ the OpenTelemetry tables carry the exporter's exact columns and types."""
 
 from __future__ import annotations
 
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
+from spyglass.schema import migrate
 from store import query_rows, tables
 from store.migrate import Migration, RepeatableMigration, apply
 from store.migrations import MIGRATIONS
@@ -86,7 +86,7 @@ def test_migrations_are_recorded_and_applied_once(store):
     assert [r["key"] for r in ledger] == ["R:llm_calls view", *(f"V{m.version:04d}" for m in MIGRATIONS)]
     versions = [m.version for m in MIGRATIONS]
     assert versions == list(range(1, len(versions) + 1)), "numbered from 1 without gaps"
-    assert apply(store, MIGRATIONS, [LLM_CALLS_VIEW]) == []
+    assert migrate(store) == []
 
     extra = Migration(99, "probe", lambda ddl: ["CREATE TABLE IF NOT EXISTS probe (x UInt8) ENGINE = Memory"])
     assert apply(store, [*MIGRATIONS, extra]) == ["V0099"]

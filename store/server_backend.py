@@ -31,6 +31,7 @@ class ServerStore:
         self._local = threading.local()
         self._clients: list = []
         self._lock = threading.Lock()
+        self._closed = False
         on_cluster = f" ON CLUSTER {quote_identifier(cluster)}" if cluster else ""
         try:
             bootstrap = self._client(database="default")
@@ -54,6 +55,8 @@ class ServerStore:
         return client
 
     def _thread_client(self):
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = self._client()
@@ -80,6 +83,7 @@ class ServerStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             clients, self._clients = self._clients, []
         for client in clients:
             client.close()

@@ -4,7 +4,8 @@ One router per subject (`llm.py`, ...), behind the read keys; `feedback.py` writ
 an ingest key instead (`ingest_keys`, key -> project), so it is not in ROUTERS. Sync
 endpoints run in FastAPI's thread pool, each thread with its own store connection. Errors
 map to status codes here and only here: BadInput 400, Unauthorized 401, StoreUnavailable
-503; parameter validation errors are 400 with a readable message.
+503 (retry later), QueryError 500 (a broken query: retrying cannot help); parameter validation
+errors are 400 with a readable message.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse
 from collector.auth import IngestKeys
 from spyglass.api import costs, drift, export, feedback, gpu, gpu_costs, llm, quality
 from store.base import Store
-from store.errors import BadInput, StoreUnavailable, Unauthorized
+from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
 
 ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router, quality.router)
 log = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ def build_api(store: Store, read_keys: list[str] | None = None,
         response = _error(503, f"store unavailable: {exc}")
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.exception_handler(QueryError)
+    async def _query(_: Request, exc: QueryError) -> JSONResponse:
+        log.error("api query failed: %s", exc)
+        return _error(500, f"query failed: {exc}")
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:

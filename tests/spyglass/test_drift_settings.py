@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from spyglass.config import load
-from spyglass.service import drift_config
+from spyglass.jobs import drift_config
 from store.errors import ConfigError
 
 

@@ -34,7 +34,6 @@ from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
 from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
-from collector.normalise.redaction import RedactionConfig
 from collector.pipeline import Pipeline
 from collector.receivers import otlp_grpc as grpc_receiver
 from collector.receivers import otlp_http as http_receiver
@@ -111,7 +110,7 @@ class Service:
         self.applied_migrations = await asyncio.to_thread(apply, self.store, MIGRATIONS, [LLM_CALLS_VIEW])
         try:
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
-                self.catalog_source = await asyncio.to_thread(CatalogSource, s.price_catalog_files)
+                self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -121,13 +120,13 @@ class Service:
                 api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
                 api.state.catalog_source = self.catalog_source
-                api.state.budgets = s.budgets
-                api.state.self_hosted_providers = s.gpu_self_hosted_providers
+                api.state.budgets = s.costs.budgets
+                api.state.self_hosted_providers = s.gpu.self_hosted_providers
                 api.state.drift_reports_dir = s.drift_reports_path
-                api.state.redaction = RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns)
-                api.state.gpu_idle = (s.gpu_idle_max_utilization, s.gpu_idle_min_seconds)
-                api.state.quality_rules = QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
-                                                       tuple(s.feedback_positive_labels))
+                api.state.redaction = s.content.redaction()
+                api.state.gpu_idle = (s.gpu.idle_max_utilization, s.gpu.idle_min_seconds)
+                api.state.quality_rules = QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
+                                                       tuple(s.quality.feedback_positive_labels))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -139,18 +138,18 @@ class Service:
     async def _start_collector(self) -> None:
         s = self.settings
         self.telemetry = self_meter_provider(lambda tables: self.batcher.submit(tables),
-                                             s.self_metrics_interval_seconds)
+                                             s.telemetry.metrics_interval_seconds)
         meter = self.telemetry.get_meter("spyglass")
-        self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows, meter)
-        policy = ContentPolicy(frozenset(s.content_capture_projects),
-                               RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns))
-        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter, policy)
+        c = s.collector
+        self.batcher = Batcher(self.store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
+        policy = ContentPolicy(frozenset(s.content.capture_projects), s.content.redaction())
+        self.pipeline = pipeline = Pipeline(self.batcher, c.max_body_bytes, c.decode_workers, meter, policy)
         keys = IngestKeys(s.ingest_keys)
-        self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
+        self._serve(http_receiver.build_app(pipeline, keys, c.max_body_bytes, c.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")
         address = f"[{s.host}]:{s.otlp_grpc_port}" if ":" in s.host else f"{s.host}:{s.otlp_grpc_port}"
-        self._grpc, port = grpc_receiver.build_server(pipeline, keys, address, s.max_body_bytes,
-                                                      s.retry_after_seconds)
+        self._grpc, port = grpc_receiver.build_server(pipeline, keys, address, c.max_body_bytes,
+                                                      c.retry_after_seconds)
         if not port:
             raise ConfigError(f"cannot listen on {address} (OTLP/gRPC)")
         await self._grpc.start()
@@ -158,32 +157,34 @@ class Service:
     def _jobs(self) -> list[Job]:
         store, s = self.store, self.settings
         jobs = [Job("compaction", lambda: compact(store, datetime.now(timezone.utc).date()),
-                    s.compaction_interval_seconds)]
+                    s.maintenance.compaction_interval_seconds)]
         source = self.catalog_source  # re-read when a file changes; a bad edit keeps the last good catalog
         jobs.append(Job("costs", lambda: run_cost_job(store, source.current(), datetime.now(timezone.utc)).as_dict(),
-                        s.cost_interval_seconds))
+                        s.costs.interval_seconds))
         jobs.append(Job("cost-rollup", lambda: run_rollup_job(store, datetime.now(timezone.utc)),
-                        s.cost_rollup_interval_seconds))
-        gpu_prices = load_gpu_prices(s.gpu_model_prices, s.gpu_host_prices)  # a bad price stops the start
-        gpu_config = AllocationConfig(s.gpu_host_map, s.gpu_token_weights,
-                                      frozenset(p.lower() for p in s.gpu_self_hosted_providers))
+                        s.costs.rollup_interval_seconds))
+        gpu = s.gpu
+        gpu_prices = load_gpu_prices(gpu.model_prices, gpu.host_prices)  # a bad price stops the start
+        gpu_config = AllocationConfig(gpu.host_map, gpu.token_weights,
+                                      frozenset(p.lower() for p in gpu.self_hosted_providers))
         jobs.append(Job("gpu-costs", lambda: run_gpu_cost_job(
-            store, gpu_prices, gpu_config, datetime.now(timezone.utc), timedelta(hours=s.gpu_cost_lookback_hours),
-            timedelta(seconds=s.gpu_sample_max_gap_seconds)).as_dict(), s.gpu_cost_interval_seconds))
+            store, gpu_prices, gpu_config, datetime.now(timezone.utc), timedelta(hours=gpu.cost_lookback_hours),
+            timedelta(seconds=gpu.sample_max_gap_seconds)).as_dict(), gpu.cost_interval_seconds))
         drift = drift_config(s)
         jobs.append(Job("drift", lambda: run_drift_job(store, drift, datetime.now(timezone.utc),
-                                                       s.drift_reports_path).as_dict(), s.drift_interval_seconds))
-        heuristics = HeuristicsConfig(dict(s.heuristic_latency_ms), s.heuristic_latency_default_ms,
-                                      frozenset(s.content_capture_projects))
+                                                       s.drift_reports_path).as_dict(), s.drift.interval_seconds))
+        quality = s.quality
+        heuristics = HeuristicsConfig(dict(quality.heuristic_latency_ms), quality.heuristic_latency_default_ms,
+                                      frozenset(s.content.capture_projects))
         jobs.append(Job("heuristics",
                         lambda: run_heuristics_job(store, heuristics, datetime.now(timezone.utc)).as_dict(),
-                        s.heuristics_interval_seconds))
+                        quality.heuristics_interval_seconds))
         jobs.append(Job("quality-join", lambda: run_score_join(store, datetime.now(timezone.utc)).as_dict(),
-                        s.quality_join_interval_seconds))
-        if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
-            self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
+                        quality.join_interval_seconds))
+        if gpu.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
+            self.dcgm_scraper = DcgmScraper(gpu.dcgm_targets, self.batcher.submit,
                                             timeout=5.0, project="default")
-            jobs.append(Job("dcgm-scrape", self.dcgm_scraper.scrape_all, s.dcgm_scrape_interval_seconds))
+            jobs.append(Job("dcgm-scrape", self.dcgm_scraper.scrape_all, gpu.dcgm_scrape_interval_seconds))
         return jobs
 
     def _serve(self, app, host: str, port: int, name: str) -> None:
@@ -254,13 +255,13 @@ class Service:
 
 
 def drift_config(s: Settings) -> DriftConfig:
-    """The drift job's settings (spyglass/config.py documents each)."""
-    return DriftConfig(current_window=s.drift_current_window, reference_window=s.drift_reference_window,
-                       reference_since=s.drift_reference_since, reference_until=s.drift_reference_until,
-                       min_rows=s.drift_min_rows, sample_rows=s.drift_sample_rows, seed=s.drift_sample_seed,
-                       thresholds=Thresholds(alpha=s.drift_alpha, distance=s.drift_distance_threshold,
-                                             drift_share=s.drift_share),
-                       report_retention=timedelta(days=s.drift_report_retention_days))
+    """The drift job's settings (spyglass/config/drift.py documents each)."""
+    d = s.drift
+    return DriftConfig(current_window=d.current_window, reference_window=d.reference_window,
+                       reference_since=d.reference_since, reference_until=d.reference_until,
+                       min_rows=d.min_rows, sample_rows=d.sample_rows, seed=d.sample_seed,
+                       thresholds=Thresholds(alpha=d.alpha, distance=d.distance_threshold, drift_share=d.share),
+                       report_retention=timedelta(days=d.report_retention_days))
 
 
 def _connect_host(host: str) -> str:

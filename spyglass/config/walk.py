@@ -15,6 +15,7 @@ from types import NoneType, UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
+import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -163,6 +164,8 @@ def _flow(value: Any) -> str:
         return "[" + ", ".join(map(_flow, value)) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str) and yaml.safe_load(value) != value:  # `true`, `yes`, `1` read back as text
+        return f'"{value}"'
     return str(value)
 
 

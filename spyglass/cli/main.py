@@ -43,7 +43,7 @@ def _up(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,  # deprecation warnings while loading
                         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
     settings = config.load(args.config, **config_flags.overrides_from(args))
-    logging.getLogger().setLevel(settings.log_level.upper())
+    logging.getLogger().setLevel(settings.log_level)
 
     def ready() -> None:
         print("Spyglass is up: " + ", ".join(f"{name} {url}" for name, url in endpoints(settings).items()),

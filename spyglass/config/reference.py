@@ -71,7 +71,8 @@ def _deprecated() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    path = Path((argv if argv is not None else sys.argv[1:] or [str(DOC)])[0])
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else DOC
     path.write_text(render())
     print(f"wrote {path}")
     return 0

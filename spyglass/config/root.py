@@ -44,7 +44,7 @@ class Settings(BaseModel):
     dashboard: bool = Field(True, description="Start the dashboard with the API role.")
     roles: tuple[str, ...] = Field(ROLES, description=(
         "What this process runs: a subset of collector, api, scheduler (split them with a ClickHouse server)."))
-    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     ingest_keys: dict[str, str] = Field(default_factory=dict, description=(
         "Ingest keys, key -> project. Empty: ingest is open and the project comes from the resource "
         "attribute spyglass.project (else default)."))
@@ -76,6 +76,13 @@ class Settings(BaseModel):
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)}; known: {', '.join(ROLES)}")
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
 
     @property
     def drift_reports_path(self) -> Path:

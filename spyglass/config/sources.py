@@ -123,6 +123,9 @@ def _name(key: Any) -> str:
 
 
 def _normalised(section: Any) -> Any:
+    """A section's keys with `_` for `-`; an empty section (every key commented out) is an empty mapping."""
+    if section is None:
+        return {}
     return {_name(key): value for key, value in section.items()} if isinstance(section, dict) else section
 
 

@@ -118,6 +118,14 @@ def test_unknown_keys_are_refused_naming_their_section(tmp_path, yaml_text, mess
     assert len(err.value.problems) == 1 and message in err.value.problems[0], err.value.problems
 
 
+def test_an_empty_section_is_no_section_and_the_log_level_is_checked(tmp_path):
+    (tmp_path / "spyglass.yaml").write_text("costs:\n  # interval_seconds: 5\nlog_level: debug\n")
+    settings = load()
+    assert (settings.costs.interval_seconds, settings.log_level) == (30, "DEBUG")
+    with pytest.raises(InvalidConfiguration, match="log_level: expected DEBUG, INFO, WARNING, ERROR or CRITICAL"):
+        load(log_level="loud")
+
+
 def test_an_unknown_key_in_a_section_is_refused_from_the_environment_too(monkeypatch):
     monkeypatch.setenv("SPYGLASS_DRIFT__WINDOW", "6h")
     monkeypatch.setenv("SPYGLASS_NOT_A_SETTING", "1")  # SPYGLASS_* outside a section may be another tool's

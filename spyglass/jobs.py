@@ -43,33 +43,33 @@ class JobParts:
 
 
 def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
-    store = parts.store
-    drift, heuristics = drift_config(s), HeuristicsConfig(dict(s.heuristic_latency_ms), s.heuristic_latency_default_ms,
-                                                          frozenset(s.content_capture_projects))
-    allocation = AllocationConfig(s.gpu_host_map, s.gpu_token_weights,
-                                  frozenset(p.lower() for p in s.gpu_self_hosted_providers))
-    gpu_lookback, gpu_gap = timedelta(hours=s.gpu_cost_lookback_hours), timedelta(seconds=s.gpu_sample_max_gap_seconds)
+    store, gpu, quality = parts.store, s.gpu, s.quality
+    drift = drift_config(s)
+    heuristics = HeuristicsConfig(dict(quality.heuristic_latency_ms), quality.heuristic_latency_default_ms,
+                                  frozenset(s.content.capture_projects))
+    allocation = AllocationConfig(gpu.host_map, gpu.token_weights, frozenset(p.lower() for p in gpu.self_hosted_providers))
+    gpu_lookback, gpu_gap = timedelta(hours=gpu.cost_lookback_hours), timedelta(seconds=gpu.sample_max_gap_seconds)
     jobs = [
         Job("lease", parts.lease.renew_every, parts.lease.renew),
-        Job("compaction", s.compaction_interval_seconds, lambda now: compact(store, now.date())),
-        Job("costs", s.cost_interval_seconds, lambda now: run_cost_job(store, parts.catalog.current(), now)),
-        Job("cost-rollup", s.cost_rollup_interval_seconds, lambda now: run_rollup_job(store, now)),
-        Job("gpu-costs", s.gpu_cost_interval_seconds, lambda now: run_gpu_cost_job(
+        Job("compaction", s.maintenance.compaction_interval_seconds, lambda now: compact(store, now.date())),
+        Job("costs", s.costs.interval_seconds, lambda now: run_cost_job(store, parts.catalog.current(), now)),
+        Job("cost-rollup", s.costs.rollup_interval_seconds, lambda now: run_rollup_job(store, now)),
+        Job("gpu-costs", gpu.cost_interval_seconds, lambda now: run_gpu_cost_job(
             store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap)),
-        Job("drift", s.drift_interval_seconds, lambda now: run_drift_job(store, drift, now, s.drift_reports_path)),
-        Job("heuristics", s.heuristics_interval_seconds, lambda now: run_heuristics_job(store, heuristics, now)),
-        Job("quality-join", s.quality_join_interval_seconds, lambda now: run_score_join(store, now)),
+        Job("drift", s.drift.interval_seconds, lambda now: run_drift_job(store, drift, now, s.drift_reports_path)),
+        Job("heuristics", quality.heuristics_interval_seconds, lambda now: run_heuristics_job(store, heuristics, now)),
+        Job("quality-join", quality.join_interval_seconds, lambda now: run_score_join(store, now)),
     ]
     if parts.dcgm is not None:
-        jobs.append(Job("dcgm-scrape", s.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))
+        jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))
     return jobs
 
 
 def drift_config(s: Settings) -> DriftConfig:
-    """The drift job's settings (spyglass/config.py documents each)."""
-    return DriftConfig(current_window=s.drift_current_window, reference_window=s.drift_reference_window,
-                       reference_since=s.drift_reference_since, reference_until=s.drift_reference_until,
-                       min_rows=s.drift_min_rows, sample_rows=s.drift_sample_rows, seed=s.drift_sample_seed,
-                       thresholds=Thresholds(alpha=s.drift_alpha, distance=s.drift_distance_threshold,
-                                             drift_share=s.drift_share),
-                       report_retention=timedelta(days=s.drift_report_retention_days))
+    """The drift job's settings (spyglass/config/drift.py documents each)."""
+    d = s.drift
+    return DriftConfig(current_window=d.current_window, reference_window=d.reference_window,
+                       reference_since=d.reference_since, reference_until=d.reference_until,
+                       min_rows=d.min_rows, sample_rows=d.sample_rows, seed=d.sample_seed,
+                       thresholds=Thresholds(alpha=d.alpha, distance=d.distance_threshold, drift_share=d.share),
+                       report_retention=timedelta(days=d.report_retention_days))

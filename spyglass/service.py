@@ -34,7 +34,6 @@ from opentelemetry.sdk.metrics import MeterProvider
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
-from collector.normalise.redaction import RedactionConfig
 from collector.pipeline import Pipeline
 from collector.receivers import otlp_grpc as grpc_receiver
 from collector.receivers import otlp_http as http_receiver
@@ -110,9 +109,9 @@ class Service:
         try:
             # Our own metrics exist whatever the roles: through the writer when this process collects, else
             # straight into the store.
-            self.telemetry = self_meter_provider(self._write_own_metrics, s.self_metrics_interval_seconds)
+            self.telemetry = self_meter_provider(self._write_own_metrics, s.telemetry.metrics_interval_seconds)
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
-                self.catalog_source = await asyncio.to_thread(CatalogSource, s.price_catalog_files)
+                self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -121,13 +120,13 @@ class Service:
                 api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
                 api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
                 api.state.catalog_source = self.catalog_source
-                api.state.budgets = s.budgets
-                api.state.self_hosted_providers = s.gpu_self_hosted_providers
+                api.state.budgets = s.costs.budgets
+                api.state.self_hosted_providers = s.gpu.self_hosted_providers
                 api.state.drift_reports_dir = s.drift_reports_path
-                api.state.redaction = RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns)
-                api.state.gpu_idle = (s.gpu_idle_max_utilization, s.gpu_idle_min_seconds)
-                api.state.quality_rules = QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
-                                                       tuple(s.feedback_positive_labels))
+                api.state.redaction = s.content.redaction()
+                api.state.gpu_idle = (s.gpu.idle_max_utilization, s.gpu.idle_min_seconds)
+                api.state.quality_rules = QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
+                                                       tuple(s.quality.feedback_positive_labels))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -139,16 +138,16 @@ class Service:
     async def _start_collector(self) -> None:
         s = self.settings
         meter = self.telemetry.get_meter("spyglass")
-        self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows, meter)
-        policy = ContentPolicy(frozenset(s.content_capture_projects),
-                               RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns))
-        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter, policy)
+        c = s.collector
+        self.batcher = Batcher(self.store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
+        policy = ContentPolicy(frozenset(s.content.capture_projects), s.content.redaction())
+        self.pipeline = pipeline = Pipeline(self.batcher, c.max_body_bytes, c.decode_workers, meter, policy)
         keys = IngestKeys(s.ingest_keys)
-        self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
+        self._serve(http_receiver.build_app(pipeline, keys, c.max_body_bytes, c.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")
         address = f"[{s.host}]:{s.otlp_grpc_port}" if ":" in s.host else f"{s.host}:{s.otlp_grpc_port}"
-        self._grpc, port = grpc_receiver.build_server(pipeline, keys, address, s.max_body_bytes,
-                                                      s.retry_after_seconds)
+        self._grpc, port = grpc_receiver.build_server(pipeline, keys, address, c.max_body_bytes,
+                                                      c.retry_after_seconds)
         if not port:
             raise ConfigError(f"cannot listen on {address} (OTLP/gRPC)")
         await self._grpc.start()
@@ -157,9 +156,9 @@ class Service:
         """Claim the scheduler lease (a second scheduler on this store refuses to start), then schedule."""
         s, store = self.settings, self.store
         self.gpu_prices = FileSource("GPU prices", [GPU_PRICES_PATH],  # a bad price stops the start
-                                     lambda: load_gpu_prices(s.gpu_model_prices, s.gpu_host_prices))
-        if s.dcgm_targets:  # scraped rows go through the collector's writer (check_roles: it is here)
-            self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
+                                     lambda: load_gpu_prices(s.gpu.model_prices, s.gpu.host_prices))
+        if s.gpu.dcgm_targets:  # scraped rows go through the collector's writer (check_roles: it is here)
+            self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
         parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, self.dcgm_scraper)
@@ -252,8 +251,8 @@ class Service:
 
 def check_roles(s: Settings) -> None:
     """Refuse settings that cannot work in the roles this process runs, rather than drop them silently."""
-    if s.dcgm_targets and not {"collector", "scheduler"} <= set(s.roles):
-        raise ConfigError("dcgm_targets needs the collector and scheduler roles in one process (the scraper is "
+    if s.gpu.dcgm_targets and not {"collector", "scheduler"} <= set(s.roles):
+        raise ConfigError("gpu.dcgm_targets needs the collector and scheduler roles in one process (the scraper is "
                           f"a scheduled job that writes through the collector's writer); this process runs "
                           f"{', '.join(s.roles)}")
 

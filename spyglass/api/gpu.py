@@ -2,7 +2,7 @@
 
 Fleet, time series and waste read the store through `store.queries.gpu` (one source per GPU,
 so two sources never double count). The waste thresholds default to the service's settings
-(`gpu_idle_max_utilization`, `gpu_idle_min_seconds`, handed over as `app.state.gpu_idle`) and
+(`gpu.idle_max_utilization`, `gpu.idle_min_seconds`, handed over as `app.state.gpu_idle`) and
 a request may override them. The scrape-target status lives in the collector's scraper, not
 in the store, so it arrives through `app.state.dcgm_status` (a callable the service sets after
 `build_api`; absent when the process scrapes nothing, e.g. an API-only process, and then the
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from spyglass.api.common import Strings, filters, get_store, json_rows, nice_step
-from spyglass.config import Settings
+from spyglass.config.gpu import GpuSettings
 from spyglass.timerange import rfc3339
 from store.base import Store
 from store.errors import BadInput
@@ -24,8 +24,8 @@ from store.queries import gpu as queries
 
 router = APIRouter(prefix="/api/v1/gpu")
 StoreDep = Annotated[Store, Depends(get_store)]
-_DEFAULT_IDLE = (Settings.model_fields["gpu_idle_max_utilization"].default,
-                 Settings.model_fields["gpu_idle_min_seconds"].default)
+_DEFAULT_IDLE = (GpuSettings.model_fields["idle_max_utilization"].default,
+                 GpuSettings.model_fields["idle_min_seconds"].default)
 
 
 def _filters(since: str | None, until: str | None, project: list[str], host: list[str], gpu_model: list[str],

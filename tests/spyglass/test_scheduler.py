@@ -82,5 +82,5 @@ def test_a_second_scheduler_on_one_store_refuses_to_start_and_the_first_one_stop
 
 
 def test_dcgm_targets_without_the_collector_in_this_process_are_refused(service_factory):
-    with pytest.raises(ConfigError, match="dcgm_targets needs the collector and scheduler roles"):
-        service_factory(dcgm_targets=["http://127.0.0.1:9400/metrics"], roles="api,scheduler")
+    with pytest.raises(ConfigError, match="gpu.dcgm_targets needs the collector and scheduler roles"):
+        service_factory(gpu={"dcgm_targets": ["http://127.0.0.1:9400/metrics"]}, roles="api,scheduler")

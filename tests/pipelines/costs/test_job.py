@@ -180,7 +180,7 @@ def test_batch_limit_drains_a_backlog_over_runs(store, catalog):
 
 
 def test_a_span_sent_over_otlp_is_priced_by_the_service(service_factory):
-    running = service_factory(cost_interval_seconds=0.2)
+    running = service_factory(costs={"interval_seconds": 0.2})
     provider = tracer_provider("http", running)
     with provider.get_tracer("test").start_as_current_span("chat gpt-4o", kind=SpanKind.CLIENT, attributes={
             "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     cost_rollup_interval_seconds: float = Field(60, gt=0)
     # User price catalog files layered over the shipped catalog (pipelines/costs/prices.yaml), in order.
     price_catalog_files: list[str] = Field(default_factory=list)
+    # Azure OpenAI deployment name -> the model it serves (calls carry the deployment name), for pricing.
+    deployments: dict[str, str] = Field(default_factory=dict)
     # Monthly budgets per project / team / feature / user (see pipelines/costs/budgets.py), e.g.
     # [{name: ml-team, scope: team, value: ml, monthly: 5000, soft: 0.8, hard: 1.0}].
     budgets: list[Budget] = Field(default_factory=list)

@@ -111,7 +111,7 @@ class Service:
         self.applied_migrations = await asyncio.to_thread(apply, self.store, MIGRATIONS, [LLM_CALLS_VIEW])
         try:
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
-                self.catalog_source = await asyncio.to_thread(CatalogSource, s.price_catalog_files)
+                self.catalog_source = await asyncio.to_thread(CatalogSource, s.price_catalog_files, s.deployments)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +40,14 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 class CatalogSource:
-    """The shipped catalog plus user files, checked for changes on each `current()`."""
+    """The shipped catalog plus user files and deployment names, checked for changes on each `current()`."""
 
-    def __init__(self, user_paths: Sequence[str | Path] = ()) -> None:
+    def __init__(self, user_paths: Sequence[str | Path] = (), deployments: Mapping[str, str] | None = None) -> None:
         self._paths = [Path(p) for p in user_paths]
+        self._deployments = dict(deployments or {})
         self._lock = threading.Lock()
         self._stamps = self._read_stamps()
-        self._catalog = load_shipped(self._paths)
+        self._catalog = load_shipped(self._paths, self._deployments)
         self._error = ""
 
     def _read_stamps(self) -> list[tuple[int, int] | None]:
@@ -59,7 +60,7 @@ class CatalogSource:
             if stamps != self._stamps:
                 self._stamps = stamps
                 try:
-                    self._catalog, self._error = load_shipped(self._paths), ""
+                    self._catalog, self._error = load_shipped(self._paths, self._deployments), ""
                     log.info("price catalog reloaded: version %s", self._catalog.version)
                 except CatalogError as exc:
                     self._error = str(exc)

@@ -15,6 +15,7 @@ from store.migrations import (
                               m0011_cost_history_superseded,
                               m0012_gpu_minutes_by_period,
                               m0013_cost_slices,
+                              m0014_instrumentation_and_price_basis,
 )
 
 MIGRATIONS: list[Migration] = [
@@ -31,4 +32,5 @@ MIGRATIONS: list[Migration] = [
     Migration(11, m0011_cost_history_superseded.NAME, m0011_cost_history_superseded.statements),
     Migration(12, m0012_gpu_minutes_by_period.NAME, m0012_gpu_minutes_by_period.statements),
     Migration(13, m0013_cost_slices.NAME, m0013_cost_slices.statements),
+    Migration(14, m0014_instrumentation_and_price_basis.NAME, m0014_instrumentation_and_price_basis.statements),
 ]

@@ -23,7 +23,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 from tests.helpers.provider_endpoints import MODELS
 
-SERVICE = "instrumented-app"
 # Which instrumentor class each package has for each API (module, class).
 INSTRUMENTORS: dict[str, dict[str, tuple[str, str]]] = {
     "openinference": {
@@ -40,21 +39,31 @@ INSTRUMENTORS: dict[str, dict[str, tuple[str, str]]] = {
         "gemini": ("opentelemetry.instrumentation.google_genai", "GoogleGenAiSdkInstrumentor"),
     },
 }
+OPENLIT_INSTRUMENTORS = {"openai": "openai", "anthropic": "anthropic", "gemini": "google-ai-studio"}
 PAIRS = [("openlit", api) for api in ("openai", "anthropic", "gemini")] + [
     (name, api) for name, apis in INSTRUMENTORS.items() for api in apis]
 
 
+def service_name(instrumentation: str, api: str) -> str:
+    """The `service.name` of the app's spans, so a test can tell the runs apart."""
+    return f"{instrumentation}-{api}"
+
+
 def _instrument(instrumentation: str, api: str, otlp_http: str) -> Callable[[], None]:
     """Set up the instrumentation; returns what flushes its spans."""
+    service = service_name(instrumentation, api)
     if instrumentation == "openlit":
         import openlit
+        from openlit._instrumentors import MODULE_NAME_MAP
 
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as prices:
             json.dump({}, prices)  # OpenLIT fetches its own price list from the internet unless given one
-        openlit.init(otlp_endpoint=otlp_http, service_name=SERVICE, application_name=SERVICE, disable_batch=True,
-                     disable_metrics=True, capture_message_content=False, pricing_json=prices.name)
+        wanted = OPENLIT_INSTRUMENTORS[api]  # the others would only slow the start (each imports its SDK)
+        openlit.init(otlp_endpoint=otlp_http, service_name=service, application_name=service, disable_batch=True,
+                     disable_metrics=True, capture_message_content=False, pricing_json=prices.name,
+                     disabled_instrumentors=[name for name in MODULE_NAME_MAP if name != wanted])
         return lambda: trace.get_tracer_provider().force_flush()  # type: ignore[attr-defined]
-    provider = TracerProvider(resource=Resource.create({"service.name": SERVICE}))
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
     provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_http}/v1/traces", timeout=10)))
     trace.set_tracer_provider(provider)
     module, name = INSTRUMENTORS[instrumentation][api]

@@ -264,11 +264,11 @@ def price(call: Call, m: Match | None, unpriced: str = NO_ENTRY) -> Cost:
     when there is no match."""
     if m is None:
         return Cost(False, unpriced, (), None, "", None, "USD")
-    entry, rule, found = m.entry, m.rule, {"basis": m.basis, "priced_as": m.priced_as}
+    entry, rule = m.entry, m.rule
     flags = token_flags(call, rule)
     if flags:
         reason = "inconsistent tokens: " + ",".join(flags)
-        return Cost(False, reason, flags, entry.id, rule.label, None, entry.currency, **found)
+        return Cost(False, reason, flags, entry.id, rule.label, None, entry.currency, m.basis, m.priced_as)
     cached = call.cache_read_tokens + call.cache_write_tokens
     uncached = call.input_tokens - cached if rule.input_includes_cache else call.input_tokens
     reasoning = call.reasoning_tokens
@@ -284,7 +284,7 @@ def price(call: Call, m: Match | None, unpriced: str = NO_ENTRY) -> Cost:
         "request_fee": (entry.request_fee or Decimal(0)).quantize(SCALE),
     }
     total = sum(parts.values(), Decimal(0)).quantize(SCALE)
-    return Cost(True, "", (), entry.id, rule.label, tier, entry.currency, total=total, **found, **parts)
+    return Cost(True, "", (), entry.id, rule.label, tier, entry.currency, m.basis, m.priced_as, total=total, **parts)
 
 
 def price_call(catalog: Catalog, call: Call) -> tuple[Match | None, Cost]:

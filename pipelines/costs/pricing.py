@@ -4,11 +4,12 @@ No I/O and no clock: the cost job passes the catalog and the calls in. The twin 
 millions of rows is `pipelines/costs/pricing_sql.py` (in the store); it reuses `match` and
 `unit_prices`, and a test holds the two to identical Decimal results.
 
-Which names are looked up (`match`): the call's provider and model name as sent, then the
-forms of `pipelines/costs/model_names.py` (Bedrock ids without the region prefix, an Azure
-deployment's model, a dated snapshot's base name, a gateway's entry, then the vendor's list
-price for a gateway name), in that order; the first form any entry prices wins. Provider
-names are canonical (`store/providers.py`), whatever spelling the call or the catalog uses.
+Which names are looked up (`match`): the forms of `pipelines/costs/model_names.py`, in order:
+the model name as sent (or an Azure deployment's model), a Bedrock id without its region
+prefix, a dated snapshot's base name, the same under a provider it is priced as (gcp.gen_ai:
+gcp.gemini), a gateway's own entry, then the vendor's list price for a gateway name; the
+first form any entry prices wins. Provider names are canonical (`store/providers.py`),
+whatever spelling the call or the catalog uses.
 
 Precedence among the entries that price one form, highest first; the first key that differs decides:
   1. scope: an entry scoped to project+team > team > project > global (all of an

@@ -111,7 +111,8 @@ class Service:
             # straight into the store.
             self.telemetry = self_meter_provider(self._write_own_metrics, s.telemetry.metrics_interval_seconds)
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
-                self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files)
+                self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files,
+                                                            s.costs.deployments)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:

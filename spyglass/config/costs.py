@@ -16,6 +16,8 @@ class CostsSettings(Section):
         "cost_hourly."))
     catalog_files: list[str] = Field(default_factory=list, description=(
         "Your price catalog files, layered in order over the shipped one (pipelines/costs/prices.yaml)."))
+    deployments: dict[str, str] = Field(default_factory=dict, description=(
+        "Azure OpenAI deployment name -> the model it serves (calls carry the deployment name), for pricing."))
     budgets: list[Budget] = Field(default_factory=list, description=(
         "Monthly budgets, each {name, scope (project, team, feature or user), value, monthly, soft, hard, "
         "currency}; soft and hard are fractions of monthly (default 0.8 and 1.0)."))

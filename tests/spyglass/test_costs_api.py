@@ -91,7 +91,8 @@ def test_unpriced_calls_are_counted_with_their_reason(costs):
     body = get(costs, "/api/v1/costs/unpriced").json()
     assert body["calls"] == 1 and body["self_hosted_calls"] == 1, "a vLLM call is GPU time, not a missing price"
     [group] = body["groups"]
-    assert (group["model"], group["reason"], group["services"]) == ("unknown-x", "no price entry", ["search"])
+    assert (group["model"], group["services"]) == ("unknown-x", ["search"])
+    assert group["reason"] == "no price entry for openai model unknown-x: add one with provider: openai, models: [unknown-x]"
 
 
 def test_budgets_month_to_date_and_states(costs):

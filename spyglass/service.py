@@ -50,6 +50,7 @@ from pipelines.gpu.prices import load_table as load_gpu_prices
 from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
 from pipelines.quality.score_join import run_score_join
 from spyglass.api import build_api
+from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
 from spyglass.telemetry import self_meter_provider
@@ -118,16 +119,16 @@ class Service:
                 self.scheduler = Scheduler(self._jobs())
                 self.scheduler.start()
             if "api" in s.roles:
-                api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
-                api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
-                api.state.catalog_source = self.catalog_source
-                api.state.budgets = s.budgets
-                api.state.self_hosted_providers = s.gpu_self_hosted_providers
-                api.state.drift_reports_dir = s.drift_reports_path
-                api.state.redaction = RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns)
-                api.state.gpu_idle = (s.gpu_idle_max_utilization, s.gpu_idle_min_seconds)
-                api.state.quality_rules = QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
-                                                       tuple(s.feedback_positive_labels))
+                api = build_api(ApiContext(
+                    store=self.store, read_keys=tuple(s.read_keys), readiness=self._readiness,
+                    ingest_keys=IngestKeys(s.ingest_keys), catalog_source=self.catalog_source,
+                    budgets=tuple(s.budgets), self_hosted_providers=frozenset(
+                        p.lower() for p in s.gpu_self_hosted_providers), drift_reports_dir=s.drift_reports_path,
+                    redaction=RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns),
+                    gpu_idle=GpuIdle(s.gpu_idle_max_utilization, s.gpu_idle_min_seconds),
+                    quality_rules=QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
+                                               tuple(s.feedback_positive_labels)),
+                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()

@@ -20,22 +20,24 @@ def test_reads_what_the_fleet_sent(fleet):
         series = api.timeseries(RANGE, by="model")
         options = api.filters(since="6h")
         calls = api.llm_calls(RANGE, limit=4)
-    assert summary["overall"]["requests"] == len(FLEET) and summary["overall"]["errors"] == 1
-    assert [m["model"] for m in summary["by_model"]] == ["gpt-4o", "claude-sonnet-4"]
-    assert sum(point["requests"] for point in series["points"]) == len(FLEET)
-    assert {point["series"] for point in series["points"]} == {"gpt-4o", "claude-sonnet-4"}
-    since, until = datetime.fromisoformat(series["since"]), datetime.fromisoformat(series["until"])
-    assert all(since <= datetime.fromisoformat(point["bucket"]) < until for point in series["points"]), \
+    assert summary.overall.requests == len(FLEET) and summary.overall.errors == 1
+    assert [m.model for m in summary.by_model] == ["gpt-4o", "claude-sonnet-4"]
+    assert sum(point.requests for point in series.points) == len(FLEET)
+    assert {point.series for point in series.points} == {"gpt-4o", "claude-sonnet-4"}
+    since, until = datetime.fromisoformat(series.since), datetime.fromisoformat(series.until)
+    assert all(since <= datetime.fromisoformat(point.bucket) < until for point in series.points), \
         "every bucket lies in the requested range"
-    assert options["models"] == ["claude-sonnet-4", "gpt-4o"] and options["services"] == ["chat-api"]
-    assert len(calls["rows"]) == 4 and calls["next_offset"] == 4
+    assert options.models == ["claude-sonnet-4", "gpt-4o"] and options.services == ["chat-api"]
+    assert len(calls.rows) == 4 and calls.next_offset == 4
+    assert {(c.model, c.input_tokens, c.usage_reported) for c in calls.rows} <= {
+        ("gpt-4o", 1000, True), ("claude-sonnet-4", 500, True)}
 
 
 def test_filters_reach_the_api(fleet):
     with ApiClient(fleet.api) as api:
         summary = api.summary(Query(since="6h", models=("claude-sonnet-4",)))
-        assert summary["overall"]["requests"] == 2 and summary["overall"]["error_rate"] == 0.5
-        assert api.summary(Query(since="15m"))["overall"]["requests"] == 0
+        assert summary.overall.requests == 2 and summary.overall.error_rate == 0.5
+        assert api.summary(Query(since="15m")).overall.requests == 0
 
 
 def test_bad_input_carries_the_api_message(fleet):
@@ -51,7 +53,7 @@ def test_read_key_is_sent_as_bearer(keyed):
     assert caught.value.status == 401 and "read key" in caught.value.message
     env = {"SPYGLASS_API_URL": keyed.api, "SPYGLASS_API_KEY": READ_KEY}
     with ApiClient.from_env(env) as api:
-        assert api.summary(RANGE)["overall"]["requests"] == 0
+        assert api.summary(RANGE).overall.requests == 0
 
 
 def test_no_service_is_unreachable_not_a_traceback():

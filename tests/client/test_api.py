@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -31,6 +35,14 @@ def test_reads_what_the_fleet_sent(fleet):
     assert len(calls.rows) == 4 and calls.next_offset == 4
     assert {(c.model, c.input_tokens, c.usage_reported) for c in calls.rows} <= {
         ("gpt-4o", 1000, True), ("claude-sonnet-4", 500, True)}
+
+
+def test_money_arrives_as_exact_decimals(fleet):
+    with ApiClient(fleet.api) as api:
+        totals = api.cost_breakdown(RANGE, "model").totals
+        budget = api.budgets().budgets[0]
+    assert isinstance(totals.cost, Decimal) and totals.calls == len(FLEET)
+    assert budget.monthly == Decimal(1) and budget.state in ("ok", "soft", "hard")
 
 
 def test_filters_reach_the_api(fleet):
@@ -67,3 +79,36 @@ def test_defaults_and_arguments():
         assert api.base_url == "http://127.0.0.1:8040"
         with pytest.raises(ValueError, match="by: must be one of"):
             api.timeseries(RANGE, by="colour")
+
+
+class _Outdated(BaseHTTPRequestHandler):
+    """An HTTP server that answers 200 with a body from some other API version."""
+
+    def do_GET(self) -> None:
+        body = b'{"since": "2026-11-21T00:00:00Z", "until": "2026-11-21T06:00:00Z", "by_model": []}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def outdated() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Outdated)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_answer_that_does_not_fit_the_model_is_an_api_error(outdated):
+    with ApiClient(outdated) as api, pytest.raises(ApiError) as caught:
+        api.summary(RANGE)
+    assert caught.value.status == 200 and not isinstance(caught.value, ApiUnreachable)
+    assert "does not understand" in caught.value.message and "Summary" in caught.value.message
+    assert "overall" in caught.value.message, "the message names the missing field"

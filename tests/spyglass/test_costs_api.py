@@ -147,6 +147,13 @@ def test_the_reprice_verb_asks_the_running_service(costs, tmp_path):
     result = spyglass("reprice", "--since", "now-1d", "--api-url", costs.api, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "repriced 5 calls" in result.stdout and "2 changed cost" in result.stdout
+    assert "total 0.009 -> 0.011" in result.stdout
+
+
+def test_the_reprice_verb_says_why_the_api_refused(costs, tmp_path):
+    result = spyglass("reprice", "--since", "now", "--until", "now-1h", "--api-url", costs.api, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "reprice failed (400)" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_the_reprice_verb_without_a_service_is_one_line(tmp_path):

@@ -36,17 +36,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.summary import generate_sql  # noqa: E402
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
 from pipelines.costs.catalog import load_shipped  # noqa: E402
 from pipelines.costs.job import COST_INSERT_SETTINGS, run_cost_job  # noqa: E402
 from pipelines.costs.rollup_job import roll_up, run_rollup_job  # noqa: E402
+from spyglass.schema import migrate  # noqa: E402
 from store.chdb_backend import ChdbStore  # noqa: E402
 from store.maintenance import compact  # noqa: E402
-from store.migrate import apply  # noqa: E402
-from store.migrations import MIGRATIONS  # noqa: E402
+from store.params import time_param  # noqa: E402
 from store.queries import costs as q  # noqa: E402
 from store.queries.cost_rollup import SLICE, SLICES_PER_HOUR  # noqa: E402
-from store.queries.watermarks import ms  # noqa: E402
 
 CHUNK = 2_000_000
 
@@ -103,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(args.dir or tempfile.mkdtemp(prefix="spyglass-bench-costs-"))
     store = ChdbStore(str(root / "data"))
-    apply(store, MIGRATIONS, [LLM_CALLS_VIEW])
+    migrate(store)
     catalog = load_shipped()
     now = datetime.now(timezone.utc)
     _, t = timed(lambda: generate(store, 0, args.calls, now - timedelta(days=args.days, hours=1),
@@ -126,7 +124,7 @@ def main() -> None:
     minute = args.rate * 60
     time.sleep(0.01)
     generate(store, args.calls, minute, datetime.now(timezone.utc) - timedelta(minutes=1), timedelta(minutes=1))
-    t_copy = copy_ceiling(store, "WHERE ingested_at > {after:DateTime64(3, 'UTC')}", {"after": ms(full_at)})
+    t_copy = copy_ceiling(store, "WHERE ingested_at > {after:DateTime64(3, 'UTC')}", {"after": time_param(full_at, 3)})
     print(f"ceiling: the store copies that minute's {minute:,} calls into a cost table in {t_copy:.2f} s")
     inc_at = datetime.now(timezone.utc) + timedelta(milliseconds=5)
     result, t_inc = timed(lambda: run_cost_job(store, catalog, inc_at, safety_delay=timedelta(0)))

@@ -31,13 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
 from pipelines.drift.compare import compare  # noqa: E402
 from pipelines.drift.frames import CALL_FEATURES, aligned, features_of, window_frame  # noqa: E402
 from pipelines.drift.job import DriftConfig, run_drift_job, stratum_quota  # noqa: E402
+from spyglass.schema import migrate  # noqa: E402
 from store import open_store, query_rows  # noqa: E402
-from store.migrate import apply  # noqa: E402
-from store.migrations import MIGRATIONS  # noqa: E402
 from store.queries import drift as q  # noqa: E402
 
 CHUNK = 500_000
@@ -87,7 +85,7 @@ def main() -> None:
     data_dir = args.dir or Path(tempfile.mkdtemp(prefix="spyglass-bench-drift-"))
     store = open_store(str(data_dir), database="bench_drift")
     try:
-        apply(store, MIGRATIONS, [LLM_CALLS_VIEW])
+        migrate(store)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         day = timedelta(days=1)
         store.command("TRUNCATE TABLE llm_calls")

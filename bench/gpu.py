@@ -185,13 +185,12 @@ def decode_ceiling(bodies: list[bytes]) -> tuple[float, list[dict[str, pa.Table]
 
 def insert_ceiling(decoded: list[dict[str, pa.Table]], points: int, batch_rows: int, store_dir: Path) -> float:
     """Data points per second for the store insert alone (all three tables), batched like the service."""
+    from spyglass.schema import migrate
     from store.chdb_backend import ChdbStore
-    from store.migrate import apply
-    from store.migrations import MIGRATIONS
 
     store = ChdbStore(str(store_dir))
     try:
-        apply(store, MIGRATIONS)
+        migrate(store)
         batches: list[dict[str, pa.Table]] = []
         current: dict[str, list[pa.Table]] = {}
         rows = 0
@@ -258,12 +257,11 @@ FROM (SELECT number AS n FROM numbers({first}, {count}))"""
 
 def generate(args: argparse.Namespace) -> None:
     """Child process: fill a store with --fleet-hours of the fleet, then close it."""
+    from spyglass.schema import migrate
     from store.chdb_backend import ChdbStore
-    from store.migrate import apply
-    from store.migrations import MIGRATIONS
 
     store = ChdbStore(str(args.generate))
-    apply(store, MIGRATIONS)
+    migrate(store)
     rounds = args.fleet_hours * 3600 // INTERVAL_S
     total, chunks = rounds * args.gpus, 16
     start_s = int(time.time()) - args.fleet_hours * 3600 + 60

@@ -29,13 +29,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
 from pipelines.gpu.allocation import AllocationConfig  # noqa: E402
 from pipelines.gpu.job import run_gpu_cost_job  # noqa: E402
 from pipelines.gpu.prices import load_table  # noqa: E402
+from spyglass.schema import migrate  # noqa: E402
 from store import open_store, query_rows  # noqa: E402
-from store.migrate import apply  # noqa: E402
-from store.migrations import MIGRATIONS  # noqa: E402
 from store.queries import gpu_costs as q  # noqa: E402
 
 START = datetime(2026, 11, 20, 8, tzinfo=timezone.utc)
@@ -81,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="spyglass-bench-gpu-") as tmp:
         store = open_store(tmp, None, "bench")
-        apply(store, MIGRATIONS, [LLM_CALLS_VIEW])
+        migrate(store)
         gen_s, (samples, calls) = timed(lambda: generate(store, args.hosts, args.gpus, args.sample_seconds,
                                                          args.calls_per_second))
         print(f"generated {samples:,} GPU samples and {calls:,} calls in {gen_s:.1f} s")

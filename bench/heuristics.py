@@ -31,12 +31,10 @@ if str(ROOT) not in sys.path:
 
 import polars as pl  # noqa: E402
 
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW  # noqa: E402
 from pipelines.quality.heuristics import latency_thresholds, score_calls  # noqa: E402
 from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job  # noqa: E402
+from spyglass.schema import migrate  # noqa: E402
 from store import open_store  # noqa: E402
-from store.migrate import apply  # noqa: E402
-from store.migrations import MIGRATIONS  # noqa: E402
 from store.queries import quality_jobs as q  # noqa: E402
 
 MODELS = "['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'gemini-2.5-flash', " \
@@ -77,7 +75,7 @@ def main() -> None:
     parser.add_argument("--dir", default=None)
     args = parser.parse_args()
     store = open_store(args.dir or tempfile.mkdtemp(prefix="spyglass-bench-heuristics-"), None, "bench")
-    apply(store, MIGRATIONS, [LLM_CALLS_VIEW])
+    migrate(store)
     _, seconds = timed(lambda: store.command(GENERATE, {"rows": args.rows}))
     print(f"generated {args.rows:,} calls in {seconds:.1f} s")
     now = datetime.now(timezone.utc)

@@ -404,14 +404,12 @@ def insert_ceiling(tables: list[pa.Table], batch_rows: int, store_dir: Path,
     """Insert the decoded tables into a fresh store, grouped into batches of about `batch_rows` rows.
 
     `drop_views` removes materialised views first (a what-if, to attribute the cost)."""
-    from collector.normalise.genai_view import MIGRATION
+    from spyglass.schema import migrate
     from store.chdb_backend import ChdbStore
-    from store.migrate import apply
-    from store.migrations import MIGRATIONS
 
     store = ChdbStore(str(store_dir))
     try:
-        apply(store, MIGRATIONS, [MIGRATION])
+        migrate(store)
         for view in drop_views:
             store.command(f"DROP VIEW {view}")
         batches, parts, rows = [], [], 0

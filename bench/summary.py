@@ -152,13 +152,11 @@ def merges_running(store) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> dict:
-    from collector.normalise.genai_view import MIGRATION
-    from store.migrate import apply
-    from store.migrations import MIGRATIONS
+    from spyglass.schema import migrate
 
     store = _open(args.generate)
     try:
-        apply(store, MIGRATIONS, [MIGRATION])
+        migrate(store)
         end_ns = args.end_ns
         span_ns = args.days * 86400 * 10**9
         start_ns = end_ns - span_ns

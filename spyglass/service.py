@@ -33,7 +33,6 @@ from opentelemetry.sdk.metrics import MeterProvider
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.normalise.redaction import RedactionConfig
 from collector.pipeline import Pipeline
 from collector.receivers import otlp_grpc as grpc_receiver
@@ -53,12 +52,11 @@ from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
 from spyglass.scheduler import Job, Scheduler
+from spyglass.schema import migrate
 from spyglass.telemetry import self_meter_provider
 from store import Store, open_store
 from store.errors import ConfigError
 from store.maintenance import compact
-from store.migrate import apply
-from store.migrations import MIGRATIONS
 from store.queries.quality import QualityRules
 
 log = logging.getLogger("spyglass.service")
@@ -109,7 +107,7 @@ class Service:
         s = self.settings
         self.store = await asyncio.to_thread(open_store, str(s.data_dir), s.clickhouse_url, s.database,
                                              s.clickhouse_cluster)
-        self.applied_migrations = await asyncio.to_thread(apply, self.store, MIGRATIONS, [LLM_CALLS_VIEW])
+        self.applied_migrations = await asyncio.to_thread(migrate, self.store)
         try:
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
                 self.catalog_source = await asyncio.to_thread(CatalogSource, s.price_catalog_files)

@@ -1,7 +1,7 @@
 """The store: one interface over ClickHouse, its two backends, the schema and the named queries."""
 
 from store.base import Store, query_df, query_rows
-from store.errors import BadInput, ConfigError, SpyglassError, StoreUnavailable, Unauthorized
+from store.errors import BadInput, ConfigError, QueryError, SpyglassError, StoreUnavailable, Unauthorized
 
 
 def open_store(data_dir: str, clickhouse_url: str | None = None, database: str = "spyglass",
@@ -18,5 +18,5 @@ def open_store(data_dir: str, clickhouse_url: str | None = None, database: str =
     return ChdbStore(data_dir, database)
 
 
-__all__ = ["BadInput", "ConfigError", "SpyglassError", "Store", "StoreUnavailable", "Unauthorized", "open_store",
+__all__ = ["BadInput", "ConfigError", "QueryError", "SpyglassError", "Store", "StoreUnavailable", "Unauthorized", "open_store",
            "query_df", "query_rows"]

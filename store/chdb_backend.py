@@ -17,6 +17,7 @@ import chdb
 import pyarrow as pa
 
 from store.base import INSERT_SETTINGS, Params, quote_identifier
+from store.classify import store_error
 from store.errors import StoreUnavailable
 
 
@@ -61,10 +62,10 @@ class ChdbStore:
         bootstrap.query(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}")
 
     def _conn(self) -> chdb.state.sqlitelike.Connection:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            if self._closed:
-                raise StoreUnavailable("the store is closed")
             conn = chdb.connect(f"{self.path}?database={self.database}")
             self._local.conn = conn
             with self._lock:
@@ -88,7 +89,7 @@ class ChdbStore:
         try:
             return self._conn().query(sql, fmt, params=_text_params(params) if params else None)
         except RuntimeError as exc:  # chDB's errors (two ChdbError classes) are RuntimeErrors
-            raise StoreUnavailable(str(exc)) from exc
+            raise store_error(str(exc)) from exc
 
     def close(self) -> None:
         with self._lock:

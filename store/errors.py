@@ -18,6 +18,14 @@ class StoreUnavailable(SpyglassError):
     """The store failed or is unreachable; the same request may succeed later."""
 
 
+class QueryError(SpyglassError):
+    """ClickHouse refused the statement itself (syntax, unknown column, wrong type): retrying cannot help.
+
+    Apart from StoreUnavailable so that callers can tell "this query is broken" (an alert rule's
+    SQL, a bug) from "the data source is down" (retry, and say the source is down).
+    """
+
+
 class ConfigError(SpyglassError):
     """The configuration is invalid."""
 

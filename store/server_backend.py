@@ -14,6 +14,7 @@ import pyarrow as pa
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from store.base import INSERT_SETTINGS, Params, quote_identifier
+from store.classify import store_error
 from store.errors import ConfigError, StoreUnavailable
 
 
@@ -30,6 +31,7 @@ class ServerStore:
         self._local = threading.local()
         self._clients: list = []
         self._lock = threading.Lock()
+        self._closed = False
         on_cluster = f" ON CLUSTER {quote_identifier(cluster)}" if cluster else ""
         try:
             bootstrap = self._client(database="default")
@@ -53,6 +55,8 @@ class ServerStore:
         return client
 
     def _thread_client(self):
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = self._client()
@@ -62,23 +66,24 @@ class ServerStore:
         try:
             self._thread_client().command(sql, parameters=dict(params) if params else None)
         except ClickHouseError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+            raise store_error(str(exc)) from exc
 
     def query_arrow(self, sql: str, params: Params = None) -> pa.Table:
         try:
             return self._thread_client().query_arrow(sql, parameters=dict(params) if params else None,
                                                      use_strings=True)
         except ClickHouseError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+            raise store_error(str(exc)) from exc
 
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         try:
             self._thread_client().insert_arrow(table, data, settings=INSERT_SETTINGS)
         except ClickHouseError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+            raise store_error(str(exc)) from exc
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             clients, self._clients = self._clients, []
         for client in clients:
             client.close()

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
+from spyglass.schema import migrate
 from store import Store, open_store
-from store.migrate import apply
-from store.migrations import MIGRATIONS
 from tests.helpers.in_process import RunningService, make_settings
 from tests.helpers.stores import SERVER_URL, drop_database, store_settings
 
@@ -40,7 +38,7 @@ def store(backend: str, chdb_dir: Path) -> Iterator[Store]:
     """A migrated store in a database of its own."""
     s = store_settings(backend, chdb_dir)
     opened = open_store(str(s.get("data_dir", chdb_dir)), s.get("clickhouse_url"), s["database"])
-    apply(opened, MIGRATIONS, [LLM_CALLS_VIEW])
+    migrate(opened)
     yield opened
     opened.close()
     drop_database(s.get("data_dir", chdb_dir), s.get("clickhouse_url"), s["database"])

@@ -1,23 +1,16 @@
-"""The price catalog a running service uses, reloaded when its files change.
-
-A catalog file edited while the service runs is picked up by the next cost-job run. An
-edit that breaks the file (bad YAML, a missing price, a bad regex) must not stop pricing
-or price with half a catalog: the source keeps the last good catalog, and says why it
-did not switch (`error`, shown in readiness and the costs API) until the file is fixed.
-At start there is no last good catalog, so a bad file stops the start (one line).
+"""The price catalog a running service uses: the shipped catalog plus the user's files, reloaded
+when any of them changes (store/file_source.py: a bad edit keeps the last good catalog and says
+why in readiness and the costs API; a bad file at start stops the start with one line).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.costs.catalog import SHIPPED_PATH, Catalog, CatalogError, load_shipped
-
-log = logging.getLogger(__name__)
+from pipelines.costs.catalog import SHIPPED_PATH, Catalog, load_shipped
+from store.file_source import FileSource
 
 
 @dataclass(frozen=True)
@@ -31,41 +24,18 @@ class CatalogStatus:
         return {"version": self.version, "entries": self.entries, "files": self.files, "error": self.error}
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
-
-
 class CatalogSource:
-    """The shipped catalog plus user files, checked for changes on each `current()`."""
+    """The shipped catalog plus `user_paths`, in order."""
 
     def __init__(self, user_paths: Sequence[str | Path] = ()) -> None:
-        self._paths = [Path(p) for p in user_paths]
-        self._lock = threading.Lock()
-        self._stamps = self._read_stamps()
-        self._catalog = load_shipped(self._paths)
-        self._error = ""
-
-    def _read_stamps(self) -> list[tuple[int, int] | None]:
-        return [_stamp(p) for p in (SHIPPED_PATH, *self._paths)]
+        self._user_paths = [Path(p) for p in user_paths]
+        self._files = FileSource("price catalog", [SHIPPED_PATH, *self._user_paths],
+                                 lambda: load_shipped(self._user_paths))
 
     def current(self) -> Catalog:
-        """The newest good catalog; reloads when a file changed, keeps the old one if the new is bad."""
-        with self._lock:
-            stamps = self._read_stamps()
-            if stamps != self._stamps:
-                self._stamps = stamps
-                try:
-                    self._catalog, self._error = load_shipped(self._paths), ""
-                    log.info("price catalog reloaded: version %s", self._catalog.version)
-                except CatalogError as exc:
-                    self._error = str(exc)
-                    log.error("price catalog not reloaded, still using version %s: %s", self._catalog.version, exc)
-            return self._catalog
+        return self._files.current()
 
     def status(self) -> CatalogStatus:
-        catalog = self.current()
-        return CatalogStatus(catalog.version, len(catalog.entries), [str(p) for p in self._paths], self._error)
+        status = self._files.status()
+        return CatalogStatus(status.version, len(self.current().entries), [str(p) for p in self._user_paths],
+                             status.error)

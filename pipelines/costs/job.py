@@ -33,16 +33,15 @@ from pipelines.costs.pricing_sql import (
     cost_select,
     keys_hash_apart,
     matched_keys_sql,
-    now_text,
     price_table,
     tier_depth,
 )
 from pipelines.incremental import EPOCH, hour_of, next_window, utc
 from store.base import Store, query_df
+from store.params import seconds_param, time_param
 from store.queries import cost_rollup as rollup
 from store.queries import costs as q
 from store.queries import watermarks
-from store.queries.watermarks import seconds
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +98,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     slices = [datetime.fromtimestamp(s, timezone.utc) for s in keys["slices"].explode().unique().sort()]
     hours = sorted({hour_of(s) for s in slices})
     where = q.reach(hours, utc(keys["at"].min()), utc(keys["last"].max()))
-    params |= {**where, "prices": price_table(keys, catalog), "priced_at": now_text(now)}
+    params |= {**where, "prices": price_table(keys, catalog), "priced_at": time_param(now, 3)}
     columns = ", ".join(COST_COLUMNS)
     if q.has_other_versions(store, hours, catalog.version):
         q.keep_superseded(store, columns, source, params)
@@ -107,7 +106,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
     # A call committed between the key match and this insert is left to the next run's look-back (its
     # second then holds more calls than cost rows): priced now, it could miss its key or its slice's queueing.
     seen = f"SELECT * FROM ({source}) WHERE {rollup.SLICE_SQL} IN {{slices:Array(DateTime('UTC'))}}"
-    params["slices"] = seconds(slices)
+    params["slices"] = seconds_param(slices)
     # Late or backfilled calls may span many days: cost rows go to the days their calls are in.
     store.command(f"INSERT INTO request_costs ({columns}) SETTINGS {COST_INSERT_SETTINGS} "
                   f"SELECT {columns} FROM "

@@ -17,13 +17,14 @@ A test holds this path to the scalar path's Decimal answers on random calls.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import timezone
 from decimal import Decimal
 
 import polars as pl
 
 from pipelines.costs.catalog import Catalog
 from pipelines.costs.pricing import ABSURD_TOKENS, MILLION, NO_ENTRY, SCALE, match, unit_prices
+from store.params import time_param
 from store.queries.cost_rollup import SLICE_SQL
 
 KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
@@ -37,7 +38,7 @@ def breakpoints(catalog: Catalog) -> list[str]:
     """Every catalog date, sorted: a call's `_bucket` is how many of them are <= its time."""
     stamps = {e.effective_from for e in catalog.entries}
     stamps |= {e.effective_to for e in catalog.entries if e.effective_to is not None}
-    return [s.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") for s in sorted(stamps)]
+    return [time_param(s) for s in sorted(stamps)]
 
 
 def bucket_sql(catalog: Catalog) -> tuple[str, dict[str, str]]:
@@ -172,5 +173,3 @@ FROM ({source})
 GROUP BY provider, model, project, team, _bucket"""
 
 
-def now_text(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]

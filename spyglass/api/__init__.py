@@ -6,7 +6,8 @@ request comes from one `ApiContext` (context.py). Responses are the wire models 
 `client.models`, declared as response models, so /docs describes exactly what is sent.
 Sync endpoints run in FastAPI's thread pool, each thread with its own store connection.
 Errors map to status codes here and only here: BadInput 400, Unauthorized 401,
-StoreUnavailable 503; parameter validation errors are 400 with a readable message.
+StoreUnavailable 503 (retry later), QueryError 500 (a broken query: retrying cannot help);
+parameter validation errors are 400 with a readable message.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from fastapi.responses import JSONResponse
 from client.models.wire import ErrorBody
 from spyglass.api import costs, drift, export, feedback, gpu, gpu_costs, llm, quality
 from spyglass.api.context import ApiContext
-from store.errors import BadInput, StoreUnavailable, Unauthorized
+from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
 
 ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router, quality.router)
 # The error answers every router may give, documented once (the body is always {"error": "..."}).
@@ -30,6 +31,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Invalid parameters or body"},
     401: {"model": ErrorBody, "description": "A key is required (an ingest key for feedback, else a read key), or the "
                                              "one sent is wrong"},
+    500: {"model": ErrorBody, "description": "A query failed (retrying cannot help), or an internal error"},
     503: {"model": ErrorBody, "description": "The store is unavailable; retry after Retry-After seconds"},
 }
 log = logging.getLogger(__name__)
@@ -72,6 +74,11 @@ def build_api(context: ApiContext) -> FastAPI:
         response = _error(503, f"store unavailable: {exc}")
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.exception_handler(QueryError)
+    async def _query(_: Request, exc: QueryError) -> JSONResponse:
+        log.error("api query failed: %s", exc)
+        return _error(500, f"query failed: {exc}")
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:

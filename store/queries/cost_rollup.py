@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from store.base import Store, query_rows
-from store.migrations.m0006_cost_hourly import DIMENSIONS
-from store.queries.watermarks import MS_TYPE, days, ms, seconds
+from store.params import MS_TYPE, dates_param, seconds_param, time_param
+from store.tables import COST_DIMENSIONS as DIMENSIONS
 
 SLICE = timedelta(minutes=5)
 SLICES_PER_HOUR = 12
@@ -42,7 +42,7 @@ def queue_slices(store: Store, slices: list[datetime]) -> None:
     """Ask the rollup job to re-aggregate `slices` (five-minute starts)."""
     store.command(f"""
 INSERT INTO cost_rollup_queue (hour, slice)
-SELECT toStartOfHour(s), s FROM (SELECT arrayJoin({{slices:{_TIMES}}}) AS s)""", {"slices": seconds(slices)})
+SELECT toStartOfHour(s), s FROM (SELECT arrayJoin({{slices:{_TIMES}}}) AS s)""", {"slices": seconds_param(slices)})
 
 
 def queued_slices(store: Store, after: datetime, until: datetime) -> list[datetime]:
@@ -50,7 +50,7 @@ def queued_slices(store: Store, after: datetime, until: datetime) -> list[dateti
     rows = query_rows(store, f"""
 SELECT DISTINCT toDateTime64(slice, 0, 'UTC') AS slice FROM cost_rollup_queue
 WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}} ORDER BY slice""",
-                      {"after": ms(after), "until": ms(until)})
+                      {"after": time_param(after, 3), "until": time_param(until, 3)})
     return [r["slice"] for r in rows]
 
 
@@ -59,7 +59,7 @@ def sliced_hours(store: Store, hours: list[datetime]) -> list[datetime]:
     rows = query_rows(store, f"""
 SELECT DISTINCT toDateTime64(toStartOfHour(slice), 0, 'UTC') AS hour FROM cost_slices
 WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:{_TIMES}}}""",
-                      {"days": days(hours), "hours": seconds(hours)})
+                      {"days": dates_param(hours), "hours": seconds_param(hours)})
     return [r["hour"] for r in rows]
 
 
@@ -82,7 +82,7 @@ SELECT {", ".join(values.values())}
 FROM request_costs FINAL
 WHERE toDate(timestamp) IN {{days:Array(Date)}} AND {grain} IN {{times:{_TIMES}}}
 GROUP BY {", ".join((grain, *DIMENSIONS, "currency"))}""",
-                  {"days": days(times), "times": seconds(times), "computed_at": ms(computed_at)})
+                  {"days": dates_param(times), "times": seconds_param(times), "computed_at": time_param(computed_at, 3)})
 
 
 def calls_per_hour(store: Store, hours: list[datetime]) -> dict[datetime, int]:
@@ -90,7 +90,7 @@ def calls_per_hour(store: Store, hours: list[datetime]) -> dict[datetime, int]:
     rows = query_rows(store, f"""
 SELECT toDateTime64(toStartOfHour(timestamp), 0, 'UTC') AS hour, count() AS n FROM request_costs
 WHERE toDate(timestamp) IN {{days:Array(Date)}} AND toStartOfHour(timestamp) IN {{hours:{_TIMES}}}
-GROUP BY hour""", {"days": days(hours), "hours": seconds(hours)})
+GROUP BY hour""", {"days": dates_param(hours), "hours": seconds_param(hours)})
     return {r["hour"]: r["n"] for r in rows}
 
 
@@ -104,4 +104,4 @@ SELECT {", ".join(values.values())}
 FROM cost_slices FINAL
 WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:{_TIMES}}}
 GROUP BY {", ".join(("toStartOfHour(slice)", *DIMENSIONS, "currency"))}""",
-                  {"days": days(hours), "hours": seconds(hours), "computed_at": ms(computed_at)})
+                  {"days": dates_param(hours), "hours": seconds_param(hours), "computed_at": time_param(computed_at, 3)})

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from store.base import Store, query_df, query_rows
-from store.queries.watermarks import MS_TYPE, days, ms, seconds
+from store.params import MS_TYPE, NS_TYPE, dates_param, seconds_param, time_param
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
 PRICED_INPUT_COLUMNS = (
@@ -23,7 +23,6 @@ PRICED_INPUT_COLUMNS = (
     "provider", "model", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
     "reasoning_tokens", "status", "ingested_at",
 )
-_NS = "DateTime64(9, 'UTC')"
 
 
 def batch_cutoff(store: Store, after: datetime, until: datetime, limit: int) -> datetime | None:
@@ -35,7 +34,7 @@ def batch_cutoff(store: Store, after: datetime, until: datetime, limit: int) -> 
 SELECT ingested_at FROM llm_calls
 WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}
 ORDER BY ingested_at
-LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": ms(after), "until": ms(until), "limit": limit})
+LIMIT 1 OFFSET {{limit:UInt64}}""", {"after": time_param(after, 3), "until": time_param(until, 3), "limit": limit})
     return rows[0]["ingested_at"] if rows else None
 
 
@@ -56,7 +55,7 @@ LEFT JOIN (
     WHERE {look_back} AND catalog_version = {{version:String}} GROUP BY second) AS done
 USING (second)
 WHERE calls > priced
-ORDER BY second""", {"after": ms(after), "watermark": ms(watermark), "version": version})
+ORDER BY second""", {"after": time_param(after, 3), "watermark": time_param(watermark, 3), "version": version})
     return [r["second"] for r in rows]
 
 
@@ -66,35 +65,35 @@ def calls_to_price(watermark: datetime, until: datetime, redo: list[datetime]) -
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
 FROM llm_calls
 WHERE (ingested_at > {{watermark:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})"""
-    params: dict[str, Any] = {"watermark": ms(watermark), "until": ms(until)}
+    params: dict[str, Any] = {"watermark": time_param(watermark, 3), "until": time_param(until, 3)}
     if redo:
         sql += f"\n   OR toStartOfSecond(ingested_at) IN {{redo:Array({MS_TYPE})}}"
-        params["redo"] = [ms(second) for second in redo]
+        params["redo"] = [time_param(second, 3) for second in redo]
     return sql, params
 
 
 def calls_in_period(since: datetime, until: datetime) -> tuple[str, dict[str, Any]]:
     """SQL (and parameters) of the calls that happened in [since, until) whose cost was not made
     under `{version}`."""
-    period = f"timestamp >= {{since:{_NS}}} AND timestamp < {{until:{_NS}}}"
+    period = f"timestamp >= {{since:{NS_TYPE}}} AND timestamp < {{until:{NS_TYPE}}}"
     sql = f"""
 SELECT {", ".join(PRICED_INPUT_COLUMNS)}
 FROM llm_calls
 WHERE {period} AND (trace_id, span_id) GLOBAL NOT IN (
     SELECT trace_id, span_id FROM request_costs WHERE {period} AND catalog_version = {{version:String}})"""
-    return sql, {"since": ns(since), "until": ns(until)}
+    return sql, {"since": time_param(since), "until": time_param(until)}
 
 
 # Where the calls of one pricing fall (see `reach`): prunes partitions and primary-key ranges.
-_REACH = (f"toDate(timestamp) IN {{days:Array(Date)}} AND timestamp >= {{first:{_NS}}} "
-          f"AND timestamp < {{past_last:{_NS}}}")
+_REACH = (f"toDate(timestamp) IN {{days:Array(Date)}} AND timestamp >= {{first:{NS_TYPE}}} "
+          f"AND timestamp < {{past_last:{NS_TYPE}}}")
 
 
 def reach(hours: list[datetime], first: datetime, last: datetime) -> dict[str, Any]:
     """Parameters of `_REACH` for calls in `hours` stamped in [first, last] (microsecond precision:
     the bound past the last call is a microsecond later, so a nanosecond remainder stays inside)."""
-    return {"days": days(hours), "first": ns(first),
-            "past_last": ns(last + timedelta(microseconds=1))}
+    return {"days": dates_param(hours), "first": time_param(first),
+            "past_last": time_param(last + timedelta(microseconds=1))}
 
 
 def record_versions(store: Store, hours: list[datetime], version: str, priced_at: datetime) -> None:
@@ -102,14 +101,14 @@ def record_versions(store: Store, hours: list[datetime], version: str, priced_at
     store.command(f"""
 INSERT INTO cost_hour_versions (hour, catalog_version, priced_at)
 SELECT arrayJoin({{hours:Array(DateTime('UTC'))}}), {{version:String}}, {{priced_at:{MS_TYPE}}}""",
-                  {"hours": seconds(hours), "version": version, "priced_at": ms(priced_at)})
+                  {"hours": seconds_param(hours), "version": version, "priced_at": time_param(priced_at, 3)})
 
 
 def has_other_versions(store: Store, hours: list[datetime], version: str) -> bool:
     """Were calls of these hours ever priced under another catalog version (so cost rows may be superseded)?"""
     rows = query_rows(store, "SELECT 1 AS found FROM cost_hour_versions WHERE hour IN {hours:Array(DateTime('UTC'))} "
                              "AND catalog_version != {version:String} LIMIT 1",
-                      {"hours": seconds(hours), "version": version})
+                      {"hours": seconds_param(hours), "version": version})
     return bool(rows)
 
 
@@ -130,25 +129,20 @@ def priced_counts(store: Store, where: dict[str, Any], priced_at: datetime) -> t
     [row] = query_rows(store, f"""
 SELECT count() AS n, countIf(priced) AS priced, countIf(length(flags) > 0) AS flagged
 FROM request_costs
-WHERE {_REACH} AND priced_at = {{priced_at:{MS_TYPE}}}""", {**where, "priced_at": ms(priced_at)})
+WHERE {_REACH} AND priced_at = {{priced_at:{MS_TYPE}}}""", {**where, "priced_at": time_param(priced_at, 3)})
     return row["n"], row["priced"], row["flagged"]
-
-
-def ns(value: datetime) -> str:
-    """A datetime as a `DateTime64(9)` parameter value."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def cost_rows_in_period(store: Store, since: datetime, until: datetime) -> pl.DataFrame:
     """The latest cost (key and total) of each call in [since, until)."""
     return query_df(store, f"""
 SELECT trace_id, span_id, cost_total FROM request_costs FINAL
-WHERE timestamp >= {{since:{_NS}}} AND timestamp < {{until:{_NS}}}""", {"since": ns(since), "until": ns(until)})
+WHERE timestamp >= {{since:{NS_TYPE}}} AND timestamp < {{until:{NS_TYPE}}}""", {"since": time_param(since), "until": time_param(until)})
 
 
 def period_total(store: Store, since: datetime, until: datetime) -> Decimal:
     """The sum of the latest costs of the calls in [since, until) (unpriced calls add nothing)."""
     rows = query_rows(store, f"""
 SELECT toDecimal128(ifNull(sum(cost_total), 0), 12) AS total FROM request_costs FINAL
-WHERE timestamp >= {{since:{_NS}}} AND timestamp < {{until:{_NS}}}""", {"since": ns(since), "until": ns(until)})
+WHERE timestamp >= {{since:{NS_TYPE}}} AND timestamp < {{until:{NS_TYPE}}}""", {"since": time_param(since), "until": time_param(until)})
     return rows[0]["total"]

@@ -18,10 +18,9 @@ import polars as pl
 import pyarrow as pa
 
 from store.base import Store, query_df, query_rows
+from store.params import MS_TYPE, NS_TYPE, time_param
 from store.queries.filters import Filters
-from store.queries.watermarks import MS_TYPE, ms
 
-_NS_TYPE = "DateTime64(9, 'UTC')"
 # Attributes that carry prompt / completion content when a project captures it (current GenAI
 # conventions first, then the legacy single-string attributes).
 INPUT_CONTENT_KEYS = ("gen_ai.input.messages", "gen_ai.prompt")
@@ -50,15 +49,15 @@ def hourly_counts(store: Store, current: Window, reference: Window) -> pl.DataFr
     """Calls per group and hour in each window: the groups to compare, their sizes, the strata."""
     return query_df(store, f"""
 SELECT project, service_name, model, feature, toStartOfHour(timestamp) AS hour,
-    countIf(timestamp >= {{cs:{_NS_TYPE}}} AND timestamp < {{cu:{_NS_TYPE}}}) AS current_rows,
-    countIf(timestamp >= {{rs:{_NS_TYPE}}} AND timestamp < {{ru:{_NS_TYPE}}}) AS reference_rows
+    countIf(timestamp >= {{cs:{NS_TYPE}}} AND timestamp < {{cu:{NS_TYPE}}}) AS current_rows,
+    countIf(timestamp >= {{rs:{NS_TYPE}}} AND timestamp < {{ru:{NS_TYPE}}}) AS reference_rows
 FROM llm_calls FINAL
-WHERE (timestamp >= {{cs:{_NS_TYPE}}} AND timestamp < {{cu:{_NS_TYPE}}})
-   OR (timestamp >= {{rs:{_NS_TYPE}}} AND timestamp < {{ru:{_NS_TYPE}}})
+WHERE (timestamp >= {{cs:{NS_TYPE}}} AND timestamp < {{cu:{NS_TYPE}}})
+   OR (timestamp >= {{rs:{NS_TYPE}}} AND timestamp < {{ru:{NS_TYPE}}})
 GROUP BY project, service_name, model, feature, hour
 ORDER BY project, service_name, model, feature, hour""",
-                    {"cs": _ns(current.since), "cu": _ns(current.until), "rs": _ns(reference.since),
-                     "ru": _ns(reference.until)})
+                    {"cs": time_param(current.since), "cu": time_param(current.until), "rs": time_param(reference.since),
+                     "ru": time_param(reference.until)})
 
 
 def _sample_sql(columns: str) -> str:
@@ -68,7 +67,7 @@ SELECT {columns}
 FROM llm_calls FINAL
 WHERE project = {{project:String}} AND service_name = {{service:String}} AND model = {{model:String}}
   AND feature = {{feature:String}}
-  AND timestamp >= {{since:{_NS_TYPE}}} AND timestamp < {{until:{_NS_TYPE}}}
+  AND timestamp >= {{since:{NS_TYPE}}} AND timestamp < {{until:{NS_TYPE}}}
 ORDER BY toStartOfHour(timestamp), cityHash64(trace_id, span_id, {{seed:UInt64}})
 LIMIT {{quota:UInt64}} BY toStartOfHour(timestamp)"""
 
@@ -84,7 +83,7 @@ _CALL_COLUMNS = """trace_id, span_id,
 
 def _params(group: Group, window: Window, quota: int, seed: int) -> dict[str, Any]:
     return {"project": group.project, "service": group.service_name, "model": group.model,
-            "feature": group.feature, "since": _ns(window.since), "until": _ns(window.until), "quota": quota,
+            "feature": group.feature, "since": time_param(window.since), "until": time_param(window.until), "quota": quota,
             "seed": seed}
 
 
@@ -107,7 +106,7 @@ SELECT trace_id, span_id, name, avg(value) AS mean
 FROM quality_scores FINAL
 WHERE project = {{project:String}} AND service_name = {{service:String}} AND model = {{model:String}}
   AND feature = {{feature:String}} AND value IS NOT NULL AND isFinite(value)
-  AND timestamp >= {{since:{_NS_TYPE}}} AND timestamp < {{until:{_NS_TYPE}}}
+  AND timestamp >= {{since:{NS_TYPE}}} AND timestamp < {{until:{NS_TYPE}}}
   AND trace_id IN ({_sample_sql("trace_id")})
 GROUP BY trace_id, span_id, name)""", params)
 
@@ -118,7 +117,7 @@ def has_scores(store: Store, group: Group, window: Window) -> bool:
 SELECT 1 AS found FROM quality_scores
 WHERE project = {{project:String}} AND service_name = {{service:String}} AND model = {{model:String}}
   AND feature = {{feature:String}} AND value IS NOT NULL
-  AND timestamp >= {{since:{_NS_TYPE}}} AND timestamp < {{until:{_NS_TYPE}}}
+  AND timestamp >= {{since:{NS_TYPE}}} AND timestamp < {{until:{NS_TYPE}}}
 LIMIT 1""", _params(group, window, 0, 0))
     return bool(rows)
 
@@ -150,7 +149,7 @@ FROM (
     SELECT TraceId, SpanId, {inp} AS i, {out} AS o
     FROM otel_traces
     WHERE ServiceName = {{service:String}}
-      AND Timestamp >= {{since:{_NS_TYPE}}} AND Timestamp < {{until:{_NS_TYPE}}}
+      AND Timestamp >= {{since:{NS_TYPE}}} AND Timestamp < {{until:{NS_TYPE}}}
       AND hasAny(mapKeys(SpanAttributes), {{keys:Array(String)}})
       AND (TraceId, SpanId) IN ({_sample_sql("trace_id, span_id")})
 )""", {**_params(group, window, quota, seed), "keys": keys})
@@ -160,9 +159,9 @@ def has_content(store: Store, group: Group, window: Window) -> bool:
     """Whether any span of the service in the window carries captured content."""
     rows = query_rows(store, f"""
 SELECT 1 AS found FROM otel_traces
-WHERE ServiceName = {{service:String}} AND Timestamp >= {{since:{_NS_TYPE}}} AND Timestamp < {{until:{_NS_TYPE}}}
+WHERE ServiceName = {{service:String}} AND Timestamp >= {{since:{NS_TYPE}}} AND Timestamp < {{until:{NS_TYPE}}}
   AND hasAny(mapKeys(SpanAttributes), {{keys:Array(String)}})
-LIMIT 1""", {"service": group.service_name, "since": _ns(window.since), "until": _ns(window.until),
+LIMIT 1""", {"service": group.service_name, "since": time_param(window.since), "until": time_param(window.until),
              "keys": list(INPUT_CONTENT_KEYS + OUTPUT_CONTENT_KEYS)})
     return bool(rows)
 
@@ -187,7 +186,7 @@ FEATURE_COLUMNS = ("id", "computed_at", "name", "kind", "status", "method", "sco
 def _where(filters: Filters) -> tuple[str, dict[str, Any]]:
     """Filters over drift_results: computed_at in the range, project/service/model/feature picks."""
     clauses = [f"computed_at >= {{since:{MS_TYPE}}}", f"computed_at < {{until:{MS_TYPE}}}"]
-    params: dict[str, Any] = {"since": ms(filters.since), "until": ms(filters.until)}
+    params: dict[str, Any] = {"since": time_param(filters.since, 3), "until": time_param(filters.until, 3)}
     for column, values in (("project", filters.projects), ("service_name", filters.services),
                            ("model", filters.models), ("feature", filters.extra.get("feature", ()))):
         if values:
@@ -220,7 +219,3 @@ def feature_results(store: Store, ids: list[str]) -> pa.Table:
 SELECT {', '.join(FEATURE_COLUMNS)} FROM drift_feature_results
 WHERE id IN {{ids:Array(String)}}
 ORDER BY id, name""", {"ids": ids})
-
-
-def _ns(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from store.params import time_param
+
 # Columns besides project/service/model that callers may filter on (exact match).
 EXTRA_FILTERS = ("environment", "operation", "provider", "status", "error_type", "team", "feature", "user_id",
                  "session_id", "host_name", "trace_id")
@@ -44,8 +46,3 @@ class Filters:
             clauses.append(f"{column} IN {{f_{column}:Array(String)}}")
             params[f"f_{column}"] = list(values)
         return " AND ".join(clauses), params
-
-
-def time_param(value: datetime) -> str:
-    """A UTC datetime as a DateTime64(9) (or String) query parameter."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")

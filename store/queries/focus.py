@@ -16,17 +16,16 @@ from datetime import datetime
 import polars as pl
 
 from store.base import Store, query_df
+from store.params import NS_TYPE, S_TYPE, time_param
 from store.queries.gpu_costs import LATEST_RUN
 
 _TAGS = "project, service_name, environment, team, feature"
-_NS = "DateTime64(9, 'UTC')"
-_HOUR = "DateTime64(0, 'UTC')"
 # Calls by span time: prunes the daily partitions of request_costs and request_gpu_costs.
-_CALL_WINDOW = f"timestamp >= {{start:{_NS}}} AND timestamp < {{end:{_NS}}}"
+_CALL_WINDOW = f"timestamp >= {{start:{NS_TYPE}}} AND timestamp < {{end:{NS_TYPE}}}"
 
 
 def _params(start: datetime, end: datetime) -> dict[str, str]:
-    return {"start": start.strftime("%Y-%m-%d %H:%M:%S"), "end": end.strftime("%Y-%m-%d %H:%M:%S")}
+    return {"start": time_param(start, 0), "end": time_param(end, 0)}
 
 
 def api_usage(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
@@ -39,7 +38,7 @@ FROM request_costs FINAL
 WHERE {_CALL_WINDOW}
     AND (trace_id, span_id) GLOBAL NOT IN (
         SELECT trace_id, span_id FROM request_gpu_costs
-        WHERE {_CALL_WINDOW} AND hour >= {{start:{_HOUR}}} AND hour < {{end:{_HOUR}}} AND {LATEST_RUN})
+        WHERE {_CALL_WINDOW} AND hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN})
 GROUP BY hour, provider, model, {_TAGS}, currency, entry_id, catalog_version
 ORDER BY hour, provider, model, {_TAGS}, entry_id, catalog_version""", _params(start, end))
 
@@ -51,7 +50,7 @@ SELECT hour, gpu_host, provider, model, {_TAGS}, currency, price_source, price_v
     sumIf(gpu_cost, priced) AS cost, countIf(priced) AS priced_calls, countIf(NOT priced) AS unpriced_calls,
     sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
 FROM request_gpu_costs FINAL
-WHERE {_CALL_WINDOW} AND hour >= {{start:{_HOUR}}} AND hour < {{end:{_HOUR}}} AND {LATEST_RUN}
+WHERE {_CALL_WINDOW} AND hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN}
 GROUP BY hour, gpu_host, provider, model, {_TAGS}, currency, price_source, price_version
 ORDER BY hour, gpu_host, provider, model, {_TAGS}""", _params(start, end))
 
@@ -61,5 +60,5 @@ def gpu_idle(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
     return query_df(store, f"""
 SELECT hour, host_name, project, currency, price_source, price_version, priced, idle, idle_gpu_seconds
 FROM gpu_cost_hourly FINAL
-WHERE hour >= {{start:{_HOUR}}} AND hour < {{end:{_HOUR}}} AND {LATEST_RUN}
+WHERE hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN}
 ORDER BY hour, host_name""", _params(start, end))

@@ -20,8 +20,10 @@ from typing import Any
 import pyarrow as pa
 
 from store.base import Store
-from store.migrations.m0009_gpu_samples_rollups import HOUR_TABLE, MINUTE_TABLE
-from store.queries.filters import Filters, time_param
+from store.params import time_param
+from store.queries.filters import Filters
+from store.tables import GPU_HOURS as HOUR_TABLE
+from store.tables import GPU_MINUTES as MINUTE_TABLE
 
 # One GPU (or MIG instance) as every query groups it.
 _GPU_KEY = "project, host_name, gpu_uuid, mig_instance"

@@ -13,25 +13,16 @@ import polars as pl
 import pyarrow as pa
 
 from store.base import Store, query_df
+from store.params import NS_TYPE, S_TYPE, time_param
 from store.queries.filters import Filters
 
-NS_TYPE = "DateTime64(9, 'UTC')"
-HOUR_TYPE = "DateTime64(0, 'UTC')"
 # The latest run of each hour in [{start}, {end}): the only rows readers may see. GLOBAL: on a
 # cluster the runs live on other shards than the rows (on one node it is a plain IN).
 LATEST_RUN = f"""(hour, computed_at) GLOBAL IN (
     SELECT hour, max(computed_at) FROM gpu_cost_runs
-    WHERE hour >= {{start:{HOUR_TYPE}}} AND hour < {{end:{HOUR_TYPE}}} GROUP BY hour)"""
+    WHERE hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} GROUP BY hour)"""
 CALL_COLUMNS = ("timestamp", "trace_id", "span_id", "project", "service_name", "environment", "team", "feature",
                 "user_id", "provider", "model", "host_name", "input_tokens", "output_tokens")
-
-
-def _s(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _ns(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def gpu_samples(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
@@ -39,7 +30,7 @@ def gpu_samples(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
     return query_df(store, f"""
 SELECT host_name, gpu_uuid, gpu_model, project, timestamp, utilization
 FROM gpu_samples_preferred(start={{start:{NS_TYPE}}}, end={{end:{NS_TYPE}}})""",
-                    {"start": _ns(start), "end": _ns(end)})
+                    {"start": time_param(start), "end": time_param(end)})
 
 
 def calls(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
@@ -48,7 +39,7 @@ def calls(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
 SELECT {", ".join(CALL_COLUMNS)}
 FROM llm_calls FINAL
 WHERE timestamp >= {{start:{NS_TYPE}}} AND timestamp < {{end:{NS_TYPE}}}""",
-                    {"start": _ns(start), "end": _ns(end)})
+                    {"start": time_param(start), "end": time_param(end)})
 
 
 def write_run(store: Store, hours: list[datetime], hourly: pa.Table, requests: pa.Table, unknown: pa.Table,
@@ -64,12 +55,12 @@ def write_run(store: Store, hours: list[datetime], hourly: pa.Table, requests: p
 
 
 def _range(f: Filters) -> dict[str, str]:
-    return {"start": _s(f.since), "end": _s(f.until)}
+    return {"start": time_param(f.since, 0), "end": time_param(f.until, 0)}
 
 
 def _where(f: Filters) -> str:
     projects = " AND project IN {projects:Array(String)}" if f.projects else ""
-    return f"hour >= {{start:{HOUR_TYPE}}} AND hour < {{end:{HOUR_TYPE}}}{projects} AND {LATEST_RUN}"
+    return f"hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}}{projects} AND {LATEST_RUN}"
 
 
 def _params(f: Filters) -> dict:

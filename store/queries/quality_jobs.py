@@ -9,9 +9,8 @@ from datetime import datetime
 import polars as pl
 
 from store.base import Store, query_df, query_rows
-from store.queries.watermarks import MS_TYPE, ms
+from store.params import MS_TYPE, NS_TYPE, time_param
 
-NS_TYPE = "DateTime64(9, 'UTC')"
 # The llm_calls columns the heuristics read, and the dimensions every score carries.
 DIMENSIONS = ("service_name", "model", "team", "feature")
 HEURISTIC_INPUT = ("timestamp", "project", "trace_id", "span_id", *DIMENSIONS, "operation", "status", "error_type",
@@ -24,17 +23,13 @@ OUTPUT_ATTRIBUTES = ("gen_ai.output.messages", "gen_ai.completion", "gen_ai.comp
 FORMAT_ATTRIBUTES = ("gen_ai.output.type", "gen_ai.openai.request.response_format", "gen_ai.request.response_format")
 
 
-def ns(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def calls_ingested(store: Store, after: datetime, until: datetime) -> pl.DataFrame:
     """The calls (FINAL) ingested in (after, until], with what the heuristics look at."""
     return query_df(store, f"""
 SELECT {", ".join(HEURISTIC_INPUT)}
 FROM llm_calls FINAL
 WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}}""",
-                    {"after": ms(after), "until": ms(until)})
+                    {"after": time_param(after, 3), "until": time_param(until, 3)})
 
 
 def model_p99(store: Store, since: datetime, until: datetime, min_calls: int) -> pl.DataFrame:
@@ -47,7 +42,7 @@ SELECT model, toUInt64(quantile(0.99)(duration_ns)) AS p99_ns
 FROM llm_calls
 WHERE timestamp >= {{since:{NS_TYPE}}} AND timestamp < {{until:{NS_TYPE}}}
 GROUP BY model HAVING count() >= {{min_calls:UInt64}}""",
-                    {"since": ns(since), "until": ns(until), "min_calls": min_calls})
+                    {"since": time_param(since), "until": time_param(until), "min_calls": min_calls})
 
 
 def captured_content(store: Store, since: datetime, until: datetime) -> pl.DataFrame:
@@ -61,7 +56,7 @@ def captured_content(store: Store, since: datetime, until: datetime) -> pl.DataF
 SELECT TraceId AS trace_id, SpanId AS span_id, [{outputs}] AS outputs, [{formats}] AS formats
 FROM otel_traces
 WHERE Timestamp >= {{since:{NS_TYPE}}} AND Timestamp <= {{until:{NS_TYPE}}}
-  AND SpanAttributes['spyglass.content'] = 'redacted'""", {"since": ns(since), "until": ns(until)})
+  AND SpanAttributes['spyglass.content'] = 'redacted'""", {"since": time_param(since), "until": time_param(until)})
 
 
 def unjoined_scores(store: Store, since: datetime, limit: int) -> pl.DataFrame:
@@ -70,7 +65,7 @@ def unjoined_scores(store: Store, since: datetime, limit: int) -> pl.DataFrame:
 SELECT {", ".join(c for c in SCORE_COLUMNS if c not in (*DIMENSIONS, "joined", "updated_at"))}
 FROM quality_scores FINAL
 WHERE NOT joined AND timestamp >= {{since:{NS_TYPE}}}
-ORDER BY timestamp DESC LIMIT {{limit:UInt64}}""", {"since": ns(since), "limit": limit})
+ORDER BY timestamp DESC LIMIT {{limit:UInt64}}""", {"since": time_param(since), "limit": limit})
 
 
 def calls_of_traces(store: Store, trace_ids: list[str]) -> pl.DataFrame:

@@ -16,18 +16,12 @@ from typing import Any
 import pyarrow as pa
 
 from store.base import Store, query_rows
-from store.queries.costs import ns
+from store.params import NS_TYPE, S_TYPE, hour_param, time_param
 from store.queries.filters import Filters
 
 # API name -> cost_hourly column, for `by=` and filters.
 DIMENSIONS = {"project": "project", "service": "service_name", "environment": "environment", "team": "team",
               "feature": "feature", "user": "user_id", "provider": "provider", "model": "model"}
-_HOUR = "DateTime('UTC')"
-_NS = "DateTime64(9, 'UTC')"
-
-
-def _hour(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:00:00")
 
 
 def per_call(f: Filters, by: list[str]) -> bool:
@@ -62,12 +56,12 @@ def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
     """The WHERE clause over `cost_hourly` for the hours that overlap [since, until), or with
     `per_call` over `request_costs` for [since, until) exactly (both have the same dimensions)."""
     if per_call:
-        clauses = [f"timestamp >= {{since:{_NS}}}", f"timestamp < {{until:{_NS}}}"]
-        params: dict[str, Any] = {"since": ns(f.since), "until": ns(f.until)}
+        clauses = [f"timestamp >= {{since:{NS_TYPE}}}", f"timestamp < {{until:{NS_TYPE}}}"]
+        params: dict[str, Any] = {"since": time_param(f.since), "until": time_param(f.until)}
     else:
-        clauses = [f"hour >= {{since:{_HOUR}}}", f"hour < {{until:{_HOUR}}}"]
+        clauses = [f"hour >= {{since:{S_TYPE}}}", f"hour < {{until:{S_TYPE}}}"]
         whole = f.until == f.until.replace(minute=0, second=0, microsecond=0)
-        params = {"since": _hour(f.since), "until": _hour(f.until if whole else f.until + timedelta(hours=1))}
+        params = {"since": hour_param(f.since), "until": hour_param(f.until if whole else f.until + timedelta(hours=1))}
     chosen = {"project": f.projects, "service": f.services, "model": f.models, **f.extra}
     for name, values in sorted(chosen.items()):
         if not values:

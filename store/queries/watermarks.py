@@ -9,23 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from store.base import Store, query_rows
-
-MS_TYPE = "DateTime64(3, 'UTC')"
-
-
-def ms(value: datetime) -> str:
-    """A datetime as a `DateTime64(3)` parameter value."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-
-
-def days(values: list[datetime]) -> list[str]:
-    """The distinct dates of datetimes, sorted, as an `Array(Date)` parameter value (partition pruning)."""
-    return sorted({v.strftime("%Y-%m-%d") for v in values})
-
-
-def seconds(values: list[datetime]) -> list[str]:
-    """Datetimes (whole seconds) as the sorted distinct values of an `Array(DateTime('UTC'))` parameter."""
-    return sorted({v.strftime("%Y-%m-%d %H:%M:%S") for v in values})
+from store.params import MS_TYPE, time_param
 
 
 def watermark(store: Store, job: str) -> datetime | None:
@@ -38,4 +22,4 @@ def set_watermark(store: Store, job: str, value: datetime, updated_at: datetime)
     store.command(
         f"INSERT INTO job_watermarks (job, watermark, updated_at) "
         f"VALUES ({{job:String}}, {{watermark:{MS_TYPE}}}, {{updated_at:{MS_TYPE}}})",
-        {"job": job, "watermark": ms(value), "updated_at": ms(updated_at)})
+        {"job": job, "watermark": time_param(value, 3), "updated_at": time_param(updated_at, 3)})

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
 from collector.normalise.genai_view import VIEW
+from spyglass.schema import migrate
 from store import query_rows
-from store.migrate import apply
-from store.migrations import MIGRATIONS
 
 # The exporter's INSERT: its 22 columns, attributes as strings, ids as lower-case hex.
 EXPORTER_INSERT = """
@@ -56,7 +54,7 @@ def test_spans_written_before_the_view_existed_are_normalised_when_it_is_created
     store.command("ALTER TABLE schema_migrations DELETE WHERE key = 'R:llm_calls view'")
     store.command(EXPORTER_INSERT)
     assert query_rows(store, "SELECT count() AS n FROM llm_calls") == [{"n": 0}]
-    assert apply(store, MIGRATIONS, [LLM_CALLS_VIEW]) == ["R:llm_calls view"]
+    assert migrate(store) == ["R:llm_calls view"]
     assert query_rows(store, "SELECT count() AS n FROM llm_calls FINAL") == [{"n": 2}]
     store.command(EXPORTER_INSERT)
     assert query_rows(store, "SELECT count() AS n FROM llm_calls FINAL") == [{"n": 2}], "re-sent rows collapse"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from playwright.sync_api import expect
 
 from dashboard.figures.costs import money
 from tests.helpers.fleet import SHARED_SERVICES
+from tests.helpers.wait import eventually
 
 pytestmark = SHARED_SERVICES
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
@@ -16,14 +15,12 @@ CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 def priced_totals(fleet) -> dict:
     """Wait until the service's cost and rollup jobs have priced the fleet, then return the API's totals."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def priced() -> dict | None:
         body = httpx.get(f"{fleet.api}/api/v1/costs/breakdown", params={"by": "model", "since": "6h"},
                          timeout=10).json()
-        if body["totals"]["calls"] == 6:
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"the fleet was not priced in time: {body}")
+        return body if body["totals"]["calls"] == 6 else None
+
+    return eventually(priced, timeout=60, interval=0.5, what="the fleet's six calls priced")
 
 
 def test_costs_page_shows_spend_budgets_and_drills_down(fleet, open_page, tmp_path):

@@ -3,7 +3,6 @@ service whose scheduler runs the drift job over calls sent by the OpenTelemetry 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +12,7 @@ from playwright.sync_api import expect
 from tests.helpers.drift_fleet import DRIFT_FLEET, MIN_ROWS, send_drift_fleet
 from tests.helpers.fleet import wait_for_dashboard
 from tests.helpers.service_process import ServiceProcess
+from tests.helpers.wait import eventually
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 GROUP = "Service / model / feature"
@@ -37,13 +37,11 @@ def drift_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceP
 def _wait_for_results(service: ServiceProcess, timeout: float = 90) -> None:
     """Until the newest comparison of every model covers all the calls sent."""
     expected = {model: (reference, current) for model, (reference, current, _) in DRIFT_FLEET.items()}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def complete() -> bool:
         latest = httpx.get(f"{service.api}/api/v1/drift", params={"latest": "true"}, timeout=10).json()["results"]
-        if {r["model"]: (r["reference_rows"], r["current_rows"]) for r in latest} == expected:
-            return
-        time.sleep(0.5)
-    raise RuntimeError(f"no complete drift results after {timeout}s: {latest}")
+        return {r["model"]: (r["reference_rows"], r["current_rows"]) for r in latest} == expected
+
+    eventually(complete, timeout=timeout, interval=0.5, what="complete drift results for every model")
 
 
 def _open_drift(open_page, service: ServiceProcess):

@@ -25,6 +25,7 @@ from dashboard.controls import PRESETS
 from dashboard.figures.costs import money
 from tests.helpers.fleet import wait_for_dashboard
 from tests.helpers.service_process import ServiceProcess, free_port
+from tests.helpers.wait import eventually
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 MINUTES = 120
@@ -100,13 +101,12 @@ def _open_gpus(open_page, url: str, since: str):
 
 def _idle_dollars(service) -> dict[str, str]:
     """The idle cost per host as the API reports it once the gpu-costs job has run (formatted like the page)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        hosts = httpx.get(f"{service.api}/api/v1/gpu/costs", params={"since": "6h"}, timeout=30).json()["hosts"]
-        if len(hosts) == 2 and all(h["idle"] for h in hosts):
-            return {h["host_name"]: money(h["idle"]) for h in hosts}
-        time.sleep(0.5)
-    raise AssertionError(f"no GPU cost computed in time: {hosts}")
+    def hosts() -> list[dict] | None:
+        found = httpx.get(f"{service.api}/api/v1/gpu/costs", params={"since": "6h"}, timeout=30).json()["hosts"]
+        return found if len(found) == 2 and all(h["idle"] for h in found) else None
+
+    return {h["host_name"]: money(h["idle"]) for h in eventually(hosts, timeout=60, interval=0.5,
+                                                                  what="GPU cost of both hosts")}
 
 
 def _tile(page, label: str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.helpers.fleet import wait_for_dashboard
 from tests.helpers.service_process import ServiceProcess
+from tests.helpers.wait import eventually
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 # (model, relevance score) per call; gpt-4o calls cost 0.0065 each (1000 in, 400 out).
@@ -47,14 +47,11 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServicePr
         traces = _send(service.otlp_http)
         httpx.post(f"{service.api}/api/v1/feedback", timeout=10, json={
             "trace_id": traces[0], "label": "thumbs_up", "comment": "exactly right", "user": "ann"}).raise_for_status()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        def joined_and_priced() -> bool:
             cost = httpx.get(f"{service.api}/api/v1/quality/cost", timeout=10).json()
-            if [r["calls"] for r in cost["evaluations"]] == [2, 1] and cost["feedback"]:
-                break
-            time.sleep(0.2)
-        else:
-            raise AssertionError(f"scores were not joined and priced: {cost}")
+            return [r["calls"] for r in cost["evaluations"]] == [2, 1] and bool(cost["feedback"])
+
+        eventually(joined_and_priced, timeout=30, interval=0.2, what="the scores joined and priced")
         wait_for_dashboard(service.dashboard_url)
         yield service, traces
     finally:

@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from tests.helpers.service_process import ServiceProcess
+from tests.helpers.wait import eventually
 
 READ_KEY = "dashboard-test-read-key"
 # On the modules whose tests use the `fleet` or `keyed` services, so that `--dist loadgroup` (make test) runs
@@ -71,15 +72,13 @@ def send_fleet(otlp_http: str, calls: tuple[Call, ...] = FLEET, age_s: int = FLE
 
 def wait_for_dashboard(url: str, timeout: float = 30) -> None:
     """Streamlit starts after the API is ready; wait for its own health check."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
-                return
+            return httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the dashboard at {url} did not come up in {timeout}s")
+            return False
+
+    eventually(healthy, timeout=timeout, what=f"the dashboard at {url} coming up")
 
 
 # Price and roll up within seconds, and one budget, so the Costs page has numbers to show. (At 0.5 s the

@@ -1,5 +1,5 @@
-"""Failures inside the API are JSON with a message: a store failure is a retryable 503, anything
-unexpected a 500; the API keeps serving either way."""
+"""Failures inside the API are JSON with a message: a store that cannot answer is a retryable 503, a
+broken query a 500 that says so, anything unexpected a 500; the API keeps serving either way."""
 
 from __future__ import annotations
 
@@ -12,11 +12,19 @@ from spyglass.api import build_api
 from spyglass.api.context import ApiContext
 
 
-def test_a_store_failure_is_a_503_in_json(service):
-    service.store.command("DROP TABLE llm_calls SYNC")  # every query of llm_calls now fails in the store
+def test_a_store_that_cannot_answer_is_a_503_in_json(service):
+    service.store.close()  # every query now fails before it reaches ClickHouse
     response = httpx.get(f"{service.api}/api/v1/summary", timeout=30)
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert "store unavailable" in response.json()["error"]
+    assert httpx.get(f"{service.api}/healthz").status_code == 200
+
+
+def test_a_broken_query_is_a_500_that_says_so(service):
+    service.store.command("DROP TABLE llm_calls SYNC")  # every query of llm_calls now names an unknown table
+    response = httpx.get(f"{service.api}/api/v1/summary", timeout=30)
+    assert response.status_code == 500 and "Retry-After" not in response.headers
+    assert response.json()["error"].startswith("query failed: ") and "llm_calls" in response.json()["error"]
     assert httpx.get(f"{service.api}/healthz").status_code == 200
 
 
@@ -25,7 +33,8 @@ def test_an_unexpected_error_is_a_500_in_json(store):
         raise ZeroDivisionError("a bug")
 
     async def calls() -> tuple[httpx.Response, httpx.Response]:
-        transport = httpx.ASGITransport(app=build_api(ApiContext(store, readiness=broken_readiness)), raise_app_exceptions=False)
+        app = build_api(ApiContext(store, readiness=broken_readiness))
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             return await client.get("/readyz"), await client.get("/healthz")
 

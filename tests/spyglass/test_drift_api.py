@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import numpy as np
 import pytest
 
 from pipelines.drift.job import DriftConfig, run_drift_job
 from tests.helpers.drift_data import NOW, insert_windows
+from tests.helpers.wait import eventually
 
 
 @pytest.fixture
@@ -94,11 +93,7 @@ def test_bad_parameters_are_400_with_a_message(service, params, fragment):
 
 
 def test_the_scheduler_runs_the_drift_job(service):
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        job = get(service, "/readyz").json()["jobs"]["drift"]
-        if job["runs"]:
-            break
-        time.sleep(0.2)
+    job = eventually(lambda: (job := get(service, "/readyz").json()["jobs"]["drift"])["runs"] and job,
+                     what="a drift job run")
     assert job["runs"] >= 1 and job["last_error"] == ""
     assert job["last_result"]["groups"] == 0 and len(job["last_result"]["run_id"]) == 32

@@ -15,13 +15,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from spyglass import gpu_agent
 from store.errors import BadInput
+from tests.helpers.wait import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDINS = ROOT / "tests" / "standins"
@@ -114,14 +114,6 @@ def _agent(args: list[str], env: dict[str, str], standins: bool = True) -> subpr
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _wait_for(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (value := condition()):
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
 
 _ROWS = ("SELECT project, host_name, gpu_uuid, gpu_index, gpu_model, gpu_vendor, utilization, memory_used_bytes, "
          "memory_total_bytes, power_watts, energy_joules, temperature_c, source FROM gpu_samples "
@@ -137,7 +129,7 @@ def test_the_agent_process_exports_to_the_service_and_flushes_on_sigterm(protoco
                     "--headers", "Authorization=Bearer%20sk-ingest-gpu"],
                    {"SPYGLASS_FAKE_NVML": str(tmp_path / "fleet.json")})
     try:
-        _wait_for(lambda: len(service.rows(_ROWS)) == 2)         # the first round, sent at start
+        eventually(lambda: len(service.rows(_ROWS)) == 2)         # the first round, sent at start
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(20) == 0, agent.stderr.read()
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -12,16 +11,7 @@ import pytest
 from spyglass import config
 from store.errors import ConfigError
 from tests.helpers.gpu_data import call, insert_calls, insert_samples, samples
-
-
-def _wait(predicate, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    return None
+from tests.helpers.wait import eventually
 
 
 def test_the_scheduled_job_uses_the_gpu_settings(service_factory):
@@ -38,8 +28,7 @@ def test_the_scheduled_job_uses_the_gpu_settings(service_factory):
         hosts = httpx.get(f"{service.api}/api/v1/gpu/costs", params=params).json()["hosts"]
         return next((h for h in hosts if h["host_name"] == "node-1" and h["calls"] == 2), None)
 
-    host = _wait(node)
-    assert host is not None, "the gpu-costs job did not run"
+    host = eventually(node, timeout=20, what="a gpu-costs run that priced node-1's two calls")
     # A T4 has no shipped price, but the host price covers it: 3.60 for the hour, all used.
     assert (Decimal(host["gpu_cost"]), Decimal(host["allocated"]), host["price_source"]) == (
         Decimal("3.6"), Decimal("3.6"), "host:node-1")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -14,6 +13,7 @@ from pipelines.costs.catalog import load_shipped
 from pipelines.costs.job import run_cost_job
 from pipelines.quality.score_join import run_score_join
 from tests.helpers.otel_clients import tracer_provider
+from tests.helpers.wait import eventually
 
 # gpt-4o: 1000 * 2.50 / 1e6 + 400 * 10 / 1e6; gpt-4o-mini: 1000 * 0.15 / 1e6 + 400 * 0.60 / 1e6
 GPT_4O, GPT_4O_MINI = Decimal("0.0065"), Decimal("0.00039")
@@ -60,9 +60,7 @@ def scored(service):
          "comment": "spot on"},
         {"trace_id": trace_d, "span_id": span_d, "name": "thumbs", "value": -1, "user": "bob"}])
     assert response.status_code == 200
-    deadline = time.monotonic() + 20
-    while service.count("llm_calls") < 4 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    eventually(lambda: service.count("llm_calls") >= 4, what="four LLM calls stored")
     now = datetime.now(timezone.utc) + timedelta(seconds=2)
     run_cost_job(service.store, load_shipped(), now)
     assert run_score_join(service.store, now).joined == 6

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from tests.helpers.otel_clients import tracer_provider
+from tests.helpers.wait import eventually
 
 
 def test_the_service_scores_and_joins_on_its_own(service_factory):
@@ -21,11 +21,8 @@ def test_the_service_scores_and_joins_on_its_own(service_factory):
     provider.shutdown()
     expected = [{"source": "eval", "name": "relevance", "comment": "", "feature": "search", "joined": True},
                 {"source": "heuristic", "name": "error", "comment": "timeout", "feature": "search", "joined": True}]
-    deadline, rows = time.monotonic() + 30, []
-    while time.monotonic() < deadline and rows != expected:
-        rows = running.rows("SELECT source, name, comment, feature, joined FROM quality_scores FINAL ORDER BY source")
-        time.sleep(0.2)
-    assert rows == expected
+    eventually(lambda: running.rows("SELECT source, name, comment, feature, joined FROM quality_scores FINAL "
+                                    "ORDER BY source") == expected, what="the scores scored and joined")
     status = running.service.scheduler.status()
     for job in ("heuristics", "quality-join"):
         assert status[job]["runs"] > 0 and status[job]["last_error"] == "", status[job]

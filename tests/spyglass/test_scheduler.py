@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 
 from spyglass.scheduler import Job, Scheduler
-
-
-def _wait(predicate, timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+from tests.helpers.wait import eventually
 
 
 def test_jobs_run_and_failures_are_recorded_not_fatal():
@@ -30,7 +20,7 @@ def test_jobs_run_and_failures_are_recorded_not_fatal():
     scheduler = Scheduler([Job("flaky", flaky, 0.1)])
     scheduler.start()
     try:
-        assert _wait(lambda: len(calls) >= 3)
+        eventually(lambda: len(calls) >= 3, timeout=10, interval=0.02, what="three runs")
     finally:
         scheduler.stop()
     state = scheduler.status()["flaky"]
@@ -43,6 +33,6 @@ def test_the_service_schedules_compaction_and_reports_it(service):
         jobs = httpx.get(f"{service.api}/readyz").json().get("jobs", {})
         return jobs.get("compaction", {}).get("runs", 0) >= 1
 
-    assert _wait(compaction_ran)
+    eventually(compaction_ran, timeout=10, what="a compaction run")
     state = httpx.get(f"{service.api}/readyz").json()["jobs"]["compaction"]
     assert state["last_error"] == "" and state["last_result"] == 0

@@ -3,8 +3,8 @@ the OpenTelemetry tables carry the exporter's exact columns and types."""
 
 from __future__ import annotations
 
-from collector.normalise.genai_view import MIGRATION as LLM_CALLS_VIEW
-from store import query_rows
+from spyglass.schema import migrate
+from store import query_rows, tables
 from store.migrate import Migration, RepeatableMigration, apply
 from store.migrations import MIGRATIONS
 
@@ -86,7 +86,7 @@ def test_migrations_are_recorded_and_applied_once(store):
     assert [r["key"] for r in ledger] == ["R:llm_calls view", *(f"V{m.version:04d}" for m in MIGRATIONS)]
     versions = [m.version for m in MIGRATIONS]
     assert versions == list(range(1, len(versions) + 1)), "numbered from 1 without gaps"
-    assert apply(store, MIGRATIONS, [LLM_CALLS_VIEW]) == []
+    assert migrate(store) == []
 
     extra = Migration(99, "probe", lambda ddl: ["CREATE TABLE IF NOT EXISTS probe (x UInt8) ENGINE = Memory"])
     assert apply(store, [*MIGRATIONS, extra]) == ["V0099"]
@@ -102,3 +102,13 @@ def test_a_repeatable_migration_runs_again_when_its_sql_changes(store):
     assert apply(store, [], [view("SELECT 1 AS x")]) == []
     assert apply(store, [], [view("SELECT 2 AS x")]) == ["R:probe view"]
     assert query_rows(store, "SELECT x FROM probe_v") == [{"x": 2}]
+
+
+def test_the_table_names_queries_use_are_the_tables_the_migrations_make(store):
+    existing = {row["name"] for row in query_rows(
+        store, "SELECT name FROM system.tables WHERE database = currentDatabase()")}
+    assert {tables.GPU_MINUTES, tables.GPU_HOURS} <= existing
+    for table in ("cost_hourly", "cost_slices"):
+        key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
+                                "AND name = {t:String}", {"t": table})[0]["sorting_key"]
+        assert [c.strip() for c in key.split(",")][1:1 + len(tables.COST_DIMENSIONS)] == list(tables.COST_DIMENSIONS)

@@ -88,6 +88,16 @@ def _seed_message(kind) -> bytes:
     return encoding.parse(sample.encode(), encoding.JSON, kind()).SerializeToString()
 
 
+def _items(message) -> int:
+    """Spans, log records, or metric data points (a metric without data counts as one refused item)."""
+    if isinstance(message, ExportTraceServiceRequest):
+        return sum(len(s.spans) for r in message.resource_spans for s in r.scope_spans)
+    if isinstance(message, ExportLogsServiceRequest):
+        return sum(len(s.log_records) for r in message.resource_logs for s in r.scope_logs)
+    return sum(len(getattr(m, m.WhichOneof("data")).data_points) if m.WhichOneof("data") else 1
+               for r in message.resource_metrics for s in r.scope_metrics for m in s.metrics)
+
+
 @pytest.mark.parametrize("kind, decode", DECODERS, ids=["traces", "metrics", "logs"])
 def test_fuzz_decoders_never_fail_with_anything_but_bad_input(kind, decode):
     rng = random.Random(20261121)
@@ -105,11 +115,15 @@ def test_fuzz_decoders_never_fail_with_anything_but_bad_input(kind, decode):
             else:
                 data.insert(position, rng.randrange(256))
         try:
-            decoded = decode(encoding.parse(bytes(data), encoding.PROTOBUF, kind()), None)
+            message = encoding.parse(bytes(data), encoding.PROTOBUF, kind())
+            decoded = decode(message, None)
         except BadInput:
             outcomes["refused"] += 1
             continue
-        assert decoded.accepted + decoded.rejected >= 0
+        # every item is either stored or counted as refused, and each stored item is one row
+        assert decoded.accepted + decoded.rejected == _items(message)
+        assert sum(rows.num_rows for table, rows in decoded.tables.items() if table != "gpu_samples") \
+            == decoded.accepted
         outcomes["decoded"] += 1
     assert outcomes["decoded"] > 100 and outcomes["refused"] > 100, outcomes
 

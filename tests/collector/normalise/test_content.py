@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pyarrow as pa
 from opentelemetry import trace
@@ -11,6 +10,7 @@ from opentelemetry.trace import SpanKind
 
 from collector.normalise.content import ContentPolicy, normalise
 from tests.helpers.otel_clients import logger_provider, tracer_provider
+from tests.helpers.wait import eventually
 
 MESSAGES = json.dumps([{"role": "user", "parts": [{"type": "text", "content": "I am jane@example.com"}]}])
 OUTPUT = json.dumps([{"role": "assistant", "parts": [{"type": "text", "content": "Hi, call +44 20 7946 0958"}],
@@ -44,15 +44,13 @@ def _send(running, project: str) -> None:
 
 
 def _stored(running) -> tuple[dict, list[dict]]:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def stored() -> tuple[dict, list[dict]] | None:
         spans = running.rows("SELECT SpanAttributes AS a, Events.Name AS en, Events.Attributes AS ea FROM otel_traces")
         logs = running.rows("SELECT EventName AS name, Body AS body, LogAttributes AS a FROM otel_logs "
                             "ORDER BY EventName DESC")
-        if spans and len(logs) == 2:
-            return spans[0], logs
-        time.sleep(0.1)
-    raise AssertionError("the telemetry did not arrive")
+        return (spans[0], logs) if spans and len(logs) == 2 else None
+
+    return eventually(stored, timeout=20, what="the span and two log records stored")
 
 
 def _attrs(pairs) -> dict[str, str]:

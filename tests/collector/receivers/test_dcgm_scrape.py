@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,7 @@ from collector.receivers.dcgm_scrape import DcgmScraper, target_host
 from spyglass.config import Settings, load
 from store import query_rows
 from store.errors import ConfigError
+from tests.helpers.wait import eventually
 
 DATA = Path(__file__).parents[1] / "data"
 PAGES = {
@@ -66,15 +66,6 @@ def down() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/metrics"
 
 
-def _wait(condition, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
-
 
 def test_scraper_commits_good_targets_and_reports_the_bad(store, exporter, down):
     batcher = Batcher(store, linger=0.005)
@@ -115,7 +106,7 @@ def test_the_service_scrapes_on_its_interval_and_stays_healthy(service_factory, 
     targets = [f"{exporter}/node8/metrics", down, f"{exporter}/broken/metrics"]
     service = service_factory(dcgm_targets=targets, dcgm_scrape_interval_seconds=0.2)
 
-    [row] = _wait(lambda: service.rows(
+    [row] = eventually(lambda: service.rows(
         "SELECT host_name, utilization, memory_total_bytes, energy_joules, sm_active, k8s_pod, source "
         "FROM gpu_samples ORDER BY timestamp DESC LIMIT 1"))
     assert (row["host_name"], row["k8s_pod"], row["source"]) == ("gpu-node-8", "reranker-7c9f-abcde", "dcgm")
@@ -126,7 +117,7 @@ def test_the_service_scrapes_on_its_interval_and_stays_healthy(service_factory, 
         targets_now = httpx.get(f"{service.api}/api/v1/gpu/scrape-targets", timeout=5).json()["targets"]
         return targets_now if targets_now[1]["consecutive_failures"] >= 2 else None
 
-    good, closed, broken = _wait(down_twice)
+    good, closed, broken = eventually(down_twice)
     assert [t["url"] for t in (good, closed, broken)] == targets
     assert good["up"] and good["rows_last_scrape"] == 1 and good["samples_last_scrape"] == 8
     assert not closed["up"] and closed["last_error"].startswith("unreachable") and closed["last_success"] is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import grpc
 import pytest
@@ -17,6 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from tests.helpers.otel_clients import logger_provider, meter_provider
+from tests.helpers.wait import eventually
 
 EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
@@ -73,9 +73,7 @@ def test_full_queue_is_unavailable_with_retry_info(service_factory):
     service = service_factory(queue_max_rows=1, batch_linger_ms=1500, retry_after_seconds=2)
     first = threading.Thread(target=_call, args=(service, _request(b"\x02" * 8)))
     first.start()
-    deadline = time.monotonic() + 5
-    while service.service.batcher.queued_rows == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    eventually(lambda: service.service.batcher.queued_rows, timeout=5, interval=0.01, what="rows queued")
     error = _error(service, _request(b"\x03" * 8))
     first.join()
     assert error.code() == grpc.StatusCode.UNAVAILABLE

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import time
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 
 from tests.helpers.otlp_json import TRACE_ID, post, span_json, traces_json
+from tests.helpers.wait import eventually
 
 TABLES = ("otel_traces", "llm_calls", "otel_logs", "otel_metrics_gauge", "otel_metrics_sum",
           "otel_metrics_histogram", "otel_metrics_exponential_histogram", "otel_metrics_summary")
@@ -179,9 +179,7 @@ def test_a_full_queue_answers_503_with_retry_after(service_factory):
     first = threading.Thread(target=lambda: first_done.append(post(service, "traces", json.dumps(
         traces_json(span_json("00000000000000A1"), span_json("00000000000000A2"))).encode())))
     first.start()
-    deadline = time.monotonic() + 5
-    while service.service.batcher.queued_rows == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    eventually(lambda: service.service.batcher.queued_rows, timeout=5, interval=0.01, what="rows queued")
     refused = post(service, "traces", json.dumps(traces_json(span_json("00000000000000B1"))).encode())
     first.join()
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "3"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from store.queries.watermarks import watermark
 from tests.helpers import catalogs as helpers
 from tests.helpers.calls import T0, insert_call
 from tests.helpers.otel_clients import tracer_provider
+from tests.helpers.wait import eventually
 
 
 @pytest.fixture(scope="module")
@@ -187,11 +187,8 @@ def test_a_span_sent_over_otlp_is_priced_by_the_service(service_factory):
             "gen_ai.usage.input_tokens": 1000, "gen_ai.usage.output_tokens": 400}):
         pass
     provider.shutdown()
-    deadline = time.monotonic() + 30
-    rows: list[dict] = []
-    while time.monotonic() < deadline and not rows:
-        rows = running.rows("SELECT model, priced, cost_total FROM request_costs FINAL")
-        time.sleep(0.2)
+    rows = eventually(lambda: running.rows("SELECT model, priced, cost_total FROM request_costs FINAL"),
+                      what="a cost row from the scheduled job")
     # 1000 * 2.50 / 1e6 + 400 * 10 / 1e6
     assert rows == [{"model": "gpt-4o", "priced": True, "cost_total": Decimal("0.0065")}]
     status = running.service.scheduler.status()["costs"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 from opentelemetry import trace
@@ -10,20 +9,18 @@ from opentelemetry.trace import SpanKind
 
 from pipelines.quality.score_join import run_score_join
 from tests.helpers.otel_clients import logger_provider, tracer_provider
+from tests.helpers.wait import eventually
 
 CALL = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5, "spyglass.team": "search", "spyglass.feature": "answers"}
 
 
 def _scores(running, expected: int) -> list[dict]:
-    deadline = time.monotonic() + 20
-    rows: list[dict] = []
-    while time.monotonic() < deadline:
+    def scores() -> list[dict] | None:
         rows = running.rows("SELECT * EXCEPT updated_at FROM quality_scores FINAL ORDER BY name")
-        if len(rows) >= expected:
-            return rows
-        time.sleep(0.1)
-    raise AssertionError(f"expected {expected} scores, found {rows}")
+        return rows if len(rows) >= expected else None
+
+    return eventually(scores, what=f"{expected} scores stored")
 
 
 def test_span_events_log_events_and_evaluator_spans_become_joined_scores(service):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
@@ -13,6 +12,7 @@ from pipelines.quality.heuristics import completion_text, content_flags, json_re
 from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
 from store.queries.quality_jobs import SCORE_COLUMNS
 from tests.helpers.otel_clients import tracer_provider
+from tests.helpers.wait import eventually
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 MS = 1_000_000
@@ -129,9 +129,7 @@ def test_content_checks_run_only_where_capture_is_on(service_factory):
             span.set_status(Status(StatusCode.OK))
             span.end()
         provider.shutdown()
-    deadline = time.monotonic() + 20
-    while running.count("llm_calls") < 4 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    eventually(lambda: running.count("llm_calls") >= 4, what="four LLM calls stored")
     config = HeuristicsConfig(capture_projects=frozenset({"acme"}))
     run_heuristics_job(running.store, config, datetime.now(timezone.utc) + timedelta(seconds=2))
     rows = running.rows("SELECT project, span_name, name FROM quality_scores FINAL "

@@ -1,0 +1,15 @@
+"""Names and column sets of tables that queries and jobs need.
+
+Migrations are frozen once released, so queries must not import their constants (a later
+migration may rename or re-key a table; the query follows the schema as it is now, which
+this module says). A test holds these equal to the tables the migrations create.
+"""
+
+from __future__ import annotations
+
+# The GPU sample rollups (per GPU x source x minute / hour).
+GPU_MINUTES = "gpu_samples_1m"
+GPU_HOURS = "gpu_samples_1h"
+
+# The dimensions of `cost_hourly` and `cost_slices`, in their sort-key order.
+COST_DIMENSIONS = ("project", "service_name", "environment", "team", "feature", "provider", "model")

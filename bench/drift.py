@@ -78,7 +78,7 @@ def timed(fn):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="calls per window")
-    parser.add_argument("--sample-rows", type=int, default=10_000, help="drift_sample_rows")
+    parser.add_argument("--sample-rows", type=int, default=10_000, help="drift.sample_rows")
     parser.add_argument("--dir", type=Path, default=None, help="data directory (default: a temporary one)")
     parser.add_argument("--fpr-seeds", type=int, default=0, help="also measure the large-sample false-positive rate")
     args = parser.parse_args()

@@ -460,7 +460,7 @@ def main() -> int:
     parser.add_argument("--ceiling-requests", type=int, default=240,
                         help="request bodies used for the ceilings (default 240 = 122,880 spans)")
     parser.add_argument("--service-env", action="append", default=[], metavar="NAME=VALUE",
-                        help="environment for the service, e.g. SPYGLASS_BATCH_LINGER_MS=5 (repeatable)")
+                        help="environment for the service, e.g. SPYGLASS_COLLECTOR__BATCH_LINGER_MS=5 (repeatable)")
     parser.add_argument("--store-variants", action="store_true",
                         help="also measure the insert ceiling without the llm_calls view and/or the trace-id view")
     parser.add_argument("--skip-ceilings", action="store_true")

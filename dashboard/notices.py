@@ -57,6 +57,6 @@ def no_gpu_samples(range_words: str) -> None:
     """The GPUs page's empty state: the three ways GPU telemetry reaches Spyglass."""
     endpoint = os.environ.get("SPYGLASS_OTLP_HTTP_URL") or DEFAULT_OTLP_ENDPOINT
     st.info(f"**No GPU samples in this range yet** ({range_words}). On each GPU node, run the agent, "
-            "or let Spyglass scrape a dcgm-exporter (setting `dcgm_targets`), or send OTLP `hw.gpu.*` "
+            "or let Spyglass scrape a dcgm-exporter (setting `gpu.dcgm_targets`), or send OTLP `hw.gpu.*` "
             "metrics from any OpenTelemetry SDK or Collector:", icon=":material/memory:")
     st.code(f"spyglass gpu-agent --endpoint {endpoint}", language="bash")

@@ -22,41 +22,37 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
-from collector.normalise.redaction import RedactionConfig
 from collector.pipeline import Pipeline
 from collector.receivers import otlp_grpc as grpc_receiver
 from collector.receivers import otlp_http as http_receiver
 from collector.receivers.dcgm_scrape import DcgmScraper
 from pipelines.costs.catalog_source import CatalogSource
-from pipelines.costs.job import run_cost_job
-from pipelines.costs.rollup_job import run_rollup_job
-from pipelines.drift.compare import Thresholds
-from pipelines.drift.job import DriftConfig, run_drift_job
-from pipelines.gpu.allocation import AllocationConfig
-from pipelines.gpu.job import run_gpu_cost_job
+from pipelines.gpu.prices import SHIPPED_PATH as GPU_PRICES_PATH
+from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
-from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
-from pipelines.quality.score_join import run_score_join
 from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
-from spyglass.scheduler import Job, Scheduler
+from spyglass.jobs import JobParts, scheduled_jobs
+from spyglass.lease import Lease
+from spyglass.scheduler import Scheduler
 from spyglass.schema import migrate
 from spyglass.telemetry import self_meter_provider
 from store import Store, open_store
 from store.errors import ConfigError
-from store.maintenance import compact
+from store.file_source import FileSource
 from store.queries.quality import QualityRules
 
 log = logging.getLogger("spyglass.service")
@@ -102,30 +98,36 @@ class Service:
     _dashboard: subprocess.Popen | None = None
     dcgm_scraper: DcgmScraper | None = None
     catalog_source: CatalogSource | None = None
+    gpu_prices: FileSource[GpuPriceTable] | None = None
+    lease: Lease | None = None
 
     async def start(self) -> None:
         s = self.settings
+        check_roles(s)
         self.store = await asyncio.to_thread(open_store, str(s.data_dir), s.clickhouse_url, s.database,
                                              s.clickhouse_cluster)
         self.applied_migrations = await asyncio.to_thread(migrate, self.store)
         try:
+            # Our own metrics exist whatever the roles: through the writer when this process collects, else
+            # straight into the store.
+            self.telemetry = self_meter_provider(self._write_own_metrics, s.telemetry.metrics_interval_seconds)
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
-                self.catalog_source = await asyncio.to_thread(CatalogSource, s.price_catalog_files)
+                self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files,
+                                                            s.costs.deployments)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
-                self.scheduler = Scheduler(self._jobs())
-                self.scheduler.start()
+                await asyncio.to_thread(self._start_scheduler)
             if "api" in s.roles:
                 api = build_api(ApiContext(
                     store=self.store, read_keys=tuple(s.read_keys), readiness=self._readiness,
                     ingest_keys=IngestKeys(s.ingest_keys), catalog_source=self.catalog_source,
-                    budgets=tuple(s.budgets), self_hosted_providers=frozenset(
-                        p.lower() for p in s.gpu_self_hosted_providers), drift_reports_dir=s.drift_reports_path,
-                    redaction=RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns),
-                    gpu_idle=GpuIdle(s.gpu_idle_max_utilization, s.gpu_idle_min_seconds),
-                    quality_rules=QualityRules(tuple(s.quality_pass_labels), s.quality_pass_threshold,
-                                               tuple(s.feedback_positive_labels)),
+                    budgets=tuple(s.costs.budgets),
+                    self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
+                    drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
+                    gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
+                    quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
+                                               tuple(s.quality.feedback_positive_labels)),
                     dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
@@ -137,53 +139,45 @@ class Service:
 
     async def _start_collector(self) -> None:
         s = self.settings
-        self.telemetry = self_meter_provider(lambda tables: self.batcher.submit(tables),
-                                             s.self_metrics_interval_seconds)
         meter = self.telemetry.get_meter("spyglass")
-        self.batcher = Batcher(self.store, s.batch_max_rows, s.batch_linger_ms / 1000, s.queue_max_rows, meter)
-        policy = ContentPolicy(frozenset(s.content_capture_projects),
-                               RedactionConfig.from_settings(s.redaction_disabled, s.redaction_patterns))
-        self.pipeline = pipeline = Pipeline(self.batcher, s.max_body_bytes, s.decode_workers, meter, policy)
+        c = s.collector
+        self.batcher = Batcher(self.store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
+        policy = ContentPolicy(frozenset(s.content.capture_projects), s.content.redaction())
+        self.pipeline = pipeline = Pipeline(self.batcher, c.max_body_bytes, c.decode_workers, meter, policy)
         keys = IngestKeys(s.ingest_keys)
-        self._serve(http_receiver.build_app(pipeline, keys, s.max_body_bytes, s.retry_after_seconds),
+        self._serve(http_receiver.build_app(pipeline, keys, c.max_body_bytes, c.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")
         address = f"[{s.host}]:{s.otlp_grpc_port}" if ":" in s.host else f"{s.host}:{s.otlp_grpc_port}"
-        self._grpc, port = grpc_receiver.build_server(pipeline, keys, address, s.max_body_bytes,
-                                                      s.retry_after_seconds)
+        self._grpc, port = grpc_receiver.build_server(pipeline, keys, address, c.max_body_bytes,
+                                                      c.retry_after_seconds)
         if not port:
             raise ConfigError(f"cannot listen on {address} (OTLP/gRPC)")
         await self._grpc.start()
 
-    def _jobs(self) -> list[Job]:
-        store, s = self.store, self.settings
-        jobs = [Job("compaction", lambda: compact(store, datetime.now(timezone.utc).date()),
-                    s.compaction_interval_seconds)]
-        source = self.catalog_source  # re-read when a file changes; a bad edit keeps the last good catalog
-        jobs.append(Job("costs", lambda: run_cost_job(store, source.current(), datetime.now(timezone.utc)).as_dict(),
-                        s.cost_interval_seconds))
-        jobs.append(Job("cost-rollup", lambda: run_rollup_job(store, datetime.now(timezone.utc)),
-                        s.cost_rollup_interval_seconds))
-        gpu_prices = load_gpu_prices(s.gpu_model_prices, s.gpu_host_prices)  # a bad price stops the start
-        gpu_config = AllocationConfig(s.gpu_host_map, s.gpu_token_weights,
-                                      frozenset(p.lower() for p in s.gpu_self_hosted_providers))
-        jobs.append(Job("gpu-costs", lambda: run_gpu_cost_job(
-            store, gpu_prices, gpu_config, datetime.now(timezone.utc), timedelta(hours=s.gpu_cost_lookback_hours),
-            timedelta(seconds=s.gpu_sample_max_gap_seconds)).as_dict(), s.gpu_cost_interval_seconds))
-        drift = drift_config(s)
-        jobs.append(Job("drift", lambda: run_drift_job(store, drift, datetime.now(timezone.utc),
-                                                       s.drift_reports_path).as_dict(), s.drift_interval_seconds))
-        heuristics = HeuristicsConfig(dict(s.heuristic_latency_ms), s.heuristic_latency_default_ms,
-                                      frozenset(s.content_capture_projects))
-        jobs.append(Job("heuristics",
-                        lambda: run_heuristics_job(store, heuristics, datetime.now(timezone.utc)).as_dict(),
-                        s.heuristics_interval_seconds))
-        jobs.append(Job("quality-join", lambda: run_score_join(store, datetime.now(timezone.utc)).as_dict(),
-                        s.quality_join_interval_seconds))
-        if s.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
-            self.dcgm_scraper = DcgmScraper(s.dcgm_targets, self.batcher.submit,
-                                            timeout=5.0, project="default")
-            jobs.append(Job("dcgm-scrape", self.dcgm_scraper.scrape_all, s.dcgm_scrape_interval_seconds))
-        return jobs
+    def _start_scheduler(self) -> None:
+        """Claim the scheduler lease (a second scheduler on this store refuses to start), then schedule."""
+        s, store = self.settings, self.store
+        self.gpu_prices = FileSource("GPU prices", [GPU_PRICES_PATH],  # a bad price stops the start
+                                     lambda: load_gpu_prices(s.gpu.model_prices, s.gpu.host_prices))
+        if s.gpu.dcgm_targets:  # scraped rows go through the collector's writer (check_roles: it is here)
+            self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
+        self.lease = Lease(store)
+        self.lease.acquire()
+        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, self.dcgm_scraper)
+        self.scheduler = Scheduler(scheduled_jobs(s, parts), self.telemetry.get_meter("spyglass"))
+        self.scheduler.start()
+
+    def _write_own_metrics(self, tables: dict[str, pa.Table]) -> Future:
+        if self.batcher is not None:
+            return self.batcher.submit(tables)
+        done: Future = Future()
+        try:
+            for table, rows in tables.items():
+                self.store.insert_arrow(table, rows)
+            done.set_result(None)
+        except Exception as exc:  # the exporter reports it as a failed export; the SDK keeps counting
+            done.set_exception(exc)
+        return done
 
     def _serve(self, app, host: str, port: int, name: str) -> None:
         sock = listen(host, port)
@@ -212,6 +206,8 @@ class Service:
             state["jobs"] = self.scheduler.status()
         if self.catalog_source:
             state["price_catalog"] = self.catalog_source.status().as_dict()
+        if self.gpu_prices:
+            state["gpu_prices"] = self.gpu_prices.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
         if self.batcher:
@@ -233,6 +229,9 @@ class Service:
         self._servers.clear()
         if self.scheduler is not None:  # running jobs finish while the writer still accepts their rows
             await asyncio.to_thread(self.scheduler.stop)
+        if self.lease is not None:
+            with contextlib.suppress(Exception):  # an unreachable store: the lease expires by itself
+                await asyncio.to_thread(self.lease.release)
         if self.pipeline is not None:
             await asyncio.to_thread(self.pipeline.close)
         if self.telemetry is not None:  # a last export of our own metrics, before the writer drains
@@ -252,14 +251,12 @@ class Service:
         log.info("stopped")
 
 
-def drift_config(s: Settings) -> DriftConfig:
-    """The drift job's settings (spyglass/config.py documents each)."""
-    return DriftConfig(current_window=s.drift_current_window, reference_window=s.drift_reference_window,
-                       reference_since=s.drift_reference_since, reference_until=s.drift_reference_until,
-                       min_rows=s.drift_min_rows, sample_rows=s.drift_sample_rows, seed=s.drift_sample_seed,
-                       thresholds=Thresholds(alpha=s.drift_alpha, distance=s.drift_distance_threshold,
-                                             drift_share=s.drift_share),
-                       report_retention=timedelta(days=s.drift_report_retention_days))
+def check_roles(s: Settings) -> None:
+    """Refuse settings that cannot work in the roles this process runs, rather than drop them silently."""
+    if s.gpu.dcgm_targets and not {"collector", "scheduler"} <= set(s.roles):
+        raise ConfigError("gpu.dcgm_targets needs the collector and scheduler roles in one process (the scraper is "
+                          f"a scheduled job that writes through the collector's writer); this process runs "
+                          f"{', '.join(s.roles)}")
 
 
 def _connect_host(host: str) -> str:

@@ -8,7 +8,7 @@ the legacy content events (`gen_ai.user.message`, `gen_ai.choice`, ...) as span 
 log records. This step runs in the decode workers, after decoding and before the batcher,
 as a pure function from decoded Arrow tables to the tables to store:
 
-- project not in `content_capture_projects` (the default: no project): content attributes
+- project not in `content.capture_projects` (the default: no project): content attributes
   are dropped, content events keep only their non-content attributes, content log bodies
   are emptied; the span/log gets `spyglass.content = stripped`;
 - project opted in: the content is kept after PII redaction (collector/normalise/redaction.py); the

@@ -6,7 +6,8 @@ the current OpenTelemetry GenAI conventions first, then their deprecated names, 
 OpenInference (Arize) and OpenLLMetry (Traceloop) names. Span attributes win over
 resource attributes. Baggage reaches us as span attributes (the OpenTelemetry
 BaggageSpanProcessor copies each entry under its own key), so `spyglass.team` set as
-baggage is found like any span attribute.
+baggage is found like any span attribute. Provider names are rewritten to the canonical
+spelling of `store/providers.py`, the vocabulary the price catalog reads too.
 
 To support a new instrumentation, add its names here; nothing else changes.
 """
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+from store import providers
 
 Kind = Literal["string", "int", "seconds", "string_list"]
 
@@ -38,23 +41,6 @@ class Alias:
 # summed usage of their children on them, which would count tokens twice.
 MODEL_OPERATIONS = ("chat", "generate_content", "text_completion", "embeddings", "rerank")
 
-_PROVIDER_VALUES = {
-    # deprecated gen_ai.system values
-    "az.ai.inference": "azure.ai.inference",
-    "az.ai.openai": "azure.ai.openai",
-    "vertex_ai": "gcp.vertex_ai",
-    "gemini": "gcp.gemini",
-    "xai": "x_ai",
-    # OpenInference llm.provider / llm.system and OpenLLMetry vocabularies
-    "google": "gcp.gen_ai",
-    "vertexai": "gcp.vertex_ai",
-    "azure": "azure.ai.openai",
-    "aws": "aws.bedrock",
-    "bedrock": "aws.bedrock",
-    "mistralai": "mistral_ai",
-    "mistral": "mistral_ai",
-    "watsonx": "ibm.watsonx.ai",
-}
 
 _OPERATION_VALUES = {
     # OpenLLMetry llm.request.type
@@ -75,7 +61,7 @@ _OPERATION_VALUES = {
 ALIASES: tuple[Alias, ...] = (
     Alias("operation", "string", lower=True, values=_OPERATION_VALUES,
           span=("gen_ai.operation.name", "llm.request.type", "openinference.span.kind", "traceloop.span.kind")),
-    Alias("provider", "string", lower=True, values=_PROVIDER_VALUES,
+    Alias("provider", "string", lower=True, values=providers.ALIASES,
           span=("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system"),
           resource=("gen_ai.provider.name", "gen_ai.system")),
     Alias("request_model", "string",

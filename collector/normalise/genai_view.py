@@ -67,6 +67,7 @@ def _columns() -> list[tuple[str, str]]:
         ("parent_span_id", "ParentSpanId"),
         ("span_name", "SpanName"),
         ("service_name", "ServiceName"),
+        ("scope_name", "ScopeName"),
         ("duration_ns", "Duration"),
         ("status", status),
     ]

@@ -10,7 +10,7 @@ Patterns run in a fixed order, most specific first (tokens before emails before 
 so a JWT is not half-eaten by the phone pattern. Each match becomes `[REDACTED:<kind>]`,
 which contains no quote or backslash and so keeps JSON-encoded content valid JSON.
 Patterns are configurable: kinds may be disabled and new kinds added (settings
-`redaction_disabled`, `redaction_patterns`).
+`content.redaction_disabled`, `content.redaction_patterns`).
 """
 
 from __future__ import annotations

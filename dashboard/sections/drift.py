@@ -81,7 +81,7 @@ def _verdict(result: DriftResult) -> None:
     verdict = drift_figures.verdict(result)
     if verdict == drift_figures.INSUFFICIENT:
         st.warning(f"**Insufficient data** — no verdict: {sizes}; a window has fewer calls than the minimum "
-                   f"(drift_min_rows), or no feature had enough values. {windows}", icon=":material/hourglass_empty:")
+                   f"(drift.min_rows), or no feature had enough values. {windows}", icon=":material/hourglass_empty:")
     elif verdict == "drifted":
         st.error(f"**Drifted**: {result.drifted_features} of {result.compared_features} features "
                  f"({fmt.percent(result.drift_share)}). {sizes}. {windows}", icon=":material/trending_up:")

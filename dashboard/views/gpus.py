@@ -125,7 +125,7 @@ def _idle_cost(costs: GpuCosts) -> None:
 def _targets(targets: list[ScrapeTarget]) -> None:
     st.subheader("DCGM scrape targets")
     if not targets:
-        st.caption("No dcgm-exporter targets configured (setting `dcgm_targets`).")
+        st.caption("No dcgm-exporter targets configured (setting `gpu.dcgm_targets`).")
         return
     down = [t.url for t in targets if not t.up]
     if down:

@@ -5,6 +5,12 @@ overrides, merged into one immutable `Catalog`. Every cost row records the catal
 `version` (a content hash) and the entry id it used, so a number can always be traced to
 the price that produced it. Money is `Decimal` per million tokens; the per-request fee is
 per request. Validation lives in `pipelines/costs/catalog_check.py`.
+
+Provider names go through the shared vocabulary (`store/providers.py`): an entry or a rule
+may name any spelling the collector knows (`google`, `bedrock`, `azure`, ...) and means the
+canonical provider the collector stores. Accounting rules are keyed by provider, and by
+instrumentation (the span's scope name) and provider where one instrumentation reports a
+provider's counts differently from the others (`rule_for`).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from store.errors import ConfigError
+from store.providers import canonical
 
 SHIPPED_PATH = Path(__file__).with_name("prices.yaml")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -103,6 +111,29 @@ class AccountingRule(_Frozen):
         )
 
 
+CONVENTION = AccountingRule()
+
+
+@dataclass(frozen=True)
+class RuleChoice:
+    """The accounting rule that applies to a call and where it comes from (recorded on cost rows)."""
+
+    rule: AccountingRule
+    source: str  # "<scope> <provider>", "<provider>" or "convention"
+
+    @property
+    def input_includes_cache(self) -> bool:
+        return self.rule.input_includes_cache
+
+    @property
+    def output_includes_reasoning(self) -> bool:
+        return self.rule.output_includes_reasoning
+
+    @property
+    def label(self) -> str:
+        return f"{self.source}: {self.rule.label}"
+
+
 class PriceEntry(_Frozen):
     """One price line: which models, when, at what price per million tokens."""
 
@@ -129,6 +160,11 @@ class PriceEntry(_Frozen):
     _prices = field_validator(
         "input", "output", "cache_read", "cache_write", "reasoning", "request_fee"
     )(_check_price)
+
+    @field_validator("provider")
+    @classmethod
+    def _canonical(cls, v: str) -> str:
+        return canonical(v)
 
     @field_validator("effective_from", "effective_to")
     @classmethod
@@ -167,11 +203,39 @@ class PriceEntry(_Frozen):
         return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)
 
 
+def _canonical_keys(rules: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, rule in rules.items():
+        if canonical(name) in out:
+            raise ValueError(f"provider {name!r} is named twice (as {canonical(name)!r} and an alias of it)")
+        out[canonical(name)] = rule
+    return out
+
+
 class Catalog(_Frozen):
-    """Shipped and user entries plus per-provider accounting rules; immutable."""
+    """Shipped and user entries, accounting rules and Azure deployment names; immutable.
+
+    `rules`: provider -> rule. `instrumentations`: scope name -> provider -> rule, for an
+    instrumentation that reports a provider's counts its own way. `deployments`: Azure
+    OpenAI deployment name -> the model it serves (see pipelines/costs/model_names.py).
+    """
 
     entries: tuple[PriceEntry, ...]
     rules: Mapping[str, AccountingRule] = Field(default_factory=dict)
+    instrumentations: Mapping[str, Mapping[str, AccountingRule]] = Field(default_factory=dict)
+    deployments: Mapping[str, str] = Field(default_factory=dict)
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rule_providers(cls, v: Any) -> Any:
+        return _canonical_keys(v) if isinstance(v, Mapping) else v
+
+    @field_validator("instrumentations", mode="before")
+    @classmethod
+    def _scope_providers(cls, v: Any) -> Any:
+        if not isinstance(v, Mapping):
+            return v
+        return {scope: _canonical_keys(rules) if isinstance(rules, Mapping) else rules for scope, rules in v.items()}
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Catalog:
@@ -182,9 +246,15 @@ class Catalog(_Frozen):
             seen.add(e.id)
         return self
 
-    def rule_for(self, provider: str) -> AccountingRule:
-        """The provider's declared rule, else the OTel convention."""
-        return self.rules.get(provider, AccountingRule())
+    def rule_for(self, provider: str, scope: str = "") -> RuleChoice:
+        """The instrumentation's rule for the provider, else the provider's, else the OTel convention."""
+        provider = canonical(provider)
+        by_scope = self.instrumentations.get(scope, {}).get(provider) if scope else None
+        if by_scope is not None:
+            return RuleChoice(by_scope, f"{scope} {provider}")
+        if provider in self.rules:
+            return RuleChoice(self.rules[provider], provider)
+        return RuleChoice(CONVENTION, "convention")
 
     @property
     def version(self) -> str:
@@ -199,9 +269,18 @@ class Catalog(_Frozen):
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def merged(self, user: Catalog) -> Catalog:
-        """This catalog with `user`'s entries (marked user) and rules layered on top."""
+        """This catalog with `user`'s entries (marked user), rules and deployments layered on top."""
         marked = tuple(e.model_copy(update={"origin": "user"}) for e in user.entries)
-        return _build(self.entries + marked, {**self.rules, **user.rules}, "user catalog")
+        scopes = {scope: {**self.instrumentations.get(scope, {}), **rules}
+                  for scope, rules in user.instrumentations.items()}
+        return _build(self.entries + marked, {**self.rules, **user.rules}, "user catalog",
+                      {**self.instrumentations, **scopes}, {**self.deployments, **user.deployments})
+
+    def with_deployments(self, deployments: Mapping[str, str]) -> Catalog:
+        """This catalog with more Azure deployment names (the `deployments` setting) on top."""
+        if not deployments:
+            return self
+        return self.model_copy(update={"deployments": {**self.deployments, **deployments}})
 
 
 def _canonical(obj: Any) -> Any:
@@ -217,7 +296,7 @@ def _canonical(obj: Any) -> Any:
 
 
 def parse_catalog(doc: Any, origin: Origin = "shipped", where: str = "catalog") -> Catalog:
-    """Build a catalog from a parsed YAML document: {rules: {...}, entries: [...]}."""
+    """Build a catalog from a parsed YAML document: {rules, instrumentations, deployments, entries}."""
     if not isinstance(doc, Mapping) or not isinstance(doc.get("entries"), list):
         raise CatalogError(f"{where}: expected a mapping with an `entries` list")
     entries: list[PriceEntry] = []
@@ -232,19 +311,17 @@ def parse_catalog(doc: Any, origin: Origin = "shipped", where: str = "catalog") 
             problems += [f"{where}: entry {label}: {_fmt(err)}" for err in exc.errors()]
         except CatalogError as exc:
             problems.append(f"{where}: entry {label}: {exc}")
-    try:
-        rules = {p: AccountingRule.model_validate(r) for p, r in (doc.get("rules") or {}).items()}
-    except (ValidationError, AttributeError) as exc:
-        problems.append(f"{where}: rules: {exc}")
-        rules = {}
     if problems:
         raise CatalogError(*problems)
-    return _build(tuple(entries), rules, where)
+    return _build(tuple(entries), doc.get("rules") or {}, where, doc.get("instrumentations") or {},
+                  doc.get("deployments") or {})
 
 
-def _build(entries: tuple[PriceEntry, ...], rules: Mapping[str, AccountingRule], where: str) -> Catalog:
+def _build(entries: tuple[PriceEntry, ...], rules: Mapping[str, Any], where: str,
+           instrumentations: Mapping[str, Any] | None = None, deployments: Mapping[str, str] | None = None) -> Catalog:
     try:
-        return Catalog(entries=entries, rules=rules)
+        return Catalog(entries=entries, rules=rules, instrumentations=instrumentations or {},
+                       deployments=deployments or {})
     except ValidationError as exc:
         raise CatalogError(*(f"{where}: {_fmt(e)}" for e in exc.errors())) from None
 
@@ -270,9 +347,9 @@ def load_catalog(path: Path | str, origin: Origin = "shipped") -> Catalog:
     return parse_catalog(doc, origin=origin, where=str(p))
 
 
-def load_shipped(user_paths: Iterable[Path | str] = ()) -> Catalog:
-    """The shipped catalog with any user override files layered on top, in order."""
+def load_shipped(user_paths: Iterable[Path | str] = (), deployments: Mapping[str, str] | None = None) -> Catalog:
+    """The shipped catalog with any user override files layered on top, in order, then `deployments`."""
     cat = load_catalog(SHIPPED_PATH)
     for p in user_paths:
         cat = cat.merged(load_catalog(p, origin="user"))
-    return cat
+    return cat.with_deployments(deployments or {})

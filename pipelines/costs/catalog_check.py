@@ -9,7 +9,9 @@ answer of `pricing.match` ambiguous or surprising:
 - error: two different regexes of equal specificity (same provider, origin, scope,
   overlapping periods) both match a known model name, so only the id tie-break decides;
 - warning: a regex also matches an exact name listed by another entry at the same level;
-  the exact entry wins for that name (often intended, always worth seeing).
+  the exact entry wins for that name (often intended, always worth seeing);
+- warning: an entry or a rule names a provider that is neither canonical nor a known alias
+  (store/providers.py): no call the collector stores can carry that name, so it never applies.
 Known model names are every exact name in the catalog plus any `probes` passed in.
 """
 
@@ -23,6 +25,7 @@ from typing import Literal
 
 from pipelines.costs.catalog import EPOCH, Catalog, CatalogError, Origin, PriceEntry, load_catalog
 from pipelines.costs.pricing import compiled_pattern, specificity
+from store.providers import CANONICAL
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,20 @@ def _period(e: PriceEntry) -> str:
     return f"{start}..{end}"
 
 
+def _unknown_providers(catalog: Catalog) -> list[Issue]:
+    unknown = "is not a provider Spyglass knows (neither canonical nor an alias, see store/providers.py): " \
+              "calls are never stored under it, so this never applies"
+    issues = [Issue("warning", e.id, f"provider {e.provider!r} {unknown}")
+              for e in catalog.entries if e.provider not in CANONICAL]
+    issues += [Issue("warning", f"rules.{p}", f"provider {p!r} {unknown}") for p in catalog.rules if p not in CANONICAL]
+    issues += [Issue("warning", f"instrumentations.{scope}.{p}", f"provider {p!r} {unknown}")
+               for scope, rules in catalog.instrumentations.items() for p in rules if p not in CANONICAL]
+    return issues
+
+
 def validate(catalog: Catalog, probes: Iterable[str] = ()) -> list[Issue]:
     """All cross-entry problems of `catalog`, errors first, in a stable order."""
-    issues: list[Issue] = []
+    issues: list[Issue] = _unknown_providers(catalog)
     names = {n.casefold() for e in catalog.entries for n in e.models} | {p.casefold() for p in probes}
     for a, b in combinations(catalog.entries, 2):
         if _level(a) != _level(b) or not _overlap(a, b):

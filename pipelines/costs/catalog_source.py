@@ -5,7 +5,7 @@ why in readiness and the costs API; a bad file at start stops the start with one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +25,13 @@ class CatalogStatus:
 
 
 class CatalogSource:
-    """The shipped catalog plus `user_paths`, in order."""
+    """The shipped catalog plus `user_paths`, in order, and the deployment names of Azure OpenAI."""
 
-    def __init__(self, user_paths: Sequence[str | Path] = ()) -> None:
+    def __init__(self, user_paths: Sequence[str | Path] = (), deployments: Mapping[str, str] | None = None) -> None:
         self._user_paths = [Path(p) for p in user_paths]
+        names = dict(deployments or {})
         self._files = FileSource("price catalog", [SHIPPED_PATH, *self._user_paths],
-                                 lambda: load_shipped(self._user_paths))
+                                 lambda: load_shipped(self._user_paths, names))
 
     def current(self) -> Catalog:
         return self._files.current()

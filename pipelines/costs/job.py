@@ -46,7 +46,7 @@ from store.queries import watermarks
 log = logging.getLogger(__name__)
 
 JOB_NAME = "costs"
-PRICING_COLUMNS = ("entry_id", "rule", "tier", "currency", "priced", "reason", "flags", "cost_input",
+PRICING_COLUMNS = ("entry_id", "rule", "price_basis", "priced_as", "tier", "currency", "priced", "reason", "flags", "cost_input",
                    "cost_cache_read", "cost_cache_write", "cost_output", "cost_reasoning", "cost_request_fee",
                    "cost_total", "catalog_version", "priced_at")
 COST_COLUMNS = (*q.PRICED_INPUT_COLUMNS, *PRICING_COLUMNS)

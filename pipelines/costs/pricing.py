@@ -4,7 +4,14 @@ No I/O and no clock: the cost job passes the catalog and the calls in. The twin 
 millions of rows is `pipelines/costs/pricing_sql.py` (in the store); it reuses `match` and
 `unit_prices`, and a test holds the two to identical Decimal results.
 
-Precedence (`match`), highest first; the first key that differs decides:
+Which names are looked up (`match`): the forms of `pipelines/costs/model_names.py`, in order:
+the model name as sent (or an Azure deployment's model), a Bedrock id without its region
+prefix, a dated snapshot's base name, the same under a provider it is priced as (gcp.gen_ai:
+gcp.gemini), a gateway's own entry, then the vendor's list price for a gateway name; the
+first form any entry prices wins. Provider names are canonical (`store/providers.py`),
+whatever spelling the call or the catalog uses.
+
+Precedence among the entries that price one form, highest first; the first key that differs decides:
   1. scope: an entry scoped to project+team > team > project > global (all of an
      entry's scope fields must equal the call's);
   2. origin: a user entry > a shipped entry;
@@ -30,7 +37,8 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from pipelines.costs.catalog import AccountingRule, Catalog, PriceEntry
+from pipelines.costs.catalog import EPOCH, Catalog, PriceEntry, RuleChoice
+from pipelines.costs.model_names import Basis, Candidate, candidates, missing_entry
 
 MILLION = Decimal(1_000_000)
 SCALE = Decimal("1e-12")
@@ -53,15 +61,18 @@ class Call:
     reasoning_tokens: int = 0
     project: str = ""
     team: str = ""
+    scope: str = ""  # the instrumentation that reported it (the span's scope name)
 
 
 @dataclass(frozen=True)
 class Match:
-    """The entry that applies and a one-line explanation of why (for `prices explain`)."""
+    """The entry that applies, what it was found as, and a one-line explanation (for `prices explain`)."""
 
     entry: PriceEntry
-    rule: AccountingRule
+    rule: RuleChoice
     reason: str
+    basis: Basis = "provider"
+    priced_as: str = ""  # "<provider>/<model name>" the entry matched
 
 
 @dataclass(frozen=True)
@@ -69,12 +80,14 @@ class Cost:
     """One call's cost. Amounts are None when unpriced (never a silent zero)."""
 
     priced: bool
-    reason: str  # "" when priced; "no price entry" or "inconsistent tokens: ..." otherwise
+    reason: str  # "" when priced; "no price entry ..." (what to add) or "inconsistent tokens: ..." otherwise
     flags: tuple[str, ...]
     entry_id: str | None
-    rule: str  # AccountingRule.label, "" when no entry matched
+    rule: str  # RuleChoice.label, "" when no entry matched
     tier: int | None  # the applied tier's above_input_tokens, None for base prices
     currency: str
+    basis: str = ""  # Match.basis, "" when no entry matched
+    priced_as: str = ""
     input: Decimal | None = None  # uncached input
     cache_read: Decimal | None = None
     cache_write: Decimal | None = None
@@ -138,10 +151,9 @@ def precedence_key(entry: PriceEntry, kind: int) -> tuple[int, int, int, int, da
     return (entry.scope.rank, int(entry.origin == "user"), kind, spec, entry.effective_from)
 
 
-def match(
-    catalog: Catalog, provider: str, model: str, at: datetime, project: str = "", team: str = ""
-) -> Match | None:
-    """The entry that prices `model` of `provider` at `at` for this project/team, if any."""
+def best_entry(catalog: Catalog, provider: str, model: str, at: datetime, project: str = "",
+               team: str = "") -> tuple[PriceEntry, int] | None:
+    """The entry of `provider` that prices the name `model` at `at` for this project/team, and its kind."""
     best: tuple[tuple[int, int, int, int, datetime], str, PriceEntry, int] | None = None
     for e in catalog.entries:
         if e.provider != provider or not e.effective_at(at) or not in_scope(e, project, team):
@@ -152,20 +164,39 @@ def match(
         key = precedence_key(e, kind)
         if best is None or key > best[0] or (key == best[0] and e.id < best[1]):
             best = (key, e.id, e, kind)
-    if best is None:
-        return None
-    _, _, e, kind = best
-    how = f"exact name {model!r}" if kind == 1 else f"regex {e.pattern!r}"
-    scope = ",".join(f"{k}={v}" for k, v in e.scope.model_dump().items() if v) or "global"
-    until = e.effective_to.isoformat() if e.effective_to else "open"
-    reason = (
-        f"{e.origin} entry {e.id} ({scope}) by {how}, "
-        f"effective {e.effective_from.isoformat()} .. {until}"
-    )
-    return Match(entry=e, rule=catalog.rule_for(provider), reason=reason)
+    return None if best is None else (best[2], best[3])
 
 
-def token_flags(call: Call, rule: AccountingRule) -> tuple[str, ...]:
+def period(entry: PriceEntry) -> str:
+    """When an entry is in effect, in words: "always", "from ...", "until ..." or "... .. ..."."""
+    start = None if entry.effective_from == EPOCH else entry.effective_from.isoformat()
+    end = entry.effective_to.isoformat() if entry.effective_to else None
+    if start and end:
+        return f"{start} .. {end}"
+    return f"from {start}" if start else f"until {end}" if end else "always"
+
+
+def _found(c: Candidate, entry: PriceEntry, kind: int, rule: RuleChoice) -> Match:
+    how = f"exact name {c.model!r}" if kind == 1 else f"regex {entry.pattern!r}"
+    scope = ",".join(f"{k}={v}" for k, v in entry.scope.model_dump().items() if v) or "global"
+    found_as = f" ({c.how})" if c.how else ""
+    basis = {"provider": "", "gateway": ", the gateway's own price", "vendor": ", the vendor's list price"}[c.basis]
+    reason = f"{entry.origin} entry {entry.id} ({scope}) by {how}{found_as}{basis}, effective {period(entry)}"
+    return Match(entry, rule, reason, c.basis, f"{c.provider}/{c.model}")
+
+
+def match(
+    catalog: Catalog, provider: str, model: str, at: datetime, project: str = "", team: str = "", scope: str = ""
+) -> Match | None:
+    """The entry that prices `model` of `provider` at `at` for this project/team, if any (see the docstring)."""
+    for c in candidates(provider, model, catalog.deployments):
+        found = best_entry(catalog, c.provider, c.model, at, project, team)
+        if found is not None:
+            return _found(c, *found, catalog.rule_for(provider, scope))
+    return None
+
+
+def token_flags(call: Call, rule: RuleChoice) -> tuple[str, ...]:
     """Why a call's token counts cannot be priced as they stand (empty when fine)."""
     counts = (
         call.input_tokens,
@@ -188,7 +219,7 @@ def token_flags(call: Call, rule: AccountingRule) -> tuple[str, ...]:
     return tuple(flags)
 
 
-def prompt_tokens(call: Call, rule: AccountingRule) -> int:
+def prompt_tokens(call: Call, rule: RuleChoice) -> int:
     """The prompt size that selects a tier: all input tokens, cached ones included."""
     if rule.input_includes_cache:
         return call.input_tokens
@@ -229,14 +260,16 @@ def _amount(tokens: int, per_million: Decimal) -> Decimal:
     return (tokens * per_million / MILLION).quantize(SCALE)
 
 
-def price(call: Call, entry: PriceEntry | None, rule: AccountingRule) -> Cost:
-    """The exact cost of `call` under `entry` and the provider's accounting `rule`."""
-    if entry is None:
-        return Cost(False, NO_ENTRY, (), None, "", None, "USD")
+def price(call: Call, m: Match | None, unpriced: str = NO_ENTRY) -> Cost:
+    """The exact cost of `call` under the match's entry and accounting rule; `unpriced` is the reason
+    when there is no match."""
+    if m is None:
+        return Cost(False, unpriced, (), None, "", None, "USD")
+    entry, rule = m.entry, m.rule
     flags = token_flags(call, rule)
     if flags:
         reason = "inconsistent tokens: " + ",".join(flags)
-        return Cost(False, reason, flags, entry.id, rule.label, None, entry.currency)
+        return Cost(False, reason, flags, entry.id, rule.label, None, entry.currency, m.basis, m.priced_as)
     cached = call.cache_read_tokens + call.cache_write_tokens
     uncached = call.input_tokens - cached if rule.input_includes_cache else call.input_tokens
     reasoning = call.reasoning_tokens
@@ -252,12 +285,10 @@ def price(call: Call, entry: PriceEntry | None, rule: AccountingRule) -> Cost:
         "request_fee": (entry.request_fee or Decimal(0)).quantize(SCALE),
     }
     total = sum(parts.values(), Decimal(0)).quantize(SCALE)
-    return Cost(True, "", (), entry.id, rule.label, tier, entry.currency, total=total, **parts)
+    return Cost(True, "", (), entry.id, rule.label, tier, entry.currency, m.basis, m.priced_as, total=total, **parts)
 
 
 def price_call(catalog: Catalog, call: Call) -> tuple[Match | None, Cost]:
     """Match then price: the one-call path used by `prices explain` and tests."""
-    m = match(catalog, call.provider, call.model, call.at, call.project, call.team)
-    if m is None:
-        return None, price(call, None, catalog.rule_for(call.provider))
-    return m, price(call, m.entry, m.rule)
+    m = match(catalog, call.provider, call.model, call.at, call.project, call.team, call.scope)
+    return m, price(call, m, missing_entry(call.provider, call.model, catalog.deployments))

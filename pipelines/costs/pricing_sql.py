@@ -2,10 +2,12 @@
 
 The cost job must price at least a million calls a second, faster than calls can be
 moved out of ClickHouse and back. So the work is split where it is cheap:
-- matching depends only on (provider, model, project, team) and on which side of each
-  catalog date a call falls (its `_bucket`), so the job reads those few distinct keys,
-  matches each once with the scalar `pricing.match` and resolves its tier prices with
-  `pricing.unit_prices`: a small price table built with Polars (`price_table`);
+- matching depends only on (provider, model, project, team, instrumentation scope) and on
+  which side of each catalog date a call falls (its `_bucket`), so the job reads those few
+  distinct keys, matches each once with the scalar `pricing.match` (model-name forms,
+  gateways and accounting rules included) and resolves its tier prices with
+  `pricing.unit_prices`: a small price table (`price_table`), which also carries each
+  key's unpriced reason, price basis and matched name;
 - the per-call arithmetic runs in ClickHouse: `cost_select` joins the calls to that table
   (passed as a JSONEachRow parameter, so no temporary table) and computes flags, the tier,
   and each amount as tokens x per-token price in Decimal(38, 12): exact, never a float.
@@ -23,13 +25,14 @@ from decimal import Decimal
 import polars as pl
 
 from pipelines.costs.catalog import Catalog
-from pipelines.costs.pricing import ABSURD_TOKENS, MILLION, NO_ENTRY, SCALE, match, unit_prices
+from pipelines.costs.model_names import missing_entry
+from pipelines.costs.pricing import ABSURD_TOKENS, MILLION, SCALE, match, unit_prices
 from store.params import time_param
 from store.queries.cost_rollup import SLICE_SQL
 
 KINDS = ("input", "cache_read", "cache_write", "output", "reasoning")
 TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
-KEY = ("provider", "model", "project", "team", "_bucket")
+KEY = ("provider", "model", "project", "team", "scope_name", "_bucket")
 FLAGS = ("negative_tokens", "absurd_tokens", "cache_exceeds_input", "reasoning_exceeds_output")
 _MONEY = "Decimal(38, 12)"
 
@@ -76,13 +79,16 @@ def price_table(keys: pl.DataFrame, catalog: Catalog) -> str:
     """
     depth = tier_depth(catalog)
     lines = []
-    for provider, model, project, team, bucket, key, at in keys.select(*KEY, "_k", "at").iter_rows():
+    for provider, model, project, team, scope, bucket, key, at in keys.select(*KEY, "_k", "at").iter_rows():
         at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-        m = match(catalog, provider, model, at, project, team)
-        rule = m.rule if m else catalog.rule_for(provider)
+        m = match(catalog, provider, model, at, project, team, scope)
+        rule = m.rule if m else catalog.rule_for(provider, scope)
         row: dict[str, object] = {
-            "provider": provider, "model": model, "project": project, "team": team, "_bucket": bucket, "_k": key,
+            "provider": provider, "model": model, "project": project, "team": team, "scope_name": scope,
+            "_bucket": bucket, "_k": key,
             "_entry": m.entry.id if m else None, "_rule": rule.label if m else "",
+            "_reason": "" if m else missing_entry(provider, model, catalog.deployments),
+            "_basis": m.basis if m else "", "_as": m.priced_as if m else "",
             "_currency": m.entry.currency if m else "USD", "_iic": rule.input_includes_cache,
             "_oir": rule.output_includes_reasoning,
             "_fee": ((m.entry.request_fee or Decimal(0)) if m else Decimal(0)).quantize(SCALE),
@@ -102,8 +108,9 @@ def price_table(keys: pl.DataFrame, catalog: Catalog) -> str:
 def price_structure(depth: int) -> str:
     """The ClickHouse structure of `price_table`'s rows."""
     # LowCardinality like their request_costs columns: every call copies them, so no per-row string.
-    cols = ["provider String", "model String", "project String", "team String", "_bucket UInt32", "_k UInt64",
-            "_entry LowCardinality(Nullable(String))", "_rule LowCardinality(String)",
+    cols = ["provider String", "model String", "project String", "team String", "scope_name String",
+            "_bucket UInt32", "_k UInt64", "_entry LowCardinality(Nullable(String))", "_rule LowCardinality(String)",
+            "_reason LowCardinality(String)", "_basis LowCardinality(String)", "_as LowCardinality(String)",
             "_currency LowCardinality(String)", "_iic Bool", "_oir Bool",
             f"_fee {_MONEY}"]
     for j in range(depth + 1):
@@ -149,12 +156,12 @@ def cost_select(source: str, depth: int, copied: tuple[str, ...], by_hash: bool)
                            for k, v in (*amounts.items(), ("total", total)))
     return f"""
 SELECT {", ".join(f"c.{col} AS {col}" for col in copied)},
-    ifNull(_entry, '') AS entry_id, _rule AS rule, _currency AS currency,
+    ifNull(_entry, '') AS entry_id, _rule AS rule, _currency AS currency, _basis AS price_basis, _as AS priced_as,
     if(_iic, {inp}, {inp} + {cr} + {cw}) AS _prompt,
     {flags} AS flags,
     _entry IS NOT NULL AND NOT ({' OR '.join(checks)}) AS priced,
     if(priced, {_by_tier(depth, "_tier{}")}, NULL) AS tier,
-    if(priced, '', if(_entry IS NULL, '{NO_ENTRY}', concat('inconsistent tokens: ', arrayStringConcat(flags, ','))))
+    if(priced, '', if(_entry IS NULL, _reason, concat('inconsistent tokens: ', arrayStringConcat(flags, ','))))
         AS reason,
     {money},
     toLowCardinality({{version:String}}) AS catalog_version, {{priced_at:DateTime64(3, 'UTC')}} AS priced_at
@@ -167,9 +174,9 @@ def matched_keys_sql(source: str) -> str:
     """The distinct pricing keys of `source`'s calls with their hash `_k`, their first and last times and the
     five-minute slices they touch (as epoch seconds: cheaper to collect than datetimes)."""
     return f"""
-SELECT provider, model, project, team, _bucket, {KEY_HASH} AS _k, min(timestamp) AS at, max(timestamp) AS last,
+SELECT {", ".join(KEY)}, {KEY_HASH} AS _k, min(timestamp) AS at, max(timestamp) AS last,
     groupUniqArray({SLICE_SQL}) AS slices
 FROM ({source})
-GROUP BY provider, model, project, team, _bucket"""
+GROUP BY {", ".join(KEY)}"""
 
 

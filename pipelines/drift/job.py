@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DriftConfig:
-    """The job's settings (see spyglass/config.py for their meaning and defaults)."""
+    """The job's settings (see spyglass/config/drift.py for their meaning and defaults)."""
 
     current_window: timedelta = timedelta(hours=24)
     reference_window: timedelta = timedelta(days=7)

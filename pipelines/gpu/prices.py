@@ -10,8 +10,8 @@ contain, not by exact names. The matching rule, the one place it lives:
   match "L40S" and "A10G" does not match "A100";
 - the key with the most tokens wins; two winning keys with different prices are
   ambiguous, and an ambiguous or unmatched model is *unpriced* (reported, never 0);
-- precedence: a per-host price (`gpu_host_prices`) beats a per-model override
-  (`gpu_model_prices`), which beats the shipped table.
+- precedence: a per-host price (`gpu.host_prices`) beats a per-model override
+  (`gpu.model_prices`), which beats the shipped table.
 
 The shipped table has no bare "A100" key on purpose: a 40 GB and an 80 GB A100 cost
 different amounts, so a name that does not say which is unpriced rather than guessed.
@@ -114,9 +114,9 @@ def load_table(model_overrides: Mapping[str, object] | None = None,
         shipped = {str(e["key"]): _price(e["hourly"], f"{path.name}: {e['key']}") for e in entries}
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: not a GPU price table: {exc}") from exc
-    models = {str(k): _price(v, f"gpu_model_prices.{k}") for k, v in (model_overrides or {}).items()}
+    models = {str(k): _price(v, f"gpu.model_prices.{k}") for k, v in (model_overrides or {}).items()}
     for key in models:
         if not tokens(key):
-            raise ConfigError(f"gpu_model_prices: {key!r} has no letters or digits to match a GPU model by")
-    hosts = {str(k): _price(v, f"gpu_host_prices.{k}") for k, v in (host_overrides or {}).items()}
+            raise ConfigError(f"gpu.model_prices: {key!r} has no letters or digits to match a GPU model by")
+    hosts = {str(k): _price(v, f"gpu.host_prices.{k}") for k, v in (host_overrides or {}).items()}
     return GpuPriceTable(shipped, models, hosts, str(doc.get("currency", "USD")))

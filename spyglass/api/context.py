@@ -18,7 +18,7 @@ from collector.auth import IngestKeys
 from collector.normalise.redaction import RedactionConfig
 from pipelines.costs.budgets import Budget
 from pipelines.costs.catalog_source import CatalogSource
-from spyglass.config import Settings
+from spyglass.config.gpu import GpuSettings
 from store.base import Store
 from store.queries.quality import QualityRules
 
@@ -27,8 +27,8 @@ from store.queries.quality import QualityRules
 class GpuIdle:
     """When a GPU counts as idle for /api/v1/gpu/waste (a request may override both)."""
 
-    max_utilization: float = Settings.model_fields["gpu_idle_max_utilization"].default
-    min_seconds: int = Settings.model_fields["gpu_idle_min_seconds"].default
+    max_utilization: float = GpuSettings.model_fields["idle_max_utilization"].default
+    min_seconds: int = GpuSettings.model_fields["idle_min_seconds"].default
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Fleet, time series and waste read the store through `store.queries.gpu` (one source per GPU,
 so two sources never double count). The waste thresholds default to the service's settings
-(`ApiContext.gpu_idle`) and a request may override them. The scrape-target status lives in
-the collector's scraper, not in the store, so it arrives through `ApiContext.dcgm_status`
-(empty when the process scrapes nothing, e.g. an API-only process).
+(`gpu.idle_max_utilization`, `gpu.idle_min_seconds`, handed over as `ApiContext.gpu_idle`) and
+a request may override them. The scrape-target status lives in the collector's scraper, not in
+the store, so it arrives through `ApiContext.dcgm_status` (empty when the process scrapes
+nothing, e.g. an API-only process).
 """
 
 from __future__ import annotations

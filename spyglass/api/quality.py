@@ -1,8 +1,8 @@
 """Quality: scores by name, over time, the worst ones, the feedback stream, and cost per good outcome.
 
 What "passing" and "positive" mean is store/queries/quality.QualityRules, configured by
-the settings quality_pass_labels, quality_pass_threshold and feedback_positive_labels and
-handed over as `ApiContext.quality_rules`. Money is exact: Decimal values are JSON strings.
+the settings quality.pass_labels, quality.pass_threshold and quality.feedback_positive_labels
+and handed over as `ApiContext.quality_rules`. Money is exact: Decimal values are JSON strings.
 """
 
 from __future__ import annotations

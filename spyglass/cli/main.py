@@ -15,6 +15,7 @@ from spyglass import config, gpu_agent
 from spyglass.cli import export as export_cli
 from spyglass.cli import prices as prices_cli
 from spyglass.cli import reprice as reprice_cli
+from spyglass.config import flags as config_flags
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import SpyglassError
 
@@ -24,21 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     up = verbs.add_parser("up", help="run the service: OTLP receivers, REST API, dashboard")
     up.add_argument("--config", help="settings file (default: ./spyglass.yaml when present)")
-    up.add_argument("--data-dir", help="embedded store directory (default: ./spyglass-data)")
-    up.add_argument("--clickhouse-url", help="use a ClickHouse server: http(s)://user:password@host:port")
-    up.add_argument("--clickhouse-cluster", help="cluster name for ON CLUSTER DDL and Distributed tables")
-    up.add_argument("--database", help="ClickHouse database (default: spyglass)")
-    up.add_argument("--host", help="address to bind (default: 127.0.0.1)")
-    up.add_argument("--otlp-http-port", type=int, help="OTLP/HTTP port (default: 4318)")
-    up.add_argument("--otlp-grpc-port", type=int, help="OTLP/gRPC port (default: 4317)")
-    up.add_argument("--api-port", type=int, help="REST API port (default: 8040)")
-    up.add_argument("--dashboard-port", type=int, help="dashboard port (default: 8501)")
-    up.add_argument("--no-dashboard", dest="dashboard", action="store_const", const=False,
-                    help="do not start the dashboard")
-    up.add_argument("--decode-workers", type=int,
-                    help="processes decoding OTLP requests (default: one per core, up to 4; 0 = in-process)")
-    up.add_argument("--roles", help="comma-separated subset of: " + ", ".join(config.ROLES))
-    up.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: INFO)")
+    config_flags.add_setting_flags(up)
     prices_cli.add_parser(verbs)
     reprice_cli.add_parser(verbs)
     export_cli.add_parser(verbs)
@@ -53,10 +40,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _up(args: argparse.Namespace) -> None:
-    overrides = {key: value for key, value in vars(args).items() if key not in ("verb", "config")}
-    settings = config.load(args.config, **overrides)
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,  # deprecation warnings while loading
                         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    settings = config.load(args.config, **config_flags.overrides_from(args))
+    logging.getLogger().setLevel(settings.log_level)
 
     def ready() -> None:
         print("Spyglass is up: " + ", ".join(f"{name} {url}" for name, url in endpoints(settings).items()),
@@ -85,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.verb == "gpu-agent":
             _gpu_agent(args)
         return 0
+    except config.InvalidConfiguration as exc:  # one line per problem
+        print("spyglass: " + str(exc), file=sys.stderr)
+        return 2
     except SpyglassError as exc:
         print("spyglass: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ from store.params import MS_TYPE, NS_TYPE, dates_param, seconds_param, time_para
 
 # The llm_calls columns the cost job copies and prices, in request_costs order.
 PRICED_INPUT_COLUMNS = (
-    "timestamp", "trace_id", "span_id", "project", "service_name", "environment", "team", "feature", "user_id",
+    "timestamp", "trace_id", "span_id", "project", "service_name", "scope_name", "environment", "team", "feature", "user_id",
     "provider", "model", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
     "reasoning_tokens", "status", "ingested_at",
 )

@@ -33,7 +33,8 @@ MONEY = Decimal("0.000000000001")  # Decimal(38, 12)
 
 @dataclass(frozen=True)
 class QualityRules:
-    """What a passing evaluation and a positive feedback are (settings quality_pass_*, feedback_positive_labels)."""
+    """What passing evaluations and positive feedback are (settings quality.pass_labels, quality.pass_threshold,
+    quality.feedback_positive_labels)."""
 
     pass_labels: tuple[str, ...] = ("pass", "passed", "true", "correct", "yes")
     pass_threshold: float = 0.5

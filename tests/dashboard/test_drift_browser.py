@@ -23,8 +23,8 @@ def drift_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceP
     """`spyglass up` with its dashboard and a drift job every 10 s (often enough to see the sent calls,
     rarely enough to leave the API the CPU), holding DRIFT_FLEET."""
     service = ServiceProcess(tmp_path_factory.mktemp("drift") / "data", dashboard=True,
-                             env={"SPYGLASS_DRIFT_INTERVAL_SECONDS": "10",
-                                  "SPYGLASS_DRIFT_MIN_ROWS": str(MIN_ROWS)}).start()
+                             env={"SPYGLASS_DRIFT__INTERVAL_SECONDS": "10",
+                                  "SPYGLASS_DRIFT__MIN_ROWS": str(MIN_ROWS)}).start()
     try:
         send_drift_fleet(service.otlp_http)
         _wait_for_results(service)

@@ -71,9 +71,9 @@ def _request(end_ns: int) -> ExportMetricsServiceRequest:
 @pytest.fixture(scope="module")
 def gpu_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     service = ServiceProcess(tmp_path_factory.mktemp("gpus") / "data", dashboard=True,
-                             env={"SPYGLASS_DCGM_TARGETS": json.dumps([DEAD_TARGET]),
-                                  "SPYGLASS_GPU_HOST_PRICES": json.dumps({"node-a": "2", "node-b": "3"}),
-                                  "SPYGLASS_GPU_COST_INTERVAL_SECONDS": "1"}).start()
+                             env={"SPYGLASS_GPU__DCGM_TARGETS": json.dumps([DEAD_TARGET]),
+                                  "SPYGLASS_GPU__HOST_PRICES": json.dumps({"node-a": "2", "node-b": "3"}),
+                                  "SPYGLASS_GPU__COST_INTERVAL_SECONDS": "1"}).start()
     try:
         end_ns = (time.time_ns() - 30 * 60_000_000_000) // 60_000_000_000 * 60_000_000_000
         response = httpx.post(f"{service.otlp_http}/v1/metrics", content=_request(end_ns).SerializeToString(),

@@ -42,7 +42,7 @@ def _send(otlp_http: str) -> list[str]:
 def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServiceProcess, list[str]]]:
     """`spyglass up` with its dashboard and fast jobs, holding three evaluated, priced calls and feedback."""
     service = ServiceProcess(tmp_path_factory.mktemp("quality") / "data", dashboard=True, env={
-        "SPYGLASS_COST_INTERVAL_SECONDS": "0.5", "SPYGLASS_QUALITY_JOIN_INTERVAL_SECONDS": "0.5"}).start()
+        "SPYGLASS_COSTS__INTERVAL_SECONDS": "0.5", "SPYGLASS_QUALITY__JOIN_INTERVAL_SECONDS": "0.5"}).start()
     try:
         traces = _send(service.otlp_http)
         httpx.post(f"{service.api}/api/v1/feedback", timeout=10, json={

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind
 DAY_NS = 86_400 * 1_000_000_000
 # model -> (reference calls, current calls, input token scale in the current window)
 DRIFT_FLEET = {"gpt-4o": (150, 120, 2.0), "claude-sonnet-4": (150, 120, 1.0), "tiny-model": (150, 10, 1.0)}
-MIN_ROWS = 100  # the service's drift_min_rows for these tests (fewer spans to send than the default 200)
+MIN_ROWS = 100  # the service's drift.min_rows for these tests (fewer spans to send than the default 200)
 
 
 def send_drift_fleet(otlp_http: str, seed: int = 4) -> None:

@@ -83,8 +83,8 @@ def wait_for_dashboard(url: str, timeout: float = 30) -> None:
 
 # Price and roll up within seconds, and one budget, so the Costs page has numbers to show. (At 0.5 s the
 # two jobs kept an idle service at a quarter of a core for the whole session.)
-FAST_COSTS = {"SPYGLASS_COST_INTERVAL_SECONDS": "2", "SPYGLASS_COST_ROLLUP_INTERVAL_SECONDS": "2",
-              "SPYGLASS_BUDGETS": '[{"name": "default-project", "scope": "project", "value": "default", '
+FAST_COSTS = {"SPYGLASS_COSTS__INTERVAL_SECONDS": "2", "SPYGLASS_COSTS__ROLLUP_INTERVAL_SECONDS": "2",
+              "SPYGLASS_COSTS__BUDGETS": '[{"name": "default-project", "scope": "project", "value": "default", '
                                   '"monthly": "1"}]'}
 
 

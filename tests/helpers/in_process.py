@@ -24,7 +24,11 @@ class RunningService:
         self.thread = threading.Thread(target=self.loop.run_forever, name="service-loop", daemon=True)
         self.thread.start()
         self.service = Service(settings)
-        asyncio.run_coroutine_threadsafe(self.service.start(), self.loop).result(120)
+        try:
+            asyncio.run_coroutine_threadsafe(self.service.start(), self.loop).result(120)
+        except BaseException:  # the service stopped itself; its loop goes too
+            self._end_loop()
+            raise
 
     @property
     def store(self) -> Store:
@@ -54,14 +58,26 @@ class RunningService:
         return httpx.get(f"{self.api}/readyz", timeout=5).status_code == 200
 
     def stop(self) -> None:
+        """Drain and stop the service (once; a test may stop it before the fixture does)."""
+        if not self.thread.is_alive():
+            return
         asyncio.run_coroutine_threadsafe(self.service.stop(), self.loop).result(120)
+        self._end_loop()
+
+    def _end_loop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 
 
 def make_settings(backend: str, chdb_dir: Path, **overrides) -> Settings:
+    """Settings for a test service; `overrides` nest by section and merge into the test defaults, so
+    `costs={"interval_seconds": 2}` keeps the other costs settings."""
     # In-process tests decode on a thread (no worker start-up per test); the worker pool has
     # tests of its own, and the subprocess services run with the default pool.
     defaults = dict(otlp_http_port=free_port(), otlp_grpc_port=free_port(), api_port=free_port(), dashboard=False,
-                    batch_linger_ms=5, decode_workers=0, self_metrics_interval_seconds=3600)
-    return Settings(**store_settings(backend, chdb_dir), **{**defaults, **overrides})
+                    collector={"batch_linger_ms": 5, "decode_workers": 0},
+                    telemetry={"metrics_interval_seconds": 3600}, **store_settings(backend, chdb_dir))
+    for name, value in overrides.items():
+        both_sections = isinstance(value, dict) and isinstance(defaults.get(name), dict)
+        defaults[name] = {**defaults[name], **value} if both_sections else value
+    return Settings(**defaults)

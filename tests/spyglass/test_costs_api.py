@@ -39,9 +39,9 @@ def write_catalog(path, a_input: str, stamp: int) -> None:
 def costs(service_factory, tmp_path):
     catalog = tmp_path / "prices.yaml"
     write_catalog(catalog, "1", 1)
-    running = service_factory(price_catalog_files=[str(catalog)], cost_interval_seconds=3600, budgets=[
+    running = service_factory(costs={"catalog_files": [str(catalog)], "interval_seconds": 3600, "budgets": [
         {"name": "ml", "scope": "team", "value": "ml", "monthly": "0.005", "soft": "0.5"},
-        {"name": "web", "scope": "team", "value": "web", "monthly": "1"}])
+        {"name": "web", "scope": "team", "value": "web", "monthly": "1"}]})
     now = datetime.now(timezone.utc)
     at = max(now - timedelta(minutes=1), now.replace(day=1, hour=0, minute=0, second=0, microsecond=0))
     running.store.command(CALLS, {"at": at.strftime("%Y-%m-%d %H:%M:%S.%f")})
@@ -91,7 +91,8 @@ def test_unpriced_calls_are_counted_with_their_reason(costs):
     body = get(costs, "/api/v1/costs/unpriced").json()
     assert body["calls"] == 1 and body["self_hosted_calls"] == 1, "a vLLM call is GPU time, not a missing price"
     [group] = body["groups"]
-    assert (group["model"], group["reason"], group["services"]) == ("unknown-x", "no price entry", ["search"])
+    assert (group["model"], group["services"]) == ("unknown-x", ["search"])
+    assert group["reason"] == "no price entry for openai model unknown-x: add one with provider: openai, models: [unknown-x]"
 
 
 def test_budgets_month_to_date_and_states(costs):

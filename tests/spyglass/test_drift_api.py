@@ -16,7 +16,7 @@ from tests.helpers.wait import eventually
 def drifted(service_factory, tmp_path):
     """A service whose store holds two comparisons: gpt-4o drifted (input tokens ×2), claude steady;
     plus one insufficient_data comparison (too few calls)."""
-    service = service_factory(drift_reports_dir=tmp_path)
+    service = service_factory(drift={"reports_dir": tmp_path})
     rng = np.random.default_rng(21)
     insert_windows(service.store, rng, "gpt-4o", (400, 300), input_scale=2.0)
     insert_windows(service.store, rng, "claude-sonnet-4", (400, 300))

@@ -126,7 +126,7 @@ def test_a_stop_during_ingest_loses_no_acknowledged_span(backend, tmp_path, sig)
 def test_decode_workers_exit_when_the_service_is_killed(tmp_path):
     import psutil
 
-    service = ServiceProcess(tmp_path / "data", extra_args=["--decode-workers", "2"]).start()
+    service = ServiceProcess(tmp_path / "data", extra_args=["--collector-decode-workers", "2"]).start()
     body, _ = _request(10, random.Random(3))
     assert _post(service, body) == 200
     workers = [p for p in psutil.Process(service.process.pid).children() if "spawn_main" in " ".join(p.cmdline())]

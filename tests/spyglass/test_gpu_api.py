@@ -58,7 +58,7 @@ def _rows() -> list[dict]:
 
 @pytest.fixture
 def api(service_factory) -> str:
-    service = service_factory(gpu_idle_min_seconds=1200)  # 20 minutes instead of the default 30
+    service = service_factory(gpu={"idle_min_seconds": 1200})  # 20 minutes instead of the default 30
     service.store.insert_arrow("gpu_samples", to_arrow(_rows()))
     return f"{service.api}/api/v1/gpu"
 
@@ -187,8 +187,7 @@ def test_waste_settings_are_validated_at_load():
     from spyglass.config import load
     from store.errors import ConfigError
 
-    assert load(gpu_idle_max_utilization=0.05, gpu_idle_min_seconds=600).gpu_idle_min_seconds == 600
-    for bad in ({"gpu_idle_max_utilization": 0}, {"gpu_idle_max_utilization": 10},
-                {"gpu_idle_min_seconds": 30}):
-        with pytest.raises(ConfigError, match="gpu_idle"):
-            load(**bad)
+    assert load(gpu={"idle_max_utilization": 0.05, "idle_min_seconds": 600}).gpu.idle_min_seconds == 600
+    for bad in ({"idle_max_utilization": 0}, {"idle_max_utilization": 10}, {"idle_min_seconds": 30}):
+        with pytest.raises(ConfigError, match="gpu.idle_"):
+            load(gpu=bad)

@@ -15,8 +15,8 @@ from tests.helpers.wait import eventually
 
 
 def test_the_scheduled_job_uses_the_gpu_settings(service_factory):
-    service = service_factory(gpu_cost_interval_seconds=0.2, gpu_host_prices={"node-1": "3.60"},
-                              gpu_host_map={"vllm-pod-1": "node-1"}, gpu_token_weights={"input": 0, "output": 1})
+    service = service_factory(gpu={"cost_interval_seconds": 0.2, "host_prices": {"node-1": "3.60"},
+                                   "host_map": {"vllm-pod-1": "node-1"}, "token_weights": {"input": 0, "output": 1}})
     now = datetime.now(timezone.utc)
     start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)  # the previous, closed hour
     insert_samples(service.store, samples("node-1", "g0", "NVIDIA T4", start, 60, timedelta(minutes=1), 1.0))
@@ -42,12 +42,12 @@ def test_the_scheduled_job_uses_the_gpu_settings(service_factory):
 
 
 @pytest.mark.parametrize("overrides, fragment", [
-    ({"gpu_token_weights": {"prompt": 1}}, "unknown token kinds ['prompt']"),
-    ({"gpu_token_weights": {"input": 0, "output": 0}}, "at least one token kind"),
-    ({"gpu_host_prices": {"node-1": "-1"}}, "gpu_host_prices.node-1"),
-    ({"gpu_sample_max_gap_seconds": 7200}, "gpu_sample_max_gap_seconds"),
+    ({"token_weights": {"prompt": 1}}, "unknown token kinds ['prompt']"),
+    ({"token_weights": {"input": 0, "output": 0}}, "at least one token kind"),
+    ({"host_prices": {"node-1": "-1"}}, "gpu.host_prices.node-1"),
+    ({"sample_max_gap_seconds": 7200}, "gpu.sample_max_gap_seconds"),
 ])
 def test_bad_gpu_settings_are_clear_config_errors(overrides, fragment):
     with pytest.raises(ConfigError, match="invalid configuration") as err:
-        config.load(**overrides)
+        config.load(gpu=overrides)
     assert fragment in str(err.value)

@@ -11,7 +11,7 @@ from tests.helpers.wait import eventually
 
 
 def test_the_service_scores_and_joins_on_its_own(service_factory):
-    running = service_factory(heuristics_interval_seconds=0.2, quality_join_interval_seconds=0.2)
+    running = service_factory(quality={"heuristics_interval_seconds": 0.2, "join_interval_seconds": 0.2})
     provider = tracer_provider("http", running, resource={"spyglass.feature": "search"})
     with provider.get_tracer("test").start_as_current_span("chat", kind=SpanKind.CLIENT, attributes={
             "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "error.type": "timeout"}) as span:

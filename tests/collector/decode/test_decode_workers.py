@@ -14,7 +14,7 @@ from tests.helpers.otlp_json import post, span_json, traces_json
 
 
 def test_spans_decoded_by_workers_are_the_same_rows(service_factory):
-    service = service_factory(decode_workers=2)
+    service = service_factory(collector={"decode_workers": 2})
     send_dialects("http", service)
     rows = {r["span_name"]: r for r in service.rows("SELECT * FROM llm_calls FINAL")}
     assert {name: {k: rows[name][k] for k in expected} for name, expected in EXPECTED.items()} == EXPECTED
@@ -23,7 +23,7 @@ def test_spans_decoded_by_workers_are_the_same_rows(service_factory):
 
 
 def test_errors_raised_in_a_worker_keep_their_status(service_factory):
-    service = service_factory(decode_workers=1, max_body_bytes=1 << 20)
+    service = service_factory(collector={"decode_workers": 1, "max_body_bytes": 1 << 20})
     assert post(service, "traces", b"\x0a\xff\xff\xff\xff\x0f", "application/x-protobuf").status_code == 400
     import gzip
     bomb = post(service, "traces", gzip.compress(b"\0" * (8 << 20)), "application/x-protobuf",
@@ -35,7 +35,7 @@ def test_errors_raised_in_a_worker_keep_their_status(service_factory):
 
 
 def test_a_killed_worker_is_replaced(service_factory):
-    service = service_factory(decode_workers=1)
+    service = service_factory(collector={"decode_workers": 1})
     body = json.dumps(traces_json(span_json("00000000000000A1"))).encode()
     assert post(service, "traces", body).status_code == 200
     worker = next(w for w in psutil.Process().children() if "multiprocessing" in " ".join(w.cmdline())

@@ -58,7 +58,7 @@ def _attrs(pairs) -> dict[str, str]:
 
 
 def test_content_is_stripped_when_capture_is_off(service_factory):
-    running = service_factory(content_capture_projects=["other"])
+    running = service_factory(content={"capture_projects": ["other"]})
     _send(running, "acme")
     span, logs = _stored(running)
     attributes = _attrs(span["a"])
@@ -76,7 +76,7 @@ def test_content_is_stripped_when_capture_is_off(service_factory):
 
 
 def test_captured_project_keeps_content_after_redaction(service_factory):
-    running = service_factory(content_capture_projects=["acme"])
+    running = service_factory(content={"capture_projects": ["acme"]})
     _send(running, "acme")
     span, logs = _stored(running)
     attributes = _attrs(span["a"])

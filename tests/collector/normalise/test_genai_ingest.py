@@ -28,6 +28,7 @@ def test_every_dialect_becomes_a_typed_llm_call(protocol, service):
         assert row["parent_span_id"] == by_name["handle request"]["SpanId"]
         assert row["duration_ns"] == by_name[name]["Duration"] > 0
         assert (row["project"], row["service_name"], row["environment"]) == ("assistant", "chat-api", "prod")
+        assert row["scope_name"] == "test", "the instrumentation scope picks the accounting rule"
         assert row["timestamp"].year >= 2024
 
 

@@ -65,5 +65,6 @@ def test_settings_refuse_a_bad_redaction_configuration():
     from store.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown redaction kinds"):
-        load(redaction_disabled=["phones"])
-    assert load(redaction_patterns={"ticket": r"\bT-\d+\b"}).redaction_patterns == {"ticket": r"\bT-\d+\b"}
+        load(content={"redaction_disabled": ["phones"]})
+    patterns = {"ticket": r"\bT-\d+\b"}
+    assert load(content={"redaction_patterns": patterns}).content.redaction_patterns == patterns

@@ -104,7 +104,7 @@ def test_scraper_commits_good_targets_and_reports_the_bad(store, exporter, down)
 
 def test_the_service_scrapes_on_its_interval_and_stays_healthy(service_factory, exporter, down):
     targets = [f"{exporter}/node8/metrics", down, f"{exporter}/broken/metrics"]
-    service = service_factory(dcgm_targets=targets, dcgm_scrape_interval_seconds=0.2)
+    service = service_factory(gpu={"dcgm_targets": targets, "dcgm_scrape_interval_seconds": 0.2})
 
     [row] = eventually(lambda: service.rows(
         "SELECT host_name, utilization, memory_total_bytes, energy_joules, sm_active, k8s_pod, source "
@@ -141,11 +141,11 @@ def test_without_targets_there_is_no_scrape_job(service_factory):
 
 @pytest.mark.parametrize("targets", [["gpu-node-1:9400/metrics"], ["ftp://gpu-node-1/metrics"], ["http:///metrics"]])
 def test_targets_must_be_http_urls(targets):
-    with pytest.raises(ConfigError, match="dcgm_targets.*not an http\\(s\\) URL"):
-        load(dcgm_targets=targets)
+    with pytest.raises(ConfigError, match="gpu.dcgm_targets.*not an http\\(s\\) URL"):
+        load(gpu={"dcgm_targets": targets})
 
 
 def test_targets_from_a_comma_separated_string():
-    settings = Settings(dcgm_targets="http://a:9400/metrics, https://b/metrics")
-    assert settings.dcgm_targets == ["http://a:9400/metrics", "https://b/metrics"]
+    settings = Settings(gpu={"dcgm_targets": "http://a:9400/metrics, https://b/metrics"})
+    assert settings.gpu.dcgm_targets == ["http://a:9400/metrics", "https://b/metrics"]
     assert target_host("http://gpu-node-3:9400/metrics") == "gpu-node-3"

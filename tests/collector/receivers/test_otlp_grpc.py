@@ -62,7 +62,7 @@ def test_keys_over_grpc(service_factory):
 
 
 def test_oversized_message_is_resource_exhausted(service_factory):
-    service = service_factory(max_body_bytes=4096)
+    service = service_factory(collector={"max_body_bytes": 4096})
     big = _request(*[bytes([i % 250 + 1]) * 8 for i in range(200)])
     assert len(big) > 4096
     assert _error(service, big).code() == grpc.StatusCode.RESOURCE_EXHAUSTED
@@ -70,7 +70,7 @@ def test_oversized_message_is_resource_exhausted(service_factory):
 
 
 def test_full_queue_is_unavailable_with_retry_info(service_factory):
-    service = service_factory(queue_max_rows=1, batch_linger_ms=1500, retry_after_seconds=2)
+    service = service_factory(collector={"queue_max_rows": 1, "batch_linger_ms": 1500, "retry_after_seconds": 2})
     first = threading.Thread(target=_call, args=(service, _request(b"\x02" * 8)))
     first.start()
     eventually(lambda: service.service.batcher.queued_rows, timeout=5, interval=0.01, what="rows queued")

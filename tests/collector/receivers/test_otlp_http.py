@@ -149,7 +149,7 @@ BAD_REQUESTS = {
 
 @pytest.mark.parametrize("case", sorted(BAD_REQUESTS))
 def test_bad_input_gets_its_status_and_writes_nothing(case, service_factory):
-    service = service_factory(max_body_bytes=1 << 20)
+    service = service_factory(collector={"max_body_bytes": 1 << 20})
     before = counts(service)
     expected, send = BAD_REQUESTS[case]
     response = send(service)
@@ -173,8 +173,8 @@ def test_ingest_keys_authenticate_and_select_the_project(service_factory):
 
 
 def test_a_full_queue_answers_503_with_retry_after(service_factory):
-    service = service_factory(queue_max_rows=2, batch_linger_ms=1500, batch_max_rows=1000,
-                              retry_after_seconds=3)
+    service = service_factory(collector={"queue_max_rows": 2, "batch_linger_ms": 1500, "batch_max_rows": 1000,
+                                         "retry_after_seconds": 3})
     first_done = []
     first = threading.Thread(target=lambda: first_done.append(post(service, "traces", json.dumps(
         traces_json(span_json("00000000000000A1"), span_json("00000000000000A2"))).encode())))

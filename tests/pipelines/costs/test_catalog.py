@@ -187,3 +187,42 @@ def test_check_file_reports_every_problem_as_a_line(tmp_path: Path) -> None:
     (issue,) = check_file(good, origin="user")
     assert issue.entry_id == "b" and "overlapping dates with a for exact name(s) m" in issue.message
     assert check_file(SHIPPED_PATH) == []
+
+
+def test_any_known_provider_spelling_means_the_canonical_provider() -> None:
+    cat = catalog({**E, "id": "g", "provider": "google", "models": ["gemini-x"]},
+                  {**E, "id": "b", "provider": "Bedrock", "models": ["m"]},
+                  rules={"vertexai": {"input_includes_cache": False}})
+    assert [e.provider for e in cat.entries] == ["gcp.gen_ai", "aws.bedrock"]
+    assert cat.rule_for("gcp.vertex_ai").label == ("gcp.vertex_ai: input_includes_cache=false,"
+                                                   "output_includes_reasoning=true")
+    assert cat.rule_for("vertexai").source == "gcp.vertex_ai"
+    with pytest.raises(CatalogError, match="named twice"):
+        catalog({**E, "id": "x", "models": ["m"]}, rules={"google": {}, "gcp.gen_ai": {}})
+
+
+def test_instrumentation_rules_beat_the_providers_and_layer_by_scope() -> None:
+    shipped = load_shipped()
+    assert shipped.rule_for("anthropic", "openlit.instrumentation.anthropic").label == (
+        "openlit.instrumentation.anthropic anthropic: input_includes_cache=false,output_includes_reasoning=true")
+    assert shipped.rule_for("anthropic", "opentelemetry.instrumentation.anthropic").source == "anthropic"
+    assert shipped.rule_for("perplexity").source == "convention"
+    user = parse_catalog({"entries": [], "instrumentations": {
+        "openlit.instrumentation.google_ai_studio": {"gemini": {"output_includes_reasoning": True}},
+        "my.scope": {"bedrock": {"input_includes_cache": False}}}}, origin="user")
+    merged = shipped.merged(user)
+    assert merged.rule_for("gcp.gemini", "openlit.instrumentation.google_ai_studio").rule.output_includes_reasoning
+    assert not merged.rule_for("aws.bedrock", "my.scope").rule.input_includes_cache
+    assert not merged.rule_for("anthropic", "openlit.instrumentation.anthropic").rule.input_includes_cache  # kept
+    assert merged.version != shipped.version
+
+
+def test_deployments_come_from_a_catalog_file_and_the_setting_and_change_the_version() -> None:
+    user = parse_catalog({"entries": [], "deployments": {"prod-4o": "gpt-4o"}}, origin="user")
+    merged = load_shipped().merged(user)
+    assert merged.deployments == {"prod-4o": "gpt-4o"}
+    both = merged.with_deployments({"eu-mini": "gpt-4o-mini"})
+    assert both.deployments == {"prod-4o": "gpt-4o", "eu-mini": "gpt-4o-mini"}
+    assert len({load_shipped().version, merged.version, both.version}) == 3
+    with pytest.raises(CatalogError, match="deployments"):
+        parse_catalog({"entries": [], "deployments": {"prod-4o": ["gpt-4o"]}}, origin="user")

@@ -54,7 +54,9 @@ def test_unknown_model_is_unpriced_with_null_costs(store, catalog):
     result = run_cost_job(store, catalog, T0 + timedelta(seconds=5))
     assert (result.rows, result.priced, result.unpriced, result.flagged) == (2, 0, 2, 1)
     unknown, flagged = costs(store)
-    assert unknown["priced"] is False and unknown["reason"] == "no price entry" and unknown["entry_id"] == ""
+    assert unknown["priced"] is False and unknown["entry_id"] == "" and unknown["price_basis"] == ""
+    assert unknown["reason"] == ("no price entry for openai model mystery-model-9000: add one with provider: openai, "
+                                 "models: [mystery-model-9000]")
     assert unknown["cost_total"] is None and unknown["cost_input"] is None and unknown["tier"] is None
     assert flagged["priced"] is False and flagged["flags"] == ["cache_exceeds_input"]
     assert flagged["cost_total"] is None
@@ -180,7 +182,7 @@ def test_batch_limit_drains_a_backlog_over_runs(store, catalog):
 
 
 def test_a_span_sent_over_otlp_is_priced_by_the_service(service_factory):
-    running = service_factory(cost_interval_seconds=0.2)
+    running = service_factory(costs={"interval_seconds": 0.2})
     provider = tracer_provider("http", running)
     with provider.get_tracer("test").start_as_current_span("chat gpt-4o", kind=SpanKind.CLIENT, attributes={
             "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",

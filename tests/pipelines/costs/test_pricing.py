@@ -32,7 +32,8 @@ def test_cached_input_read_and_write_are_not_double_counted() -> None:
     assert c.output == D("0.015")         # 1000 x 15 / 1e6
     assert c.reasoning == 0 and c.request_fee == 0
     assert c.total == D("0.0303")
-    assert c.rule == "input_includes_cache=true,output_includes_reasoning=true"
+    assert c.rule == "convention: input_includes_cache=true,output_includes_reasoning=true"
+    assert (c.basis, c.priced_as) == ("provider", "openai/big")
 
 
 def test_disjoint_cache_buckets_when_the_provider_declares_them() -> None:
@@ -40,7 +41,7 @@ def test_disjoint_cache_buckets_when_the_provider_declares_them() -> None:
     c = cost_of(cat, model="big", input_tokens=2_000, cache_read_tokens=6_000,
                 cache_write_tokens=2_000, output_tokens=1_000)
     assert c.input == D("0.006") and c.total == D("0.0303")  # same call, other convention
-    assert c.rule.startswith("input_includes_cache=false")
+    assert c.rule.startswith("openai: input_includes_cache=false")
 
 
 def test_cache_without_a_cache_price_is_billed_as_input() -> None:
@@ -166,7 +167,8 @@ def test_user_and_scoped_overrides_take_precedence(project: str, team: str, entr
 def test_unknown_model_is_unpriced_never_zero() -> None:
     m, c = price_call(catalog({**SHIPPED_BIG, "id": "big"}), Call("openai", "mystery-9", AT, 100, 100))
     assert m is None
-    assert (c.priced, c.reason, c.entry_id, c.total) == (False, "no price entry", None, None)
+    assert (c.priced, c.entry_id, c.total, c.basis) == (False, None, None, "")
+    assert c.reason == "no price entry for openai model mystery-9: add one with provider: openai, models: [mystery-9]"
 
 
 @pytest.mark.parametrize(
@@ -193,9 +195,8 @@ def test_request_fee_is_added_once() -> None:
 
 
 def test_price_without_entry_is_unpriced() -> None:
-    from pipelines.costs.catalog import AccountingRule
-    c = price(Call("openai", "x", AT), None, AccountingRule())
-    assert not c.priced and c.reason == "no price entry"
+    c = price(Call("openai", "x", AT), None)
+    assert not c.priced and c.reason == "no price entry" and c.total is None
 
 
 def test_shipped_catalog_prices_real_price_history_and_tiers() -> None:

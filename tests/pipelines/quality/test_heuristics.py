@@ -116,7 +116,7 @@ def test_the_job_scores_new_calls_once_and_uses_the_default_ceiling(store):
 
 
 def test_content_checks_run_only_where_capture_is_on(service_factory):
-    running = service_factory(content_capture_projects=["acme"])
+    running = service_factory(content={"capture_projects": ["acme"]})
     for project in ("acme", "other"):
         provider = tracer_provider("http", running, resource={"spyglass.project": project})
         tracer = provider.get_tracer("test")

@@ -1,0 +1,90 @@
+"""The root configuration model: where the store is, what the process serves, who may talk to it, and one
+section per subject.
+
+Adding a section is one module (a `Section` subclass) plus one line here; flags, environment
+variables and docs/configuration.md follow from the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from spyglass.config.collector import CollectorSettings
+from spyglass.config.content import ContentSettings
+from spyglass.config.costs import CostsSettings
+from spyglass.config.drift import DriftSettings
+from spyglass.config.gpu import GpuSettings
+from spyglass.config.maintenance import MaintenanceSettings
+from spyglass.config.quality import QualitySettings
+from spyglass.config.section import comma_list
+from spyglass.config.telemetry import TelemetrySettings
+
+ROLES = ("collector", "api", "scheduler")
+
+
+class Settings(BaseModel):
+    """Every setting of `spyglass up`; `spyglass.config.load` fills it from flags, environment and YAML."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_dir: Path = Field(Path("spyglass-data"), description="Directory of the embedded store (chDB).")
+    clickhouse_url: str | None = Field(None, description=(
+        "Use a ClickHouse server instead of the embedded store: http(s)://user:password@host:port."))
+    clickhouse_cluster: str | None = Field(None, description=(
+        "Cluster name for ON CLUSTER DDL, replicated tables and Distributed tables (needs clickhouse_url)."))
+    database: str = Field("spyglass", description="The ClickHouse database Spyglass's tables live in.")
+    host: str = Field("127.0.0.1", description="Address every port binds to (0.0.0.0: all interfaces).")
+    otlp_http_port: int = Field(4318, ge=0, le=65535, description="OTLP/HTTP receiver port.")
+    otlp_grpc_port: int = Field(4317, ge=0, le=65535, description="OTLP/gRPC receiver port.")
+    api_port: int = Field(8040, ge=0, le=65535, description="REST API port (with /healthz and /readyz).")
+    dashboard_port: int = Field(8501, ge=0, le=65535, description="Dashboard (Streamlit) port.")
+    dashboard: bool = Field(True, description="Start the dashboard with the API role.")
+    roles: tuple[str, ...] = Field(ROLES, description=(
+        "What this process runs: a subset of collector, api, scheduler (split them with a ClickHouse server)."))
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    ingest_keys: dict[str, str] = Field(default_factory=dict, description=(
+        "Ingest keys, key -> project. Empty: ingest is open and the project comes from the resource "
+        "attribute spyglass.project (else default)."))
+    read_keys: list[str] = Field(default_factory=list, description=(
+        "Keys of the REST API. Empty: the API is open (it binds to 127.0.0.1 by default)."))
+
+    collector: CollectorSettings = Field(default_factory=CollectorSettings, description=(
+        "OTLP receivers: request limits, decode workers and the batching writer."))
+    content: ContentSettings = Field(default_factory=ContentSettings, description=(
+        "Prompt and completion content: which projects keep it, and PII redaction."))
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings, description=(
+        "Spyglass's own metrics."))
+    maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings, description=(
+        "Housekeeping of the store."))
+    costs: CostsSettings = Field(default_factory=CostsSettings, description=(
+        "Pricing LLM calls, the hourly rollup, your price catalogs and budgets."))
+    gpu: GpuSettings = Field(default_factory=GpuSettings, description=(
+        "GPU telemetry from DCGM, GPU prices, GPU cost per host and per self-hosted call, idle GPUs."))
+    quality: QualitySettings = Field(default_factory=QualitySettings, description=(
+        "Heuristic scores, joining early scores to their calls, and what passing and positive mean."))
+    drift: DriftSettings = Field(default_factory=DriftSettings, description=(
+        "The drift job: windows, sampling, tests and reports."))
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: Any) -> Any:
+        value = comma_list(value)
+        unknown = set(value) - set(ROLES) if isinstance(value, list | tuple) else set()
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}; known: {', '.join(ROLES)}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @property
+    def drift_reports_path(self) -> Path:
+        """Where drift reports live: the setting, else a folder in the data directory."""
+        return self.drift.reports_dir or self.data_dir / "drift-reports"

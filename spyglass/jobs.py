@@ -1,0 +1,75 @@
+"""The scheduled jobs, as one table: what runs, how often (a setting), and the call it makes.
+
+Every job is `run(now)`: the scheduler passes the time, the job takes what it needs from the
+parts given here. Sources of file-based configuration (the price catalog, the GPU prices) are
+read at each run, so an edited file applies to the next run and a bad edit keeps the last good
+one (store/file_source.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from collector.receivers.dcgm_scrape import DcgmScraper
+from pipelines.costs.catalog_source import CatalogSource
+from pipelines.costs.job import run_cost_job
+from pipelines.costs.rollup_job import run_rollup_job
+from pipelines.drift.compare import Thresholds
+from pipelines.drift.job import DriftConfig, run_drift_job
+from pipelines.gpu.allocation import AllocationConfig
+from pipelines.gpu.job import run_gpu_cost_job
+from pipelines.gpu.prices import GpuPriceTable
+from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
+from pipelines.quality.score_join import run_score_join
+from spyglass.config import Settings
+from spyglass.lease import Lease
+from spyglass.scheduler import Job
+from store.base import Store
+from store.file_source import FileSource
+from store.maintenance import compact
+
+
+@dataclass(frozen=True)
+class JobParts:
+    """What the jobs use besides settings: the store, the file sources, the scheduler's lease, and the
+    DCGM scraper when this process also collects."""
+
+    store: Store
+    catalog: CatalogSource
+    gpu_prices: FileSource[GpuPriceTable]
+    lease: Lease
+    dcgm: DcgmScraper | None = None
+
+
+def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
+    store, gpu, quality = parts.store, s.gpu, s.quality
+    drift = drift_config(s)
+    heuristics = HeuristicsConfig(dict(quality.heuristic_latency_ms), quality.heuristic_latency_default_ms,
+                                  frozenset(s.content.capture_projects))
+    allocation = AllocationConfig(gpu.host_map, gpu.token_weights, frozenset(p.lower() for p in gpu.self_hosted_providers))
+    gpu_lookback, gpu_gap = timedelta(hours=gpu.cost_lookback_hours), timedelta(seconds=gpu.sample_max_gap_seconds)
+    jobs = [
+        Job("lease", parts.lease.renew_every, parts.lease.renew),
+        Job("compaction", s.maintenance.compaction_interval_seconds, lambda now: compact(store, now.date())),
+        Job("costs", s.costs.interval_seconds, lambda now: run_cost_job(store, parts.catalog.current(), now)),
+        Job("cost-rollup", s.costs.rollup_interval_seconds, lambda now: run_rollup_job(store, now)),
+        Job("gpu-costs", gpu.cost_interval_seconds, lambda now: run_gpu_cost_job(
+            store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap)),
+        Job("drift", s.drift.interval_seconds, lambda now: run_drift_job(store, drift, now, s.drift_reports_path)),
+        Job("heuristics", quality.heuristics_interval_seconds, lambda now: run_heuristics_job(store, heuristics, now)),
+        Job("quality-join", quality.join_interval_seconds, lambda now: run_score_join(store, now)),
+    ]
+    if parts.dcgm is not None:
+        jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))
+    return jobs
+
+
+def drift_config(s: Settings) -> DriftConfig:
+    """The drift job's settings (spyglass/config/drift.py documents each)."""
+    d = s.drift
+    return DriftConfig(current_window=d.current_window, reference_window=d.reference_window,
+                       reference_since=d.reference_since, reference_until=d.reference_until,
+                       min_rows=d.min_rows, sample_rows=d.sample_rows, seed=d.sample_seed,
+                       thresholds=Thresholds(alpha=d.alpha, distance=d.distance_threshold, drift_share=d.share),
+                       report_retention=timedelta(days=d.report_retention_days))

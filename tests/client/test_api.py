@@ -11,8 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from client.api import ApiClient, ApiError, ApiUnreachable, Query
+from client.models.costs import CostFigures
 from tests.helpers.fleet import FLEET, READ_KEY, SHARED_SERVICES
 from tests.helpers.service_process import free_port
+from tests.helpers.wait import eventually
 
 pytestmark = SHARED_SERVICES
 RANGE = Query(since="6h")
@@ -39,7 +41,11 @@ def test_reads_what_the_fleet_sent(fleet):
 
 def test_money_arrives_as_exact_decimals(fleet):
     with ApiClient(fleet.api) as api:
-        totals = api.cost_breakdown(RANGE, "model").totals
+        def priced() -> CostFigures | None:
+            totals = api.cost_breakdown(RANGE, "model").totals
+            return totals if totals.calls == len(FLEET) else None
+
+        totals = eventually(priced, timeout=60, interval=0.5, what="the fleet's calls priced")
         budget = api.budgets().budgets[0]
     assert isinstance(totals.cost, Decimal) and totals.calls == len(FLEET)
     assert budget.monthly == Decimal(1) and budget.state in ("ok", "soft", "hard")

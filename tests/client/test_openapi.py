@@ -16,6 +16,7 @@ import pytest
 
 from client.api import ENDPOINTS, ApiClient, ApiError, Endpoint, Query
 from tests.helpers.fleet import SHARED_SERVICES
+from tests.helpers.wait import eventually
 
 pytestmark = SHARED_SERVICES
 # Answers that are not JSON by design: the drift report is an HTML file.
@@ -128,6 +129,8 @@ def test_every_client_method_calls_a_listed_endpoint_and_parses_real_answers(fle
     assert public == set(CALLS), "a client method without a call here is not held to the API's document"
     recording = Recording()
     with ApiClient(fleet.api, transport=recording) as api:
+        eventually(lambda: api.cost_breakdown(Query(since="6h"), "model").totals.calls == 6, timeout=60,
+                   interval=0.5, what="the fleet's calls priced")
         answers = {name: call(api, Query(since="6h")) for name, (call, _) in CALLS.items()}
     assert answers == {name: expected for name, (_, expected) in CALLS.items()}
     unlisted = [seen for seen in recording.seen

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from spyglass.config.alerts import AlertsSettings
 from spyglass.config.collector import CollectorSettings
 from spyglass.config.content import ContentSettings
 from spyglass.config.costs import CostsSettings
@@ -67,6 +68,8 @@ class Settings(BaseModel):
         "Heuristic scores, joining early scores to their calls, and what passing and positive mean."))
     drift: DriftSettings = Field(default_factory=DriftSettings, description=(
         "The drift job: windows, sampling, tests and reports."))
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings, description=(
+        "Alert rules, their evaluation, routing, silences and receivers."))
 
     @field_validator("roles", mode="before")
     @classmethod

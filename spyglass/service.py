@@ -45,6 +45,7 @@ from pipelines.gpu.prices import SHIPPED_PATH as GPU_PRICES_PATH
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
 from spyglass.api import build_api
+from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
 from spyglass.jobs import JobParts, scheduled_jobs
 from spyglass.lease import Lease
@@ -120,16 +121,16 @@ class Service:
             if "scheduler" in s.roles:
                 await asyncio.to_thread(self._start_scheduler)
             if "api" in s.roles:
-                api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
-                api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
-                api.state.catalog_source = self.catalog_source
-                api.state.budgets = s.costs.budgets
-                api.state.self_hosted_providers = s.gpu.self_hosted_providers
-                api.state.drift_reports_dir = s.drift_reports_path
-                api.state.redaction = s.content.redaction()
-                api.state.gpu_idle = (s.gpu.idle_max_utilization, s.gpu.idle_min_seconds)
-                api.state.quality_rules = QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
-                                                       tuple(s.quality.feedback_positive_labels))
+                api = build_api(ApiContext(
+                    store=self.store, read_keys=tuple(s.read_keys), readiness=self._readiness,
+                    ingest_keys=IngestKeys(s.ingest_keys), catalog_source=self.catalog_source,
+                    budgets=tuple(s.costs.budgets),
+                    self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
+                    drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
+                    gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
+                    quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
+                                               tuple(s.quality.feedback_positive_labels)),
+                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()

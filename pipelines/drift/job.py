@@ -145,7 +145,7 @@ def compare_group(store: Store, config: DriftConfig, group: q.Group, hours: pl.D
         comparison.snapshot.save_html(str(reports_dir / f"{result_id}.html"))
         row["report_file"] = f"{result_id}.html"
     row.update(reference_sample=frames["reference"].height, current_sample=frames["current"].height,
-               status="ok" if comparison.drifted is not None else "insufficient_data",
+               status=comparison.status,
                drifted=comparison.drifted, drifted_features=comparison.drifted_features,
                compared_features=comparison.compared_features, drift_share=comparison.share,
                seconds=round(time.monotonic() - started, 3))

@@ -56,11 +56,16 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 class FileSource(Generic[V]):
-    """`load()` over `watched` files, reloaded when any of them changes; thread-safe."""
+    """`load()` over `watched` files, reloaded when any of them changes; thread-safe.
 
-    def __init__(self, name: str, watched: Sequence[Path | str], load: Callable[[], V]) -> None:
+    `watched` may be a function giving the paths, for a family whose files come and go (a directory of
+    runbooks: the directory's own time changes when a file is added or removed)."""
+
+    def __init__(self, name: str, watched: Sequence[Path | str] | Callable[[], Sequence[Path]],
+                 load: Callable[[], V]) -> None:
         self.name = name
-        self._watched = tuple(Path(p) for p in watched)
+        fixed = () if callable(watched) else tuple(Path(p) for p in watched)
+        self._watched: Callable[[], Sequence[Path]] = watched if callable(watched) else (lambda: fixed)
         self._load = load
         self._lock = threading.Lock()
         self._stamps = self._read_stamps()
@@ -68,8 +73,8 @@ class FileSource(Generic[V]):
         self._loaded_at = datetime.now(timezone.utc)
         self._error = ""
 
-    def _read_stamps(self) -> list[tuple[int, int] | None]:
-        return [_stamp(p) for p in self._watched]
+    def _read_stamps(self) -> list[tuple[Path, tuple[int, int] | None]]:
+        return [(p, _stamp(p)) for p in self._watched()]
 
     def current(self) -> V:
         """The newest good value; reloads when a file changed, keeps the old value if the new one is bad."""
@@ -90,5 +95,5 @@ class FileSource(Generic[V]):
 
     def status(self) -> SourceStatus:
         value = self.current()
-        return SourceStatus(self.name, value.version, tuple(str(p) for p in self._watched), self._error,
+        return SourceStatus(self.name, value.version, tuple(str(p) for p in self._watched()), self._error,
                             self._loaded_at)

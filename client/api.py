@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -35,6 +36,7 @@ from client.models.export import FocusExport
 from client.models.gpu import GpuCosts, GpuFleet, GpuTimeseries, GpuWaste, ScrapeTarget, ScrapeTargets
 from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
 from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
+from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -81,9 +83,14 @@ QUALITY_TIMESERIES = Endpoint("GET", "/api/v1/quality/timeseries", QualityTimese
 QUALITY_WORST = Endpoint("GET", "/api/v1/quality/worst", QualityWorst)
 QUALITY_FEEDBACK = Endpoint("GET", "/api/v1/quality/feedback", QualityFeedback)
 QUALITY_COST = Endpoint("GET", "/api/v1/quality/cost", QualityCost)
+RUNBOOKS = Endpoint("GET", "/api/v1/runbooks", RunbookLibrary)
+RUNBOOK = Endpoint("GET", "/api/v1/runbooks/{runbook_id}", RunbookDocument)
+RUNBOOK_VERSIONS = Endpoint("GET", "/api/v1/runbooks/{runbook_id}/versions", RunbookVersions)
+RUNBOOK_DIFF = Endpoint("GET", "/api/v1/runbooks/{runbook_id}/diff", RunbookDiff)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED, COST_CATALOG,
              REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET, GPU_TIMESERIES, GPU_WASTE,
-             GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST, QUALITY_FEEDBACK, QUALITY_COST)
+             GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST, QUALITY_FEEDBACK, QUALITY_COST,
+             RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF)
 
 
 class ApiError(Exception):
@@ -274,8 +281,26 @@ class ApiClient:
         """Cost per passing evaluation and per positive feedback by `by` (exact decimals)."""
         return self._get(QUALITY_COST, [*query.params(), ("by", by)])
 
-    def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]]) -> Model:
-        return self._parse(endpoint, self._request(endpoint, params))
+    def runbooks(self) -> RunbookLibrary:
+        """The runbooks in force, and why an edited runbook file was not loaded."""
+        return self._get(RUNBOOKS, [])
+
+    def runbook(self, runbook_id: str, version: str | None = None) -> RunbookDocument:
+        """One runbook version (default: the one in force) with its exact text, steps and diagnostics."""
+        return self._get(RUNBOOK, [("version", version)] if version else [], {"runbook_id": runbook_id})
+
+    def runbook_versions(self, runbook_id: str) -> RunbookVersions:
+        """Every recorded version of a runbook, newest first."""
+        return self._get(RUNBOOK_VERSIONS, [], {"runbook_id": runbook_id})
+
+    def runbook_diff(self, runbook_id: str, old: str | None = None, new: str | None = None) -> RunbookDiff:
+        """A unified diff between two recorded versions (default: the one before the version in force, and it)."""
+        params = [(name, value) for name, value in (("from", old), ("to", new)) if value]
+        return self._get(RUNBOOK_DIFF, params, {"runbook_id": runbook_id})
+
+    def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
+             path: Mapping[str, str] | None = None) -> Model:
+        return self._parse(endpoint, self._request(endpoint, params, path=path))
 
     def _parse(self, endpoint: Endpoint[Model], response: httpx.Response) -> Model:
         """The body as the endpoint's model; a body that does not fit it is an ApiError (client and API disagree)."""
@@ -291,7 +316,7 @@ class ApiClient:
 
     def _request(self, endpoint: Endpoint[Any], params: list[tuple[str, str]], body: Any = None,
                  timeout: httpx.Timeout | None = None, path: Mapping[str, str] | None = None) -> httpx.Response:
-        route = endpoint.path.format(**(path or {}))
+        route = endpoint.path.format(**{name: quote(value, safe="") for name, value in (path or {}).items()})
         url = f"{self.base_url}{route}"
         extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
         try:

@@ -44,6 +44,7 @@ from pipelines.costs.catalog_source import CatalogSource
 from pipelines.gpu.prices import SHIPPED_PATH as GPU_PRICES_PATH
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
+from runbooks.source import RunbookSource
 from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
@@ -101,6 +102,7 @@ class Service:
     dcgm_scraper: DcgmScraper | None = None
     catalog_source: CatalogSource | None = None
     gpu_prices: FileSource[GpuPriceTable] | None = None
+    runbooks: RunbookSource | None = None
     lease: Lease | None = None
 
     async def start(self) -> None:
@@ -116,6 +118,8 @@ class Service:
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
                 self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files,
                                                             s.costs.deployments)
+                # A runbook that does not parse, or changed under a recorded version, stops the start (one line).
+                self.runbooks = await asyncio.to_thread(RunbookSource, self.store, s.runbooks.dirs)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -124,7 +128,7 @@ class Service:
                 api = build_api(ApiContext(
                     store=self.store, read_keys=tuple(s.read_keys), readiness=self._readiness,
                     ingest_keys=IngestKeys(s.ingest_keys), catalog_source=self.catalog_source,
-                    budgets=tuple(s.costs.budgets),
+                    runbooks=self.runbooks, budgets=tuple(s.costs.budgets),
                     self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
                     drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
                     gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
@@ -211,6 +215,8 @@ class Service:
             state["price_catalog"] = self.catalog_source.status().as_dict()
         if self.gpu_prices:
             state["gpu_prices"] = self.gpu_prices.status().as_dict()
+        if self.runbooks:
+            state["runbooks"] = self.runbooks.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
         if self.batcher:

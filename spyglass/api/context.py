@@ -18,6 +18,7 @@ from collector.auth import IngestKeys
 from collector.normalise.redaction import RedactionConfig
 from pipelines.costs.budgets import Budget
 from pipelines.costs.catalog_source import CatalogSource
+from runbooks.source import RunbookSource
 from spyglass.config.gpu import GpuSettings
 from store.base import Store
 from store.queries.quality import QualityRules
@@ -41,6 +42,7 @@ class ApiContext:
     readiness: Callable[[], Mapping[str, Any]] | None = None
     ingest_keys: IngestKeys = field(default_factory=IngestKeys)  # for POST /api/v1/feedback
     catalog_source: CatalogSource | None = None  # None: no price catalog here (catalog and reprice answer 503)
+    runbooks: RunbookSource | None = None  # None: no runbook library here (the runbook routes answer 503)
     budgets: tuple[Budget, ...] = ()
     self_hosted_providers: frozenset[str] = frozenset()  # lower case; their calls are priced by GPU time
     drift_reports_dir: Path | None = None  # None: no report is served

@@ -20,6 +20,7 @@ from spyglass.config.drift import DriftSettings
 from spyglass.config.gpu import GpuSettings
 from spyglass.config.maintenance import MaintenanceSettings
 from spyglass.config.quality import QualitySettings
+from spyglass.config.runbooks import RunbooksSettings
 from spyglass.config.section import comma_list
 from spyglass.config.telemetry import TelemetrySettings
 
@@ -73,6 +74,8 @@ class Settings(BaseModel):
         "The drift job: windows, sampling, tests and reports."))
     alerts: AlertsSettings = Field(default_factory=AlertsSettings, description=(
         "Alert rules, their evaluation, routing, silences and receivers."))
+    runbooks: RunbooksSettings = Field(default_factory=RunbooksSettings, description=(
+        "Runbooks: your directories beside the shipped library."))
 
     @field_validator("roles", mode="before")
     @classmethod

@@ -14,8 +14,9 @@ import pyarrow as pa
 
 from store.base import Store, query_rows
 
-_EARLIEST = """SELECT id, version, argMin(content_sha256, first_seen) AS content_sha256,
-    argMin(path, first_seen) AS path, min(first_seen) AS first_seen{body}
+# `runbook_versions.first_seen` is the column, where a bare `first_seen` would be the alias min(first_seen).
+_EARLIEST = """SELECT id, version, argMin(content_sha256, runbook_versions.first_seen) AS content_sha256,
+    argMin(path, runbook_versions.first_seen) AS path, min(first_seen) AS first_seen{body}
 FROM runbook_versions
 WHERE {where}
 GROUP BY id, version"""
@@ -48,7 +49,7 @@ def ids(store: Store) -> list[str]:
 def read(store: Store, runbook_id: str, version: str) -> StoredVersion | None:
     """One recorded version with its text exactly as it was first seen, or None."""
     rows = query_rows(store, _EARLIEST.format(
-        body=",\n    argMin(body, first_seen) AS body",
+        body=",\n    argMin(body, runbook_versions.first_seen) AS body",
         where="id = {id:String} AND version = {version:String}"), {"id": runbook_id, "version": version})
     return StoredVersion(**rows[0]) if rows else None
 

@@ -50,7 +50,7 @@ def ok_content(openapi: dict[str, Any], method: str, path: str) -> dict[str, Any
 def test_every_api_route_declares_its_answer(openapi):
     routes = [(method.upper(), path) for path, operations in openapi["paths"].items() if path.startswith("/api/v1/")
               for method in operations]
-    assert len(routes) >= 24
+    assert len(routes) >= 28
     components = openapi["components"]["schemas"]
     for method, path in routes:
         content = ok_content(openapi, method, path)
@@ -121,6 +121,10 @@ CALLS = {
     "quality_worst": (lambda api, q: api.quality_worst(q, source="eval").rows, []),
     "quality_feedback": (lambda api, q: api.quality_feedback(q).rows, []),
     "quality_cost": (lambda api, q: api.quality_cost(q).evaluations, []),
+    "runbooks": (lambda api, q: len(api.runbooks().runbooks), 12),
+    "runbook": (lambda api, q: api.runbook("cost-spike", "1.0.0").steps[0].number, 1),
+    "runbook_versions": (lambda api, q: [v.version for v in api.runbook_versions("slo-burn").versions], ["1.0.0"]),
+    "runbook_diff": (lambda api, q: api.runbook_diff("slo-burn", "1.0.0", "1.0.0").diff, ""),
 }
 
 

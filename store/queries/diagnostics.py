@@ -58,7 +58,8 @@ class Diagnostic:
 
 def _match(*labels: str, conditions: Mapping[str, str] | None = None) -> str:
     """`AND (label = '' OR column = label)` for each optional label filter (`conditions` overrides the test)."""
-    tests = {label: f"{column} = {{{label}:String}}" for label, column in LABEL_COLUMNS.items()} | dict(conditions or {})
+    tests = {label: f"{column} = {{{label}:String}}" for label, column in LABEL_COLUMNS.items()}
+    tests.update(conditions or {})
     return "".join(f"\n  AND ({{{label}:String}} = '' OR {tests[label]})" for label in labels)
 
 

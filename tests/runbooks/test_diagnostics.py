@@ -114,8 +114,8 @@ def test_drift_and_quality_runbooks_show_what_changed(populated):
     assert (drifted["compared"], drifted["drifted"], drifted["reference_mean"], drifted["current_mean"]) == \
         ("input_tokens", True, 1500, 4000)
     quality = results(populated, "quality-drop")
-    assert (row(quality["quality_by_model"])["good_share"], row(quality["quality_by_model"])["good_share_week_before"]) \
-        == (0.4, 0.9)
+    by_model = row(quality["quality_by_model"])
+    assert (by_model["good_share"], by_model["good_share_week_before"]) == (0.4, 0.9)
     assert row(quality["worst_scores"])["comment"] == "cites the wrong order"
 
 

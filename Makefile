@@ -8,13 +8,20 @@ ARGS ?=
 # Test processes: the suite mostly waits on service and browser start-ups, so 3 on 2 cores (9 min vs 20).
 TEST_WORKERS ?= 3
 
-.PHONY: up demo test bench install browser clean
+.PHONY: up demo test lint bench install browser clean
 
 up: $(STAMP)
 	$(BIN)/spyglass up $(ARGS)
 
-test: $(STAMP) browser
+test: $(STAMP) browser lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
+
+# The code checks itself: ruff (pyflakes, bugbear, import order, pyupgrade) and mypy on the packages; the
+# import layering is a test (tests/test_layering.py).
+PACKAGES := store collector pipelines detectors alerts runbooks client dashboard spyglass
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy $(PACKAGES)
 
 # Every benchmark of docs/benchmarks.md at its documented defaults.
 bench: $(STAMP)

@@ -143,11 +143,17 @@ class Service:
             raise
         log.info("started roles=%s store=%s", ",".join(s.roles), s.clickhouse_url or s.data_dir)
 
+    def _started(self) -> tuple[Store, MeterProvider]:
+        """The store and our own meter provider, which every role needs (start() makes them first)."""
+        assert self.store is not None and self.telemetry is not None, "the service has not started"
+        return self.store, self.telemetry
+
     async def _start_collector(self) -> None:
         s = self.settings
-        meter = self.telemetry.get_meter("spyglass")
+        store, telemetry = self._started()
+        meter = telemetry.get_meter("spyglass")
         c = s.collector
-        self.batcher = Batcher(self.store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
+        self.batcher = Batcher(store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
         policy = ContentPolicy(frozenset(s.content.capture_projects), s.content.redaction())
         self.pipeline = pipeline = Pipeline(self.batcher, c.max_body_bytes, c.decode_workers, meter, policy)
         keys = IngestKeys(s.ingest_keys)
@@ -162,16 +168,17 @@ class Service:
 
     def _start_scheduler(self) -> None:
         """Claim the scheduler lease (a second scheduler on this store refuses to start), then schedule."""
-        s, store = self.settings, self.store
+        s, (store, telemetry) = self.settings, self._started()
+        assert self.catalog_source is not None, "the scheduler prices with the catalog loaded at start"
         self.gpu_prices = FileSource("GPU prices", [GPU_PRICES_PATH],  # a bad price stops the start
                                      lambda: load_gpu_prices(s.gpu.model_prices, s.gpu.host_prices))
-        if s.gpu.dcgm_targets:  # scraped rows go through the collector's writer (check_roles: it is here)
+        if s.gpu.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
         stopping = threading.Event()
         parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper)
-        self.scheduler = Scheduler(scheduled_jobs(s, parts), self.telemetry.get_meter("spyglass"), stopping=stopping)
+        self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)
         self.scheduler.start()
 
     def _write_own_metrics(self, tables: dict[str, pa.Table]) -> Future:
@@ -180,7 +187,7 @@ class Service:
         done: Future = Future()
         try:
             for table, rows in tables.items():
-                self.store.insert_arrow(table, rows)
+                self._started()[0].insert_arrow(table, rows)
             done.set_result(None)
         except Exception as exc:  # the exporter reports it as a failed export; the SDK keeps counting
             done.set_exception(exc)

@@ -83,11 +83,18 @@ def sections(model: type[BaseModel]) -> dict[str, FieldInfo]:
     return {name: info for name, info in model.model_fields.items() if _is_section(info.annotation)}
 
 
+def section_model(info: FieldInfo) -> type[Section]:
+    """The model class of a section field."""
+    model = info.annotation
+    assert isinstance(model, type) and issubclass(model, Section), f"{model!r} is not a section"
+    return model
+
+
 def settings_of(model: type[BaseModel]) -> list[Setting]:
     """Top-level settings first, then each section's, in declaration order."""
     top = [Setting((name,), info) for name, info in model.model_fields.items() if not _is_section(info.annotation)]
     nested = [Setting((name, field), sub) for name, info in sections(model).items()
-              for field, sub in info.annotation.model_fields.items()]
+              for field, sub in section_model(info).model_fields.items()]
     return top + nested
 
 

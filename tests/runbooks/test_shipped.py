@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from runbooks.document import parse
 from runbooks.library import SHIPPED_DIR, load
+from store.queries.diagnostics import REGISTRY
 
 SECTIONS = ["What it means", "Impact", "First five minutes", "Diagnostics", "Investigate", "Escalate", "Roll back",
             "Verify recovery"]
@@ -54,3 +56,14 @@ def test_no_released_version_changes_and_every_shipped_version_is_listed():
                             f"and add a line to {RELEASED.name}")
     assert problems == []
     assert all(Path(r.path).parent == SHIPPED_DIR for r in LIBRARY.runbooks.values())
+
+
+def test_the_readme_documents_every_diagnostic_query_and_its_example_runbook_parses():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Writing a runbook", 1)[1].split("### Versions", 1)[0]
+    documented = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)?(?:, `(\w+)`)?", section, re.MULTILINE))
+    assert {name for row in documented for name in row if name} == set(REGISTRY)
+    example = re.search(r"```markdown\n(.*?)```", section, re.DOTALL)[1]
+    runbook = parse(example, "README.md")
+    assert (runbook.id, len(runbook.steps), runbook.applies("other", {"service": "search-api"})) == \
+        ("vector-db-slow", 2, True)

@@ -41,6 +41,10 @@ class Library:
     def get(self, runbook_id: str) -> Runbook | None:
         return self.runbooks.get(runbook_id)
 
+    def is_shipped(self, runbook_id: str) -> bool:
+        """Whether the runbook in force is the shipped one (the first directory is the shipped library)."""
+        return Path(self.runbooks[runbook_id].path).parent == self.dirs[0]
+
 
 def watched(dirs: Sequence[Path]) -> list[Path]:
     """The directories and their runbook files: a directory's time changes when a file is added or removed."""

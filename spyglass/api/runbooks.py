@@ -6,7 +6,6 @@ a reference that names no runbook or version is a 404, a malformed version a 400
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import semver
@@ -16,7 +15,7 @@ from fastapi.responses import JSONResponse
 from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
 from client.models.wire import ErrorBody
 from runbooks.document import FrontMatter
-from runbooks.library import SHIPPED_DIR, Library
+from runbooks.library import Library
 from runbooks.source import RunbookSource
 from runbooks.versions import UnknownRunbook
 from spyglass.api.context import ApiContext, ContextDep
@@ -59,7 +58,7 @@ def _summary(library: Library, runbook_id: str) -> dict[str, Any]:
     runbook = library.runbooks[runbook_id]
     return {"id": runbook.id, "version": runbook.version, **_meta(runbook.meta), "path": runbook.path,
             "content_sha256": runbook.sha256,
-            "source": "shipped" if Path(runbook.path).parent == SHIPPED_DIR else "user",
+            "source": "shipped" if library.is_shipped(runbook_id) else "user",
             "overrides": library.overrides.get(runbook_id), "steps": len(runbook.steps),
             "diagnostics": [d.query for d in runbook.meta.diagnostics]}
 

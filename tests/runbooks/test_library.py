@@ -32,6 +32,7 @@ def test_a_user_runbook_adds_to_the_library_and_one_with_a_shipped_id_overrides_
     assert list(library.runbooks) == sorted([*SHIPPED_IDS, "vector-db-slow"])
     assert library.get("cost-spike").path == str(ours) and library.get("cost-spike").version == "2.0.0"
     assert library.overrides == {"cost-spike": str(SHIPPED_DIR / "cost-spike.md")}
+    assert (library.is_shipped("cost-spike"), library.is_shipped("slo-burn")) == (False, True)
     assert library.version != load().version
 
 

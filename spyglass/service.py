@@ -128,6 +128,7 @@ class Service:
                     self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
                     drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
                     gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
+                    gpu_max_gap_seconds=s.gpu.sample_max_gap_seconds,
                     quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
                                                tuple(s.quality.feedback_positive_labels)),
                     dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))

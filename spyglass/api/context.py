@@ -46,6 +46,8 @@ class ApiContext:
     drift_reports_dir: Path | None = None  # None: no report is served
     redaction: RedactionConfig = field(default_factory=RedactionConfig)  # for feedback comments
     gpu_idle: GpuIdle = field(default_factory=GpuIdle)
+    # How far a GPU sample's time reaches (widens the GPU cost queue's hours, as the job does).
+    gpu_max_gap_seconds: float = GpuSettings.model_fields["sample_max_gap_seconds"].default
     quality_rules: QualityRules = field(default_factory=QualityRules)
     # The DCGM scrape targets' status (the collector's scraper holds it, not the store).
     dcgm_status: Callable[[], list[dict[str, Any]]] = list

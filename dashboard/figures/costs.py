@@ -34,7 +34,8 @@ def spend_over_time(series: CostTimeseries) -> go.Figure:
     for group, points in sorted(by_group.items(), key=lambda kv: -sum(kv[1].values())):
         times = sorted(points)
         fig.add_bar(x=[parse_time(t) for t in times], y=[points[t] for t in times], name=group,
-                    marker_color=colors.get(group), hovertemplate="%{x}<br>$%{y:.4g}<extra>" + group + "</extra>")
+                    marker_color=colors.get(group), width=series.step_seconds * 900,  # 90 % of a bucket, in ms
+                    hovertemplate="%{x}<br>$%{y:.4g}<extra>" + group + "</extra>")
     idle = series.idle or []
     if any(p.idle for p in idle):
         fig.add_scatter(x=[parse_time(p.bucket) for p in idle], y=[float(p.idle) for p in idle], name=IDLE,

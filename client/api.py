@@ -30,10 +30,12 @@ from client.models.costs import (
     RepriceResult,
     Unpriced,
 )
+from client.models.coverage import CostCoverage
 from client.models.drift import DriftResults
 from client.models.export import FocusExport
 from client.models.gpu import GpuCosts, GpuFleet, GpuTimeseries, GpuWaste, ScrapeTarget, ScrapeTargets
 from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
+from client.models.operations import Operations
 from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
@@ -62,9 +64,11 @@ SUMMARY = Endpoint("GET", "/api/v1/summary", Summary)
 TIMESERIES = Endpoint("GET", "/api/v1/timeseries", Timeseries)
 FILTERS = Endpoint("GET", "/api/v1/filters", FilterValues)
 LLM_CALLS = Endpoint("GET", "/api/v1/llm-calls", LlmCalls)
+OPERATIONS = Endpoint("GET", "/api/v1/operations", Operations)
 COST_TIMESERIES = Endpoint("GET", "/api/v1/costs/timeseries", CostTimeseries)
 COST_BREAKDOWN = Endpoint("GET", "/api/v1/costs/breakdown", CostBreakdown)
 COST_UNPRICED = Endpoint("GET", "/api/v1/costs/unpriced", Unpriced)
+COST_COVERAGE = Endpoint("GET", "/api/v1/costs/coverage", CostCoverage)
 COST_CATALOG = Endpoint("GET", "/api/v1/costs/catalog", CatalogStatus)
 REPRICE = Endpoint("POST", "/api/v1/costs/reprice", RepriceResult)
 BUDGETS = Endpoint("GET", "/api/v1/budgets", Budgets)
@@ -81,8 +85,8 @@ QUALITY_TIMESERIES = Endpoint("GET", "/api/v1/quality/timeseries", QualityTimese
 QUALITY_WORST = Endpoint("GET", "/api/v1/quality/worst", QualityWorst)
 QUALITY_FEEDBACK = Endpoint("GET", "/api/v1/quality/feedback", QualityFeedback)
 QUALITY_COST = Endpoint("GET", "/api/v1/quality/cost", QualityCost)
-ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED, COST_CATALOG,
-             REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET, GPU_TIMESERIES, GPU_WASTE,
+ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
+             COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET, GPU_TIMESERIES, GPU_WASTE,
              GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST, QUALITY_FEEDBACK, QUALITY_COST)
 
 
@@ -107,10 +111,11 @@ class ApiUnreachable(ApiError):
 
 @dataclass(frozen=True)
 class Query:
-    """What every read endpoint filters on: a time range and project/service/model picks.
+    """What every read endpoint filters on: a time range, project/service/model picks, and other filters.
 
     `since`/`until` are what the API accepts: RFC 3339, `now`, or a look-back like `6h`.
-    Empty tuples mean "all".
+    Empty tuples mean "all". `filters` are (name, value) pairs of the endpoint's other filters
+    (`("team", "search")`, `("status", "error")`); the API refuses a name the endpoint does not take.
     """
 
     since: str = "24h"
@@ -118,11 +123,12 @@ class Query:
     projects: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    filters: tuple[tuple[str, str], ...] = ()
 
     @property
     def filtered(self) -> bool:
         """True when any dimension filter is set (the range alone does not count)."""
-        return bool(self.projects or self.services or self.models)
+        return bool(self.projects or self.services or self.models or self.filters)
 
     def params(self) -> list[tuple[str, str]]:
         """Query-string pairs; filters repeat (`model=a&model=b`) as the API expects."""
@@ -131,7 +137,7 @@ class Query:
             pairs.append(("until", self.until))
         for name, values in (("project", self.projects), ("service", self.services), ("model", self.models)):
             pairs.extend((name, value) for value in values)
-        return pairs
+        return [*pairs, *self.filters]
 
 
 class ApiClient:
@@ -186,6 +192,10 @@ class ApiClient:
         """One page of typed LLM calls, newest first; `next_offset` is None on the last page."""
         return self._get(LLM_CALLS, [*query.params(), ("limit", str(limit)), ("offset", str(offset))])
 
+    def operations(self, query: Query, limit: int = 100) -> Operations:
+        """Agent, tool and retrieval spans per operation, name and service: calls, errors, latency."""
+        return self._get(OPERATIONS, [*query.params(), ("limit", str(limit))])
+
     def cost_timeseries(self, query: Query, by: str | None = None) -> CostTimeseries:
         """Spend per hourly bucket, split by a cost dimension into the costliest groups and "other"."""
         return self._get(COST_TIMESERIES, [*query.params(), *([("by", by)] if by else [])])
@@ -201,6 +211,10 @@ class ApiClient:
     def cost_unpriced(self, query: Query) -> Unpriced:
         """Calls stored without a price, by provider, model and reason."""
         return self._get(COST_UNPRICED, query.params())
+
+    def cost_coverage(self, query: Query) -> CostCoverage:
+        """The share of calls and tokens priced, by provider and model (unpriced first), and the entries to add."""
+        return self._get(COST_COVERAGE, query.params())
 
     def cost_catalog(self) -> CatalogStatus:
         """The price catalog the service uses, and why an edited file was not loaded."""

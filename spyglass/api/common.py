@@ -1,12 +1,13 @@
 """What every API router shares: filters from query parameters, bucket widths, JSON rows.
 
 `call_filters` is the one definition of the filters over LLM calls: every endpoint that reads
-`llm_calls` (summary, time series, the calls) takes all of them, so none can ignore one.
+`llm_calls` (summary, time series, the calls) takes all of them, so none can ignore one;
+`cost_filters` is the same for the dimensions of the cost rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -50,6 +51,17 @@ def call_filters(since: str | None = None, until: str | None = None, project: St
 
 
 CallFilters = Annotated[queries.Filters, Depends(call_filters)]
+
+
+def cost_filters(default_lookback: timedelta) -> Callable[..., queries.Filters]:
+    """A dependency: the filters over cost rows (their dimensions: store/queries/spend.DIMENSIONS)."""
+    def dependency(since: str | None = None, until: str | None = None, project: Strings = None,
+                   service: Strings = None, model: Strings = None, environment: Strings = None, team: Strings = None,
+                   feature: Strings = None, user: Strings = None, provider: Strings = None) -> queries.Filters:
+        return filters(since, until, project, service, model, default_lookback, environment=environment, team=team,
+                       feature=feature, user=user, provider=provider)
+
+    return dependency
 
 
 def nice_step(seconds: float, points: int = 120) -> int:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from client.models.costs import (
     BreakdownRow,
@@ -28,9 +28,10 @@ from client.models.costs import (
 from pipelines.costs.budgets import SCOPES, BudgetEvaluation, evaluate
 from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.reprice import reprice
-from spyglass.api.common import Strings, filters, json_rows, nice_step
+from spyglass.api.common import Strings, cost_filters, filters, json_rows, nice_step
 from spyglass.api.context import ApiContext, ContextDep, StoreDep
 from spyglass.timerange import parse_time, rfc3339
+from store import queries
 from store.errors import BadInput, StoreUnavailable
 from store.queries import spend
 
@@ -110,14 +111,13 @@ def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None,
 
 
 @router.get("/costs/unpriced")
-def cost_unpriced(context: ContextDep, since: str | None = None, until: str | None = None, project: Strings = None,
-                  service: Strings = None, model: Strings = None, provider: Strings = None) -> Unpriced:
+def cost_unpriced(context: ContextDep,
+                  f: Annotated[queries.Filters, Depends(cost_filters(timedelta(days=7)))]) -> Unpriced:
     """Calls stored without a price (no catalog entry, or inconsistent tokens), by model and reason.
 
     Calls of self-hosted providers (vLLM, TGI, ...) have no token price by design: their cost
     is GPU time (/api/v1/gpu/costs), so they are counted apart in `self_hosted_calls`.
     """
-    f = filters(since, until, project, service, model, default_lookback=timedelta(days=7), provider=provider)
     groups = spend.unpriced(context.store, f)
     rows = [r for r in groups if r["provider"].lower() not in context.self_hosted_providers]
     for row in rows:

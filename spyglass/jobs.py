@@ -65,7 +65,9 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
             lambda now: run_drift_job(store, drift, now, s.drift_reports_path, should_stop=stop)),
         Job("heuristics", quality.heuristics_interval_seconds,
             lambda now: run_heuristics_job(store, heuristics, now)),
-        Job("quality-join", quality.join_interval_seconds, lambda now: run_score_join(store, now)),
+        # With ingest keys, feedback stays in its key's project; open, it moves to its call's.
+        Job("quality-join", quality.join_interval_seconds,
+            lambda now: run_score_join(store, now, move=not s.ingest_keys)),
     ]
     if parts.dcgm is not None:
         jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))

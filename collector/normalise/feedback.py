@@ -134,8 +134,8 @@ def feedback_projects(items: Sequence[Feedback], key_project: str | None,
         if key_project is not None and f.project and f.project != key_project:
             problems.append(f"{where}project {f.project!r} is not the ingest key's project {key_project!r}")
         elif key_project is None and f.project and named and f.project not in named:
-            problems.append(f"{where}project {f.project!r}, but the call it names is in project "
-                            f"{' or '.join(map(repr, named))}")
+            calls_are = "the call it names is" if f.span_id else "its trace's calls are"
+            problems.append(f"{where}project {f.project!r}, but {calls_are} in project {' or '.join(map(repr, named))}")
         project = key_project if key_project is not None else f.project or (named[0] if named else DEFAULT_PROJECT)
         chosen.append((project, project in named))
     if problems:

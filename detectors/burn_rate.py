@@ -9,7 +9,8 @@ short one makes the alert stop soon after the errors do. Default tiers for a 30-
 14.4x over 1h and 5m, 6x over 6h and 30m (2 % and 5 % of the budget: page), 1x over 3d and 6h
 (10 %: ticket). For another period keep the budget shares: burn = share x period / long window.
 Each firing tier is its own signal, labelled `burn_window="1h/5m"`, so routing can page on the
-fast tiers and ticket the slow one. A long window with fewer than `min_calls` calls is not judged.
+fast tiers and ticket the slow one. A long window with fewer than `min_calls` calls or
+`min_errors` errors is not judged: on a quiet service one error is a large ratio and no evidence.
 
 Sharing a query: one count of calls and errors per minute over the union of the rules'
 dimensions and the longest window; every rule sums its own windows from it.
@@ -66,6 +67,8 @@ class Params(Grouped):
     windows: tuple[BurnWindow, ...] = Field(SRE_WORKBOOK, min_length=1, description=(
         "Tiers {long, short, burn_rate}; default the SRE workbook's 14.4x 1h/5m, 6x 6h/30m, 1x 3d/6h."))
     min_calls: int = Field(20, ge=1, description="Calls a long window needs before it is judged.")
+    min_errors: int = Field(5, ge=1, description=(
+        "Errors a long window needs: a few errors among few calls is noise, not a burning budget."))
 
     @property
     def budget(self) -> float:
@@ -99,7 +102,7 @@ def detect(frame: pl.DataFrame, p: Params, now: datetime) -> list[Signal]:
     for row in sums.iter_rows(named=True):
         for tier in p.windows:
             long, short = (_window(row, spans.index(d), d, p) for d in (tier.long, tier.short))
-            if long["calls"] < p.min_calls or not short["calls"]:
+            if long["calls"] < p.min_calls or long["errors"] < p.min_errors or not short["calls"]:
                 continue
             if long["burn_rate"] > tier.burn_rate and short["burn_rate"] > tier.burn_rate:
                 signals.append(_signal(row, tier, long, short, p, now))

@@ -5,7 +5,9 @@ Every other detector treats an empty series as "nothing to say"; this one is the
 speaks about silence. A subject is *known* when it sent at least `min_rows` rows in the last
 `known_within`, and *silent* when nothing arrived for longer than both `silence` and
 `gap_factor` x its own mean gap between active minutes (so a service that calls a model every
-hour is not declared dead after 15 minutes, while a busy one is). Subjects:
+hour is not declared dead after 15 minutes, while a busy one is), and (`daily`), when it is
+older than a day, it did send something during the same span a day earlier (a service idle
+every night is not dead every night; one that stops at 11:00 on a working day is). Subjects:
 - `service`: LLM calls per project and service;
 - `gpu_host`: GPU samples per project, host and source (dcgm, agent, otlp): a silent dcgm source is
   a DCGM target that stopped answering;
@@ -42,6 +44,7 @@ SUBJECTS = {"service": (q.service_minutes, ("project", "service")),
             "ingest": (q.ingest_minutes, ())}
 KEY = ("subject", "project", "service", "host", "source")
 MINUTE = timedelta(minutes=1)
+DAY = timedelta(days=1)
 
 
 class Params(Filtered):
@@ -54,10 +57,14 @@ class Params(Filtered):
     min_rows: int = Field(10, ge=1, description="Rows a subject must have sent in known_within to be known.")
     gap_factor: float = Field(5.0, ge=0, description=(
         "... and silent longer than this many times its own mean gap between active minutes (0: off)."))
+    daily: bool = Field(True, description=(
+        "... and, for a subject older than a day, it sent rows during the same span a day earlier "
+        "(a service quiet every night is not dead every night)."))
 
 
 def lookback(p: Params) -> timedelta:
-    return p.known_within
+    """The known window, and a day more for the same span a day earlier."""
+    return p.known_within + DAY
 
 
 def merge_params(rules: Sequence[Params]) -> Params:
@@ -79,15 +86,22 @@ def _selected(rows: pl.DataFrame, p: Params) -> pl.DataFrame:
 
 
 def detect(frame: pl.DataFrame, p: Params, now: datetime) -> list[Signal]:
-    rows = _selected(within(frame, now, p.known_within), p).filter(pl.col("rows") > 0)
-    known = rows.group_by(list(KEY)).agg(pl.col("rows").sum(), pl.col("time").n_unique().alias("active_minutes"),
-                                         pl.col("time").min().alias("first_seen"), pl.col("time").max().alias("last_seen"))
+    history = _selected(within(frame, now, lookback(p)), p).filter(pl.col("rows") > 0)
+    recent = pl.col("time") > now - p.known_within
+    known = history.group_by(list(KEY)).agg(
+        pl.col("rows").filter(recent).sum(), pl.col("time").filter(recent).n_unique().alias("active_minutes"),
+        pl.col("time").filter(recent).min().alias("first_seen"), pl.col("time").filter(recent).max().alias("last_seen"),
+        pl.col("time").min().alias("history_start")).filter(pl.col("rows") >= p.min_rows)
+    earlier = (history.join(known.select(*KEY, "last_seen"), on=list(KEY))
+               .filter((pl.col("time") > pl.col("last_seen") - DAY) & (pl.col("time") <= now - DAY))
+               .group_by(list(KEY)).agg(pl.len().alias("minutes_a_day_earlier")))
+    known = known.join(earlier, on=list(KEY), how="left")
     signals = []
-    for row in known.filter(pl.col("rows") >= p.min_rows).sort(list(KEY)).iter_rows(named=True):
+    for row in known.sort(list(KEY)).iter_rows(named=True):
         observed = now - row["first_seen"] + MINUTE
         threshold = max(p.silence, p.gap_factor * observed / row["active_minutes"])
         silent = now - row["last_seen"]
-        if silent < threshold:
+        if silent < threshold or (p.daily and _quiet_a_day_earlier(row)):
             continue
         labels = {"subject": row["subject"], **{d: row[d] for d in SUBJECTS[row["subject"]][1]}}
         evidence = {"last_seen": instant(row["last_seen"]), "silent_for": format_duration(_seconds(silent)),
@@ -95,6 +109,11 @@ def detect(frame: pl.DataFrame, p: Params, now: datetime) -> list[Signal]:
                     "active_minutes": row["active_minutes"], "known_within": format_duration(p.known_within)}
         signals.append(Signal(labels, silent.total_seconds(), round(threshold.total_seconds(), 3), evidence))
     return signals
+
+
+def _quiet_a_day_earlier(row: dict) -> bool:
+    """Whether a subject older than a day sent nothing during its silent span shifted a day back."""
+    return row["history_start"] <= row["last_seen"] - DAY and not row["minutes_a_day_earlier"]
 
 
 def _seconds(value: timedelta) -> timedelta:

@@ -168,8 +168,8 @@ def _signal(group: dict[str, Any], members: pl.DataFrame, users: pl.DataFrame, h
     end = hours[-1]
     evidence = {
         "window": {"start": instant(end - p.window), "end": instant(end)},
-        "spend_usd": money(spend), "expected_usd": money(expected.quantize(MICRO)),
-        "excess_usd": money((spend - expected).quantize(MICRO)), "bound_usd": money(group["bound"]),
+        "spend_usd": money(spend), "expected_usd": money(expected), "excess_usd": money(spend - expected),
+        "bound_usd": money(group["bound"]),
         "noise_relative": rounded(noise, 4),
         "robust_z": rounded(math.log(spend / expected) / noise) if noise > 0 and expected > 0 else None,
         "baseline": {"method": group["method"], "lags": len(seasonal.lags(end, group["start"], group["method"],
@@ -191,11 +191,12 @@ def _contributors(members: pl.DataFrame, dim: str, hours: list[datetime], p: Par
     for (value,), part in members.group_by([dim]):
         values = _by_hour(part)
         spent = sum((values.get(h, Decimal(0)) for h in hours), Decimal(0))
-        expected = seasonal.exact_expected(values, hours, group["method"], group["start"], p.weeks) * group["level"]
+        expected = (seasonal.exact_expected(values, hours, group["method"], group["start"], p.weeks)
+                    * group["level"]).quantize(MICRO)
         rows.append((spent - expected, "" if value is None else str(value), spent, expected))
     rows.sort(key=lambda r: (-r[0], r[1]))
-    return [{dim: value, "spend_usd": money(spent), "expected_usd": money(expected.quantize(MICRO)),
-             "excess_usd": money(excess.quantize(MICRO))} for excess, value, spent, expected in rows[:p.top]]
+    return [{dim: value, "spend_usd": money(spent), "expected_usd": money(expected), "excess_usd": money(excess)}
+            for excess, value, spent, expected in rows[:p.top]]
 
 
 DETECTOR = Detector(name="cost_anomaly", summary="Spend per hour far above its seasonal baseline, in dollars that matter.",

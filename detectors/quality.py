@@ -57,10 +57,12 @@ class Params(Grouped):
     z: float = Field(3.0, gt=0, description="... and by this many standard errors of the difference.")
     min_count: int = Field(30, ge=1, description="Scores the window needs to be judged.")
     min_baseline_count: int = Field(100, ge=1, description="Scores the baseline needs for the comparison.")
-    pass_threshold: float = Field(DEFAULT_RULES.pass_threshold, description="quality.pass_threshold")
-    pass_labels: tuple[str, ...] = Field(DEFAULT_RULES.pass_labels, description="quality.pass_labels")
-    positive_labels: tuple[str, ...] = Field(DEFAULT_RULES.positive_labels,
-                                             description="quality.feedback_positive_labels")
+    pass_threshold: float = Field(DEFAULT_RULES.pass_threshold, description=(
+        "An evaluation passes at or above this value (the quality.pass_threshold setting)."))
+    pass_labels: tuple[str, ...] = Field(DEFAULT_RULES.pass_labels, description=(
+        "... or with one of these labels (quality.pass_labels)."))
+    positive_labels: tuple[str, ...] = Field(DEFAULT_RULES.positive_labels, description=(
+        "Feedback is positive with a value > 0 or one of these labels (quality.feedback_positive_labels)."))
 
     @model_validator(mode="after")
     def _whole_steps(self) -> Params:

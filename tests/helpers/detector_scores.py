@@ -1,22 +1,24 @@
-"""Precision and recall of every detector on its synthetic scenarios: the table docs/detectors.md publishes.
+"""Precision and recall of every detector on its synthetic scenarios, and the params reference: the generated
+parts of docs/detectors.md.
 
     .venv/bin/python -m tests.helpers.detector_scores            # print the table (about 25 s)
-    .venv/bin/python -m tests.helpers.detector_scores --write    # and put it into docs/detectors.md
+    .venv/bin/python -m tests.helpers.detector_scores --write    # and write both parts into docs/detectors.md
 
-tests/detectors/test_scores.py computes the same table and fails when the document's differs, so
-the published numbers are always the code's.
+tests/detectors/test_scores.py computes the same table and params reference and fails when the
+document's differ, so the published numbers and defaults are always the code's.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+from detectors.registry import DETECTORS
 from tests.helpers import synthetic_calls, synthetic_costs, synthetic_ops, synthetic_quality
 from tests.helpers.backtest import Scenario, Score, score, table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "detectors.md"
-BEGIN, END = "<!-- scores:begin -->", "<!-- scores:end -->"
 
 
 def scenarios() -> list[Scenario]:
@@ -31,22 +33,39 @@ def scores() -> list[Score]:
     return [score(s) for s in scenarios()]
 
 
-def published(text: str) -> str:
-    """The table between the markers of docs/detectors.md."""
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+def params_reference() -> str:
+    """Per detector, its params with their defaults and meaning, from the params models."""
+    parts = []
+    for name, detector in sorted(DETECTORS.items()):
+        defaults = detector.params({}).model_dump(mode="json")
+        rows = [f"| `{field}` | `{json.dumps(defaults[field])}` | {info.description} |"
+                for field, info in detector.Params.model_fields.items()]
+        dims = getattr(detector.Params, "DIMENSIONS", ())
+        known = f" Dimensions: {', '.join(f'`{d}`' for d in dims)}." if dims else ""
+        parts.append(f"**`{name}`**: {detector.summary}{known}\n\n| param | default | meaning |\n|---|---|---|\n"
+                     + "\n".join(rows))
+    return "\n\n".join(parts)
 
 
-def write(table_text: str, path: Path = DOC) -> None:
+def published(part: str, text: str) -> str:
+    """A generated part (`scores` or `params`) of docs/detectors.md, between its markers."""
+    return text.split(f"<!-- {part}:begin -->", 1)[1].split(f"<!-- {part}:end -->", 1)[0].strip()
+
+
+def write(parts: dict[str, str], path: Path = DOC) -> None:
     text = path.read_text()
-    head, rest = text.split(BEGIN, 1)
-    path.write_text(f"{head}{BEGIN}\n{table_text}\n{END}{rest.split(END, 1)[1]}")
+    for part, body in parts.items():
+        begin, end = f"<!-- {part}:begin -->", f"<!-- {part}:end -->"
+        head, rest = text.split(begin, 1)
+        text = f"{head}{begin}\n{body}\n{end}{rest.split(end, 1)[1]}"
+    path.write_text(text)
 
 
 def main(argv: list[str]) -> None:
     text = table(scores())
     print(text)  # noqa: T201 - a command-line report
     if "--write" in argv:
-        write(text)
+        write({"scores": text, "params": params_reference()})
 
 
 if __name__ == "__main__":

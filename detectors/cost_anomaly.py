@@ -98,7 +98,7 @@ def series(store: Store, p: Params, since: datetime, until: datetime) -> pl.Data
     hourly = q.hourly_spend(store, dims, p.where, since, until).with_columns(pl.lit(None, pl.String).alias("user"))
     if not p.top_users:
         return hourly
-    first_window = floor_time(max(since, since + lookback(p) - p.window), HOUR)
+    first_window = floor_time(since + lookback(p) - p.window, HOUR)
     users = q.top_users(store, p.columns, p.where, first_window, until, p.top_users)
     return pl.concat([hourly, users], how="diagonal_relaxed")
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import Decimal
 
-CENT = Decimal("0.01")
-
 
 def money(value: Decimal) -> str:
     """An exact decimal string without trailing zeros: Decimal('12.500000000000') -> '12.5'."""

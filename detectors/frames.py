@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-TIME = pl.Datetime("us", "UTC")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -31,7 +30,3 @@ def ceil_time(value: datetime, step: timedelta) -> datetime:
     floor = floor_time(value, step)
     return floor if floor == value else floor + step
 
-
-def bucket_end(frame: pl.DataFrame, column: str, step: timedelta) -> pl.DataFrame:
-    """`frame` with `time` = its bucket-start `column` + `step` (the moment the bucket was complete)."""
-    return frame.with_columns((pl.col(column).cast(TIME) + step).alias("time")).drop(column)

@@ -13,7 +13,8 @@ every night is not dead every night; one that stops at 11:00 on a working day is
   a DCGM target that stopped answering;
 - `ingest`: rows of every OpenTelemetry table together, Spyglass's own telemetry aside.
 Labels say which: `subject` and its dimensions. A subject that never sent anything in the
-window is unknown, not silent: a new, empty install never pages.
+window is unknown, not silent: a new, empty install never pages; and one silent for longer than
+`known_within` is no longer known, so its signal stops then (raise it to keep paging longer).
 
 Sharing a query: one count per minute and subject over the union of the rules' subjects and the
 longest `known_within`; `where` applies to the subjects that have the dimension.

@@ -16,7 +16,7 @@ from typing import Literal
 Op = Literal["=", "!=", "=~", "!~"]
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
 # name, operator, then a double-quoted value (with \" and \\ escapes) or a bare value up to the end.
-_MATCHER = re.compile(rf'^\s*({_NAME})\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s,{{}}][^,{{}}]*?)?)\s*$')
+_MATCHER = re.compile(rf'^\s*({_NAME})\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s,{{}}=~][^,{{}}]*?)?)\s*$')
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,17 @@ class RawRule:
     line: int
     key_lines: dict[str, int]
 
+    @property
+    def name(self) -> str | None:
+        name = self.data.get("name") if isinstance(self.data, dict) else None
+        return name if isinstance(name, str) else None
+
     def where(self, key: str | None = None) -> str:
-        """`file:line` of the rule, or of one of its keys when that key is present."""
-        return f"{self.file}:{self.key_lines.get(key, self.line) if key else self.line}"
+        """`file:line` of the rule, or of one of its keys (`annotations.summary`, else `annotations`) if present."""
+        line = self.line
+        if key:
+            line = self.key_lines.get(key, self.key_lines.get(key.split(".")[0], self.line))
+        return f"{self.file}:{line}"
 
 
 def _plain(node: yaml.Node) -> Any:
@@ -62,8 +70,16 @@ def read_rule_file(path: Path) -> tuple[list[RawRule], list[str]]:
         return [], []
     if not isinstance(rules, yaml.SequenceNode):
         return [], [f"{path}:{key.start_mark.line + 1}: `rules:` must be a list of rules"]
-    out = []
-    for item in rules.value:
-        lines = {k.value: k.start_mark.line + 1 for k, _ in item.value} if isinstance(item, yaml.MappingNode) else {}
-        out.append(RawRule(_plain(item), str(path), item.start_mark.line + 1, lines))
-    return out, []
+    return [RawRule(_plain(item), str(path), item.start_mark.line + 1, _key_lines(item)) for item in rules.value], []
+
+
+def _key_lines(item: yaml.Node) -> dict[str, int]:
+    """The line of each key of a rule, and of each key one level below (`annotations.summary`)."""
+    lines: dict[str, int] = {}
+    if not isinstance(item, yaml.MappingNode):
+        return lines
+    for key, value in item.value:
+        lines[str(key.value)] = key.start_mark.line + 1
+        if isinstance(value, yaml.MappingNode):
+            lines.update({f"{key.value}.{sub.value}": sub.start_mark.line + 1 for sub, _ in value.value})
+    return lines

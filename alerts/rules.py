@@ -121,16 +121,18 @@ class RuleSet:
         return {rule.name: rule for rule in self.rules}
 
 
+def _who(raw: RawRule) -> str:
+    return f"rule {raw.name}: " if raw.name else ""
+
+
 def _pydantic_problems(raw: RawRule, error: ValidationError) -> list[str]:
     out = []
     for e in error.errors():
-        key = str(e["loc"][0]) if e["loc"] else None
-        key = "for" if key == "for_" else key
-        path = ".".join(str(p) for p in e["loc"]).replace("for_", "for")
+        path = ".".join("for" if p == "for_" else str(p) for p in e["loc"])
         message = str(e["msg"]).removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             message = "unknown field"
-        out.append(f"{raw.where(key)}: {path}: {message}" if path else f"{raw.where()}: {message}")
+        out.append(f"{raw.where(path)}: {_who(raw)}{path}: {message}" if path else f"{raw.where()}: {message}")
     return out
 
 
@@ -140,7 +142,7 @@ def _templates(raw: RawRule, key: str, texts: Mapping[str, str], problems: list[
         try:
             out[name] = compile_template(text)
         except TemplateError as exc:
-            problems.append(f"{raw.where(key)}: {key}.{name}: {exc}")
+            problems.append(f"{raw.where(f'{key}.{name}')}: {_who(raw)}{key}.{name}: {exc}")
     return out
 
 
@@ -195,20 +197,19 @@ def check_rules(paths: Iterable[Path | str], detectors: DetectorLookup, probe: S
     """Every rule of `paths` that is valid, and one `file:line: message` per problem (duplicates included)."""
     rules: list[Rule] = []
     problems: list[str] = []
-    seen: dict[str, Rule] = {}
+    seen: dict[str, RawRule] = {}
     for path in paths:
         raws, file_problems = read_rule_file(Path(path))
         problems.extend(file_problems)
         for raw in raws:
+            if raw.name is not None and raw.name in seen:
+                problems.append(f"{raw.where('name')}: rule {raw.name} is already defined at {seen[raw.name].where()}")
+                continue
+            if raw.name is not None:
+                seen[raw.name] = raw
             rule = _rule(raw, detectors, probe, problems)
-            if rule is None:
-                continue
-            if rule.name in seen:
-                first = seen[rule.name]
-                problems.append(f"{raw.where('name')}: rule {rule.name} is already defined at {first.file}:{first.line}")
-                continue
-            seen[rule.name] = rule
-            rules.append(rule)
+            if rule is not None:
+                rules.append(rule)
     return rules, problems
 
 

@@ -51,10 +51,11 @@ def _params(now: datetime, interval_seconds: int) -> dict[str, Any]:
 
 def columns(store: Store, sql: str) -> dict[str, str]:
     """The query's columns and their ClickHouse types, without running it; ValueError if it cannot be a rule."""
+    query = f"DESCRIBE ({_wrapped(sql)}) {SETTINGS}"
     try:
-        described = query_rows(store, f"DESCRIBE ({_wrapped(sql)}) {SETTINGS}", _params(datetime(2000, 1, 1), 30))
+        described = query_rows(store, query, _params(datetime(2000, 1, 1), 30))
     except QueryError as exc:
-        raise ValueError(_first_line(str(exc))) from None
+        raise ValueError(_first_line(str(exc), query.index("\n") + 1)) from None
     found = {row["name"]: row["type"] for row in described}
     if "value" not in found:
         raise ValueError(f"the query returns no `value` column (it returns {', '.join(found) or 'nothing'})")
@@ -75,16 +76,14 @@ def probe(store: Store) -> Callable[[str], None]:
     return check
 
 
-_WRAPPER_OFFSET = len("SELECT * FROM (\n")
-
-
-def _first_line(message: str) -> str:
-    """ClickHouse's message without its code and stack, with positions counted in the rule's own query."""
+def _first_line(message: str, offset: int) -> str:
+    """ClickHouse's message without its code and stack, with positions counted in the rule's own query (the
+    wrapper puts `offset` characters before it, and one line)."""
     if "readonly mode" in message:
         return "the query writes, or reads files or the network through a table function; rule queries run read-only"
     text = message.split("DB::Exception:", 1)[-1].strip()
     text = text.split(". (", 1)[0].splitlines()[0] if text else message
-    text = re.sub(r"position (\d+)", lambda m: f"position {max(int(m.group(1)) - _WRAPPER_OFFSET, 0)}", text)
+    text = re.sub(r"position (\d+)", lambda m: f"position {max(int(m.group(1)) - offset, 0)}", text)
     return re.sub(r"\(line (\d+), col", lambda m: f"(line {int(m.group(1)) - 1}, col", text)
 
 

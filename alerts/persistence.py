@@ -27,15 +27,16 @@ def state_row(state: AlertState) -> dict[str, Any]:
     return {"rule": state.rule, "fingerprint": state.fingerprint, "labels": dict(state.labels),
             "status": state.status, "severity": state.labels.get("severity", ""), "active_since": state.active_since,
             "firing_since": state.firing_since, "last_active_at": state.last_active_at,
-            "resolved_at": state.resolved_at, "value": state.value, "threshold": state.threshold,
+            "keep_firing_since": state.keep_firing_since, "resolved_at": state.resolved_at, "value": state.value, "threshold": state.threshold,
             "annotations": dict(state.annotations), "evidence": json.dumps(state.evidence, default=str, sort_keys=True),
             "runbook": state.annotations.get("runbook", ""), "updated_at": state.updated_at}
 
 
 def state_of(row: dict[str, Any]) -> AlertState:
     return AlertState(row["rule"], row["fingerprint"], row["labels"], row["status"], row["active_since"],
-                      row["firing_since"], row["last_active_at"], row["resolved_at"], row["value"], row["threshold"],
-                      row["annotations"], json.loads(row["evidence"] or "{}"), row["updated_at"])
+                      row["firing_since"], row["last_active_at"], row["keep_firing_since"], row["resolved_at"],
+                      row["value"], row["threshold"], row["annotations"], json.loads(row["evidence"] or "{}"),
+                      row["updated_at"])
 
 
 def event_row(t: Transition) -> dict[str, Any]:

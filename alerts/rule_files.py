@@ -46,6 +46,11 @@ def read_rule_file(path: Path) -> tuple[list[RawRule], list[str]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         return [], [f"{path}: cannot read: {exc.strerror or exc}"]
+    return read_rule_text(text, str(path))
+
+
+def read_rule_text(text: str, path: str) -> tuple[list[RawRule], list[str]]:
+    """As read_rule_file, for the text of a file called `path` (a rule file sent to the backtest API)."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

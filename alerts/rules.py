@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from alerts.durations import duration_field
-from alerts.rule_files import RawRule, read_rule_file
+from alerts.rule_files import RawRule, read_rule_file, read_rule_text
 from alerts.templates import Template, TemplateError, compile_template
 from store.errors import ConfigError
 
@@ -195,11 +195,21 @@ def shipped_files() -> list[Path]:
 def check_rules(paths: Iterable[Path | str], detectors: DetectorLookup, probe: SqlProbe | None = None
                 ) -> tuple[list[Rule], list[str]]:
     """Every rule of `paths` that is valid, and one `file:line: message` per problem (duplicates included)."""
+    return _checked([read_rule_file(Path(path)) for path in paths], detectors, probe)
+
+
+def check_text(text: str, name: str, detectors: DetectorLookup, probe: SqlProbe | None = None
+               ) -> tuple[list[Rule], list[str]]:
+    """As check_rules, for the text of one rule file called `name`."""
+    return _checked([read_rule_text(text, name)], detectors, probe)
+
+
+def _checked(files: Iterable[tuple[list[RawRule], list[str]]], detectors: DetectorLookup, probe: SqlProbe | None
+             ) -> tuple[list[Rule], list[str]]:
     rules: list[Rule] = []
     problems: list[str] = []
     seen: dict[str, RawRule] = {}
-    for path in paths:
-        raws, file_problems = read_rule_file(Path(path))
+    for raws, file_problems in files:
         problems.extend(file_problems)
         for raw in raws:
             if raw.name is not None and raw.name in seen:

@@ -10,7 +10,8 @@ does not hold for this instance) and the time, and returns the new state and the
 made. It reads no clock and does no I/O, so every edge is tested one by one and the backtest
 replays history through exactly this code. Timing follows Prometheus: an instance fires at the
 first evaluation at which it has been active for `for` (measured from the evaluation that first
-saw it), and keeps firing while the condition was last seen less than `keep_firing_for` ago.
+saw it); once the condition stops holding it keeps firing until `keep_firing_for` has passed since
+the first evaluation that did not see it (and starts over if the condition comes back).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class AlertState:
     active_since: datetime | None = None  # the evaluation that started this episode (pending since)
     firing_since: datetime | None = None
     last_active_at: datetime | None = None  # the last evaluation at which the condition held
+    keep_firing_since: datetime | None = None  # firing, but the condition stopped holding at this evaluation
     resolved_at: datetime | None = None
     value: float | None = None
     threshold: float | None = None
@@ -76,7 +78,7 @@ class Transition:
 
 
 def _observed(state: AlertState, sample: Sample, now: datetime) -> AlertState:
-    return replace(state, labels=dict(sample.labels), last_active_at=now, value=sample.value,
+    return replace(state, labels=dict(sample.labels), last_active_at=now, keep_firing_since=None, value=sample.value,
                    threshold=sample.threshold, annotations=dict(sample.annotations), evidence=dict(sample.evidence),
                    updated_at=now)
 
@@ -112,10 +114,10 @@ def step(state: AlertState | None, active: Sample | None, now: datetime, for_: t
     # firing
     if active is not None:
         return _observed(state, active, now), []
-    last = state.last_active_at or state.firing_since or now
-    if keep_firing_for > timedelta(0) and now - last < keep_firing_for:
-        return state, []
-    return _move(state, "resolved", now, resolved_at=now)
+    since = state.keep_firing_since or now
+    if keep_firing_for > timedelta(0) and now - since < keep_firing_for:
+        return (state if state.keep_firing_since else replace(state, keep_firing_since=now, updated_at=now)), []
+    return _move(state, "resolved", now, resolved_at=now, keep_firing_since=None)
 
 
 def forgotten(state: AlertState, now: datetime, retention: timedelta) -> bool:

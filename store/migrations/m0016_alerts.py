@@ -2,7 +2,7 @@
 
 - `alert_states`: the current state of each alert instance (rule + label fingerprint), with the
   times the state machine needs after a restart (pending since, firing since, last active,
-  resolved at), so a pending timer survives. ReplacingMergeTree by `updated_at`, read FINAL;
+  keep firing since, resolved at), so a pending timer survives. ReplacingMergeTree by `updated_at`, read FINAL;
   an instance that goes back to inactive is written with status `inactive` and read no more.
 - `alert_events`: every transition, append-only: the history incidents and post-mortems read.
 - `silences`: ReplacingMergeTree by `updated_at` (expiring is a new version of the row).
@@ -29,6 +29,7 @@ ALERT_STATES = TableSpec(
     `active_since` Nullable({_TIME}),
     `firing_since` Nullable({_TIME}),
     `last_active_at` Nullable({_TIME}),
+    `keep_firing_since` Nullable({_TIME}),
     `resolved_at` Nullable({_TIME}),
     `value` Nullable(Float64),
     `threshold` Nullable(Float64),

@@ -20,7 +20,7 @@ _MAP = pa.map_(pa.string(), pa.string())
 STATES = pa.schema([
     ("rule", pa.string()), ("fingerprint", pa.string()), ("labels", _MAP), ("status", pa.string()),
     ("severity", pa.string()), ("active_since", _TIME), ("firing_since", _TIME), ("last_active_at", _TIME),
-    ("resolved_at", _TIME), ("value", pa.float64()), ("threshold", pa.float64()), ("annotations", _MAP),
+    ("keep_firing_since", _TIME), ("resolved_at", _TIME), ("value", pa.float64()), ("threshold", pa.float64()), ("annotations", _MAP),
     ("evidence", pa.string()), ("runbook", pa.string()), ("updated_at", _TIME)])
 EVENTS = pa.schema([
     ("at", _TIME), ("rule", pa.string()), ("fingerprint", pa.string()), ("labels", _MAP), ("severity", pa.string()),

@@ -75,25 +75,27 @@ def test_firing_resolves_at_the_first_evaluation_without_the_condition_when_keep
     assert state.firing_since == T0  # when it started firing stays known for the resolved notification
 
 
-def test_keep_firing_for_holds_firing_until_the_condition_was_last_seen_that_long_ago():
+def test_keep_firing_for_holds_firing_for_that_long_after_the_first_evaluation_without_the_condition():
     keep = timedelta(minutes=10)
     state, _ = step(None, seen(), T0, timedelta(0), keep)
-    for offset in (30, 300, 599):
+    for offset in (30, 300, 629):
         state, moves = step(state, None, T0 + offset * S, timedelta(0), keep)
-        assert state.status == "firing" and moves == []
-    state, moves = step(state, None, T0 + keep, timedelta(0), keep)
+        assert state.status == "firing" and moves == [] and state.keep_firing_since == T0 + 30 * S
+    state, moves = step(state, None, T0 + 30 * S + keep, timedelta(0), keep)
     assert state.status == "resolved" and edges(moves) == [("firing", "resolved")]
+    assert state.keep_firing_since is None
 
 
 def test_keep_firing_for_restarts_when_the_condition_comes_back():
     keep = timedelta(minutes=10)
     state, _ = step(None, seen(), T0, timedelta(0), keep)
     state, _ = step(state, None, T0 + 300 * S, timedelta(0), keep)
-    state, moves = step(state, seen(), T0 + 420 * S, timedelta(0), keep)  # back: the clock restarts from here
-    assert state.status == "firing" and moves == [] and state.last_active_at == T0 + 420 * S
-    state, moves = step(state, None, T0 + 900 * S, timedelta(0), keep)
-    assert state.status == "firing"  # 8 minutes since last seen
-    state, moves = step(state, None, T0 + 1020 * S, timedelta(0), keep)
+    state, moves = step(state, seen(), T0 + 420 * S, timedelta(0), keep)  # back: the clock restarts
+    assert state.status == "firing" and moves == [] and state.keep_firing_since is None
+    state, moves = step(state, None, T0 + 450 * S, timedelta(0), keep)
+    state, moves = step(state, None, T0 + 1049 * S, timedelta(0), keep)
+    assert state.status == "firing"  # 9m59s since it was first missed again
+    state, moves = step(state, None, T0 + 1050 * S, timedelta(0), keep)
     assert state.status == "resolved" and state.firing_since == T0
 
 

@@ -138,8 +138,9 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from spyglass.api import build_api
+    from spyglass.api.context import ApiContext
 
-    client = TestClient(build_api(store))
+    client = TestClient(build_api(ApiContext(store)))
     since = (now - timedelta(days=args.days, hours=1)).strftime("%Y-%m-%dT%H:00:00Z")
     rollup = store.query_arrow("SELECT count() AS n FROM cost_hourly").to_pylist()[0]["n"]
     print(f"rollup: cost_hourly {rollup:,} rows for {args.calls + minute:,} calls")

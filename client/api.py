@@ -1,10 +1,13 @@
-"""The dashboard's only door to data: a small typed client for Spyglass's REST API.
+"""The only door to Spyglass's data for the dashboard and the CLI: a small typed client for the REST API.
 
-The dashboard never opens the store (the embedded store allows one process per data
-directory, and the same pages must work against a ClickHouse server), so every number on a
-page comes through here. Failures become one exception type carrying the API's own message,
-so a page can show a clear banner instead of a traceback; timeouts are short because a page
-that hangs is worse than a page that says the API is slow.
+The dashboard and the CLI never open the store (the embedded store allows one process per data
+directory, and the same pages must work against a ClickHouse server), so every number they
+show comes through here. Each method returns the wire model of its endpoint
+(`client.models`), the same class the API declares as its response model; `ENDPOINTS` lists
+what the client calls, so a test can hold it to the API's OpenAPI document. Failures become
+one exception type carrying the API's own message, so a page can show a clear banner instead
+of a traceback; timeouts are short because a page that hangs is worse than a page that says
+the API is slow.
 """
 
 from __future__ import annotations
@@ -13,15 +16,74 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
+
+from client.models.costs import (
+    Budgets,
+    CatalogStatus,
+    CostBreakdown,
+    CostTimeseries,
+    RepriceRequest,
+    RepriceResult,
+    Unpriced,
+)
+from client.models.drift import DriftResults
+from client.models.export import FocusExport
+from client.models.gpu import GpuCosts, GpuFleet, GpuTimeseries, GpuWaste, ScrapeTarget, ScrapeTargets
+from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
+from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+REPRICE_TIMEOUT = httpx.Timeout(3600.0, connect=5.0)  # a month of calls takes a while to price again
 
 # The fields a time series may be split by (mirrors the API's `by` parameter).
 SERIES_BY = ("model", "service", "provider", "project", "status", "team", "feature")
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Endpoint(Generic[Model]):
+    """One API operation the client calls: HTTP method, path (with `{name}` parameters), response model.
+
+    `model` is None for an answer that is not JSON (the drift report's HTML).
+    """
+
+    method: str
+    path: str
+    model: type[Model] | None
+
+
+SUMMARY = Endpoint("GET", "/api/v1/summary", Summary)
+TIMESERIES = Endpoint("GET", "/api/v1/timeseries", Timeseries)
+FILTERS = Endpoint("GET", "/api/v1/filters", FilterValues)
+LLM_CALLS = Endpoint("GET", "/api/v1/llm-calls", LlmCalls)
+COST_TIMESERIES = Endpoint("GET", "/api/v1/costs/timeseries", CostTimeseries)
+COST_BREAKDOWN = Endpoint("GET", "/api/v1/costs/breakdown", CostBreakdown)
+COST_UNPRICED = Endpoint("GET", "/api/v1/costs/unpriced", Unpriced)
+COST_CATALOG = Endpoint("GET", "/api/v1/costs/catalog", CatalogStatus)
+REPRICE = Endpoint("POST", "/api/v1/costs/reprice", RepriceResult)
+BUDGETS = Endpoint("GET", "/api/v1/budgets", Budgets)
+GPU_COSTS = Endpoint("GET", "/api/v1/gpu/costs", GpuCosts)
+FOCUS_EXPORT = Endpoint("GET", "/api/v1/export/focus", FocusExport)
+DRIFT = Endpoint("GET", "/api/v1/drift", DriftResults)
+DRIFT_REPORT: Endpoint[BaseModel] = Endpoint("GET", "/api/v1/drift/{result_id}/report", None)
+GPU_FLEET = Endpoint("GET", "/api/v1/gpu/fleet", GpuFleet)
+GPU_TIMESERIES = Endpoint("GET", "/api/v1/gpu/timeseries", GpuTimeseries)
+GPU_WASTE = Endpoint("GET", "/api/v1/gpu/waste", GpuWaste)
+GPU_SCRAPE_TARGETS = Endpoint("GET", "/api/v1/gpu/scrape-targets", ScrapeTargets)
+QUALITY_SUMMARY = Endpoint("GET", "/api/v1/quality/summary", QualitySummary)
+QUALITY_TIMESERIES = Endpoint("GET", "/api/v1/quality/timeseries", QualityTimeseries)
+QUALITY_WORST = Endpoint("GET", "/api/v1/quality/worst", QualityWorst)
+QUALITY_FEEDBACK = Endpoint("GET", "/api/v1/quality/feedback", QualityFeedback)
+QUALITY_COST = Endpoint("GET", "/api/v1/quality/cost", QualityCost)
+ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED, COST_CATALOG,
+             REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET, GPU_TIMESERIES, GPU_WASTE,
+             GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST, QUALITY_FEEDBACK, QUALITY_COST)
 
 
 class ApiError(Exception):
@@ -78,7 +140,7 @@ class ApiClient:
     def __init__(self, base_url: str = DEFAULT_API_URL, api_key: str | None = None,
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
                  transport: httpx.BaseTransport | None = None) -> None:
-        headers = {"Accept": "application/json", "User-Agent": "spyglass-dashboard"}
+        headers = {"Accept": "application/json", "User-Agent": "spyglass-client"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         self.base_url = base_url.rstrip("/")
@@ -101,11 +163,11 @@ class ApiClient:
     def close(self) -> None:
         self._http.close()
 
-    def summary(self, query: Query) -> dict[str, Any]:
+    def summary(self, query: Query) -> Summary:
         """Overall and by-model requests, errors, tokens and latency percentiles."""
-        return self._get("/api/v1/summary", query.params())
+        return self._get(SUMMARY, query.params())
 
-    def timeseries(self, query: Query, by: str | None = None, step_seconds: int | None = None) -> dict[str, Any]:
+    def timeseries(self, query: Query, by: str | None = None, step_seconds: int | None = None) -> Timeseries:
         """Per-bucket requests, errors, tokens and p95 latency; `by` splits into series."""
         if by is not None and by not in SERIES_BY:
             raise ValueError(f"by: must be one of {', '.join(SERIES_BY)}")
@@ -114,104 +176,126 @@ class ApiClient:
             params.append(("by", by))
         if step_seconds:
             params.append(("step", str(step_seconds)))
-        return self._get("/api/v1/timeseries", params)
+        return self._get(TIMESERIES, params)
 
-    def filters(self, since: str = "24h", until: str | None = None) -> dict[str, list[str]]:
+    def filters(self, since: str = "24h", until: str | None = None) -> FilterValues:
         """The projects, services and models seen in the range, to fill the filter pickers."""
-        return self._get("/api/v1/filters", Query(since, until).params())
+        return self._get(FILTERS, Query(since, until).params())
 
-    def llm_calls(self, query: Query, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    def llm_calls(self, query: Query, limit: int = 100, offset: int = 0) -> LlmCalls:
         """One page of typed LLM calls, newest first; `next_offset` is None on the last page."""
-        return self._get("/api/v1/llm-calls", [*query.params(), ("limit", str(limit)), ("offset", str(offset))])
+        return self._get(LLM_CALLS, [*query.params(), ("limit", str(limit)), ("offset", str(offset))])
 
-    def cost_timeseries(self, query: Query, by: str | None = None) -> dict[str, Any]:
+    def cost_timeseries(self, query: Query, by: str | None = None) -> CostTimeseries:
         """Spend per hourly bucket, split by a cost dimension into the costliest groups and "other"."""
-        return self._get("/api/v1/costs/timeseries", [*query.params(), *([("by", by)] if by else [])])
+        return self._get(COST_TIMESERIES, [*query.params(), *([("by", by)] if by else [])])
 
     def cost_breakdown(self, query: Query, by: str, filters: Mapping[str, str] | None = None,
-                       limit: int = 200, users: bool = False) -> dict[str, Any]:
+                       limit: int = 200, users: bool = False) -> CostBreakdown:
         """Spend and unit economics per group of `by`; `filters` narrow a drill-down (team=ml, ...);
         `users` adds distinct users and cost per user (slower)."""
         extra = [(name, value) for name, value in (filters or {}).items()]
-        return self._get("/api/v1/costs/breakdown", [*query.params(), *extra, ("by", by), ("limit", str(limit)),
-                                                     ("users", "true" if users else "false")])
+        return self._get(COST_BREAKDOWN, [*query.params(), *extra, ("by", by), ("limit", str(limit)),
+                                                         ("users", "true" if users else "false")])
 
-    def cost_unpriced(self, query: Query) -> dict[str, Any]:
+    def cost_unpriced(self, query: Query) -> Unpriced:
         """Calls stored without a price, by provider, model and reason."""
-        return self._get("/api/v1/costs/unpriced", query.params())
+        return self._get(COST_UNPRICED, query.params())
 
-    def budgets(self) -> dict[str, Any]:
+    def cost_catalog(self) -> CatalogStatus:
+        """The price catalog the service uses, and why an edited file was not loaded."""
+        return self._get(COST_CATALOG, [])
+
+    def reprice(self, since: str, until: str = "now") -> RepriceResult:
+        """Re-price the calls of [since, until) with the service's current catalog (waits for the whole run)."""
+        body = RepriceRequest(since=since, until=until).model_dump()
+        return self._parse(REPRICE, self._request(REPRICE, [], body, REPRICE_TIMEOUT))
+
+    def budgets(self) -> Budgets:
         """Each configured budget with month-to-date spend, forecast and states."""
-        return self._get("/api/v1/budgets", [])
+        return self._get(BUDGETS, [])
 
-    def gpu_costs(self, query: Query) -> dict[str, Any]:
+    def gpu_costs(self, query: Query) -> GpuCosts:
         """Per GPU host: cost, allocated to calls, idle."""
-        return self._get("/api/v1/gpu/costs", [(k, v) for k, v in query.params() if k in ("since", "until",
+        return self._get(GPU_COSTS, [(k, v) for k, v in query.params() if k in ("since", "until",
                                                                                            "project")])
 
-    def focus_export(self, since: str, until: str) -> dict[str, Any]:
-        """FOCUS usage rows for the whole hours covering [since, until); money as decimal strings."""
-        return self._get("/api/v1/export/focus", [("since", since), ("until", until)])
+    def focus_export(self, since: str, until: str) -> FocusExport:
+        """FOCUS usage rows for the whole hours covering [since, until); money as exact decimals."""
+        return self._get(FOCUS_EXPORT, [("since", since), ("until", until)])
+
     def drift(self, query: Query, latest: bool = False, features: tuple[str, ...] = (),
-              limit: int = 1000) -> dict[str, Any]:
+              limit: int = 1000) -> DriftResults:
         """Drift comparisons computed in the range, newest first, each with its per-feature results."""
         params = [*query.params(), ("latest", "true" if latest else "false"), ("limit", str(limit)),
                   *(("feature", feature) for feature in features)]
-        return self._get("/api/v1/drift", params)
+        return self._get(DRIFT, params)
 
     def drift_report(self, result_id: str) -> str:
         """The Evidently HTML report of one drift comparison."""
-        return self._response(f"/api/v1/drift/{result_id}/report", []).text
-    def gpu_fleet(self, query: Query) -> dict[str, Any]:
-        """Per GPU over the range: last seen, utilisation mean/p95, memory and headroom, power."""
-        return self._get("/api/v1/gpu/fleet", query.params())
+        return self._request(DRIFT_REPORT, [], path={"result_id": result_id}).text
 
-    def gpu_timeseries(self, query: Query, by: str = "gpu", step_seconds: int | None = None) -> dict[str, Any]:
+    def gpu_fleet(self, query: Query) -> GpuFleet:
+        """Per GPU over the range: last seen, utilisation mean/p95, memory and headroom, power."""
+        return self._get(GPU_FLEET, query.params())
+
+    def gpu_timeseries(self, query: Query, by: str = "gpu", step_seconds: int | None = None) -> GpuTimeseries:
         """Per-bucket utilisation, memory and power per GPU (`by="gpu"`) or per host (`by="host"`)."""
         params = [*query.params(), ("by", by)]
         if step_seconds:
             params.append(("step", str(step_seconds)))
-        return self._get("/api/v1/gpu/timeseries", params)
+        return self._get(GPU_TIMESERIES, params)
 
-    def gpu_waste(self, query: Query) -> dict[str, Any]:
+    def gpu_waste(self, query: Query) -> GpuWaste:
         """GPUs idle for long stretches in the range, with the thresholds the service applied."""
-        return self._get("/api/v1/gpu/waste", query.params())
+        return self._get(GPU_WASTE, query.params())
 
-    def gpu_scrape_targets(self) -> list[dict[str, Any]]:
+    def gpu_scrape_targets(self) -> list[ScrapeTarget]:
         """The dcgm-exporter targets the service scrapes, each with its up/down state and last error."""
-        return self._get("/api/v1/gpu/scrape-targets", [])["targets"]
-    def quality_summary(self, query: Query) -> dict[str, Any]:
+        return self._get(GPU_SCRAPE_TARGETS, []).targets
+
+    def quality_summary(self, query: Query) -> QualitySummary:
         """Per score name and source: count, mean value, pass rate; and the calls in the range."""
-        return self._get("/api/v1/quality/summary", query.params())
+        return self._get(QUALITY_SUMMARY, query.params())
 
-    def quality_timeseries(self, query: Query, by: str = "model", source: str = "eval") -> dict[str, Any]:
+    def quality_timeseries(self, query: Query, by: str = "model", source: str = "eval") -> QualityTimeseries:
         """Per bucket, `by` value (model, feature, team, service) and score name: count, mean, good."""
-        return self._get("/api/v1/quality/timeseries", [*query.params(), ("by", by), ("source", source)])
+        return self._get(QUALITY_TIMESERIES, [*query.params(), ("by", by), ("source", source)])
 
-    def quality_worst(self, query: Query, source: str = "eval", limit: int = 20) -> dict[str, Any]:
+    def quality_worst(self, query: Query, source: str = "eval", limit: int = 20) -> QualityWorst:
         """The lowest scores with their trace and span."""
-        return self._get("/api/v1/quality/worst", [*query.params(), ("source", source), ("limit", str(limit))])
+        return self._get(QUALITY_WORST, [*query.params(), ("source", source), ("limit", str(limit))])
 
-    def quality_feedback(self, query: Query, limit: int = 50) -> dict[str, Any]:
+    def quality_feedback(self, query: Query, limit: int = 50) -> QualityFeedback:
         """Recent feedback, newest first."""
-        return self._get("/api/v1/quality/feedback", [*query.params(), ("limit", str(limit))])
+        return self._get(QUALITY_FEEDBACK, [*query.params(), ("limit", str(limit))])
 
-    def quality_cost(self, query: Query, by: str = "model") -> dict[str, Any]:
-        """Cost per passing evaluation and per positive feedback by `by` (Decimal strings)."""
-        return self._get("/api/v1/quality/cost", [*query.params(), ("by", by)])
+    def quality_cost(self, query: Query, by: str = "model") -> QualityCost:
+        """Cost per passing evaluation and per positive feedback by `by` (exact decimals)."""
+        return self._get(QUALITY_COST, [*query.params(), ("by", by)])
 
-    def _get(self, path: str, params: list[tuple[str, str]]) -> Any:
-        response = self._response(path, params)
+    def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]]) -> Model:
+        return self._parse(endpoint, self._request(endpoint, params))
+
+    def _parse(self, endpoint: Endpoint[Model], response: httpx.Response) -> Model:
+        """The body as the endpoint's model; a body that does not fit it is an ApiError (client and API disagree)."""
+        model = endpoint.model
+        if model is None:
+            raise TypeError(f"{endpoint.path} does not answer JSON")
         try:
-            return response.json()
-        except ValueError as exc:
-            raise ApiError(f"the API answered {response.status_code} with a body that is not JSON",
-                           response.status_code, f"{self.base_url}{path}") from exc
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
+            raise ApiError(f"the API answered {response.status_code} with a body this client does not understand "
+                           f"({model.__name__}: {problems})", response.status_code, str(response.url)) from exc
 
-    def _response(self, path: str, params: list[tuple[str, str]]) -> httpx.Response:
-        url = f"{self.base_url}{path}"
+    def _request(self, endpoint: Endpoint[Any], params: list[tuple[str, str]], body: Any = None,
+                 timeout: httpx.Timeout | None = None, path: Mapping[str, str] | None = None) -> httpx.Response:
+        route = endpoint.path.format(**(path or {}))
+        url = f"{self.base_url}{route}"
+        extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
         try:
-            response = self._http.get(path, params=params)
+            response = self._http.request(endpoint.method, route, params=tuple(params), json=body, **extra)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise ApiUnreachable(f"cannot connect to the Spyglass API at {self.base_url}: {exc}", None, url) from exc
         except httpx.TimeoutException as exc:

@@ -33,7 +33,7 @@ def sidebar_filters(api: ApiClient) -> Query:
         picked: dict[str, tuple[str, ...]] = {}
         for key, field, label, placeholder in _PICKERS:
             picked[field] = tuple(st.multiselect(
-                label, _options(available.get(field, []), key), key=key, bind="query-params",
+                label, _options(getattr(available, field), key), key=key, bind="query-params",
                 persist_state="session", placeholder=placeholder))
         st.button("Refresh", icon=":material/refresh:", help="Read the latest numbers from the API",
                   width="stretch")

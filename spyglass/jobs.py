@@ -8,6 +8,7 @@ one (store/file_source.py).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,6 +40,7 @@ class JobParts:
     catalog: CatalogSource
     gpu_prices: FileSource[GpuPriceTable]
     lease: Lease
+    stopping: threading.Event  # set at shutdown: jobs that work in chunks end at the next one
     dcgm: DcgmScraper | None = None
 
 
@@ -49,15 +51,20 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
                                   frozenset(s.content.capture_projects))
     allocation = AllocationConfig(gpu.host_map, gpu.token_weights, frozenset(p.lower() for p in gpu.self_hosted_providers))
     gpu_lookback, gpu_gap = timedelta(hours=gpu.cost_lookback_hours), timedelta(seconds=gpu.sample_max_gap_seconds)
+    stop = parts.stopping.is_set
     jobs = [
         Job("lease", parts.lease.renew_every, parts.lease.renew),
-        Job("compaction", s.maintenance.compaction_interval_seconds, lambda now: compact(store, now.date())),
+        Job("compaction", s.maintenance.compaction_interval_seconds,
+            lambda now: compact(store, now.date(), should_stop=stop)),
         Job("costs", s.costs.interval_seconds, lambda now: run_cost_job(store, parts.catalog.current(), now)),
-        Job("cost-rollup", s.costs.rollup_interval_seconds, lambda now: run_rollup_job(store, now)),
-        Job("gpu-costs", gpu.cost_interval_seconds, lambda now: run_gpu_cost_job(
-            store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap)),
-        Job("drift", s.drift.interval_seconds, lambda now: run_drift_job(store, drift, now, s.drift_reports_path)),
-        Job("heuristics", quality.heuristics_interval_seconds, lambda now: run_heuristics_job(store, heuristics, now)),
+        Job("cost-rollup", s.costs.rollup_interval_seconds,
+            lambda now: run_rollup_job(store, now, should_stop=stop)),
+        Job("gpu-costs", gpu.cost_interval_seconds,
+            lambda now: run_gpu_cost_job(store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap)),
+        Job("drift", s.drift.interval_seconds,
+            lambda now: run_drift_job(store, drift, now, s.drift_reports_path, should_stop=stop)),
+        Job("heuristics", quality.heuristics_interval_seconds,
+            lambda now: run_heuristics_job(store, heuristics, now)),
         Job("quality-join", quality.join_interval_seconds, lambda now: run_score_join(store, now)),
     ]
     if parts.dcgm is not None:

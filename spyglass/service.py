@@ -21,6 +21,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ from pipelines.gpu.prices import SHIPPED_PATH as GPU_PRICES_PATH
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
 from spyglass.api import build_api
+from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
 from spyglass.jobs import JobParts, scheduled_jobs
 from spyglass.lease import Lease
@@ -118,16 +121,16 @@ class Service:
             if "scheduler" in s.roles:
                 await asyncio.to_thread(self._start_scheduler)
             if "api" in s.roles:
-                api = build_api(self.store, s.read_keys, self._readiness, s.ingest_keys)
-                api.state.dcgm_status = self.dcgm_scraper.status if self.dcgm_scraper else list
-                api.state.catalog_source = self.catalog_source
-                api.state.budgets = s.costs.budgets
-                api.state.self_hosted_providers = s.gpu.self_hosted_providers
-                api.state.drift_reports_dir = s.drift_reports_path
-                api.state.redaction = s.content.redaction()
-                api.state.gpu_idle = (s.gpu.idle_max_utilization, s.gpu.idle_min_seconds)
-                api.state.quality_rules = QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
-                                                       tuple(s.quality.feedback_positive_labels))
+                api = build_api(ApiContext(
+                    store=self.store, read_keys=tuple(s.read_keys), readiness=self._readiness,
+                    ingest_keys=IngestKeys(s.ingest_keys), catalog_source=self.catalog_source,
+                    budgets=tuple(s.costs.budgets),
+                    self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
+                    drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
+                    gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
+                    quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
+                                               tuple(s.quality.feedback_positive_labels)),
+                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -162,8 +165,9 @@ class Service:
             self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
-        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, self.dcgm_scraper)
-        self.scheduler = Scheduler(scheduled_jobs(s, parts), self.telemetry.get_meter("spyglass"))
+        stopping = threading.Event()
+        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper)
+        self.scheduler = Scheduler(scheduled_jobs(s, parts), self.telemetry.get_meter("spyglass"), stopping=stopping)
         self.scheduler.start()
 
     def _write_own_metrics(self, tables: dict[str, pa.Table]) -> Future:
@@ -181,7 +185,7 @@ class Service:
     def _serve(self, app, host: str, port: int, name: str) -> None:
         sock = listen(host, port)
         server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
-                                        timeout_graceful_shutdown=30))
+                                        timeout_graceful_shutdown=max(1, round(self._drain_seconds()))))
         task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]), name=name)
         self._servers.append((server, task))
 
@@ -216,18 +220,24 @@ class Service:
                                "last_error": stats.last_error}
         return state
 
-    async def stop(self) -> None:
-        """Drain: stop accepting, finish in-flight requests, flush the writer, close the store."""
+    async def stop(self) -> list[str]:
+        """Drain within `shutdown_timeout_seconds`: stop accepting, finish in-flight requests, let jobs stop at
+        their next chunk, flush the writer, close the store. Returns the jobs abandoned at the deadline."""
+        deadline = time.monotonic() + self.settings.shutdown_timeout_seconds
+        if self.scheduler is not None:  # jobs wind down while the receivers drain
+            self.scheduler.stopping.set()
         if self._grpc is not None:
-            await self._grpc.stop(grace=30)
+            await self._grpc.stop(grace=self._drain_seconds())
         for server, _ in self._servers:
             server.should_exit = True
         for _, task in self._servers:
             with contextlib.suppress(Exception):
                 await task
         self._servers.clear()
+        abandoned: list[str] = []
         if self.scheduler is not None:  # running jobs finish while the writer still accepts their rows
-            await asyncio.to_thread(self.scheduler.stop)
+            left = deadline - time.monotonic() - self._close_reserve()
+            abandoned = await asyncio.to_thread(self.scheduler.stop, max(left, 0.0))
         if self.lease is not None:
             with contextlib.suppress(Exception):  # an unreachable store: the lease expires by itself
                 await asyncio.to_thread(self.lease.release)
@@ -242,12 +252,23 @@ class Service:
         if self._dashboard is not None:
             self._dashboard.terminate()
             try:
-                await asyncio.to_thread(self._dashboard.wait, 10)
+                await asyncio.to_thread(self._dashboard.wait, max(1.0, min(5.0, deadline - time.monotonic())))
             except subprocess.TimeoutExpired:
                 self._dashboard.kill()
-        if self.store is not None:
+        if self.store is not None and not abandoned:
             self.store.close()
+        elif self.store is not None:  # closing would wait for the abandoned jobs' queries; exiting ends them
+            log.warning("stopped with %d job(s) abandoned: the store is left to the process exit", len(abandoned))
         log.info("stopped")
+        return abandoned
+
+    def _drain_seconds(self) -> float:
+        """How long requests in flight may take to finish: 40 % of the shutdown budget."""
+        return self.settings.shutdown_timeout_seconds * 0.4
+
+    def _close_reserve(self) -> float:
+        """Time kept after the jobs for flushing the writer and closing the store."""
+        return min(5.0, self.settings.shutdown_timeout_seconds * 0.25)
 
 
 def check_roles(s: Settings) -> None:
@@ -276,7 +297,8 @@ def endpoints(settings: Settings) -> dict[str, str]:
     return out
 
 
-async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] = lambda: None) -> None:
+async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] = lambda: None) -> list[str]:
+    """Run until SIGTERM/SIGINT, then drain; returns the jobs abandoned at the shutdown deadline."""
     service = Service(settings)
     await service.start()
     stop = asyncio.Event()
@@ -286,4 +308,4 @@ async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] =
     on_ready()
     await stop.wait()
     log.info("signal received, draining")
-    await service.stop()
+    return await service.stop()

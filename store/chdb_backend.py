@@ -8,6 +8,7 @@ would otherwise occupy a shared one.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from collections.abc import Mapping
@@ -41,6 +42,29 @@ def _text_params(params: Mapping[str, Any]) -> dict[str, str]:
             for name, value in params.items()}
 
 
+def _held_by_another_process(path: str) -> bool:
+    """Whether another process's embedded ClickHouse holds `path` (it flocks `status`; chDB itself only says
+    "Error initializing EmbeddedServer"). A lock held by this process is ours: connecting again is fine."""
+    status = os.path.join(path, "status")
+    if not os.path.exists(status):
+        return False
+    with open(status, "rb") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return not _ours(status, probe.fileno())
+        fcntl.flock(probe, fcntl.LOCK_UN)
+    return False
+
+
+def _ours(status: str, probe: int) -> bool:
+    """This process already runs the embedded engine on this directory: it has `status` open besides our probe
+    (flock locks belong to an open file, so our own engine's lock blocks the probe too)."""
+    target = os.path.realpath(status)
+    return any(int(fd) != probe and os.path.realpath(os.path.join("/proc/self/fd", fd)) == target
+               for fd in os.listdir("/proc/self/fd"))
+
+
 class ChdbStore:
     """A `store.Store` backed by chDB in `path`, using `database` as the current database."""
 
@@ -53,6 +77,9 @@ class ChdbStore:
         self._all: list[chdb.state.sqlitelike.Connection] = []
         self._lock = threading.Lock()
         self._closed = False
+        if _held_by_another_process(self.path):
+            raise StoreUnavailable(f"another Spyglass is using {self.path} (one process per data directory; "
+                                   "stop it, or give this one another --data-dir)")
         try:
             bootstrap = chdb.connect(self.path)
         except Exception as exc:  # chDB raises bare RuntimeErrors for lock and path problems

@@ -14,6 +14,7 @@ for a total); it is merged once too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 
 from store.base import Store, query_rows, quote_identifier
@@ -37,11 +38,17 @@ ORDER BY partition_id""", {"table": DDL(store.database, store.cluster).local(tab
     return [row["partition_id"] for row in rows]
 
 
-def compact(store: Store, today: date, tables: tuple[str, ...] = COMPACTED_TABLES) -> int:
-    """Merge every closed day of `tables` to one part; returns how many partitions were merged."""
+def compact(store: Store, today: date, tables: tuple[str, ...] = COMPACTED_TABLES,
+            should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Merge every closed day of `tables` to one part; returns how many partitions were merged.
+
+    `should_stop` is asked between partitions: a shutdown ends the run there (the next run picks up
+    the partitions left)."""
     ddl, merged = DDL(store.database, store.cluster), 0
     for table in tables:
         for partition in partitions_to_compact(store, table, today):
+            if should_stop():
+                return merged
             store.command(f"OPTIMIZE TABLE {quote_identifier(ddl.local(table))}{ddl.on_cluster} "
                           "PARTITION ID {partition:String} FINAL",
                           {"partition": partition})

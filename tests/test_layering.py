@@ -46,7 +46,7 @@ def imports_of(path: Path) -> set[str]:
 
 
 def test_the_table_names_every_package():
-    assert set(allowed_imports()) == set(OURS)
+    assert set(OURS) <= set(allowed_imports())
 
 
 @pytest.mark.parametrize("package", OURS)

@@ -150,10 +150,13 @@ class DcgmScraper:
                 state.up, state.last_attempt, state.last_error = False, attempted, error
                 state.consecutive_failures += 1
                 failures = state.consecutive_failures
-            log.warning("dcgm scrape failed target=%s failures=%d error=%s", url, failures, error)
+            if failures == 1:  # said once when the target goes down, and again when it comes back
+                log.warning("dcgm target down target=%s error=%s", url, error)
             return None
         with self._lock:
             state = self._status[url]
+            if state.consecutive_failures:
+                log.warning("dcgm target back up target=%s after %d failed scrapes", url, state.consecutive_failures)
             state.up, state.last_attempt, state.last_success = True, attempted, attempted
             state.consecutive_failures, state.last_error = 0, ""
             state.samples_last_scrape, state.rows_last_scrape = len(samples), gpu_rows.num_rows

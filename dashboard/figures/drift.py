@@ -1,4 +1,4 @@
-"""Drift figures and tables from the drift API's JSON, as pure functions (no Streamlit, no HTTP).
+"""Drift figures and tables from the drift API's models, as pure functions (no Streamlit, no HTTP).
 
 - The heat table (feature x comparison time) colours each cell by `severity`, the API's
   direction-safe score (threshold / p-value for p-value tests, distance / threshold for
@@ -12,11 +12,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 
+from client.models.drift import DriftFeature, DriftResult
 from dashboard.figures.common import parse_time
 
 INSUFFICIENT = "insufficient data"
@@ -25,42 +26,42 @@ _SPAN = 1.0  # log10 of severity shown from -1 (a tenth of the threshold) to +1 
 _HEIGHT = 320
 
 
-def group_key(result: Mapping[str, Any]) -> str:
+def group_key(result: DriftResult) -> str:
     """How a comparison's group reads in a picker: service / model / feature."""
-    feature = result["feature"] or "(no feature)"
-    return f"{result['service_name']} / {result['model'] or '(unknown)'} / {feature}"
+    feature = result.feature or "(no feature)"
+    return f"{result.service_name} / {result.model or '(unknown)'} / {feature}"
 
 
-def groups(results: Sequence[Mapping[str, Any]]) -> list[str]:
+def groups(results: Sequence[DriftResult]) -> list[str]:
     """The groups in the results: drifted ones first (by their newest comparison), then by name."""
-    newest: dict[str, Mapping[str, Any]] = {}
+    newest: dict[str, DriftResult] = {}
     for result in results:
         key = group_key(result)
-        if key not in newest or result["computed_at"] > newest[key]["computed_at"]:
+        if key not in newest or result.computed_at > newest[key].computed_at:
             newest[key] = result
-    return sorted(newest, key=lambda key: (newest[key]["drifted"] is not True, key))
+    return sorted(newest, key=lambda key: (newest[key].drifted is not True, key))
 
 
-def verdict(result: Mapping[str, Any]) -> str:
+def verdict(result: DriftResult) -> str:
     """'drifted', 'no drift' or 'insufficient data': never 'no drift' without a test."""
-    if result["status"] != "ok" or result["drifted"] is None:
+    if result.status != "ok" or result.drifted is None:
         return INSUFFICIENT
-    return "drifted" if result["drifted"] else "no drift"
+    return "drifted" if result.drifted else "no drift"
 
 
-def heat_table(results: Sequence[Mapping[str, Any]]) -> go.Figure:
+def heat_table(results: Sequence[DriftResult]) -> go.Figure:
     """Features (rows) by comparison time (columns) of one group, coloured by severity."""
-    ordered = sorted(results, key=lambda r: r["computed_at"])
-    names = sorted({f["name"] for r in ordered for f in r["features"]}) or ["(all features)"]
+    ordered = sorted(results, key=lambda r: r.computed_at)
+    names = sorted({f.name for r in ordered for f in r.features}) or ["(all features)"]
     # Category labels, one per comparison: runs are hourly, and a date axis would space them by
     # time and label them by the axis' own ticks instead of by run.
-    times = [f"{parse_time(r['computed_at']):%m-%d %H:%M:%S}" for r in ordered]
+    times = [f"{parse_time(r.computed_at):%m-%d %H:%M:%S}" for r in ordered]
     z: list[list[float | None]] = []
     text: list[list[str]] = []
     for name in names:
         z_row, text_row = [], []
         for result in ordered:
-            cell = next((f for f in result["features"] if f["name"] == name), None)
+            cell = next((f for f in result.features if f.name == name), None)
             z_row.append(_log_severity(cell))
             text_row.append(_cell_text(result, cell))
         z.append(z_row)
@@ -82,53 +83,53 @@ def heat_table(results: Sequence[Mapping[str, Any]]) -> go.Figure:
     return figure
 
 
-def feature_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+def feature_rows(result: DriftResult) -> list[dict[str, Any]]:
     """One comparison's features as table rows: the test, its score read in its own direction, the verdict."""
     rows = []
-    for f in result["features"]:
+    for f in result.features:
         rows.append({
-            "feature": f["name"], "verdict": _feature_verdict(f), "test": f["method"] or "–",
-            "score": f["score"], "threshold": f["threshold"], "drift when": _drift_when(f["direction"]),
-            "severity": f["severity"], "reference n": f["reference_values"], "current n": f["current_values"],
+            "feature": f.name, "verdict": _feature_verdict(f), "test": f.method or "–",
+            "score": f.score, "threshold": f.threshold, "drift when": _drift_when(f.direction),
+            "severity": f.severity, "reference n": f.reference_values, "current n": f.current_values,
         })
     return sorted(rows, key=lambda row: (-(row["severity"] or 0), row["feature"]))
 
 
-def distribution(feature: Mapping[str, Any]) -> go.Figure:
+def distribution(feature: DriftFeature) -> go.Figure:
     """Reference vs current share of values per bin (quantile bins, or categories), side by side."""
     figure = go.Figure()
-    for window, color in (("reference", "#9ecae1"), ("current", "#08519c")):
-        counts = feature[f"{window}_counts"]
+    for window, counts, color in (("reference", feature.reference_counts, "#9ecae1"),
+                                  ("current", feature.current_counts, "#08519c")):
         total = sum(counts) or 1
-        figure.add_bar(x=feature["bins"], y=[c / total for c in counts], name=window, marker_color=color,
+        figure.add_bar(x=feature.bins, y=[c / total for c in counts], name=window, marker_color=color,
                        customdata=counts, hovertemplate=f"{window}: %{{y:.1%}} (%{{customdata:,}})<extra></extra>")
     figure.update_layout(barmode="group", height=_HEIGHT, margin={"l": 10, "r": 10, "t": 30, "b": 10},
                          legend={"orientation": "h", "y": 1.12, "x": 0})
-    figure.update_xaxes(title_text=feature["name"], type="category")
+    figure.update_xaxes(title_text=feature.name, type="category")
     figure.update_yaxes(title_text="share of calls", tickformat=".0%", rangemode="tozero")
     return figure
 
 
-def _log_severity(cell: Mapping[str, Any] | None) -> float | None:
-    if cell is None or cell["severity"] is None:
+def _log_severity(cell: DriftFeature | None) -> float | None:
+    if cell is None or cell.severity is None:
         return None
-    return max(-_SPAN, min(_SPAN, math.log10(max(cell["severity"], 1e-9))))
+    return max(-_SPAN, min(_SPAN, math.log10(max(cell.severity, 1e-9))))
 
 
-def _cell_text(result: Mapping[str, Any], cell: Mapping[str, Any] | None) -> str:
-    if result["status"] != "ok" or cell is None or cell["status"] == "insufficient_data":
+def _cell_text(result: DriftResult, cell: DriftFeature | None) -> str:
+    if result.status != "ok" or cell is None or cell.status == "insufficient_data":
         return INSUFFICIENT
-    if cell["status"] == "constant":
+    if cell.status == "constant":
         return "constant"
-    return "drifted" if cell["drifted"] else "ok"
+    return "drifted" if cell.drifted else "ok"
 
 
-def _feature_verdict(feature: Mapping[str, Any]) -> str:
-    if feature["status"] == "insufficient_data":
+def _feature_verdict(feature: DriftFeature) -> str:
+    if feature.status == "insufficient_data":
         return INSUFFICIENT
-    if feature["status"] == "constant":
+    if feature.status == "constant":
         return "constant"
-    return "drifted" if feature["drifted"] else "no drift"
+    return "drifted" if feature.drifted else "no drift"
 
 
 def _drift_when(direction: str) -> str:

@@ -1,6 +1,6 @@
-"""Plotly figures and table rows for the GPUs page, from the `/api/v1/gpu/*` JSON, as pure functions.
+"""Plotly figures and table rows for the GPUs page, from the `/api/v1/gpu/*` models, as pure functions.
 
-Kept apart from `figures.py` (the LLM charts) because GPU charts have their own axes: a GPU is
+GPU charts have their own axes: a GPU is
 labelled by host and index everywhere (`gpu_label`), so a row of the heatmap, a bar of the
 headroom chart and a line of the fleet table name the same GPU the same way. Utilisation is
 drawn on a fixed 0-100 % scale so that colours mean the same on every refresh, and a bucket
@@ -9,12 +9,13 @@ without samples stays blank in the heatmap: unknown is not idle.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import plotly.graph_objects as go
 
+from client.models.gpu import GpuFleet, GpuPoint, GpuStats, GpuTimeseries, GpuWaste, IdleGpu, ScrapeTarget
 from dashboard.figures.common import bucket_grid, parse_time, series_colors
 
 GIB = float(1 << 30)
@@ -22,39 +23,39 @@ _HEIGHT = 320
 _MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 
 
-def gpu_label(row: Mapping[str, Any]) -> str:
+def gpu_label(gpu: GpuStats | GpuPoint | IdleGpu) -> str:
     """'node-1 · GPU 0' ('· MIG 3' for a MIG instance; the uuid when the index is unknown)."""
-    index = row.get("gpu_index")
-    label = f"{row['host_name']} · GPU {index}" if index is not None else f"{row['host_name']} · {row['gpu_uuid']}"
-    return f"{label} · MIG {row['mig_instance']}" if row.get("mig_instance") else label
+    index = gpu.gpu_index
+    label = f"{gpu.host_name} · GPU {index}" if index is not None else f"{gpu.host_name} · {gpu.gpu_uuid}"
+    return f"{label} · MIG {gpu.mig_instance}" if gpu.mig_instance else label
 
 
-def fleet_rows(fleet: Mapping[str, Any]) -> list[dict[str, Any]]:
+def fleet_rows(fleet: GpuFleet) -> list[dict[str, Any]]:
     """One table row per GPU in the API's order (host, then index)."""
     rows = []
-    for gpu in fleet.get("gpus", []):
-        total = gpu["memory_total_bytes"]
-        headroom = gpu["memory_headroom_bytes"]
+    for gpu in fleet.gpus:
+        total = gpu.memory_total_bytes
+        headroom = gpu.memory_headroom_bytes
         rows.append({
-            "GPU": gpu_label(gpu), "model": gpu["gpu_model"], "source": gpu["source"],
-            "last seen": parse_time(gpu["last_seen"]), "mean util": gpu["utilization_mean"],
-            "p95 util": gpu["utilization_p95"], "peak memory GiB": _gib(gpu["memory_used_max_bytes"]),
+            "GPU": gpu_label(gpu), "model": gpu.gpu_model, "source": gpu.source,
+            "last seen": parse_time(gpu.last_seen), "mean util": gpu.utilization_mean,
+            "p95 util": gpu.utilization_p95, "peak memory GiB": _gib(gpu.memory_used_max_bytes),
             "memory GiB": _gib(total), "headroom": headroom / total if headroom is not None and total else None,
-            "mean power W": gpu["power_mean_watts"], "samples": gpu["samples"],
+            "mean power W": gpu.power_mean_watts, "samples": gpu.samples,
         })
     return rows
 
 
-def utilization_heatmap(timeseries: Mapping[str, Any]) -> go.Figure:
+def utilization_heatmap(timeseries: GpuTimeseries) -> go.Figure:
     """GPU × time, colour = mean utilisation of the bucket; one row per GPU, busiest on top."""
-    since, until = parse_time(timeseries["since"]), parse_time(timeseries["until"])
-    buckets = bucket_grid(since, until, int(timeseries["step_seconds"]))
+    since, until = parse_time(timeseries.since), parse_time(timeseries.until)
+    buckets = bucket_grid(since, until, timeseries.step_seconds)
     column = {bucket: i for i, bucket in enumerate(buckets)}
     cells: dict[str, list[float | None]] = {}
-    for point in timeseries.get("points", []):
-        bucket = parse_time(point["bucket"])
+    for point in timeseries.points:
+        bucket = parse_time(point.bucket)
         if bucket in column:
-            cells.setdefault(gpu_label(point), [None] * len(buckets))[column[bucket]] = point["utilization"]
+            cells.setdefault(gpu_label(point), [None] * len(buckets))[column[bucket]] = point.utilization
     order = sorted(cells, key=lambda label: (_mean(cells[label]), label))  # Plotly draws the first row at the bottom
     figure = go.Figure(go.Heatmap(
         x=buckets, y=order, z=[cells[label] for label in order], zmin=0, zmax=1, colorscale="Viridis",
@@ -65,12 +66,12 @@ def utilization_heatmap(timeseries: Mapping[str, Any]) -> go.Figure:
     return figure
 
 
-def memory_headroom(fleet: Mapping[str, Any]) -> go.Figure:
+def memory_headroom(fleet: GpuFleet) -> go.Figure:
     """Per GPU: peak memory used and the headroom left to its total, as stacked horizontal bars (GiB)."""
-    gpus = [g for g in fleet.get("gpus", []) if g["memory_total_bytes"] is not None]
+    gpus = [g for g in fleet.gpus if g.memory_total_bytes is not None]
     labels = [gpu_label(g) for g in gpus]
-    used = [_gib(g["memory_used_max_bytes"]) or 0.0 for g in gpus]
-    free = [_gib(g["memory_headroom_bytes"]) or 0.0 for g in gpus]
+    used = [_gib(g.memory_used_max_bytes) or 0.0 for g in gpus]
+    free = [_gib(g.memory_headroom_bytes) or 0.0 for g in gpus]
     figure = go.Figure([
         go.Bar(y=labels, x=used, name="peak used", orientation="h", marker_color="#4292c6",
                hovertemplate="%{y}: %{x:,.1f} GiB used at peak<extra></extra>"),
@@ -84,13 +85,13 @@ def memory_headroom(fleet: Mapping[str, Any]) -> go.Figure:
     return figure
 
 
-def power_by_host(timeseries: Mapping[str, Any]) -> go.Figure:
+def power_by_host(timeseries: GpuTimeseries) -> go.Figure:
     """Power drawn per host over time (sum of its GPUs' bucket means), one line per host."""
-    since, until = parse_time(timeseries["since"]), parse_time(timeseries["until"])
+    since, until = parse_time(timeseries.since), parse_time(timeseries.until)
     lines: dict[str, list[tuple[datetime, float]]] = {}
-    for point in timeseries.get("points", []):
-        if point["power_watts"] is not None:
-            lines.setdefault(point["host_name"], []).append((parse_time(point["bucket"]), point["power_watts"]))
+    for point in timeseries.points:
+        if point.power_watts is not None:
+            lines.setdefault(point.host_name, []).append((parse_time(point.bucket), point.power_watts))
     colors = series_colors(lines)
     figure = go.Figure()
     for host in sorted(lines):
@@ -104,19 +105,19 @@ def power_by_host(timeseries: Mapping[str, Any]) -> go.Figure:
     return figure
 
 
-def waste_rows(waste: Mapping[str, Any]) -> list[dict[str, Any]]:
+def waste_rows(waste: GpuWaste) -> list[dict[str, Any]]:
     """One row per idle stretch, GPUs idle longest first (the API's order)."""
-    return [{"GPU": gpu_label(gpu), "model": gpu["gpu_model"], "idle from": parse_time(s["start"]),
-             "idle until": parse_time(s["end"]), "idle minutes": s["duration_seconds"] / 60,
-             "mean util": s["utilization_mean"]}
-            for gpu in waste.get("gpus", []) for s in gpu["stretches"]]
+    return [{"GPU": gpu_label(gpu), "model": gpu.gpu_model, "idle from": parse_time(s.start),
+             "idle until": parse_time(s.end), "idle minutes": s.duration_seconds / 60,
+             "mean util": s.utilization_mean}
+            for gpu in waste.gpus for s in gpu.stretches]
 
 
-def target_rows(targets: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def target_rows(targets: Sequence[ScrapeTarget]) -> list[dict[str, Any]]:
     """The dcgm-exporter targets as table rows: state first, then when and why."""
-    return [{"target": t["url"], "state": "up" if t["up"] else "down", "last success": t["last_success"] or "never",
-             "failures in a row": t["consecutive_failures"], "last error": t["last_error"],
-             "GPU rows last scrape": t["rows_last_scrape"]} for t in targets]
+    return [{"target": t.url, "state": "up" if t.up else "down", "last success": t.last_success or "never",
+             "failures in a row": t.consecutive_failures, "last error": t.last_error,
+             "GPU rows last scrape": t.rows_last_scrape} for t in targets]
 
 
 def _gib(value: float | None) -> float | None:

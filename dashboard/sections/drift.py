@@ -10,19 +10,19 @@ per group, then the chosen group's history) and the report; shapes come from
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 import streamlit.components.v1 as components
 
 from client.api import ApiClient, ApiError, Query
+from client.models.drift import DriftResult
 from dashboard import format as fmt
 from dashboard import notices
 from dashboard.controls import range_words
 from dashboard.figures import drift as drift_figures
-from dashboard.figures.common import parse_time
+from dashboard.figures.common import PLOTLY_CONFIG, parse_time
 
-_PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
 _REPORT_HEIGHT = 900
 _TABLE: dict[str, Any] = {
     "score": st.column_config.NumberColumn("score", format="%.4g", help="the test's own score: a p-value or a "
@@ -45,7 +45,7 @@ def render(api: ApiClient, query: Query) -> None:
 def _section(api: ApiClient, query: Query) -> None:
     st.header("Drift")
     try:
-        newest = api.drift(query, latest=True)["results"]
+        newest = api.drift(query, latest=True).results
         if not newest:
             st.info(f"No drift comparisons in the {range_words(query.since)}. The drift job compares each "
                     "service × model × feature's last 24 hours with the 7 days before, every hour, once both "
@@ -53,60 +53,62 @@ def _section(api: ApiClient, query: Query) -> None:
             return
         chosen = st.selectbox("Service / model / feature", drift_figures.groups(newest), key="drift_group")
         latest = next(r for r in newest if drift_figures.group_key(r) == chosen)
-        history = api.drift(_group_query(query, latest), features=(latest["feature"],))["results"]
+        history = api.drift(_group_query(query, latest), features=(latest.feature,)).results
     except ApiError as exc:
         notices.api_error(exc, api.base_url)
         return
     _verdict(latest)
     st.subheader("Features over time")
-    st.plotly_chart(drift_figures.heat_table(history), key="drift_heat", config=_PLOTLY)
-    if latest["features"]:
+    st.plotly_chart(drift_figures.heat_table(history), key="drift_heat", config=PLOTLY_CONFIG)
+    if latest.features:
         st.subheader("Latest comparison")
         st.dataframe(drift_figures.feature_rows(latest), hide_index=True, column_config=_TABLE, key="drift_features")
         _distributions(latest)
-    if latest["report_file"]:
-        _report(api, latest["id"])
+    if latest.report_file:
+        _report(api, latest.id)
 
 
-def _group_query(query: Query, result: dict[str, Any]) -> Query:
+def _group_query(query: Query, result: DriftResult) -> Query:
     """The sidebar's range narrowed to one comparison's group (its whole history in the range)."""
-    return Query(since=query.since, until=query.until, projects=(result["project"],),
-                 services=(result["service_name"],), models=(result["model"],))
+    return Query(since=query.since, until=query.until, projects=(result.project,),
+                 services=(result.service_name,), models=(result.model,))
 
 
-def _verdict(result: dict[str, Any]) -> None:
+def _verdict(result: DriftResult) -> None:
     windows = f"current {_range(result, 'current')} vs reference {_range(result, 'reference')}"
-    sizes = (f"{result['current_rows']:,} current / {result['reference_rows']:,} reference calls, sampled "
-             f"{result['current_sample']:,} / {result['reference_sample']:,}")
+    sizes = (f"{result.current_rows:,} current / {result.reference_rows:,} reference calls, sampled "
+             f"{result.current_sample:,} / {result.reference_sample:,}")
     verdict = drift_figures.verdict(result)
     if verdict == drift_figures.INSUFFICIENT:
         st.warning(f"**Insufficient data** — no verdict: {sizes}; a window has fewer calls than the minimum "
                    f"(drift.min_rows), or no feature had enough values. {windows}", icon=":material/hourglass_empty:")
     elif verdict == "drifted":
-        st.error(f"**Drifted**: {result['drifted_features']} of {result['compared_features']} features "
-                 f"({fmt.percent(result['drift_share'])}). {sizes}. {windows}", icon=":material/trending_up:")
+        st.error(f"**Drifted**: {result.drifted_features} of {result.compared_features} features "
+                 f"({fmt.percent(result.drift_share)}). {sizes}. {windows}", icon=":material/trending_up:")
     else:
-        st.success(f"**No drift**: 0 of {result['compared_features']} features drifted. {sizes}. {windows}",
+        st.success(f"**No drift**: 0 of {result.compared_features} features drifted. {sizes}. {windows}",
                    icon=":material/check_circle:")
 
 
-def _range(result: dict[str, Any], window: str) -> str:
-    return fmt.time_range(parse_time(result[f"{window}_since"]), parse_time(result[f"{window}_until"]))
+def _range(result: DriftResult, window: Literal["current", "reference"]) -> str:
+    since, until = ((result.current_since, result.current_until) if window == "current"
+                    else (result.reference_since, result.reference_until))
+    return fmt.time_range(parse_time(since), parse_time(until))
 
 
-def _distributions(result: dict[str, Any]) -> None:
-    features = {f["name"]: f for f in result["features"] if f["bins"]}
+def _distributions(result: DriftResult) -> None:
+    features = {f.name: f for f in result.features if f.bins}
     if not features:
         return
     st.subheader("Reference vs current")
     ranked = [row["feature"] for row in drift_figures.feature_rows(result) if row["feature"] in features]
     name = st.selectbox("Feature", ranked, key="drift_feature")
     feature = features[name]
-    st.plotly_chart(drift_figures.distribution(feature), key="drift_distribution", config=_PLOTLY)
-    if feature["reference_mean"] is not None:
-        st.caption(f"mean {feature['reference_mean']:,.4g} → {feature['current_mean']:,.4g}; "
-                   f"median {feature['reference_p50']:,.4g} → {feature['current_p50']:,.4g}; "
-                   f"p95 {feature['reference_p95']:,.4g} → {feature['current_p95']:,.4g}")
+    st.plotly_chart(drift_figures.distribution(feature), key="drift_distribution", config=PLOTLY_CONFIG)
+    if feature.reference_mean is not None:
+        st.caption(f"mean {feature.reference_mean:,.4g} → {feature.current_mean:,.4g}; "
+                   f"median {feature.reference_p50:,.4g} → {feature.current_p50:,.4g}; "
+                   f"p95 {feature.reference_p95:,.4g} → {feature.current_p95:,.4g}")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

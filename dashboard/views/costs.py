@@ -8,20 +8,18 @@ burn and forecast, GPU cost allocated vs idle per host, and the calls no price c
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 import streamlit as st
 
 from client.api import ApiClient, ApiError, Query
+from client.models.costs import CostFigures, Unpriced
 from dashboard import format as fmt
 from dashboard import notices
 from dashboard.controls import range_words, sidebar_filters
 from dashboard.figures import costs as cf
+from dashboard.figures.common import PLOTLY_CONFIG
 
 TITLE = "Costs"
 DIMENSIONS = ("model", "team", "feature", "service", "provider", "project", "environment", "user")
-_PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
 
 
 def render() -> None:
@@ -37,15 +35,15 @@ def render() -> None:
 
 def _page(api: ApiClient, query: Query) -> None:
     total = api.cost_breakdown(query, "provider", users=True)
-    _kpis(total["totals"], api.cost_unpriced(query))
+    _kpis(total.totals, api.cost_unpriced(query))
     left, right = st.columns([3, 1])
     with right:
         by = st.selectbox("Stack by", DIMENSIONS, key="cost_by", bind="query-params")
     with left:
         st.subheader(f"Spend by {by}")
     series = api.cost_timeseries(query, by)
-    if series["points"]:
-        st.plotly_chart(cf.spend_over_time(series), key="spend", config=_PLOTLY)
+    if series.points:
+        st.plotly_chart(cf.spend_over_time(series), key="spend", config=PLOTLY_CONFIG)
     else:
         st.info(f"No priced calls in the {range_words(query.since)}.")
     _breakdown(api, query)
@@ -54,15 +52,15 @@ def _page(api: ApiClient, query: Query) -> None:
     _unpriced(api, query)
 
 
-def _kpis(totals: dict[str, Any], unpriced: dict[str, Any]) -> None:
+def _kpis(totals: CostFigures, unpriced: Unpriced) -> None:
     spend, per_request, per_tokens, missing = st.columns(4)
-    spend.metric("Spend", cf.money(totals["cost"]), border=True,
-                 help=f"{totals['priced_calls']:,} priced calls of {totals['calls']:,}")
-    per_request.metric("Cost per request", cf.money(totals["cost_per_request"]), border=True,
-                       help=f"per successful request: {cf.money(totals['cost_per_successful_request'])}")
-    per_tokens.metric("Cost per 1k tokens", cf.money(totals["cost_per_1k_tokens"]), border=True,
-                      help=f"per user: {cf.money(totals['cost_per_user'])}")
-    missing.metric("Unpriced calls", fmt.count(unpriced["calls"]), border=True,
+    spend.metric("Spend", cf.money(totals.cost), border=True,
+                 help=f"{totals.priced_calls:,} priced calls of {totals.calls:,}")
+    per_request.metric("Cost per request", cf.money(totals.cost_per_request), border=True,
+                       help=f"per successful request: {cf.money(totals.cost_per_successful_request)}")
+    per_tokens.metric("Cost per 1k tokens", cf.money(totals.cost_per_1k_tokens), border=True,
+                      help=f"per user: {cf.money(totals.cost_per_user)}")
+    missing.metric("Unpriced calls", fmt.count(unpriced.calls), border=True,
                    help="calls no catalog entry prices, or with inconsistent token counts: not in the spend")
 
 
@@ -90,17 +88,17 @@ def _breakdown(api: ApiClient, query: Query) -> None:
                                                                       max_value=1)})
     selected = event.selection.rows if event and event.selection else []
     if selected and len(path) < len(levels) - 1:
-        path.append((level, body["rows"][selected[0]][level]))
+        path.append((level, body.rows[selected[0]].group(level)))
         st.rerun()
 
 
 def _budgets(api: ApiClient) -> None:
     body = api.budgets()
     st.subheader("Budgets")
-    if not body["budgets"]:
+    if not body.budgets:
         st.caption("No budgets configured: add `budgets:` to spyglass.yaml (scope, value, monthly, soft, hard).")
         return
-    st.plotly_chart(cf.budget_burn(body), key="budget_burn", config=_PLOTLY)
+    st.plotly_chart(cf.budget_burn(body), key="budget_burn", config=PLOTLY_CONFIG)
     st.dataframe(cf.budget_rows(body), hide_index=True, key="budgets", column_config={
         "used": st.column_config.ProgressColumn("used", format="percent", min_value=0, max_value=1)})
 
@@ -108,23 +106,22 @@ def _budgets(api: ApiClient) -> None:
 def _gpu(api: ApiClient, query: Query) -> None:
     body = api.gpu_costs(query)
     st.subheader("GPU cost: allocated vs idle")
-    if not body["hosts"]:
+    if not body.hosts:
         st.caption("No GPU hosts in the range (self-hosted models' GPUs appear once gpu_samples arrive).")
         return
-    idle = sum(Decimal(h["idle"] or 0) for h in body["hosts"])
-    cost = sum(Decimal(h["gpu_cost"] or 0) for h in body["hosts"])
+    idle, cost = cf.gpu_idle_total(body)
     st.caption(f"Idle: {cf.money(idle)} of {cf.money(cost)} GPU cost in the range")
-    st.plotly_chart(cf.gpu_cost_figure(body), key="gpu_cost", config=_PLOTLY)
+    st.plotly_chart(cf.gpu_cost_figure(body), key="gpu_cost", config=PLOTLY_CONFIG)
 
 
 def _unpriced(api: ApiClient, query: Query) -> None:
     body = api.cost_unpriced(query)
     st.subheader("Unpriced calls")
-    if not body["groups"]:
+    if not body.groups:
         st.caption("Every call in the range is priced.")
         return
-    st.warning(f"{body['calls']:,} calls have no price: they are not in the spend above. Add a catalog entry "
+    st.warning(f"{body.calls:,} calls have no price: they are not in the spend above. Add a catalog entry "
                "(`spyglass prices explain` tells why a model matches nothing), then `spyglass reprice`.")
-    st.dataframe([{"provider": g["provider"], "model": g["model"], "reason": g["reason"], "calls": g["calls"],
-                   "services": ", ".join(g["services"]), "last seen": g["last_seen"]} for g in body["groups"]],
+    st.dataframe([{"provider": g.provider, "model": g.model, "reason": g.reason, "calls": g.calls,
+                   "services": ", ".join(g.services), "last seen": g.last_seen} for g in body.groups],
                  hide_index=True, key="unpriced")

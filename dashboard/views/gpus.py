@@ -16,15 +16,15 @@ from typing import Any
 import streamlit as st
 
 from client.api import ApiClient, ApiError, Query
+from client.models.gpu import GpuCosts, GpuFleet, GpuWaste, ScrapeTarget
 from dashboard import format as fmt
 from dashboard import notices
 from dashboard.controls import range_words, time_range
 from dashboard.figures import costs as cost_figures
 from dashboard.figures import gpus as gpu_figures
-from dashboard.figures.common import parse_time
+from dashboard.figures.common import PLOTLY_CONFIG, parse_time
 
 TITLE = "GPUs"
-_PLOTLY = {"displaylogo": False, "displayModeBar": "hover"}
 _PERCENT = {"format": "percent"}
 _FLEET_COLUMNS: dict[str, Any] = {
     "GPU": st.column_config.TextColumn("GPU", pinned=True),
@@ -56,7 +56,7 @@ def render() -> None:
                 query = Query(since=time_range())
             fleet = api.gpu_fleet(query)
             targets = api.gpu_scrape_targets()
-            if fleet["gpus"]:
+            if fleet.gpus:
                 per_gpu = api.gpu_timeseries(query, by="gpu")
                 per_host = api.gpu_timeseries(query, by="host")
                 waste = api.gpu_waste(query)
@@ -65,69 +65,69 @@ def render() -> None:
             notices.api_error(exc, api.base_url)
             return
     st.caption(f"GPUs in the {range_words(query.since)}: "
-               f"{fmt.time_range(parse_time(fleet['since']), parse_time(fleet['until']))}")
-    if not fleet["gpus"]:
+               f"{fmt.time_range(parse_time(fleet.since), parse_time(fleet.until))}")
+    if not fleet.gpus:
         notices.no_gpu_samples(range_words(query.since))
     else:
         _kpis(fleet, waste)
         st.subheader("Fleet")
         st.dataframe(gpu_figures.fleet_rows(fleet), hide_index=True, column_config=_FLEET_COLUMNS, key="fleet")
         st.subheader("Utilisation")
-        st.plotly_chart(gpu_figures.utilization_heatmap(per_gpu), key="heatmap", config=_PLOTLY)
+        st.plotly_chart(gpu_figures.utilization_heatmap(per_gpu), key="heatmap", config=PLOTLY_CONFIG)
         left, right = st.columns(2)
         with left:
             st.subheader("Memory headroom")
-            st.plotly_chart(gpu_figures.memory_headroom(fleet), key="memory", config=_PLOTLY)
+            st.plotly_chart(gpu_figures.memory_headroom(fleet), key="memory", config=PLOTLY_CONFIG)
         with right:
             st.subheader("Power by host")
-            st.plotly_chart(gpu_figures.power_by_host(per_host), key="power", config=_PLOTLY)
+            st.plotly_chart(gpu_figures.power_by_host(per_host), key="power", config=PLOTLY_CONFIG)
         _idle(waste)
         _idle_cost(costs)
     _targets(targets)
 
 
-def _kpis(fleet: dict[str, Any], waste: dict[str, Any]) -> None:
-    gpus = fleet["gpus"]
-    known = [g["utilization_mean"] for g in gpus if g["utilization_mean"] is not None]
-    power = sum(g["power_mean_watts"] or 0.0 for g in gpus)
+def _kpis(fleet: GpuFleet, waste: GpuWaste) -> None:
+    gpus = fleet.gpus
+    known = [g.utilization_mean for g in gpus if g.utilization_mean is not None]
+    power = sum(g.power_mean_watts or 0.0 for g in gpus)
     count, utilization, idle, watts = st.columns(4)
     count.metric("GPUs", fmt.count(len(gpus)), border=True, help="GPUs (and MIG instances) seen in the range")
     utilization.metric("Mean utilisation", fmt.percent(sum(known) / len(known)) if known else "–", border=True,
                        help="mean over GPUs of each GPU's mean utilisation")
-    idle.metric("Idle GPUs", fmt.count(len(waste["gpus"])), border=True,
-                help=f"under {waste['max_utilization']:.0%} utilisation for "
-                     f"{waste['min_idle_seconds'] // 60} minutes or more")
+    idle.metric("Idle GPUs", fmt.count(len(waste.gpus)), border=True,
+                help=f"under {waste.max_utilization:.0%} utilisation for "
+                     f"{waste.min_idle_seconds // 60} minutes or more")
     watts.metric("Mean power", f"{power / 1000:,.1f} kW" if power >= 1000 else f"{power:,.0f} W", border=True,
                  help="sum over GPUs of each GPU's mean power draw")
 
 
-def _idle(waste: dict[str, Any]) -> None:
+def _idle(waste: GpuWaste) -> None:
     st.subheader("Idle GPUs")
-    rule = (f"under {waste['max_utilization']:.0%} mean utilisation in every minute for "
-            f"{waste['min_idle_seconds'] // 60} minutes or more")
-    if not waste["gpus"]:
+    rule = (f"under {waste.max_utilization:.0%} mean utilisation in every minute for "
+            f"{waste.min_idle_seconds // 60} minutes or more")
+    if not waste.gpus:
         st.caption(f"No GPU was idle ({rule}).")
         return
     st.caption(f"Stretches {rule}; a minute without samples ends a stretch.")
     st.dataframe(gpu_figures.waste_rows(waste), hide_index=True, column_config=_WASTE_COLUMNS, key="waste")
 
 
-def _idle_cost(costs: dict[str, Any]) -> None:
+def _idle_cost(costs: GpuCosts) -> None:
     """The dollars behind the idle time: per host, GPU cost split into allocated to calls and idle."""
     st.subheader("Idle cost by host")
-    if not costs["hosts"]:
+    if not costs.hosts:
         st.caption("No GPU cost computed for the range yet (the gpu-costs job runs every few minutes).")
         return
     st.dataframe(cost_figures.gpu_cost_rows(costs), hide_index=True, key="idle_cost", column_config={
         "idle share": st.column_config.ProgressColumn("idle share", format="percent", min_value=0, max_value=1)})
 
 
-def _targets(targets: list[dict[str, Any]]) -> None:
+def _targets(targets: list[ScrapeTarget]) -> None:
     st.subheader("DCGM scrape targets")
     if not targets:
         st.caption("No dcgm-exporter targets configured (setting `gpu.dcgm_targets`).")
         return
-    down = [t["url"] for t in targets if not t["up"]]
+    down = [t.url for t in targets if not t.up]
     if down:
         st.warning(f"{len(down)} of {len(targets)} dcgm-exporter targets are down: {', '.join(down)}",
                    icon=":material/sensors_off:")

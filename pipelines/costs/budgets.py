@@ -9,17 +9,19 @@ monthly amount (soft 0.8 = warn at 80 %).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipelines.costs.forecast import forecast_month_end
+from pipelines.costs.forecast import ForecastMethod, forecast_month_end
 
 # Budget scope -> the cost_hourly column it filters on.
 SCOPES = {"project": "project", "team": "team", "feature": "feature", "user": "user_id"}
 State = Literal["ok", "soft", "hard"]
+USED = Decimal("0.0001")  # the used share's precision
 
 
 class Budget(BaseModel):
@@ -48,14 +50,23 @@ def state_of(amount: Decimal, budget: Budget) -> State:
     return "soft" if amount >= budget.monthly * budget.soft else "ok"
 
 
-def evaluate(budget: Budget, daily: Mapping[date, Decimal], now: datetime) -> dict[str, object]:
+@dataclass(frozen=True)
+class BudgetEvaluation:
+    """Where one budget stands: month to date and month-end forecast (in cents), the share used, both states."""
+
+    budget: Budget
+    month_to_date: Decimal
+    forecast_month_end: Decimal
+    forecast_method: ForecastMethod
+    used: Decimal        # month to date / monthly, to four places
+    remaining: Decimal   # monthly - month to date (negative once over)
+    state: State
+    forecast_state: State
+
+
+def evaluate(budget: Budget, daily: Mapping[date, Decimal], now: datetime) -> BudgetEvaluation:
     """Month-to-date, forecast, burn and states of `budget` from its spend per UTC day."""
     f = forecast_month_end(daily, now)
-    return {
-        "name": budget.name, "scope": budget.scope, "value": budget.value, "currency": budget.currency,
-        "monthly": str(budget.monthly), "soft_threshold": str(budget.soft), "hard_threshold": str(budget.hard),
-        "month_to_date": str(f.month_to_date), "forecast_month_end": str(f.month_end),
-        "forecast_method": f.method, "used": str((f.month_to_date / budget.monthly).quantize(Decimal("0.0001"))),
-        "remaining": str(budget.monthly - f.month_to_date),
-        "state": state_of(f.month_to_date, budget), "forecast_state": state_of(f.month_end, budget),
-    }
+    return BudgetEvaluation(budget, f.month_to_date, f.month_end, f.method,
+                            (f.month_to_date / budget.monthly).quantize(USED), budget.monthly - f.month_to_date,
+                            state_of(f.month_to_date, budget), state_of(f.month_end, budget))

@@ -16,16 +16,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+# "seasonal-trend"; "trend" with under two weeks of history; "flat" with under three days; "none" without history.
+ForecastMethod = Literal["seasonal-trend", "trend", "flat", "none"]
 
 
 @dataclass(frozen=True)
 class Forecast:
     month_to_date: Decimal
     month_end: Decimal
-    method: str          # "seasonal-trend", "trend" (< 2 weeks of history), "flat" (< 3 days), "none"
+    method: ForecastMethod
     history_days: int
 
 
@@ -78,6 +81,7 @@ def forecast_month_end(daily: Mapping[date, Decimal], now: datetime, history_day
     seasonal = len(history) >= 14
     flat = {wd: Decimal(1) for wd in range(7)}
     factors = weekday_factors(history) if seasonal else flat
+    method: ForecastMethod
     if len(history) < 3:
         intercept, slope, method = sum(history.values(), ZERO) / len(history), ZERO, "flat"
     else:

@@ -131,7 +131,8 @@ def run_cost_job(store: Store, catalog: Catalog, now: datetime, lookback: timede
     source, params = q.calls_to_price(window.watermark, end, redo)
     counts = price_in_store(store, source, params, catalog, now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
-    log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s", counts.rows, counts.priced,
-             counts.unpriced, counts.flagged, end.isoformat())
+    if counts.rows:  # the log is for people: a line when something happened
+        log.info("cost job rows=%d priced=%d unpriced=%d flagged=%d watermark=%s", counts.rows, counts.priced,
+                 counts.unpriced, counts.flagged, end.isoformat())
     return CostJobResult(counts.rows, counts.priced, counts.unpriced, counts.flagged, end.isoformat(),
                          catalog.version)

@@ -13,6 +13,7 @@ out queue inserts still committing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pipelines.incremental import EPOCH, hour_of, utc
@@ -51,14 +52,23 @@ def roll_up(store: Store, slices: list[datetime], now: datetime) -> list[datetim
     return hours
 
 
-def run_rollup_job(store: Store, now: datetime, safety_delay: timedelta = timedelta(seconds=1)) -> dict[str, object]:
-    """Roll up the queued slices; returns how many slices and hours, and the new watermark."""
+def run_rollup_job(store: Store, now: datetime, safety_delay: timedelta = timedelta(seconds=1),
+                   should_stop: Callable[[], bool] = lambda: False) -> dict[str, object]:
+    """Roll up the queued slices, a day of hours at a time; returns how many slices and hours, and the
+    new watermark.
+
+    `should_stop` is asked between days: a shutdown ends the run there without moving the watermark,
+    so the next run recomputes the queue again (recomputing an hour is idempotent)."""
     watermark = utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
     end = now - safety_delay
     if end <= watermark:
         return {"slices": 0, "hours": 0, "watermark": watermark.isoformat()}
     slices = q.queued_slices(store, watermark, end)
-    hours = roll_up(store, slices, now)
+    hours: list[datetime] = []
+    for day in sorted({utc(s).date() for s in slices}):
+        if should_stop():
+            return {"slices": len(slices), "hours": len(hours), "watermark": watermark.isoformat(), "stopped": True}
+        hours += roll_up(store, [s for s in slices if utc(s).date() == day], now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
     if hours:
         log.info("cost rollup slices=%d hours=%d first=%s last=%s", len(slices), len(hours), hours[0].isoformat(),

@@ -28,11 +28,11 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
-from pipelines.drift.direction import direction_of, drifted_by_direction
+from pipelines.drift.direction import Direction, direction_of, drifted_by_direction
 from pipelines.drift.stats import FeatureStats, feature_stats
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 # Evidently's defaults for few distinct values that compare the current counts with the
 # reference's as if those were exact (see the module docstring); Jensen-Shannon replaces them.
 _ONE_SAMPLE_TESTS = frozenset({"chisquare", "z"})
+# A feature was tested (ok), had too few values in a window, or one value in both (nothing can drift).
+FeatureStatus = Literal["ok", "insufficient_data", "constant"]
+# A comparison has a verdict (ok) or none: too few calls, or no feature could be tested.
+ComparisonStatus = Literal["ok", "insufficient_data"]
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,11 @@ class FeatureResult:
 
     name: str
     kind: str
-    status: str  # ok | insufficient_data | constant
+    status: FeatureStatus
     method: str
     score: float | None
     threshold: float | None
-    direction: str  # p_value | distance | '' (not tested)
+    direction: Direction | Literal[""]  # '' when not tested
     drifted: bool | None
     stats: FeatureStats
 
@@ -85,6 +89,10 @@ class Comparison:
     drifted: bool | None
     share: float | None
     snapshot: Snapshot | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> ComparisonStatus:
+        return "ok" if self.drifted is not None else "insufficient_data"
 
     @property
     def drifted_features(self) -> int:
@@ -108,7 +116,7 @@ def compare(reference: pl.DataFrame, current: pl.DataFrame, features: list[Featu
         s = stats[f.name]
         if f.name not in tests:
             enough = min(s.reference_values, s.current_values) >= thresholds.min_values
-            status = "constant" if enough else "insufficient_data"
+            status: FeatureStatus = "constant" if enough else "insufficient_data"
             results.append(FeatureResult(f.name, f.kind, status, "", None, None, "",
                                          False if status == "constant" else None, s))
             continue
@@ -130,7 +138,7 @@ def _testable(stats: FeatureStats, min_values: int) -> bool:
 
 
 def _choose_tests(reference: pl.DataFrame, current: pl.DataFrame, features: list[Feature],
-                  thresholds: Thresholds) -> dict[str, tuple[str, float, str]]:
+                  thresholds: Thresholds) -> dict[str, tuple[str, float, Direction]]:
     """Per feature: Evidently's default test for this data, its threshold (Bonferroni for p-values), direction."""
     from evidently.legacy.calculations.stattests.registry import get_stattest  # evidently takes seconds to import
     from evidently.legacy.core import ColumnType
@@ -151,7 +159,7 @@ def _pandas(series: pl.Series) -> pd.Series:
 
 
 def _run_evidently(reference: pl.DataFrame, current: pl.DataFrame, features: list[Feature],
-                   tests: dict[str, tuple[str, float, str]], drift_share: float) -> Snapshot:
+                   tests: dict[str, tuple[str, float, Direction]], drift_share: float) -> Snapshot:
     from evidently import DataDefinition, Dataset, Report  # evidently takes seconds to import
     from evidently.presets import DataDriftPreset
 

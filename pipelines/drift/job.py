@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -88,14 +89,20 @@ def stratum_quota(hour_counts: list[int], target: int) -> int:
     return max(counts[-1] if counts else 1, 1)
 
 
-def run_drift_job(store: Store, config: DriftConfig, now: datetime, reports_dir: Path) -> DriftJobResult:
-    """Compare every group's current window with its reference window; store results and reports."""
+def run_drift_job(store: Store, config: DriftConfig, now: datetime, reports_dir: Path,
+                  should_stop: Callable[[], bool] = lambda: False) -> DriftJobResult:
+    """Compare every group's current window with its reference window; store results and reports.
+
+    `should_stop` is asked between groups: a shutdown stores the comparisons made so far (each is
+    whole) and ends the run; the next run compares every group again."""
     started, run_id = time.monotonic(), uuid.uuid4().hex
     now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     current, reference = config.windows(now)
     counts = q.hourly_counts(store, current, reference)
     results, features = [], []
     for keys, hours in counts.group_by(["project", "service_name", "model", "feature"], maintain_order=True):
+        if should_stop():
+            break
         group = q.Group(*(str(k) for k in keys))
         result, feature_rows = compare_group(store, config, group, hours, current, reference, run_id, reports_dir)
         results.append(result)
@@ -105,8 +112,9 @@ def run_drift_job(store: Store, config: DriftConfig, now: datetime, reports_dir:
     verdicts = [r["drifted"] for r in results]
     outcome = DriftJobResult(run_id, len(results), verdicts.count(True), verdicts.count(False),
                              verdicts.count(None), round(time.monotonic() - started, 3))
-    log.info("drift job run_id=%s groups=%d drifted=%d insufficient=%d seconds=%.2f", run_id, outcome.groups,
-             outcome.drifted, outcome.insufficient_data, outcome.seconds)
+    if outcome.groups:  # the log is for people: a line when something was compared
+        log.info("drift job run_id=%s groups=%d drifted=%d insufficient=%d seconds=%.2f", run_id, outcome.groups,
+                 outcome.drifted, outcome.insufficient_data, outcome.seconds)
     return outcome
 
 
@@ -137,7 +145,7 @@ def compare_group(store: Store, config: DriftConfig, group: q.Group, hours: pl.D
         comparison.snapshot.save_html(str(reports_dir / f"{result_id}.html"))
         row["report_file"] = f"{result_id}.html"
     row.update(reference_sample=frames["reference"].height, current_sample=frames["current"].height,
-               status="ok" if comparison.drifted is not None else "insufficient_data",
+               status=comparison.status,
                drifted=comparison.drifted, drifted_features=comparison.drifted_features,
                compared_features=comparison.compared_features, drift_share=comparison.share,
                seconds=round(time.monotonic() - started, 3))

@@ -81,5 +81,6 @@ def run_heuristics_job(store: Store, config: HeuristicsConfig, now: datetime,
             store.insert_arrow("quality_scores", rows.to_arrow())
         flagged = dict(rows.group_by("name").len().sort("name").iter_rows())
     watermarks.set_watermark(store, JOB_NAME, window.end, now)
-    log.info("heuristics job calls=%d flagged=%s watermark=%s", calls.height, flagged, window.end.isoformat())
+    if calls.height:  # the log is for people: a line when something happened
+        log.info("heuristics job calls=%d flagged=%s watermark=%s", calls.height, flagged, window.end.isoformat())
     return HeuristicsResult(calls.height, flagged, window.end.isoformat())

@@ -59,7 +59,7 @@ def run_score_join(store: Store, now: datetime, window: timedelta = timedelta(da
         return ScoreJoinResult(0, 0)
     calls = q.calls_of_traces(store, scores["trace_id"].unique().to_list())
     rows = join_scores(scores, calls, now)
-    if rows.height:
+    if rows.height:  # scores still waiting for their call are not news: no line for them
         store.insert_arrow("quality_scores", rows.to_arrow())
-    log.info("score join unjoined=%d joined=%d", scores.height, rows.height)
+        log.info("score join unjoined=%d joined=%d", scores.height, rows.height)
     return ScoreJoinResult(scores.height, rows.height)

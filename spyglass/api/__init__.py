@@ -1,30 +1,39 @@
 """The REST API: how the dashboard, the CLI and users read Spyglass.
 
 One router per subject (`llm.py`, ...), behind the read keys; `feedback.py` writes and takes
-an ingest key instead (`ingest_keys`, key -> project), so it is not in ROUTERS. Sync
-endpoints run in FastAPI's thread pool, each thread with its own store connection. Errors
-map to status codes here and only here: BadInput 400, Unauthorized 401, StoreUnavailable
-503 (retry later), QueryError 500 (a broken query: retrying cannot help); parameter validation
-errors are 400 with a readable message.
+an ingest key instead, so it is not in ROUTERS. Everything the routers need besides the
+request comes from one `ApiContext` (context.py). Responses are the wire models of
+`client.models`, declared as response models, so /docs describes exactly what is sent.
+Sync endpoints run in FastAPI's thread pool, each thread with its own store connection.
+Errors map to status codes here and only here: BadInput 400, Unauthorized 401,
+StoreUnavailable 503 (retry later), QueryError 500 (a broken query: retrying cannot help);
+parameter validation errors are 400 with a readable message.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from collector.auth import IngestKeys
+from client.models.wire import ErrorBody
 from spyglass.api import costs, drift, export, feedback, gpu, gpu_costs, llm, quality
-from store.base import Store
+from spyglass.api.context import ApiContext
 from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
 
 ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router, quality.router)
+# The error answers every router may give, documented once (the body is always {"error": "..."}).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Invalid parameters or body"},
+    401: {"model": ErrorBody, "description": "A key is required (an ingest key for feedback, else a read key), or the "
+                                             "one sent is wrong"},
+    500: {"model": ErrorBody, "description": "A query failed (retrying cannot help), or an internal error"},
+    503: {"model": ErrorBody, "description": "The store is unavailable; retry after Retry-After seconds"},
+}
 log = logging.getLogger(__name__)
 
 
@@ -32,14 +41,11 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def build_api(store: Store, read_keys: list[str] | None = None,
-              readiness: Callable[[], dict[str, Any]] | None = None,
-              ingest_keys: Mapping[str, str] | None = None) -> FastAPI:
+def build_api(context: ApiContext) -> FastAPI:
     app = FastAPI(title="Spyglass", version="0.1.0",
                   description="Observability and FinOps analytics for production AI systems.")
-    app.state.store = store
-    app.state.ingest_keys = IngestKeys(ingest_keys)
-    keys = [key.encode() for key in (read_keys or [])]
+    app.state.context = context
+    keys = [key.encode() for key in context.read_keys]
 
     def authorize(request: Request) -> None:
         if not keys:
@@ -86,14 +92,14 @@ def build_api(store: Store, read_keys: list[str] | None = None,
 
     @app.get("/readyz")
     def readyz() -> JSONResponse:
-        """The store answers (readiness); with the writer's state when this process collects."""
+        """The store answers (readiness); with the writer's and the jobs' state when this process has them."""
         try:
-            store.query_arrow("SELECT 1")
-            return JSONResponse({"status": "ready", **(readiness() if readiness else {})})
+            context.store.query_arrow("SELECT 1")
+            return JSONResponse({"status": "ready", **(context.readiness() if context.readiness else {})})
         except StoreUnavailable as exc:
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
 
     for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(authorize)])
-    app.include_router(feedback.router)
+        app.include_router(router, dependencies=[Depends(authorize)], responses=ERRORS)
+    app.include_router(feedback.router, responses=ERRORS)
     return app

@@ -1,29 +1,26 @@
-"""What every API router shares: the store dependency, filters from query parameters, JSON rows."""
+"""What every API router shares: filters from query parameters, bucket widths, JSON rows."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
 import pyarrow as pa
-from fastapi import Query, Request
+from fastapi import Query
 
 from spyglass.timerange import rfc3339_ns, time_range
 from store import queries
-from store.base import Store
 
-Strings = Annotated[list[str], Query()]
-
-
-def get_store(request: Request) -> Store:
-    """The service's store (routers take it as a dependency; tests may build apps over any store)."""
-    return request.app.state.store
+# A repeatable filter (`model=a&model=b`); absent means "all".
+Strings = Annotated[list[str] | None, Query()]
 
 
-def filters(since: str | None, until: str | None, project: list[str], service: list[str], model: list[str],
-            default_lookback: timedelta = timedelta(hours=24), **extra: list[str]) -> queries.Filters:
+def filters(since: str | None, until: str | None, project: Sequence[str] | None, service: Sequence[str] | None,
+            model: Sequence[str] | None, default_lookback: timedelta = timedelta(hours=24),
+            **extra: Sequence[str] | None) -> queries.Filters:
     start, end = time_range(since, until, default_lookback)
-    return queries.Filters(start, end, tuple(project), tuple(service), tuple(model),
+    return queries.Filters(start, end, tuple(project or ()), tuple(service or ()), tuple(model or ()),
                            {name: tuple(values) for name, values in extra.items() if values})
 
 
@@ -36,7 +33,7 @@ def nice_step(seconds: float, points: int = 120) -> int:
 
 
 def json_rows(table: pa.Table) -> list[dict[str, Any]]:
-    """Arrow rows as JSON-ready dicts, timestamps as RFC 3339 with nanoseconds."""
+    """Arrow rows as dicts ready for a wire model, timestamps as RFC 3339 with nanoseconds."""
     rows = table.to_pylist()
     for column in table.schema:
         if pa.types.is_timestamp(column.type):

@@ -1,9 +1,9 @@
 """Drift: the drift job's comparisons, their per-feature results, and their Evidently HTML reports.
 
-Reports are files under the service's drift report directory, which reaches this router as
-`app.state.drift_reports_dir` (set by the service after `build_api`). A report is found by
-its comparison's id, validated as 32 hex digits and looked up in `drift_results`, never by a
-path from the request; so no request can name a file outside that directory.
+Reports are files under the service's drift report directory (`ApiContext.drift_reports_dir`).
+A report is found by its comparison's id, validated as 32 hex digits and looked up in
+`drift_results`, never by a path from the request; so no request can name a file outside
+that directory.
 
 Every feature row carries `direction` (p_value: drift when score <= threshold; distance: drift
 when score >= threshold) and `severity`, the score on one scale for both (1 at the threshold,
@@ -14,57 +14,59 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
+from client.models.drift import DriftResult, DriftResults
+from client.models.wire import ErrorBody
 from pipelines.drift.direction import severity
-from spyglass.api.common import Strings, filters, get_store
+from spyglass.api.common import Strings, filters
+from spyglass.api.context import ContextDep, StoreDep
 from spyglass.timerange import rfc3339
 from store.base import Store
 from store.errors import BadInput
 from store.queries import drift as q
 
 router = APIRouter(prefix="/api/v1/drift")
-StoreDep = Annotated[Store, Depends(get_store)]
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _TIMES = ("computed_at", "reference_since", "reference_until", "current_since", "current_until")
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such drift result"}}
 MAX_RESULTS = 1_000
 
 
 @router.get("")
-def list_drift(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
-               service: Strings = [], model: Strings = [], feature: Strings = [], latest: bool = False,
-               limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 200) -> dict[str, Any]:
+def list_drift(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+               service: Strings = None, model: Strings = None, feature: Strings = None, latest: bool = False,
+               limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 200) -> DriftResults:
     """Comparisons computed in the range (default: the last 7 days), newest first, each with its features;
     `latest=true` keeps only the newest comparison per (project, service, model, feature)."""
     f = filters(since, until, project, service, model, timedelta(days=7), feature=feature)
-    results = _results(store, q.list_results(store, f, latest, limit))
-    return {"since": rfc3339(f.since), "until": rfc3339(f.until), "results": results}
+    return DriftResults.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until),
+                                        "results": _results(store, q.list_results(store, f, latest, limit))})
 
 
-@router.get("/{result_id}")
-def get_drift(store: StoreDep, result_id: str) -> Any:
+@router.get("/{result_id}", response_model=DriftResult, responses=_NOT_FOUND)
+def get_drift(store: StoreDep, result_id: str) -> DriftResult | JSONResponse:
     """One comparison with its features (404 when the id is unknown)."""
     results = _results(store, q.get_result(store, _valid(result_id)))
-    return results[0] if results else _not_found(result_id)
+    return DriftResult.model_validate(results[0]) if results else _not_found(result_id)
 
 
-@router.get("/{result_id}/report")
-def get_report(request: Request, store: StoreDep, result_id: str) -> Any:
+@router.get("/{result_id}/report", response_class=HTMLResponse, responses=_NOT_FOUND)
+def get_report(context: ContextDep, result_id: str) -> Response:
     """The comparison's Evidently HTML report (404 when the id is unknown or it has no report)."""
-    rows = q.get_result(store, _valid(result_id)).to_pylist()
+    rows = q.get_result(context.store, _valid(result_id)).to_pylist()
     if not rows:
         return _not_found(result_id)
     if not rows[0]["report_file"]:
         return JSONResponse({"error": f"drift result {result_id} has no report: status "
                                       f"{rows[0]['status']}"}, status_code=404)
-    directory: Path | None = getattr(request.app.state, "drift_reports_dir", None)
+    directory = context.drift_reports_dir
     path = (directory / rows[0]["report_file"]).resolve() if directory else None
-    if path is None or path.parent != directory.resolve() or not path.is_file():
+    if path is None or directory is None or path.parent != directory.resolve() or not path.is_file():
         return JSONResponse({"error": f"the report of drift result {result_id} is not in this service's "
                                       "report directory (drift_reports_dir)"}, status_code=404)
     return FileResponse(path, media_type="text/html")
@@ -81,7 +83,7 @@ def _not_found(result_id: str) -> JSONResponse:
 
 
 def _results(store: Store, table: pa.Table) -> list[dict[str, Any]]:
-    """Result rows as JSON, each with its feature rows (and their severity)."""
+    """Result rows ready for the wire model, each with its feature rows (and their severity)."""
     rows = table.to_pylist()
     features: dict[str, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
     if rows:

@@ -8,19 +8,17 @@ to whole hours (charge periods are hours): [floor(since), ceil(until)).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
+from client.models.export import FocusExport
 from pipelines.costs import focus
-from spyglass.api.common import get_store
+from spyglass.api.context import StoreDep
 from spyglass.timerange import rfc3339, time_range
-from store.base import Store
 from store.errors import BadInput
 from store.queries import focus as q
 
 router = APIRouter(prefix="/api/v1/export")
-StoreDep = Annotated[Store, Depends(get_store)]
 MAX_PERIOD = timedelta(days=366)
 
 
@@ -32,7 +30,7 @@ def hour_bounds(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 @router.get("/focus")
-def focus_rows(store: StoreDep, since: str, until: str) -> dict[str, Any]:
+def focus_rows(store: StoreDep, since: str, until: str) -> FocusExport:
     """FOCUS usage rows (one per hour x resource x tag set) for the whole hours covering [since, until)."""
     start, end = hour_bounds(*time_range(since, until, timedelta(0)))
     if end - start > MAX_PERIOD:
@@ -40,5 +38,5 @@ def focus_rows(store: StoreDep, since: str, until: str) -> dict[str, Any]:
     rows = [*focus.api_rows(q.api_usage(store, start, end).to_dicts()),
             *focus.gpu_allocated_rows(q.gpu_allocated(store, start, end).to_dicts()),
             *focus.gpu_idle_rows(q.gpu_idle(store, start, end).to_dicts())]
-    return {"since": rfc3339(start), "until": rfc3339(end), "columns": list(focus.SCHEMA),
-            "rows": focus.to_json(rows)}
+    return FocusExport.model_validate({"since": rfc3339(start), "until": rfc3339(end), "columns": list(focus.SCHEMA),
+                                       "rows": focus.to_json(rows)})

@@ -2,35 +2,32 @@
 
 Fleet, time series and waste read the store through `store.queries.gpu` (one source per GPU,
 so two sources never double count). The waste thresholds default to the service's settings
-(`gpu.idle_max_utilization`, `gpu.idle_min_seconds`, handed over as `app.state.gpu_idle`) and
-a request may override them. The scrape-target status lives in the collector's scraper, not
-in the store, so it arrives through `app.state.dcgm_status` (a callable the service sets after
-`build_api`; absent when the process scrapes nothing, e.g. an API-only process, and then the
-list is empty).
+(`gpu.idle_max_utilization`, `gpu.idle_min_seconds`, handed over as `ApiContext.gpu_idle`) and
+a request may override them. The scrape-target status lives in the collector's scraper, not in
+the store, so it arrives through `ApiContext.dcgm_status` (empty when the process scrapes
+nothing, e.g. an API-only process).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
-from spyglass.api.common import Strings, filters, get_store, json_rows, nice_step
-from spyglass.config.gpu import GpuSettings
+from client.models.gpu import GpuFleet, GpuTimeseries, GpuWaste, ScrapeTargets
+from spyglass.api.common import Strings, filters, json_rows, nice_step
+from spyglass.api.context import ContextDep, StoreDep
 from spyglass.timerange import rfc3339
-from store.base import Store
 from store.errors import BadInput
 from store.queries import gpu as queries
 
 router = APIRouter(prefix="/api/v1/gpu")
-StoreDep = Annotated[Store, Depends(get_store)]
-_DEFAULT_IDLE = (GpuSettings.model_fields["idle_max_utilization"].default,
-                 GpuSettings.model_fields["idle_min_seconds"].default)
 
 
-def _filters(since: str | None, until: str | None, project: list[str], host: list[str], gpu_model: list[str],
-             gpu: list[str]) -> queries.GpuFilters:
-    return queries.GpuFilters(filters(since, until, project, [], [], host_name=host), tuple(gpu_model), tuple(gpu))
+def _filters(since: str | None, until: str | None, project: list[str] | None, host: list[str] | None,
+             gpu_model: list[str] | None, gpu: list[str] | None) -> queries.GpuFilters:
+    return queries.GpuFilters(filters(since, until, project, [], [], host_name=host), tuple(gpu_model or ()),
+                              tuple(gpu or ()))
 
 
 def _window(f: queries.GpuFilters) -> dict[str, str]:
@@ -38,17 +35,18 @@ def _window(f: queries.GpuFilters) -> dict[str, str]:
 
 
 @router.get("/fleet")
-def fleet(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
-          host: Strings = [], gpu_model: Strings = [], gpu: Strings = []) -> dict[str, Any]:
+def fleet(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+          host: Strings = None, gpu_model: Strings = None, gpu: Strings = None) -> GpuFleet:
     """Per GPU (MIG instances apart): last seen, utilisation mean/p95, memory used/total/headroom, power, samples."""
     f = _filters(since, until, project, host, gpu_model, gpu)
-    return {**_window(f), "gpus": json_rows(queries.fleet(store, f))}
+    return GpuFleet.model_validate({**_window(f), "gpus": json_rows(queries.fleet(store, f))})
 
 
-@router.get("/timeseries")
-def timeseries(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
-               host: Strings = [], gpu_model: Strings = [], gpu: Strings = [],
-               step: Annotated[int | None, Query(ge=60, le=31 * 86400)] = None, by: str = "gpu") -> dict[str, Any]:
+# Unset fields are left out: a GPU's point has its identity, a host's point its number of GPUs.
+@router.get("/timeseries", response_model_exclude_unset=True)
+def timeseries(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+               host: Strings = None, gpu_model: Strings = None, gpu: Strings = None,
+               step: Annotated[int | None, Query(ge=60, le=31 * 86400)] = None, by: str = "gpu") -> GpuTimeseries:
     """Mean utilisation, memory and power per time bucket (whole minutes), per GPU (`by=gpu`) or per host."""
     if by not in queries.SERIES_BY:
         raise BadInput(f"by: must be one of {', '.join(queries.SERIES_BY)}")
@@ -56,23 +54,22 @@ def timeseries(store: StoreDep, since: str | None = None, until: str | None = No
         raise BadInput(f"step: GPU series have whole-minute buckets; {step} is not a multiple of 60")
     f = _filters(since, until, project, host, gpu_model, gpu)
     step = step or max(queries.MINUTE_SECONDS, nice_step((f.base.until - f.base.since).total_seconds()))
-    return {**_window(f), "step_seconds": step, "by": by,
-            "points": json_rows(queries.timeseries(store, f, step, by))}
+    return GpuTimeseries.model_validate({**_window(f), "step_seconds": step, "by": by,
+                                         "points": json_rows(queries.timeseries(store, f, step, by))})
 
 
 @router.get("/waste")
-def waste(request: Request, store: StoreDep, since: str | None = None, until: str | None = None,
-          project: Strings = [], host: Strings = [], gpu_model: Strings = [], gpu: Strings = [],
+def waste(context: ContextDep, since: str | None = None, until: str | None = None, project: Strings = None,
+          host: Strings = None, gpu_model: Strings = None, gpu: Strings = None,
           max_utilization: Annotated[float | None, Query(gt=0, le=1)] = None,
-          min_idle_seconds: Annotated[int | None, Query(ge=60, le=31 * 86400)] = None) -> dict[str, Any]:
+          min_idle_seconds: Annotated[int | None, Query(ge=60, le=31 * 86400)] = None) -> GpuWaste:
     """GPUs idle (every one-minute mean utilisation below `max_utilization`) for `min_idle_seconds` or longer."""
-    default_utilization, default_seconds = getattr(request.app.state, "gpu_idle", _DEFAULT_IDLE)
-    threshold = default_utilization if max_utilization is None else max_utilization
-    seconds = default_seconds if min_idle_seconds is None else min_idle_seconds
+    threshold = context.gpu_idle.max_utilization if max_utilization is None else max_utilization
+    seconds = context.gpu_idle.min_seconds if min_idle_seconds is None else min_idle_seconds
     f = _filters(since, until, project, host, gpu_model, gpu)
-    stretches = json_rows(queries.idle_stretches(store, f, threshold, seconds))
-    return {**_window(f), "max_utilization": threshold, "min_idle_seconds": seconds,
-            "resolution_seconds": queries.MINUTE_SECONDS, "gpus": idle_gpus(stretches)}
+    stretches = json_rows(queries.idle_stretches(context.store, f, threshold, seconds))
+    return GpuWaste.model_validate({**_window(f), "max_utilization": threshold, "min_idle_seconds": seconds,
+                                    "resolution_seconds": queries.MINUTE_SECONDS, "gpus": idle_gpus(stretches)})
 
 
 def idle_gpus(stretches: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -94,7 +91,6 @@ def idle_gpus(stretches: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @router.get("/scrape-targets")
-def scrape_targets(request: Request) -> dict[str, list[dict[str, Any]]]:
+def scrape_targets(context: ContextDep) -> ScrapeTargets:
     """Per dcgm-exporter target: up, last attempt/success, consecutive failures, last error, samples."""
-    status = getattr(request.app.state, "dcgm_status", None)
-    return {"targets": status() if status is not None else []}
+    return ScrapeTargets.model_validate({"targets": context.dcgm_status()})

@@ -8,43 +8,39 @@ per hour (store/queries/gpu_costs.py).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from spyglass.api.common import Strings, filters, get_store, json_rows
+from client.models.gpu import GpuCosts
+from spyglass.api.common import Strings, filters, json_rows
+from spyglass.api.context import StoreDep
 from spyglass.timerange import rfc3339
-from store.base import Store
 from store.queries import gpu_costs as q
 
 router = APIRouter(prefix="/api/v1/gpu")
-StoreDep = Annotated[Store, Depends(get_store)]
 HOUR = 3600
 
 
-def _money(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in row.items()}
-
-
-@router.get("/costs")
-def costs(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
-          step: Annotated[int | None, Query(ge=HOUR, le=31 * 86400, multiple_of=HOUR)] = None) -> dict[str, Any]:
+# Unset fields are left out: `step_seconds` and each host's `series` come only with `step`.
+@router.get("/costs", response_model_exclude_unset=True)
+def costs(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+          step: Annotated[int | None, Query(ge=HOUR, le=31 * 86400, multiple_of=HOUR)] = None) -> GpuCosts:
     """Per GPU host over the range: cost, allocated, idle, idle share, calls, unknown-host calls.
 
     Hours are whole: the range is read by the hour its rows belong to. With `step` (seconds,
     a multiple of 3600) each host also gets a `series` of the same figures per bucket.
     """
     f = filters(since, until, project, [], [])
-    hosts = [_money(row) for row in q.host_costs(store, f).to_pylist()]
+    hosts = q.host_costs(store, f).to_pylist()
     for row in hosts:
         del row["bucket"]
     body: dict[str, Any] = {"since": rfc3339(f.since), "until": rfc3339(f.until), "hosts": hosts}
     if step:
         series: dict[str, list[dict[str, Any]]] = {}
         for row in json_rows(q.host_costs(store, f, step)):
-            series.setdefault(row.pop("host_name"), []).append(_money(row))
+            series.setdefault(row.pop("host_name"), []).append(row)
         for host in hosts:
             host["series"] = series.get(host["host_name"], [])
         body["step_seconds"] = step
-    return body
+    return GpuCosts.model_validate(body)

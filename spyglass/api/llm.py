@@ -3,60 +3,65 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import pyarrow as pa
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from spyglass.api.common import Strings, filters, get_store, json_rows, nice_step
+from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
+from spyglass.api.common import Strings, filters, json_rows, nice_step
+from spyglass.api.context import StoreDep
 from spyglass.timerange import rfc3339
 from store import queries
-from store.base import Store
 from store.errors import BadInput
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
 MAX_ROWS = 10_000
 
 router = APIRouter(prefix="/api/v1")
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 @router.get("/summary")
-def summary(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
-            service: Strings = [], model: Strings = []) -> dict[str, Any]:
+def summary(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+            service: Strings = None, model: Strings = None) -> Summary:
     """Requests, errors, tokens by type and p50/p95/p99 latency: overall and by model."""
     f = filters(since, until, project, service, model)
-    return {"since": rfc3339(f.since), "until": rfc3339(f.until), **queries.summary(store, f)}
+    return Summary.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until),
+                                   **queries.summary(store, f)})
 
 
 @router.get("/timeseries")
-def timeseries(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = [],
-               service: Strings = [], model: Strings = [],
+def timeseries(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+               service: Strings = None, model: Strings = None,
                step: Annotated[int | None, Query(ge=1, le=31 * 86400)] = None,
-               by: str | None = None) -> dict[str, Any]:
+               by: str | None = None) -> Timeseries:
     """Requests, errors and tokens per time bucket; `by` splits into series (model, service, ...)."""
     if by is not None and by not in queries.SERIES_BY:
         raise BadInput(f"by: must be one of {', '.join(queries.SERIES_BY)}")
     f = filters(since, until, project, service, model)
     step = step or nice_step((f.until - f.since).total_seconds())
     table = queries.timeseries(store, f, step, by)
-    return {"since": rfc3339(f.since), "until": rfc3339(f.until), "step_seconds": step, "points": json_rows(table)}
+    return Timeseries.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until), "step_seconds": step,
+                                      "points": json_rows(table)})
 
 
 @router.get("/filters")
-def filter_values(store: StoreDep, since: str | None = None, until: str | None = None) -> dict[str, list[str]]:
+def filter_values(store: StoreDep, since: str | None = None, until: str | None = None) -> FilterValues:
     """Projects, services and models seen in the range, for filter pickers."""
-    return queries.dimensions(store, filters(since, until, [], [], [], timedelta(days=7)))
+    return FilterValues.model_validate(queries.dimensions(store, filters(since, until, [], [], [], timedelta(days=7))))
 
 
-@router.get("/llm-calls")
+@router.get("/llm-calls", response_model=LlmCalls, responses={200: {
+    "description": "JSON, or with `Accept: application/vnd.apache.arrow.stream` the rows as an Arrow IPC stream",
+    "content": {ARROW_STREAM: {"schema": {"type": "string", "format": "binary"}}}}})
 def llm_calls(request: Request, store: StoreDep, since: str | None = None, until: str | None = None,
-              project: Strings = [], service: Strings = [], model: Strings = [], provider: Strings = [],
-              operation: Strings = [], status: Strings = [], team: Strings = [], feature: Strings = [],
-              user_id: Strings = [], session_id: Strings = [], host_name: Strings = [], environment: Strings = [],
-              trace_id: Strings = [], limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
-              offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+              project: Strings = None, service: Strings = None, model: Strings = None, provider: Strings = None,
+              operation: Strings = None, status: Strings = None, team: Strings = None, feature: Strings = None,
+              user_id: Strings = None, session_id: Strings = None, host_name: Strings = None,
+              environment: Strings = None, trace_id: Strings = None,
+              limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
+              offset: Annotated[int, Query(ge=0)] = 0) -> LlmCalls | Response:
     """Typed LLM calls, newest first; JSON, or Arrow IPC with `Accept: application/vnd.apache.arrow.stream`."""
     f = filters(since, until, project, service, model, provider=provider, operation=operation, status=status,
                 team=team, feature=feature, user_id=user_id, session_id=session_id, host_name=host_name,
@@ -68,5 +73,6 @@ def llm_calls(request: Request, store: StoreDep, since: str | None = None, until
             writer.write_table(table)
         return Response(sink.getvalue().to_pybytes(), media_type=ARROW_STREAM)
     more = table.num_rows == limit
-    return JSONResponse({"since": rfc3339(f.since), "until": rfc3339(f.until), "limit": limit, "offset": offset,
-                         "next_offset": offset + limit if more else None, "rows": json_rows(table)})
+    return LlmCalls.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until), "limit": limit,
+                                    "offset": offset, "next_offset": offset + limit if more else None,
+                                    "rows": json_rows(table)})

@@ -62,9 +62,9 @@ def run(args: argparse.Namespace) -> int:
         raise StoreUnavailable(exc.message) from exc
     except ApiError as exc:
         raise BadInput(f"the API refused the export: {exc.message}") from exc
-    rows = focus.frame(focus.from_json(body["rows"]))
+    rows = focus.frame(focus.from_json([row.model_dump() for row in body.rows]))
     write(rows, output, fmt)
-    print(f"wrote {rows.height} FOCUS rows for {body['since']} .. {body['until']} to {output} ({fmt})")
+    print(f"wrote {rows.height} FOCUS rows for {body.since} .. {body.until} to {output} ({fmt})")
     return 0
 
 

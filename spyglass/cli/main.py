@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 
 from spyglass import config, gpu_agent
@@ -49,7 +50,12 @@ def _up(args: argparse.Namespace) -> None:
         print("Spyglass is up: " + ", ".join(f"{name} {url}" for name, url in endpoints(settings).items()),
               flush=True)
 
-    asyncio.run(run_until_signalled(settings, ready))
+    if asyncio.run(run_until_signalled(settings, ready)):
+        # A job ran past the shutdown deadline: its thread would hold the interpreter's exit. Everything
+        # acknowledged is committed and the store is closed, so leave now (the job resumes at the next start).
+        sys.stdout.flush()
+        logging.shutdown()
+        os._exit(0)
 
 
 def _gpu_agent(args: argparse.Namespace) -> None:

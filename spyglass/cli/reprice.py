@@ -1,16 +1,15 @@
 """`spyglass reprice --since --until`: re-price a period with the catalog the running service uses.
 
-It asks the service (POST /api/v1/costs/reprice) instead of opening the store itself: the
-embedded store belongs to one process, and the service is the one that knows the current
-catalog. The API address and key come from the same settings as `spyglass up`.
+It asks the service (POST /api/v1/costs/reprice, through the API client) instead of opening
+the store itself: the embedded store belongs to one process, and the service is the one that
+knows the current catalog. The API address and key come from the same settings as `spyglass up`.
 """
 
 from __future__ import annotations
 
 import argparse
 
-import httpx
-
+from client.api import ApiClient, ApiError, ApiUnreachable
 from spyglass import config
 from spyglass.service import endpoints
 from store.errors import SpyglassError
@@ -29,19 +28,14 @@ def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     url = args.api_url or endpoints(settings.model_copy(update={"roles": ("api",)}))["API"]
     key = args.api_key or (settings.read_keys[0] if settings.read_keys else None)
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        response = httpx.post(f"{url}/api/v1/costs/reprice", json={"since": args.since, "until": args.until},
-                              headers=headers, timeout=3600)
-    except httpx.HTTPError as exc:
-        raise SpyglassError(f"cannot reach the Spyglass API at {url} ({exc}); is `spyglass up` running?") from exc
-    if response.status_code != 200:
-        try:
-            message = response.json().get("error", response.text)
-        except ValueError:
-            message = response.text
-        raise SpyglassError(f"reprice failed ({response.status_code}): {message}")
-    r = response.json()
-    print(f"repriced {r['repriced']} calls from {r['since']} to {r['until']} with catalog {r['catalog_version']}: "
-          f"{r['changed']} changed cost; total {r['total_before']} -> {r['total_after']}")
+        with ApiClient(url, key) as api:
+            r = api.reprice(args.since, args.until)
+    except ApiUnreachable as exc:
+        raise SpyglassError(f"cannot reach the Spyglass API at {url} ({exc.__cause__ or exc.message}); "
+                            "is `spyglass up` running?") from exc
+    except ApiError as exc:
+        raise SpyglassError(f"reprice failed ({exc.status}): {exc.message}") from exc
+    print(f"repriced {r.repriced} calls from {r.since} to {r.until} with catalog {r.catalog_version}: "
+          f"{r.changed} changed cost; total {r.total_before} -> {r.total_after}")
     return 0

@@ -46,6 +46,9 @@ class Settings(BaseModel):
     roles: tuple[str, ...] = Field(ROLES, description=(
         "What this process runs: a subset of collector, api, scheduler (split them with a ClickHouse server)."))
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    shutdown_timeout_seconds: float = Field(20, gt=0, le=3600, description=(
+        "SIGTERM to exit, at most this long: acknowledged ingest drains first, jobs stop at their next chunk, "
+        "and a job still running at the deadline is abandoned (it resumes from its watermark at the next start)."))
     ingest_keys: dict[str, str] = Field(default_factory=dict, description=(
         "Ingest keys, key -> project. Empty: ingest is open and the project comes from the resource "
         "attribute spyglass.project (else default)."))

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from spyglass.api import build_api
+from spyglass.api.context import ApiContext
 
 
 def test_a_store_that_cannot_answer_is_a_503_in_json(service):
@@ -32,7 +33,8 @@ def test_an_unexpected_error_is_a_500_in_json(store):
         raise ZeroDivisionError("a bug")
 
     async def calls() -> tuple[httpx.Response, httpx.Response]:
-        transport = httpx.ASGITransport(app=build_api(store, readiness=broken_readiness), raise_app_exceptions=False)
+        app = build_api(ApiContext(store, readiness=broken_readiness))
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
             return await client.get("/readyz"), await client.get("/healthz")
 

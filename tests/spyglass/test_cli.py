@@ -62,7 +62,9 @@ def test_a_data_dir_held_by_another_service_is_a_clear_error(tmp_path):
                           "--api-port", str(free_port()), "--otlp-http-port", str(free_port()),
                           "--otlp-grpc-port", str(free_port()), cwd=tmp_path)
         assert result.returncode == 2 and "Traceback" not in result.stderr
-        assert "cannot open the data directory" in result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"spyglass: another Spyglass is using {tmp_path / 'data'} (one process per data directory; stop it, or "
+            "give this one another --data-dir)"]
     finally:
         first.stop()
 

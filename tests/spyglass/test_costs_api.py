@@ -98,8 +98,8 @@ def test_unpriced_calls_are_counted_with_their_reason(costs):
 def test_budgets_month_to_date_and_states(costs):
     body = httpx.get(f"{costs.api}/api/v1/budgets", timeout=30).json()
     budgets = {b["name"]: b for b in body["budgets"]}
-    assert budgets["ml"]["month_to_date"] == "0.00"  # cents: 0.004 rounds to 0.00
-    assert budgets["ml"]["state"] == "ok" and budgets["web"]["remaining"] == "1.00"
+    assert budgets["ml"]["month_to_date"] == "0"  # cents: 0.004 rounds to 0.00, sent as plain decimal text
+    assert budgets["ml"]["state"] == "ok" and budgets["web"]["remaining"] == "1"
     assert {"forecast_month_end", "forecast_state", "forecast_method"} <= set(budgets["ml"])
 
 
@@ -148,6 +148,13 @@ def test_the_reprice_verb_asks_the_running_service(costs, tmp_path):
     result = spyglass("reprice", "--since", "now-1d", "--api-url", costs.api, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "repriced 5 calls" in result.stdout and "2 changed cost" in result.stdout
+    assert "total 0.009 -> 0.011" in result.stdout
+
+
+def test_the_reprice_verb_says_why_the_api_refused(costs, tmp_path):
+    result = spyglass("reprice", "--since", "now", "--until", "now-1h", "--api-url", costs.api, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "reprice failed (400)" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_the_reprice_verb_without_a_service_is_one_line(tmp_path):

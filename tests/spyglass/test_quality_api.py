@@ -20,8 +20,8 @@ GPT_4O, GPT_4O_MINI = Decimal("0.0065"), Decimal("0.00039")
 
 
 def money(value: Decimal) -> str:
-    """As the API writes Decimal(38, 12)."""
-    return str(value.quantize(Decimal("1e-12")))
+    """As the API writes money: plain decimal text without trailing zeros ("0.013")."""
+    return format(value.normalize(), "f")
 
 
 def _eval(span, name: str, value: float | None = None, label: str = "", explanation: str = "") -> None:

@@ -149,3 +149,26 @@ def test_targets_from_a_comma_separated_string():
     settings = Settings(gpu={"dcgm_targets": "http://a:9400/metrics, https://b/metrics"})
     assert settings.gpu.dcgm_targets == ["http://a:9400/metrics", "https://b/metrics"]
     assert target_host("http://gpu-node-3:9400/metrics") == "gpu-node-3"
+
+
+def test_a_target_going_down_and_coming_back_is_logged_once_each(store, exporter, caplog):
+    PAGES["/flaky/metrics"] = PAGES["/node8/metrics"]
+    batcher = Batcher(store, linger=0.005)
+    scraper = DcgmScraper([f"{exporter}/flaky/metrics"], batcher.submit, timeout=2.0)
+    now = datetime(2026, 11, 21, 7, 0, tzinfo=timezone.utc)
+    try:
+        with caplog.at_level("INFO", logger="collector.receivers.dcgm_scrape"):
+            scraper.scrape_all(now)
+            del PAGES["/flaky/metrics"]
+            for i in range(1, 4):
+                scraper.scrape_all(now + timedelta(seconds=15 * i))
+            PAGES["/flaky/metrics"] = PAGES["/node8/metrics"]
+            scraper.scrape_all(now + timedelta(minutes=1))
+            scraper.scrape_all(now + timedelta(minutes=2))
+    finally:
+        PAGES.pop("/flaky/metrics", None)
+        scraper.close()
+        batcher.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "collector.receivers.dcgm_scrape"]
+    assert lines == [f"dcgm target down target={exporter}/flaky/metrics error=HTTP 404 from the target",
+                     f"dcgm target back up target={exporter}/flaky/metrics after 3 failed scrapes"]

@@ -1,53 +1,12 @@
-"""The dashboard's pure parts: figures from API JSON, number formats, the API client's query."""
+"""The dashboard's shared pure parts: UTC times and the bucket grid, colours, number formats, the client's query."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
 from client.api import Query
 from dashboard import format as fmt
 from dashboard.figures import common as figures
-
-SERIES = {
-    "since": "2026-11-21T00:00:00Z", "until": "2026-11-21T03:00:00Z", "step_seconds": 3600,
-    "points": [
-        {"bucket": "2026-11-21T00:00:00.000000000Z", "series": "gpt-4o", "requests": 3, "errors": 1,
-         "input_tokens": 300, "output_tokens": 30},
-        {"bucket": "2026-11-21T00:00:00.000000000Z", "series": "claude", "requests": 1, "errors": 0,
-         "input_tokens": 100, "output_tokens": 10},
-        {"bucket": "2026-11-21T02:00:00.000000000Z", "series": "gpt-4o", "requests": 2, "errors": 0,
-         "input_tokens": 20, "output_tokens": 2},
-        {"bucket": "2026-11-21T02:00:00.000000000Z", "series": "", "requests": 1, "errors": 1,
-         "input_tokens": 0, "output_tokens": 0},
-    ],
-}
-SUMMARY = {"by_model": [
-    {"model": "gpt-4o", "requests": 5, "errors": 1, "error_rate": 0.2,
-     "tokens": {"input": 320, "output": 32, "cache_read": 5, "cache_write": 0, "reasoning": 3, "total": 352},
-     "latency_ms": {"p50": 100.0, "p95": 250.0, "p99": 300.0}},
-    {"model": "", "requests": 1, "errors": 1, "error_rate": 1.0,
-     "tokens": {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0, "reasoning": 0, "total": 0},
-     "latency_ms": {"p50": 5.0, "p95": 5.0, "p99": 5.0}},
-]}
-
-
-def test_requests_stack_by_model_largest_first_with_stable_colours():
-    colors = figures.series_colors(["gpt-4o", "claude", "(unknown)"])
-    figure = figures.requests_over_time(SERIES, colors)
-    assert [trace.name for trace in figure.data] == ["gpt-4o", "(unknown)", "claude"]
-    gpt = figure.data[0]
-    assert list(gpt.y) == [3, 2] and gpt.marker.color == colors["gpt-4o"]
-    assert figure.layout.barmode == "stack"
-    assert list(figure.layout.xaxis.range) == [datetime(2026, 11, 21, 0), datetime(2026, 11, 21, 3)]
-
-
-def test_a_model_keeps_its_colour_on_every_chart():
-    colors = figures.series_colors(figures.names_in(SUMMARY["by_model"]) + ["claude"])
-    requests, tokens = figures.requests_over_time(SERIES, colors), figures.tokens_over_time(SERIES, colors)
-    assert {t.name: t.marker.color for t in requests.data} == {t.name: t.marker.color for t in tokens.data}
-    assert len(set(colors.values())) == 3
 
 
 def test_times_parse_to_naive_utc_and_buckets_sit_on_the_epoch_grid():
@@ -57,30 +16,9 @@ def test_times_parse_to_naive_utc_and_buckets_sit_on_the_epoch_grid():
     assert grid == [datetime(2026, 11, 21, 5, m) for m in (0, 15, 30, 45)]
 
 
-def test_tokens_are_input_plus_output():
-    figure = figures.tokens_over_time(SERIES)
-    by_name = {trace.name: list(trace.y) for trace in figure.data}
-    assert by_name == {"gpt-4o": [330, 22], "claude": [110], "(unknown)": [0]}
-
-
-def test_error_rate_breaks_where_there_were_no_requests():
-    trace = figures.error_rate_over_time(SERIES).data[0]
-    assert list(trace.x) == [datetime(2026, 11, 21, h) for h in (0, 1, 2)]
-    assert list(trace.y) == [0.25, None, 1 / 3]
-    assert list(figures.error_rate_over_time(SERIES).layout.yaxis.range) == pytest.approx([0, 0.4]), \
-        "headroom above the highest rate (1/3)"
-
-
-def test_latency_by_model_and_table_rows():
-    figure = figures.latency_by_model(SUMMARY)
-    assert [trace.name for trace in figure.data] == ["p50", "p95", "p99"]
-    assert list(figure.data[1].x) == ["gpt-4o", "(unknown)"] and list(figure.data[1].y) == [250.0, 5.0]
-    rows = figures.by_model_rows(SUMMARY)
-    assert rows[0]["model"] == "gpt-4o" and rows[0]["total tokens"] == 352 and rows[1]["model"] == "(unknown)"
-
-
-def test_totals_per_bucket_fill_the_range():
-    assert figures.totals_per_bucket(SERIES, "requests") == [4, 0, 3]
+def test_colours_are_stable_per_name_and_empty_names_read_unknown():
+    assert figures.series_colors(["b", "a", "b"]) == {"a": figures.PALETTE[0], "b": figures.PALETTE[1]}
+    assert (figures.label(""), figures.label("gpt-4o")) == ("(unknown)", "gpt-4o")
 
 
 def test_formats():

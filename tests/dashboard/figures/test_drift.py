@@ -1,20 +1,22 @@
-"""Drift figures from API-shaped JSON: colours follow severity (direction-safe), untested cells say why."""
+"""Drift figures from the drift API's models: colours follow severity (direction-safe), untested cells say why."""
 
 from __future__ import annotations
 
+from client.models.drift import DriftFeature, DriftResult
 from dashboard.figures import drift as drift_figures
+from tests.helpers.wire import make
 
 
-def _feature(name, severity=None, drifted=None, status="ok", direction="p_value", score=None):
-    return {"name": name, "status": status, "method": "ks" if status == "ok" else "", "score": score,
+def _feature(name, severity=None, drifted=None, status="ok", direction="p_value", score=None) -> DriftFeature:
+    return make(DriftFeature, **{"name": name, "status": status, "method": "ks" if status == "ok" else "", "score": score,
             "threshold": 0.01 if status == "ok" else None, "direction": direction if status == "ok" else "",
             "drifted": drifted, "severity": severity, "reference_values": 300, "current_values": 250,
-            "bins": ["a", "b"], "reference_counts": [30, 70], "current_counts": [200, 50]}
+            "bins": ["a", "b"], "reference_counts": [30, 70], "current_counts": [200, 50]})
 
 
-def _result(at, features, status="ok", drifted=False, model="gpt-4o"):
-    return {"id": at, "computed_at": f"2026-11-21T{at}:00.000Z", "status": status, "drifted": drifted,
-            "service_name": "chat-api", "model": model, "feature": "", "features": features}
+def _result(at, features, status="ok", drifted=False, model="gpt-4o") -> DriftResult:
+    return make(DriftResult, id=at, computed_at=f"2026-11-21T{at}:00.000Z", status=status, drifted=drifted,
+                service_name="chat-api", model=model, feature="", features=features)
 
 
 def test_heat_table_colours_by_severity_and_labels_untested_cells():

@@ -1,13 +1,15 @@
-"""The GPUs page's pure parts: labels, table rows and figures from the /api/v1/gpu JSON."""
+"""The GPUs page's pure parts: labels, table rows and figures from the /api/v1/gpu models."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from client.models.gpu import GpuFleet, GpuTimeseries, GpuWaste, ScrapeTarget
 from dashboard.figures import gpus as gpu_figures
 from dashboard.figures.gpus import GIB
+from tests.helpers.wire import make
 
-FLEET = {"gpus": [
+FLEET = make(GpuFleet, gpus=[
     {"project": "p", "host_name": "node-a", "gpu_uuid": "GPU-1", "mig_instance": "", "gpu_index": 0,
      "gpu_model": "H100", "mig_profile": "", "source": "agent", "last_seen": "2026-11-21T02:59:55.000000000Z",
      "utilization_mean": 0.5, "utilization_p95": 0.9, "memory_used_mean_bytes": 30 * GIB,
@@ -18,19 +20,19 @@ FLEET = {"gpus": [
      "utilization_mean": None, "utilization_p95": None, "memory_used_mean_bytes": None,
      "memory_used_max_bytes": None, "memory_total_bytes": None, "memory_headroom_bytes": None,
      "power_mean_watts": None, "samples": 5},
-]}
-SERIES = {"since": "2026-11-21T00:00:00Z", "until": "2026-11-21T03:00:00Z", "step_seconds": 3600, "points": [
+])
+SERIES = make(GpuTimeseries, since="2026-11-21T00:00:00Z", until="2026-11-21T03:00:00Z", step_seconds=3600, points=[
     {"bucket": "2026-11-21T00:00:00.000000000Z", "host_name": "node-a", "gpu_uuid": "GPU-1", "mig_instance": "",
      "gpu_index": 0, "utilization": 0.9, "power_watts": 500.0},
     {"bucket": "2026-11-21T02:00:00.000000000Z", "host_name": "node-a", "gpu_uuid": "GPU-1", "mig_instance": "",
      "gpu_index": 0, "utilization": 0.7, "power_watts": 400.0},
     {"bucket": "2026-11-21T01:00:00.000000000Z", "host_name": "node-a", "gpu_uuid": "GPU-3", "mig_instance": "",
      "gpu_index": 1, "utilization": 0.01, "power_watts": None},
-]}
+])
 
 
 def test_a_gpu_is_named_by_host_and_index_else_uuid_and_mig_instance():
-    assert [gpu_figures.gpu_label(g) for g in FLEET["gpus"]] == ["node-a · GPU 0", "node-b · GPU-2 · MIG 3"]
+    assert [gpu_figures.gpu_label(g) for g in FLEET.gpus] == ["node-a · GPU 0", "node-b · GPU-2 · MIG 3"]
 
 
 def test_fleet_rows_convert_bytes_and_keep_unknowns_unknown():
@@ -59,13 +61,14 @@ def test_power_by_host_draws_only_known_readings_in_time_order():
 
 
 def test_waste_and_target_rows():
-    waste = {"gpus": [{"host_name": "node-a", "gpu_uuid": "GPU-3", "mig_instance": "", "gpu_index": 1,
-                       "gpu_model": "H100", "idle_seconds": 5400, "stretches": [
-                           {"start": "2026-11-21T00:00:00.000000000Z", "end": "2026-11-21T01:30:00.000000000Z",
-                            "duration_seconds": 5400, "utilization_mean": 0.02, "samples": 1080}]}]}
+    waste = make(GpuWaste, gpus=[{"host_name": "node-a", "gpu_uuid": "GPU-3", "mig_instance": "", "gpu_index": 1,
+                                  "gpu_model": "H100", "idle_seconds": 5400, "stretches": [
+                                      {"start": "2026-11-21T00:00:00.000000000Z",
+                                       "end": "2026-11-21T01:30:00.000000000Z", "duration_seconds": 5400,
+                                       "utilization_mean": 0.02, "samples": 1080}]}])
     [row] = gpu_figures.waste_rows(waste)
     assert (row["GPU"], row["idle minutes"], row["idle until"]) == ("node-a · GPU 1", 90, datetime(2026, 11, 21, 1, 30))
-    [target] = gpu_figures.target_rows([{"url": "http://n:9400/metrics", "up": False, "last_success": None,
-                                         "consecutive_failures": 3, "last_error": "connection refused",
-                                         "rows_last_scrape": 0}])
+    [target] = gpu_figures.target_rows([make(ScrapeTarget, url="http://n:9400/metrics", up=False,
+                                             last_success=None, consecutive_failures=3,
+                                             last_error="connection refused", rows_last_scrape=0)])
     assert (target["state"], target["last success"], target["failures in a row"]) == ("down", "never", 3)

@@ -71,7 +71,8 @@ def test_budget_states_from_spend_and_forecast():
     now = datetime(2026, 11, 16, 0, 0, tzinfo=timezone.utc)
     daily = {date(2026, 11, 1) + timedelta(days=i): Decimal(40) for i in range(15)}  # 600 by the 15th
     out = evaluate(b, daily, now)
-    assert out["month_to_date"] == "600.00" and out["state"] == "ok"
-    assert out["forecast_month_end"] == "1200.00" and out["forecast_state"] == "hard"
+    assert out.month_to_date == Decimal("600.00") and out.state == "ok"
+    assert out.forecast_month_end == Decimal("1200.00") and out.forecast_state == "hard"
+    assert (out.used, out.remaining, out.forecast_method) == (Decimal("0.6000"), Decimal(400), "seasonal-trend")
     with pytest.raises(ValueError, match="soft"):
         Budget(name="x", scope="team", value="t", monthly=Decimal(1), soft=Decimal(2), hard=Decimal(1))

@@ -48,6 +48,16 @@ def test_known_model_is_priced_exactly(store, catalog):
     assert (row["project"], row["team"], row["model"], row["trace_id"]) == ("p", "ml", "gpt-4o", "t1")
 
 
+def test_a_run_logs_one_line_when_it_priced_something_and_none_when_idle(store, catalog, caplog):
+    with caplog.at_level("INFO", logger="pipelines.costs.job"):
+        run_cost_job(store, catalog, T0)
+        insert_call(store, "s1", T0)
+        run_cost_job(store, catalog, T0 + timedelta(seconds=5))
+        run_cost_job(store, catalog, T0 + timedelta(seconds=10))
+    lines = [r.getMessage() for r in caplog.records if r.name == "pipelines.costs.job"]
+    assert len(lines) == 1 and lines[0].startswith("cost job rows=1 priced=1 ")
+
+
 def test_unknown_model_is_unpriced_with_null_costs(store, catalog):
     insert_call(store, "s1", T0, model="mystery-model-9000")
     insert_call(store, "s2", T0, tokens=(10, 5, 20, 0, 0))  # cache read > input: flagged

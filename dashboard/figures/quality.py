@@ -1,0 +1,100 @@
+"""The quality half of the Quality & Drift page: figures and table rows from the quality API's models, as pure
+functions (no Streamlit, no HTTP).
+
+Reading guide for the charts:
+- the time chart shows the pass rate (share of scores that pass; see QualityRules in
+  store/queries/quality.py), which exists for every score, labelled or numeric; the mean
+  value is in the summary table;
+- every worst evaluation links to its trace's calls through the API
+  (`/api/v1/llm-calls?trace_id=...`), so one click shows the model, tokens and latency.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+import plotly.graph_objects as go
+
+from client.models.quality import CostPerGood, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst, Score
+from dashboard.figures.common import UNKNOWN, parse_time, series_colors
+
+
+def summary_rows(summary: QualitySummary) -> list[dict[str, Any]]:
+    """One row per score: source, name, count, mean, pass rate (as a 0-1 ratio)."""
+    return [{"source": r.source, "score": r.name, "count": r.count, "mean": r.mean, "pass rate": r.pass_rate}
+            for r in summary.scores]
+
+
+def pass_rate_over_time(series: QualityTimeseries, name: str) -> go.Figure:
+    """Pass rate of the score `name` per bucket, one line per series (model, feature or team)."""
+    per_series: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    for point in series.points:
+        if point.name == name and point.count:
+            per_series[point.series or UNKNOWN].append((parse_time(point.bucket), point.good / point.count))
+    colors = series_colors(per_series)
+    figure = go.Figure()
+    for label in sorted(per_series):
+        times, rates = zip(*sorted(per_series[label]), strict=True)
+        figure.add_trace(go.Scatter(x=times, y=rates, name=label, mode="lines+markers",
+                                    line={"color": colors[label]},
+                                    hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.1%}<extra>" + label + "</extra>"))
+    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
+                         yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": "pass rate"},
+                         xaxis={"title": "UTC", "range": [parse_time(series.since), parse_time(series.until)]})
+    return figure
+
+
+def trace_link(api_url: str, score: Score) -> str:
+    """An API URL listing the calls of the score's trace (the week before the score, a day after)."""
+    at = parse_time(score.timestamp)
+    params = {"trace_id": score.trace_id, "since": f"{(at - timedelta(days=7)).isoformat()}Z",
+              "until": f"{(at + timedelta(days=1)).isoformat()}Z"}
+    return f"{api_url}/api/v1/llm-calls?{urlencode(params)}"
+
+
+def _cell(value: Any) -> str:
+    """Text safe inside a markdown table cell."""
+    text = "–" if value is None or value == "" else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def worst_table(worst: QualityWorst, api_url: str) -> str:
+    """The worst evaluations as a markdown table whose last column links to the trace's calls.
+
+    Markdown rather than a data grid: the grid draws on a canvas, where a link is neither
+    a real anchor for the browser nor visible to assistive technology.
+    """
+    lines = ["| time (UTC) | score | value | label | model | evaluator | comment | trace |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in worst.rows:
+        value = None if r.value is None else f"{r.value:.3g}"
+        cells = [f"{parse_time(r.timestamp):%Y-%m-%d %H:%M}", r.name, value, r.label, r.model, r.evaluator,
+                 r.comment]
+        lines.append("| " + " | ".join(map(_cell, cells)) + f" | [open calls]({trace_link(api_url, r)}) |")
+    return "\n".join(lines)
+
+
+def feedback_rows(feedback: QualityFeedback) -> list[dict[str, Any]]:
+    """The feedback stream as table rows, newest first."""
+    return [{"time": parse_time(r.timestamp), "feedback": "👍" if r.positive else "👎",
+             "name": r.name, "value": r.value, "label": r.label, "comment": r.comment,
+             "user": r.evaluator, "model": r.model or "(not joined yet)", "trace_id": r.trace_id}
+            for r in feedback.rows]
+
+
+def cost_rows(rows: Sequence[CostPerGood], by: str, good: str) -> list[dict[str, Any]]:
+    """Cost per good outcome rows; money stays Decimal (formatted, never a float)."""
+    return [{by: r.series or UNKNOWN, "scored calls": r.calls, good: r.good,
+             "cost of scored calls": _usd(r.cost),
+             f"cost per {good.rstrip('s')}": _usd(r.cost_per_good) if r.cost_per_good is not None else "–",
+             "unpriced calls": r.unpriced_calls} for r in rows]
+
+
+def _usd(value: Decimal) -> str:
+    """Dollars: cents from a dollar up, six decimals below (per-call costs are tiny)."""
+    return f"${value:,.2f}" if abs(value) >= 1 else f"${value:,.6f}"

@@ -1,0 +1,64 @@
+"""What the REST API needs from the service, in one typed object, and the dependency that hands it to routers.
+
+The service builds one `ApiContext` from its settings and passes it to `build_api`; a router
+takes the part it needs through `ContextDep` (or `StoreDep`), so every input of the API is
+visible in one place and a test can build an API over any store with only the parts it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from collector.auth import IngestKeys
+from collector.normalise.redaction import RedactionConfig
+from pipelines.costs.budgets import Budget
+from pipelines.costs.catalog_source import CatalogSource
+from spyglass.config.gpu import GpuSettings
+from store.base import Store
+from store.queries.quality import QualityRules
+
+
+@dataclass(frozen=True)
+class GpuIdle:
+    """When a GPU counts as idle for /api/v1/gpu/waste (a request may override both)."""
+
+    max_utilization: float = GpuSettings.model_fields["idle_max_utilization"].default
+    min_seconds: int = GpuSettings.model_fields["idle_min_seconds"].default
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """Everything the API reads besides the request: the store and the service's configured parts."""
+
+    store: Store
+    read_keys: tuple[str, ...] = ()  # empty: the read API is open
+    # The writer's and the jobs' state for /readyz, when this process collects or schedules.
+    readiness: Callable[[], Mapping[str, Any]] | None = None
+    ingest_keys: IngestKeys = field(default_factory=IngestKeys)  # for POST /api/v1/feedback
+    catalog_source: CatalogSource | None = None  # None: no price catalog here (catalog and reprice answer 503)
+    budgets: tuple[Budget, ...] = ()
+    self_hosted_providers: frozenset[str] = frozenset()  # lower case; their calls are priced by GPU time
+    drift_reports_dir: Path | None = None  # None: no report is served
+    redaction: RedactionConfig = field(default_factory=RedactionConfig)  # for feedback comments
+    gpu_idle: GpuIdle = field(default_factory=GpuIdle)
+    quality_rules: QualityRules = field(default_factory=QualityRules)
+    # The DCGM scrape targets' status (the collector's scraper holds it, not the store).
+    dcgm_status: Callable[[], list[dict[str, Any]]] = list
+
+
+def get_context(request: Request) -> ApiContext:
+    """The API's context (build_api puts it on the application; this is the one place that reads it)."""
+    return request.app.state.context
+
+
+def get_store(context: Annotated[ApiContext, Depends(get_context)]) -> Store:
+    return context.store
+
+
+ContextDep = Annotated[ApiContext, Depends(get_context)]
+StoreDep = Annotated[Store, Depends(get_store)]

@@ -1,0 +1,66 @@
+"""The quality figures: the pass-rate chart, the worst table with trace links, money formatting, feedback rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
+
+from client.models.quality import CostPerGood, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
+from dashboard.figures.quality import cost_rows, feedback_rows, pass_rate_over_time, summary_rows, worst_table
+from tests.helpers.wire import make
+
+SERIES = make(QualityTimeseries, since="2026-11-21T00:00:00Z", until="2026-11-21T03:00:00Z", points=[
+    {"bucket": "2026-11-21T00:00:00.000000000Z", "series": "gpt-4o", "name": "relevance", "count": 4, "good": 3},
+    {"bucket": "2026-11-21T01:00:00.000000000Z", "series": "gpt-4o", "name": "relevance", "count": 2, "good": 0},
+    {"bucket": "2026-11-21T00:00:00.000000000Z", "series": "", "name": "relevance", "count": 1, "good": 1},
+    {"bucket": "2026-11-21T00:00:00.000000000Z", "series": "gpt-4o", "name": "tone", "count": 5, "good": 5},
+])
+
+
+def test_pass_rate_chart_has_one_line_per_series_for_the_chosen_score():
+    figure = pass_rate_over_time(SERIES, "relevance")
+    lines = {trace.name: list(trace.y) for trace in figure.data}
+    assert lines == {"gpt-4o": [0.75, 0.0], "(unknown)": [1.0]}
+
+
+def test_worst_table_links_each_row_to_its_trace_and_escapes_cells():
+    worst = make(QualityWorst, rows=[{"timestamp": "2026-11-21T10:00:00.000000000Z", "trace_id": "ab" * 16,
+                                      "name": "tone", "value": 0.123456, "label": "fail", "model": "gpt-4o",
+                                      "evaluator": "judge", "comment": "rude | curt\nreally"}])
+    header, rule, row = worst_table(worst, "http://api:8040").splitlines()
+    assert "rude \\| curt really" in row and "| 0.123 |" in row
+    url = row.split("](")[1].rstrip(") |")
+    parts = urlsplit(url)
+    assert (parts.netloc, parts.path) == ("api:8040", "/api/v1/llm-calls")
+    assert parse_qs(parts.query) == {"trace_id": ["ab" * 16], "since": ["2026-11-14T10:00:00Z"],
+                                     "until": ["2026-11-22T10:00:00Z"]}
+
+
+def test_cost_rows_keep_decimal_money():
+    rows = cost_rows([make(CostPerGood, series="gpt-4o", calls=2, good=1, cost="0.013", cost_per_good="0.013"),
+                      make(CostPerGood, series="", calls=1, good=0, cost="1234.5", cost_per_good=None,
+                           unpriced_calls=1),
+                      make(CostPerGood, series="free", calls=1, good=1, cost="0", cost_per_good="0")],
+                     "model", "passing evaluations")
+    assert rows[0]["cost of scored calls"] == "$0.013000" and rows[0]["cost per passing evaluation"] == "$0.013000"
+    assert rows[1]["model"] == "(unknown)" and rows[1]["cost of scored calls"] == "$1,234.50"
+    assert rows[1]["cost per passing evaluation"] == "–"
+    assert rows[2]["cost per passing evaluation"] == "$0.000000", "a zero cost is a cost, not an unknown one"
+
+
+def test_summary_rows():
+    summary = make(QualitySummary, scores=[{"source": "eval", "name": "relevance", "count": 3, "mean": 0.6,
+                                            "pass_rate": 0.5}])
+    assert summary_rows(summary) == [{"source": "eval", "score": "relevance", "count": 3, "mean": 0.6,
+                                      "pass rate": 0.5}]
+
+
+def test_feedback_rows_say_positive_and_not_yet_joined():
+    feedback = make(QualityFeedback, rows=[
+        {"timestamp": "2026-11-21T10:00:00.000000000Z", "name": "thumbs", "value": 1.0, "positive": 1,
+         "evaluator": "u-42", "model": "gpt-4o", "trace_id": "t1"},
+        {"timestamp": "2026-11-21T09:00:00.000000000Z", "name": "thumbs", "value": -1.0, "positive": 0,
+         "model": "", "trace_id": "t2"}])
+    up, down = feedback_rows(feedback)
+    assert (up["feedback"], up["user"], up["time"]) == ("👍", "u-42", datetime(2026, 11, 21, 10))
+    assert (down["feedback"], down["model"]) == ("👎", "(not joined yet)")

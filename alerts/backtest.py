@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from alerts.evaluation import Detector, detected, queried, shared_series
 from alerts.rules import Rule
@@ -137,18 +136,3 @@ def backtest(rule: Rule, detectors: Mapping[str, Detector], store: Store, since:
         raise BadInput(f"rule {rule.name}: {exc}") from exc
     return replay(rule, samples_at, since, until, every)
 
-
-def as_dict(report: BacktestReport) -> dict[str, Any]:
-    """The report as the API sends it (RFC 3339 times, seconds as numbers)."""
-    def when(value: datetime | None) -> str | None:
-        return value.isoformat().replace("+00:00", "Z") if value else None
-
-    return {
-        "rule": report.rule, "since": when(report.since), "until": when(report.until),
-        "step_seconds": report.step.total_seconds(), "evaluations": report.evaluations, "fired": report.fired,
-        "firing_seconds": report.firing_seconds,
-        "instances": [{"fingerprint": i.fingerprint, "labels": dict(i.labels), "fired": i.fired,
-                       "firing_seconds": i.firing_seconds(report.until), "max_value": i.max_value,
-                       "pending": [[when(p.start), when(p.end)] for p in i.pending],
-                       "firing": [[when(f.start), when(f.end)] for f in i.firing]} for i in report.instances],
-    }

@@ -39,7 +39,7 @@ MIN_RESOLVED_RETENTION = timedelta(minutes=15)
 class Outbox(Protocol):
     """Where notifications go (alerts/outbox.py): stored durably once per idempotency key, delivered later."""
 
-    def enqueue(self, notifications: Sequence[Notification]) -> None: ...
+    def enqueue(self, notifications: Sequence[Notification]) -> object: ...
 
 
 class Rules(Protocol):

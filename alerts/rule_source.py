@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from alerts.rules import DetectorLookup, RuleSet, load_rules, shipped_files
+from alerts.rules import DetectorLookup, ParamDefaults, RuleSet, load_rules, shipped_files
 from alerts.sql_rules import probe
 from store.base import Store
 from store.file_source import FileSource, SourceStatus
@@ -18,10 +18,11 @@ from store.file_source import FileSource, SourceStatus
 
 class RuleSource:
     def __init__(self, user_paths: Sequence[str | Path], detectors: DetectorLookup, store: Store | None,
-                 include_shipped: bool = True) -> None:
+                 include_shipped: bool = True, defaults: ParamDefaults | None = None) -> None:
         paths = [*(shipped_files() if include_shipped else []), *(Path(p) for p in user_paths)]
         check_sql = probe(store) if store is not None else None
-        self._files = FileSource("alert rules", paths, lambda: load_rules(paths, detectors, check_sql))
+        self.defaults: ParamDefaults = defaults or {}
+        self._files = FileSource("alert rules", paths, lambda: load_rules(paths, detectors, check_sql, self.defaults))
 
     def current(self) -> RuleSet:
         return self._files.current()

@@ -35,6 +35,8 @@ _RUNBOOK = re.compile(r"^[a-z0-9][a-z0-9-]*(@[A-Za-z0-9._-]+)?$")
 # rule's params (ValueError says what is wrong); the rest is used by alerts/evaluation.py.
 DetectorLookup = Mapping[str, Any]
 SqlProbe = Callable[[str], None]  # raises ValueError saying why the query cannot be a rule
+# Per detector, params every rule of it gets unless it sets them itself (from the settings: the configured budgets).
+ParamDefaults = Mapping[str, Mapping[str, Any]]
 
 
 class RuleError(ConfigError):
@@ -146,7 +148,8 @@ def _templates(raw: RawRule, key: str, texts: Mapping[str, str], problems: list[
     return out
 
 
-def _rule(raw: RawRule, detectors: DetectorLookup, probe: SqlProbe | None, problems: list[str]) -> Rule | None:
+def _rule(raw: RawRule, detectors: DetectorLookup, probe: SqlProbe | None, defaults: ParamDefaults,
+          problems: list[str]) -> Rule | None:
     if not isinstance(raw.data, dict):
         problems.append(f"{raw.where()}: a rule is a mapping with name, detector or sql, for, ...")
         return None
@@ -157,7 +160,7 @@ def _rule(raw: RawRule, detectors: DetectorLookup, probe: SqlProbe | None, probl
         return None
     where = f"rule {config.name}"
     before = len(problems)
-    params = None
+    params, raw_params = None, dict(config.params or {})
     if (config.detector is None) == (config.sql is None):
         problems.append(f"{raw.where()}: {where}: give either `detector:` (with `params:`) or `sql:`")
     elif config.detector is not None:
@@ -166,8 +169,9 @@ def _rule(raw: RawRule, detectors: DetectorLookup, probe: SqlProbe | None, probl
             known = ", ".join(sorted(detectors)) or "none"
             problems.append(f"{raw.where('detector')}: {where}: unknown detector {config.detector!r} (known: {known})")
         else:
+            raw_params = {**defaults.get(config.detector, {}), **raw_params}
             try:
-                params = detector.params(config.params)
+                params = detector.params(raw_params)
             except ValueError as exc:
                 problems.append(f"{raw.where('params')}: {where}: {exc}")
     else:
@@ -184,7 +188,7 @@ def _rule(raw: RawRule, detectors: DetectorLookup, probe: SqlProbe | None, probl
     if len(problems) > before:
         return None
     return Rule(config.name, raw.file, raw.line, config.for_, config.keep_firing_for, config.severity,
-                config.detector, params, dict(config.params or {}), config.sql, labels, annotations, config.runbook,
+                config.detector, params, raw_params, config.sql, labels, annotations, config.runbook,
                 tuple(config.group_by) if config.group_by is not None else None)
 
 
@@ -192,20 +196,20 @@ def shipped_files() -> list[Path]:
     return sorted(SHIPPED_DIR.glob("*.yaml"))
 
 
-def check_rules(paths: Iterable[Path | str], detectors: DetectorLookup, probe: SqlProbe | None = None
-                ) -> tuple[list[Rule], list[str]]:
+def check_rules(paths: Iterable[Path | str], detectors: DetectorLookup, probe: SqlProbe | None = None,
+                defaults: ParamDefaults | None = None) -> tuple[list[Rule], list[str]]:
     """Every rule of `paths` that is valid, and one `file:line: message` per problem (duplicates included)."""
-    return _checked([read_rule_file(Path(path)) for path in paths], detectors, probe)
+    return _checked([read_rule_file(Path(path)) for path in paths], detectors, probe, defaults or {})
 
 
-def check_text(text: str, name: str, detectors: DetectorLookup, probe: SqlProbe | None = None
-               ) -> tuple[list[Rule], list[str]]:
+def check_text(text: str, name: str, detectors: DetectorLookup, probe: SqlProbe | None = None,
+               defaults: ParamDefaults | None = None) -> tuple[list[Rule], list[str]]:
     """As check_rules, for the text of one rule file called `name`."""
-    return _checked([read_rule_text(text, name)], detectors, probe)
+    return _checked([read_rule_text(text, name)], detectors, probe, defaults or {})
 
 
-def _checked(files: Iterable[tuple[list[RawRule], list[str]]], detectors: DetectorLookup, probe: SqlProbe | None
-             ) -> tuple[list[Rule], list[str]]:
+def _checked(files: Iterable[tuple[list[RawRule], list[str]]], detectors: DetectorLookup, probe: SqlProbe | None,
+             defaults: ParamDefaults) -> tuple[list[Rule], list[str]]:
     rules: list[Rule] = []
     problems: list[str] = []
     seen: dict[str, RawRule] = {}
@@ -217,15 +221,16 @@ def _checked(files: Iterable[tuple[list[RawRule], list[str]]], detectors: Detect
                 continue
             if raw.name is not None:
                 seen[raw.name] = raw
-            rule = _rule(raw, detectors, probe, problems)
+            rule = _rule(raw, detectors, probe, defaults, problems)
             if rule is not None:
                 rules.append(rule)
     return rules, problems
 
 
-def load_rules(paths: Sequence[Path | str], detectors: DetectorLookup, probe: SqlProbe | None = None) -> RuleSet:
+def load_rules(paths: Sequence[Path | str], detectors: DetectorLookup, probe: SqlProbe | None = None,
+               defaults: ParamDefaults | None = None) -> RuleSet:
     """The rules of `paths`, in order; a RuleError lists every problem if any file has one."""
-    rules, problems = check_rules(paths, detectors, probe)
+    rules, problems = check_rules(paths, detectors, probe, defaults)
     if problems:
         raise RuleError(problems)
     digest = hashlib.sha256()

@@ -15,6 +15,8 @@ class AlertsSettings(Section):
     rule_files: list[str] = Field(default_factory=list, description=(
         "Your alert rule files (YAML with a top-level `rules:` list), loaded beside the shipped rules "
         "(alerts/rules/)."))
+    shipped_rules: bool = Field(True, description=(
+        "Evaluate the rules shipped in alerts/rules/ beside yours; false: only your rule_files."))
     route: RouteConfig = Field(default_factory=RouteConfig, description=(
         "The routing tree, as Alertmanager's `route:`: receiver, group_by, group_wait, group_interval, "
         "repeat_interval, matchers, continue, routes. Without a receiver nothing is sent (alerts are still "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alerts import sql_rules
-from alerts.backtest import Interval, as_dict, backtest, steps
+from alerts.backtest import Interval, backtest, steps
 from alerts.rules import load_rules
 from store.base import query_rows
 from store.errors import BadInput
@@ -52,8 +52,6 @@ def test_an_episode_still_open_at_the_end_is_reported_open(tmp_path):
     report = backtest(rule, {"level": detector}, None, T0, T0 + 10 * M, M)
     assert report.instances[0].firing == [Interval(T0 + 6 * M, None)]
     assert report.firing_seconds == 4 * 60
-    out = as_dict(report)
-    assert out["instances"][0]["firing"] == [["2026-11-20T12:06:00Z", None]] and out["fired"] == 1
 
 
 BURST = """rules:

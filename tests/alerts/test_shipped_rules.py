@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from alerts.rules import load_rules, shipped_files
 from alerts.templates import TemplateData
+from tests.helpers.alerting import named_detectors
 
 FAMILIES = {  # rule -> (detector, runbook)
     "cost-spike": ("cost_anomaly", "cost-spike"), "budget-forecast": ("budget", "budget-forecast"),
@@ -18,19 +16,7 @@ FAMILIES = {  # rule -> (detector, runbook)
     "gpu-memory-pressure": ("gpu_memory_low", "gpu-saturation"), "input-drift": ("drift", "input-drift"),
     "quality-drop": ("quality_drop", "quality-drop"),
 }
-
-
-@dataclass(frozen=True)
-class Named:
-    """A detector that takes any params: this test is about the files, not the detectors' params."""
-
-    name: str
-
-    def params(self, raw: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(raw or {})
-
-
-DETECTORS = {detector: Named(detector) for detector, _ in FAMILIES.values()}
+DETECTORS = named_detectors()
 
 
 def test_every_family_has_its_rule_with_its_runbook():

@@ -74,6 +74,25 @@ class LevelDetector:
                 for row in latest.iter_rows(named=True) if row["value"] > params.above]
 
 
+# The detectors the shipped rules name (detectors/registry.py has them on its own branch).
+DETECTOR_NAMES = ("cost_anomaly", "budget", "unpriced_model", "latency_regression", "ttft_regression",
+                  "error_burn_rate", "no_data", "gpu_idle", "gpu_saturated", "gpu_memory_low", "drift", "quality_drop")
+
+
+@dataclass(frozen=True)
+class Named:
+    """A detector that takes any params: for tests about rule files, not about the detectors' params."""
+
+    name: str
+
+    def params(self, raw: dict[str, Any] | None) -> dict[str, Any]:
+        return dict(raw or {})
+
+
+def named_detectors() -> dict[str, Named]:
+    return {name: Named(name) for name in DETECTOR_NAMES}
+
+
 @dataclass
 class RecordingOutbox:
     """Keeps every notification once per idempotency key, as the real outbox does; can be told to fail."""

@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/heuristics.py
 	$(BIN)/python bench/costs.py
 	$(BIN)/python bench/gpu.py
+	$(BIN)/python bench/alerts.py
 
 install: $(STAMP)
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,9 @@ import pyarrow as pa
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
+from alerts.engine import Outbox
+from alerts.evaluation import Detector
+from alerts.rule_source import RuleSource
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
@@ -44,6 +47,7 @@ from pipelines.costs.catalog_source import CatalogSource
 from pipelines.gpu.prices import SHIPPED_PATH as GPU_PRICES_PATH
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
+from spyglass import alerting
 from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
@@ -102,6 +106,11 @@ class Service:
     catalog_source: CatalogSource | None = None
     gpu_prices: FileSource[GpuPriceTable] | None = None
     lease: Lease | None = None
+    # Alerting's neighbours, by the name rules use and where notifications go; None: not wired into this build
+    # (no rules are loaded, no evaluation runs).
+    detectors: Mapping[str, Detector] | None = None
+    outbox: Outbox | None = None
+    rule_source: RuleSource | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -116,6 +125,8 @@ class Service:
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
                 self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files,
                                                             s.costs.deployments)
+                if self.detectors is not None:  # a bad rule file stops the start, one file:line per problem
+                    self.rule_source = await asyncio.to_thread(alerting.rule_source, s, self.store, self.detectors)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -130,7 +141,8 @@ class Service:
                     gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
                     quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
                                                tuple(s.quality.feedback_positive_labels)),
-                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))
+                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
+                    rules=self.rule_source, detectors=self.detectors or {}, inhibit_rules=alerting.inhibit_rules(s)))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -173,7 +185,10 @@ class Service:
         self.lease = Lease(store)
         self.lease.acquire()
         stopping = threading.Event()
-        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper)
+        engine = None
+        if self.rule_source is not None and self.detectors is not None and self.outbox is not None:
+            engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox)
+        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine)
         self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)
         self.scheduler.start()
 
@@ -218,6 +233,8 @@ class Service:
             state["price_catalog"] = self.catalog_source.status().as_dict()
         if self.gpu_prices:
             state["gpu_prices"] = self.gpu_prices.status().as_dict()
+        if self.rule_source:
+            state["alert_rules"] = self.rule_source.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
         if self.batcher:

@@ -21,11 +21,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from client.models.wire import ErrorBody
-from spyglass.api import costs, drift, export, feedback, gpu, gpu_costs, llm, quality
+from spyglass.api import alerts, costs, drift, export, feedback, gpu, gpu_costs, llm, quality, silences
 from spyglass.api.context import ApiContext
 from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router, quality.router)
+ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router, quality.router,
+           alerts.router, silences.router)
 # The error answers every router may give, documented once (the body is always {"error": "..."}).
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Invalid parameters or body"},

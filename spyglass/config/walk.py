@@ -146,11 +146,12 @@ def _type_name(annotation: Any) -> str:
     if origin in (Union, UnionType):
         return _type_name(_unwrap(annotation))
     if origin in (list, tuple):
-        return f"list of {_type_name(args[0])}"
+        plural = "s" if isinstance(args[0], type) and issubclass(args[0], BaseModel) else ""
+        return f"list of {_type_name(args[0])}{plural}"
     if origin is dict:
         return f"mapping of {_type_name(args[0])} to {_type_name(args[1])}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"{annotation.__name__} objects"
+        return f"{annotation.__name__} object"
     return _NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 

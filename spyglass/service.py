@@ -31,6 +31,7 @@ import pyarrow as pa
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
+from alerts.outbox import Outbox
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
@@ -99,6 +100,7 @@ class Service:
     catalog_source: CatalogSource | None = None
     gpu_prices: FileSource[GpuPriceTable] | None = None
     lease: Lease | None = None
+    outbox: Outbox | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -162,6 +164,9 @@ class Service:
             self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
+        # Delivery belongs to the one scheduler: it resumes the outbox's pending notifications.
+        self.outbox = Outbox(store, s.alerts.receivers, s.alerts.delivery_policy(), self.telemetry.get_meter("spyglass"))
+        self.outbox.start()
         parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, self.dcgm_scraper)
         self.scheduler = Scheduler(scheduled_jobs(s, parts), self.telemetry.get_meter("spyglass"))
         self.scheduler.start()
@@ -209,6 +214,8 @@ class Service:
             state["gpu_prices"] = self.gpu_prices.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
+        if self.outbox:
+            state["outbox"] = self.outbox.status()
         if self.batcher:
             stats = self.batcher.stats
             state["writer"] = {"queued_rows": self.batcher.queued_rows, "batches": stats.batches,
@@ -228,6 +235,8 @@ class Service:
         self._servers.clear()
         if self.scheduler is not None:  # running jobs finish while the writer still accepts their rows
             await asyncio.to_thread(self.scheduler.stop)
+        if self.outbox is not None:  # sends in progress get one request timeout; the rest stays pending
+            await asyncio.to_thread(self.outbox.stop)
         if self.lease is not None:
             with contextlib.suppress(Exception):  # an unreachable store: the lease expires by itself
                 await asyncio.to_thread(self.lease.release)

@@ -114,11 +114,11 @@ class Lane:
             now = self._clock()
             row = advance(item.row, delivery, now, self._policy, self._jitter())
             self._count(delivery, row, now)
+            self._on_outcome(row, delivery, seconds)  # recorded before it stops counting as in flight
             with self._cond:
                 self._in_flight -= 1
                 if row.state == "pending" and not self._closing:
                     heapq.heappush(self._heap, _Due(row.next_attempt_at, next(self._order), row, item.notification))
-            self._on_outcome(row, delivery, seconds)  # after the outbox stopped, the recorder refuses it
 
     def _count(self, delivery: Delivery, row: NotificationRow, now: datetime) -> None:
         if delivery.outcome != "delivered":
@@ -151,6 +151,11 @@ class Recorder:
     @property
     def queued(self) -> int:
         return len(self._rows)
+
+    @property
+    def idle(self) -> bool:
+        """Every row version put so far is written."""
+        return self.flushed == self._seq
 
     def put(self, row: NotificationRow) -> int | None:
         """Queue a row version; None once the recorder is closed (the row is not written)."""

@@ -158,6 +158,12 @@ class Outbox:
                              "failures": recorder.failures if recorder else 0,
                              "last_error": recorder.last_error if recorder else ""}}
 
+    def idle(self) -> bool:
+        """Nothing queued, in flight or waiting to be written (from memory: no store query)."""
+        recorder = self._recorder
+        return not any(lane.queued or lane.in_flight for lane in self._lanes.values()) and (
+            recorder is None or recorder.idle)
+
     def _queue(self, row: NotificationRow, notification: Notification) -> None:
         """Hand a pending row to its lane (the caller holds the lock)."""
         if self._lanes[row.receiver].add(row, notification):

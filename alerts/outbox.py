@@ -110,7 +110,7 @@ class Outbox:
         if unknown:
             raise BadInput(f"no receiver named {', '.join(map(repr, unknown))} (configured: "
                            f"{', '.join(self._configs) or 'none'})")
-        wanted = {}
+        wanted: dict[str, Notification] = {}
         for notification in notifications:
             sent = for_receiver(notification, self._configs[notification.receiver])
             if sent is not None:

@@ -95,7 +95,7 @@ def outbox_rate(directory: str, url: str, count: int, workers: int, batch: int) 
     store = open_store(directory, None, "bench_outbox")
     migrate(store)
     policy = DeliveryPolicy(workers_per_receiver=workers, max_queued_per_receiver=count)
-    outbox = Outbox(store, [WebhookConfig(name="bench", type="webhook", url=url)], policy)
+    outbox = Outbox(store, [WebhookConfig.model_validate({"name": "bench", "type": "webhook", "url": url})], policy)
     outbox.start()
     notifications = [notification("bench", group=f"g{i}") for i in range(count)]
     started = time.monotonic()

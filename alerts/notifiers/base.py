@@ -51,7 +51,9 @@ class Delivery:
 class Notifier(Protocol):
     """One configured receiver. `send` is called from several threads at once and must be thread-safe."""
 
-    config: ReceiverBase
+    @property
+    def config(self) -> ReceiverBase:
+        """The receiver's settings."""
 
     def send(self, notification: Notification) -> Delivery:
         """Deliver `notification` once; never raises for the receiver's answer or a network error."""

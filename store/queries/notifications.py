@@ -87,7 +87,7 @@ def listing(store: Store, *, state: str | None = None, receiver: str | None = No
             since: datetime | None = None, until: datetime | None = None, limit: int = 100) -> list[NotificationRow]:
     """Notifications newest first (by creation), filtered by any of state, receiver, group key and creation
     window [since, until)."""
-    where, params = ["1"], {"limit": limit}
+    where, params = ["1"], dict[str, object](limit=limit)
     for name, value in (("state", state), ("receiver", receiver), ("group_key", group_key)):
         if value is not None:
             where.append(f"{name} = {{{name}:String}}")

@@ -89,7 +89,8 @@ class Lane:
             self._closing = True
             self._cond.notify_all()
         for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.ident is not None:  # started
+                thread.join(max(0.0, deadline - time.monotonic()))
         self.notifier.close()
 
     def _take(self) -> _Due | None:
@@ -113,9 +114,9 @@ class Lane:
             seconds = time.monotonic() - started
             now = self._clock()
             row = advance(item.row, delivery, now, self._policy, self._jitter())
-            self._count(delivery, row, now)
             self._on_outcome(row, delivery, seconds)  # recorded before it stops counting as in flight
             with self._cond:
+                self._count(delivery, row, now)
                 self._in_flight -= 1
                 if row.state == "pending" and not self._closing:
                     heapq.heappush(self._heap, _Due(row.next_attempt_at, next(self._order), row, item.notification))

@@ -128,6 +128,7 @@ def test_replay_refuses_a_pending_notification_and_ignores_an_unknown_id(store):
         [notification_id] = outbox.enqueue([notification("ops")])  # not started: stays pending
         with pytest.raises(BadInput, match="still pending"):
             replay(store, notification_id, datetime.now(timezone.utc))
+        outbox.stop(timeout=0)  # never started: stopping is harmless
     assert replay(store, "0" * 32, datetime.now(timezone.utc)) is None
 
 

@@ -122,7 +122,7 @@ class Outbox:
         rows_.insert(self.store, new_rows)
         with self._lock:
             for row, notification in zip(new_rows, fresh, strict=True):
-                if row.id not in self._held:  # the poll may have seen it first
+                if row.id not in self._held and row.id not in self._finished:  # the poll may have seen it first
                     self._queue(row, notification)
         return [row.id for row in new_rows]
 

@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
 
@@ -24,29 +24,11 @@ from alerts import sql_rules
 from alerts.rules import Rule
 from alerts.state import Sample
 from alerts.templates import TemplateData, render_all
+from detectors import base
 from store.base import Store
 from store.errors import SpyglassError
 
-
-class Signal(Protocol):
-    """What a detector finds (detectors/base.py's Signal)."""
-
-    labels: Mapping[str, str]
-    value: float
-    threshold: float
-    evidence: Mapping[str, Any]
-
-
-class Detector(Protocol):
-    """A detector as the engine calls it (detectors/base.py's Detector)."""
-
-    name: str
-    lookback: Callable[[Any], timedelta]
-    series: Callable[[Store, Any, datetime, datetime], pl.DataFrame]
-    detect: Callable[[pl.DataFrame, Any, datetime], Sequence[Signal]]
-    merge_params: Callable[[Sequence[Any]], Any]
-
-    def params(self, raw: dict[str, Any] | None) -> Any: ...
+Detector = base.Detector[Any]
 
 
 @dataclass(frozen=True)

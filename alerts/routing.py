@@ -74,6 +74,14 @@ def check_root(config: RouteConfig) -> RouteConfig:
     return config
 
 
+def route_receivers(config: RouteConfig) -> set[str]:
+    """Every receiver a routing tree names (each must be configured)."""
+    names = {config.receiver} if config.receiver else set()
+    for child in config.routes:
+        names |= route_receivers(child)
+    return names
+
+
 @dataclass(frozen=True)
 class Route:
     """A compiled node: its own matchers and the options it inherited or set."""

@@ -79,7 +79,7 @@ def detect(frame: pl.DataFrame, p: Params, now: datetime) -> list[Signal]:
             value, fraction = forecast.month_to_date, budget.soft if p.check == "soft" else budget.hard
         threshold = budget.monthly * fraction
         if value >= threshold:
-            evidence = {**evaluate(budget, daily, end), "as_of": instant(end),
+            evidence = {**evaluate(budget, daily, end).as_evidence(), "as_of": instant(end),
                         "forecast_history_days": forecast.history_days}
             labels = {"budget": budget.name, "scope": budget.scope, budget.scope: budget.value}
             signals.append(Signal(labels, float(value), float(threshold), evidence))

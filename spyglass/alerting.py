@@ -15,13 +15,12 @@ from alerts.evaluation import Detector
 from alerts.inhibit import InhibitRule
 from alerts.routing import Route, compile_route
 from alerts.rule_source import RuleSource
+from detectors import registry
 from spyglass.config import Settings
 from store.base import Store
 
-# The detectors rules may name. They come from detectors/registry.py (issue 13), built on another branch: until
-# it is merged this build has none, so `rules check` refuses every detector rule as unknown and the service
-# wires no alerting (Service.detectors stays None).
-DETECTORS: Mapping[str, Any] = {}
+# The detectors rules may name.
+DETECTORS: Mapping[str, Detector] = registry.DETECTORS
 
 
 def param_defaults(s: Settings) -> dict[str, dict[str, Any]]:

@@ -33,8 +33,8 @@ import pyarrow as pa
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
-from alerts.engine import Outbox
 from alerts.evaluation import Detector
+from alerts.outbox import Outbox
 from alerts.rule_source import RuleSource
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
@@ -106,11 +106,11 @@ class Service:
     catalog_source: CatalogSource | None = None
     gpu_prices: FileSource[GpuPriceTable] | None = None
     lease: Lease | None = None
-    # Alerting's neighbours, by the name rules use and where notifications go; None: not wired into this build
-    # (no rules are loaded, no evaluation runs).
-    detectors: Mapping[str, Detector] | None = None
-    outbox: Outbox | None = None
+    # The detectors rules may name (tests may give their own), the rules loaded at start and where
+    # notifications go (the scheduler's outbox).
+    detectors: Mapping[str, Detector] = field(default_factory=lambda: alerting.DETECTORS)
     rule_source: RuleSource | None = None
+    outbox: Outbox | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -125,8 +125,8 @@ class Service:
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
                 self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files,
                                                             s.costs.deployments)
-                if self.detectors is not None:  # a bad rule file stops the start, one file:line per problem
-                    self.rule_source = await asyncio.to_thread(alerting.rule_source, s, self.store, self.detectors)
+                # A bad rule file stops the start, one file:line per problem.
+                self.rule_source = await asyncio.to_thread(alerting.rule_source, s, self.store, self.detectors)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -142,7 +142,7 @@ class Service:
                     quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
                                                tuple(s.quality.feedback_positive_labels)),
                     dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
-                    rules=self.rule_source, detectors=self.detectors or {}, inhibit_rules=alerting.inhibit_rules(s)))
+                    rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s)))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -184,10 +184,12 @@ class Service:
             self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
+        # Delivery belongs to the one scheduler: it resumes the outbox's pending notifications.
+        self.outbox = Outbox(store, s.alerts.receivers, s.alerts.delivery_policy(), telemetry.get_meter("spyglass"))
+        self.outbox.start()
         stopping = threading.Event()
-        engine = None
-        if self.rule_source is not None and self.detectors is not None and self.outbox is not None:
-            engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox)
+        assert self.rule_source is not None, "the scheduler evaluates the rules loaded at start"
+        engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox, self.outbox.sends_resolved)
         parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine)
         self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)
         self.scheduler.start()
@@ -237,6 +239,8 @@ class Service:
             state["alert_rules"] = self.rule_source.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
+        if self.outbox:
+            state["outbox"] = self.outbox.status()
         if self.batcher:
             stats = self.batcher.stats
             state["writer"] = {"queued_rows": self.batcher.queued_rows, "batches": stats.batches,
@@ -262,6 +266,9 @@ class Service:
         if self.scheduler is not None:  # running jobs finish while the writer still accepts their rows
             left = deadline - time.monotonic() - self._close_reserve()
             abandoned = await asyncio.to_thread(self.scheduler.stop, max(left, 0.0))
+        if self.outbox is not None:  # sends in progress get what is left of the deadline; the rest stays pending
+            left = deadline - time.monotonic() - self._close_reserve()
+            await asyncio.to_thread(self.outbox.stop, max(min(left, self.settings.alerts.delivery_timeout_seconds), 0.1))
         if self.lease is not None:
             with contextlib.suppress(Exception):  # an unreachable store: the lease expires by itself
                 await asyncio.to_thread(self.lease.release)

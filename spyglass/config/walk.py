@@ -61,6 +61,9 @@ class Setting:
 
     @property
     def type_text(self) -> str:
+        extra = self.field.json_schema_extra
+        if isinstance(extra, dict) and "shown_type" in extra:  # a type whose name says little (a union of models)
+            return str(extra["shown_type"])
         return _type_name(self.field.annotation) + _bounds(self.field.metadata)
 
     @property

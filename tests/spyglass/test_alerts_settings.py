@@ -13,6 +13,9 @@ from spyglass.config import InvalidConfiguration, load
 def test_a_route_tree_and_inhibit_rules_load_and_compile(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "spyglass.yaml").write_text("""alerts:
+  receivers:
+    - {name: team, type: webhook, url: "http://127.0.0.1:9/team"}
+    - {name: pager, type: webhook, url: "http://127.0.0.1:9/pager"}
   route:
     receiver: team
     group_wait: 10s
@@ -37,6 +40,9 @@ def test_a_route_tree_and_inhibit_rules_load_and_compile(tmp_path, monkeypatch):
     ("alerts:\n  route:\n    routes:\n      - matchers: [team]\n",
      "alerts.route.routes.0.matchers: 'team' is not a matcher"),
     ("alerts:\n  route:\n    routes:\n      - recevier: x\n", "alerts.route.routes.0.recevier: unknown key"),
+    ("alerts:\n  receivers: [{name: team, type: webhook, url: 'http://127.0.0.1:9/'}]\n  route:\n    receiver: team\n"
+     "    routes:\n      - {matchers: [a=b], receiver: pagr}\n",
+     "route names receivers that are not in alerts.receivers: pagr (known: team)"),
     ("alerts:\n  inhibit_rules:\n    - {source_matchers: ['a=\"1\"'], target_matchers: []}\n",
      "alerts.inhibit_rules.0.target_matchers: List should have at least 1 item"),
 ])

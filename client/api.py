@@ -21,6 +21,16 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from client.models.alerts import (
+    AlertHistory,
+    Alerts,
+    BacktestRequest,
+    BacktestResult,
+    Rules,
+    SilenceInfo,
+    SilenceRequest,
+    Silences,
+)
 from client.models.costs import (
     Budgets,
     CatalogStatus,
@@ -41,6 +51,7 @@ from client.models.quality import QualityCost, QualityFeedback, QualitySummary, 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 REPRICE_TIMEOUT = httpx.Timeout(3600.0, connect=5.0)  # a month of calls takes a while to price again
+BACKTEST_TIMEOUT = httpx.Timeout(600.0, connect=5.0)  # a sql rule runs its query at every step
 
 # The fields a time series may be split by (mirrors the API's `by` parameter).
 SERIES_BY = ("model", "service", "provider", "project", "status", "team", "feature")
@@ -85,9 +96,19 @@ QUALITY_TIMESERIES = Endpoint("GET", "/api/v1/quality/timeseries", QualityTimese
 QUALITY_WORST = Endpoint("GET", "/api/v1/quality/worst", QualityWorst)
 QUALITY_FEEDBACK = Endpoint("GET", "/api/v1/quality/feedback", QualityFeedback)
 QUALITY_COST = Endpoint("GET", "/api/v1/quality/cost", QualityCost)
+ALERTS = Endpoint("GET", "/api/v1/alerts", Alerts)
+ALERT_HISTORY = Endpoint("GET", "/api/v1/alerts/history", AlertHistory)
+RULES = Endpoint("GET", "/api/v1/rules", Rules)
+BACKTEST = Endpoint("POST", "/api/v1/rules/backtest", BacktestResult)
+SILENCES = Endpoint("GET", "/api/v1/silences", Silences)
+ADD_SILENCE = Endpoint("POST", "/api/v1/silences", SilenceInfo)
+SILENCE = Endpoint("GET", "/api/v1/silences/{silence_id}", SilenceInfo)
+EXPIRE_SILENCE = Endpoint("DELETE", "/api/v1/silences/{silence_id}", SilenceInfo)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
-             COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET, GPU_TIMESERIES, GPU_WASTE,
-             GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST, QUALITY_FEEDBACK, QUALITY_COST)
+             COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
+             GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
+             QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
+             EXPIRE_SILENCE)
 
 
 class ApiError(Exception):
@@ -287,6 +308,42 @@ class ApiClient:
     def quality_cost(self, query: Query, by: str = "model") -> QualityCost:
         """Cost per passing evaluation and per positive feedback by `by` (exact decimals)."""
         return self._get(QUALITY_COST, [*query.params(), ("by", by)])
+
+    def alerts(self, status: tuple[str, ...] = (), rules: tuple[str, ...] = (),
+               severities: tuple[str, ...] = ()) -> Alerts:
+        """Pending, firing and recently resolved alert instances, firing first, with what mutes them."""
+        params = [*(("status", s) for s in status), *(("rule", r) for r in rules),
+                  *(("severity", s) for s in severities)]
+        return self._get(ALERTS, params)
+
+    def alert_history(self, since: str = "24h", until: str | None = None, rule: str | None = None,
+                      fingerprint: str | None = None, limit: int = 1000) -> AlertHistory:
+        """State transitions in the range, newest first."""
+        params = [("since", since), ("limit", str(limit)), *([("until", until)] if until else []),
+                  *([("rule", rule)] if rule else []), *([("fingerprint", fingerprint)] if fingerprint else [])]
+        return self._get(ALERT_HISTORY, params)
+
+    def rules(self) -> Rules:
+        """The alert rules in force with their last evaluation, and why an edited file was not loaded."""
+        return self._get(RULES, [])
+
+    def backtest(self, request: BacktestRequest) -> BacktestResult:
+        """Replay a rule file's rules over stored history (waits for the whole replay)."""
+        response = self._request(BACKTEST, [], request.model_dump(), BACKTEST_TIMEOUT)
+        return self._parse(BACKTEST, response)
+
+    def silences(self, state: str | None = None) -> Silences:
+        """Every silence, or those in one state (pending, active, expired)."""
+        return self._get(SILENCES, [("state", state)] if state else [])
+
+    def add_silence(self, request: SilenceRequest) -> SilenceInfo:
+        return self._parse(ADD_SILENCE, self._request(ADD_SILENCE, [], request.model_dump()))
+
+    def silence(self, silence_id: str) -> SilenceInfo:
+        return self._parse(SILENCE, self._request(SILENCE, [], path={"silence_id": silence_id}))
+
+    def expire_silence(self, silence_id: str) -> SilenceInfo:
+        return self._parse(EXPIRE_SILENCE, self._request(EXPIRE_SILENCE, [], path={"silence_id": silence_id}))
 
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]]) -> Model:
         return self._parse(endpoint, self._request(endpoint, params))

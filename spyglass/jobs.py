@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+from alerts.engine import Engine
 from collector.receivers.dcgm_scrape import DcgmScraper
 from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.job import run_cost_job
@@ -42,6 +43,7 @@ class JobParts:
     lease: Lease
     stopping: threading.Event  # set at shutdown: jobs that work in chunks end at the next one
     dcgm: DcgmScraper | None = None
+    alerts: Engine | None = None  # None: alerting is not wired in (no detectors or no outbox)
 
 
 def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
@@ -71,6 +73,8 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
     ]
     if parts.dcgm is not None:
         jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))
+    if parts.alerts is not None:
+        jobs.append(Job("alerts", s.alerts.evaluation_interval_seconds, parts.alerts.evaluate))
     return jobs
 
 

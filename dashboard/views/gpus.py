@@ -25,15 +25,14 @@ from dashboard.figures import gpus as gpu_figures
 from dashboard.figures.common import PLOTLY_CONFIG, parse_time
 
 TITLE = "GPUs"
-_PERCENT = {"format": "percent"}
 _FLEET_COLUMNS: dict[str, Any] = {
     "GPU": st.column_config.TextColumn("GPU", pinned=True),
     "last seen": st.column_config.DatetimeColumn("last seen (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-    "mean util": st.column_config.NumberColumn("mean util", **_PERCENT),
-    "p95 util": st.column_config.NumberColumn("p95 util", **_PERCENT, help="95th percentile of utilisation"),
+    "mean util": st.column_config.NumberColumn("mean util", format="percent"),
+    "p95 util": st.column_config.NumberColumn("p95 util", format="percent", help="95th percentile of utilisation"),
     "peak memory GiB": st.column_config.NumberColumn("peak mem GiB", format="%.1f"),
     "memory GiB": st.column_config.NumberColumn("mem GiB", format="%.1f"),
-    "headroom": st.column_config.NumberColumn("headroom", **_PERCENT, help="memory left free at the peak"),
+    "headroom": st.column_config.NumberColumn("headroom", format="percent", help="memory left free at the peak"),
     "mean power W": st.column_config.NumberColumn("mean W", format="%.0f"),
     "samples": st.column_config.NumberColumn("samples", format="localized"),
 }
@@ -42,7 +41,7 @@ _WASTE_COLUMNS: dict[str, Any] = {
     "idle from": st.column_config.DatetimeColumn("idle from (UTC)", format="YYYY-MM-DD HH:mm"),
     "idle until": st.column_config.DatetimeColumn("idle until (UTC)", format="YYYY-MM-DD HH:mm"),
     "idle minutes": st.column_config.NumberColumn("idle minutes", format="%.0f"),
-    "mean util": st.column_config.NumberColumn("mean util", **_PERCENT),
+    "mean util": st.column_config.NumberColumn("mean util", format="percent"),
 }
 
 

@@ -85,7 +85,8 @@ def run_gpu_cost_job(store: Store, prices: GpuPriceTable, config: AllocationConf
     out = GpuCostJobResult(
         hours=len(hours), host_hours=len(result.hosts), unpriced_host_hours=len(result.hosts) - len(priced),
         calls_allocated=requests.height, unknown_host_calls=int(unknown["calls"].sum()) if unknown.height else 0,
-        cost=str(sum((h.cost for h in priced), Decimal(0))), idle=str(sum((h.idle for h in priced), Decimal(0))))
+        cost=str(sum((h.cost or Decimal(0) for h in priced), Decimal(0))),
+        idle=str(sum((h.idle or Decimal(0) for h in priced), Decimal(0))))
     if out.host_hours:  # the log is for people: a line when there was GPU time to price
         log.info("gpu cost job %s", " ".join(f"{k}={v}" for k, v in out.as_dict().items()))
     return out

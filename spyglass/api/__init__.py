@@ -24,13 +24,26 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from client.models.wire import ErrorBody
-from spyglass.api import costs, coverage, drift, export, feedback, gpu, gpu_costs, llm, operations, quality
+from spyglass.api import (
+    alerts,
+    costs,
+    coverage,
+    drift,
+    export,
+    feedback,
+    gpu,
+    gpu_costs,
+    llm,
+    operations,
+    quality,
+    silences,
+)
 from spyglass.api.context import ApiContext
 from spyglass.api.parameters import refuse_unknown
 from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, operations.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router, drift.router,
-           quality.router)
+ROUTERS = (llm.router, operations.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router,
+           drift.router, quality.router, alerts.router, silences.router)
 # The error answers every router may give, documented once (the body is always {"error": "..."}).
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Invalid parameters or body, or a parameter the route does not take"},

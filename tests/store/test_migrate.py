@@ -85,7 +85,9 @@ def test_migrations_are_recorded_and_applied_once(store):
     ledger = query_rows(store, "SELECT key, name FROM schema_migrations FINAL ORDER BY key")
     assert [r["key"] for r in ledger] == ["R:llm_calls view", *(f"V{m.version:04d}" for m in MIGRATIONS)]
     versions = [m.version for m in MIGRATIONS]
-    assert versions == list(range(1, len(versions) + 1)), "numbered from 1 without gaps"
+    reserved = {16}  # the alert engine's tables, on its own branch until both are merged (then drop this line)
+    assert sorted(set(versions) | reserved) == list(range(1, len(versions) + len(reserved) + 1)), \
+        "numbered from 1 without gaps"
     assert migrate(store) == []
 
     extra = Migration(99, "probe", lambda ddl: ["CREATE TABLE IF NOT EXISTS probe (x UInt8) ENGINE = Memory"])

@@ -117,7 +117,8 @@ class Batcher:
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
-            batch, taken = [], 0
+            batch: list = []
+            taken = 0
             while self._queue and (taken < self.max_rows or not batch):
                 item = self._queue.popleft()
                 batch.append(item)

@@ -37,7 +37,7 @@ def sidebar_filters(api: ApiClient) -> Query:
                 persist_state="session", placeholder=placeholder))
         st.button("Refresh", icon=":material/refresh:", help="Read the latest numbers from the API",
                   width="stretch")
-    return Query(since=since, **picked)
+    return Query(since=since, projects=picked["projects"], services=picked["services"], models=picked["models"])
 
 
 def time_range() -> str:

@@ -122,7 +122,7 @@ def _read_gpu(nvml: ModuleType, index: int) -> Reading:
 
 
 # (instrument name, kind, unit, Reading field, extra attributes) per the OTel hardware conventions.
-INSTRUMENTS = (
+INSTRUMENTS: tuple[tuple[str, type, str, str, dict[str, str]], ...] = (
     ("hw.gpu.utilization", ObservableGauge, "1", "utilization", {"hw.gpu.task": "general"}),
     ("hw.gpu.memory.utilization", ObservableGauge, "1", "memory_utilization", {}),
     ("hw.gpu.memory.usage", ObservableUpDownCounter, "By", "memory_used_bytes", {}),
@@ -131,10 +131,10 @@ INSTRUMENTS = (
     ("hw.energy", ObservableCounter, "J", "energy_joules", {"hw.type": "gpu"}),
     ("hw.temperature", ObservableGauge, "Cel", "temperature_c", {"hw.type": "gpu"}),
 )
-_CREATE = {ObservableGauge: "create_observable_gauge", ObservableUpDownCounter: "create_observable_up_down_counter",
+_CREATE: dict[type, str] = {ObservableGauge: "create_observable_gauge", ObservableUpDownCounter: "create_observable_up_down_counter",
            ObservableCounter: "create_observable_counter"}
 # The collector reads cumulative sums only; pin it so OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE cannot flip it.
-_CUMULATIVE = {kind: AggregationTemporality.CUMULATIVE
+_CUMULATIVE: dict[type, AggregationTemporality] = {kind: AggregationTemporality.CUMULATIVE
                for kind in (Counter, UpDownCounter, ObservableCounter, ObservableUpDownCounter)}
 
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,9 @@ import pyarrow as pa
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
+from alerts.evaluation import Detector
+from alerts.outbox import Outbox
+from alerts.rule_source import RuleSource
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
@@ -44,6 +47,7 @@ from pipelines.costs.catalog_source import CatalogSource
 from pipelines.gpu.prices import SHIPPED_PATH as GPU_PRICES_PATH
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
+from spyglass import alerting
 from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
@@ -102,6 +106,11 @@ class Service:
     catalog_source: CatalogSource | None = None
     gpu_prices: FileSource[GpuPriceTable] | None = None
     lease: Lease | None = None
+    # The detectors rules may name (tests may give their own), the rules loaded at start and where
+    # notifications go (the scheduler's outbox).
+    detectors: Mapping[str, Detector] = field(default_factory=lambda: alerting.DETECTORS)
+    rule_source: RuleSource | None = None
+    outbox: Outbox | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -116,6 +125,8 @@ class Service:
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
                 self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files,
                                                             s.costs.deployments)
+                # A bad rule file stops the start, one file:line per problem.
+                self.rule_source = await asyncio.to_thread(alerting.rule_source, s, self.store, self.detectors)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -131,7 +142,8 @@ class Service:
                     gpu_max_gap_seconds=s.gpu.sample_max_gap_seconds,
                     quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
                                                tuple(s.quality.feedback_positive_labels)),
-                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))
+                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
+                    rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s)))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -140,11 +152,17 @@ class Service:
             raise
         log.info("started roles=%s store=%s", ",".join(s.roles), s.clickhouse_url or s.data_dir)
 
+    def _started(self) -> tuple[Store, MeterProvider]:
+        """The store and our own meter provider, which every role needs (start() makes them first)."""
+        assert self.store is not None and self.telemetry is not None, "the service has not started"
+        return self.store, self.telemetry
+
     async def _start_collector(self) -> None:
         s = self.settings
-        meter = self.telemetry.get_meter("spyglass")
+        store, telemetry = self._started()
+        meter = telemetry.get_meter("spyglass")
         c = s.collector
-        self.batcher = Batcher(self.store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
+        self.batcher = Batcher(store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
         policy = ContentPolicy(frozenset(s.content.capture_projects), s.content.redaction())
         self.pipeline = pipeline = Pipeline(self.batcher, c.max_body_bytes, c.decode_workers, meter, policy)
         keys = IngestKeys(s.ingest_keys)
@@ -159,16 +177,22 @@ class Service:
 
     def _start_scheduler(self) -> None:
         """Claim the scheduler lease (a second scheduler on this store refuses to start), then schedule."""
-        s, store = self.settings, self.store
+        s, (store, telemetry) = self.settings, self._started()
+        assert self.catalog_source is not None, "the scheduler prices with the catalog loaded at start"
         self.gpu_prices = FileSource("GPU prices", [GPU_PRICES_PATH],  # a bad price stops the start
                                      lambda: load_gpu_prices(s.gpu.model_prices, s.gpu.host_prices))
-        if s.gpu.dcgm_targets:  # scraped rows go through the collector's writer (check_roles: it is here)
+        if s.gpu.dcgm_targets and self.batcher is not None:  # scraped rows go through the collector's writer
             self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
+        # Delivery belongs to the one scheduler: it resumes the outbox's pending notifications.
+        self.outbox = Outbox(store, s.alerts.receivers, s.alerts.delivery_policy(), telemetry.get_meter("spyglass"))
+        self.outbox.start()
         stopping = threading.Event()
-        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper)
-        self.scheduler = Scheduler(scheduled_jobs(s, parts), self.telemetry.get_meter("spyglass"), stopping=stopping)
+        assert self.rule_source is not None, "the scheduler evaluates the rules loaded at start"
+        engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox, self.outbox.sends_resolved)
+        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine)
+        self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)
         self.scheduler.start()
 
     def _write_own_metrics(self, tables: dict[str, pa.Table]) -> Future:
@@ -177,7 +201,7 @@ class Service:
         done: Future = Future()
         try:
             for table, rows in tables.items():
-                self.store.insert_arrow(table, rows)
+                self._started()[0].insert_arrow(table, rows)
             done.set_result(None)
         except Exception as exc:  # the exporter reports it as a failed export; the SDK keeps counting
             done.set_exception(exc)
@@ -212,8 +236,12 @@ class Service:
             state["price_catalog"] = self.catalog_source.status().as_dict()
         if self.gpu_prices:
             state["gpu_prices"] = self.gpu_prices.status().as_dict()
+        if self.rule_source:
+            state["alert_rules"] = self.rule_source.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
+        if self.outbox:
+            state["outbox"] = self.outbox.status()
         if self.batcher:
             stats = self.batcher.stats
             state["writer"] = {"queued_rows": self.batcher.queued_rows, "batches": stats.batches,
@@ -239,6 +267,9 @@ class Service:
         if self.scheduler is not None:  # running jobs finish while the writer still accepts their rows
             left = deadline - time.monotonic() - self._close_reserve()
             abandoned = await asyncio.to_thread(self.scheduler.stop, max(left, 0.0))
+        if self.outbox is not None:  # sends in progress get what is left of the deadline; the rest stays pending
+            left = deadline - time.monotonic() - self._close_reserve()
+            await asyncio.to_thread(self.outbox.stop, max(min(left, self.settings.alerts.delivery_timeout_seconds), 0.1))
         if self.lease is not None:
             with contextlib.suppress(Exception):  # an unreachable store: the lease expires by itself
                 await asyncio.to_thread(self.lease.release)

@@ -15,6 +15,7 @@ message the exporter contract asks for.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,10 +117,13 @@ def _read_points(points, columns: KindColumns, sets: AttributeSets) -> list[int]
     start_times, times, flags = columns.start_time.append, columns.time.append, columns.flags.append
     attributes, exemplars, number = columns.attributes.append, columns.exemplars, sets.number
     kind = columns.kind
+    value: Callable[[float], None] | None = None
+    read_values: Callable[[Any], tuple] | None = None
+    value_lists: list[Callable[[Any], None]] = []
     if kind in NUMBER_KINDS:
-        value, read_values, value_lists = columns.values["Value"].append, None, ()
+        value = columns.values["Value"].append
     else:
-        value, read_values, value_lists = None, _VALUES[kind], [v.append for v in columns.values.values()]
+        read_values, value_lists = _VALUES[kind], [v.append for v in columns.values.values()]
     has_exemplars = kind != "summary"
     for point in points:
         start, time = point.start_time_unix_nano, point.time_unix_nano
@@ -135,7 +139,7 @@ def _read_points(points, columns: KindColumns, sets: AttributeSets) -> list[int]
                 late = late or max(e.time_unix_nano for e in sent) > MAX_UNIX_NANO
         if value is not None:
             value(point.as_double if point.WhichOneof("value") == "as_double" else float(point.as_int))
-        else:
+        elif read_values is not None:
             for append, item in zip(value_lists, read_values(point), strict=True):
                 append(item)
         if late:

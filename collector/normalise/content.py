@@ -89,9 +89,10 @@ class _Scrub:
         out = []
         for key, text in pairs:
             if is_content_key(key) or (whole and key not in EVENT_METADATA):
-                text = self.value(text)
-                if text is None:
+                kept = self.value(text)
+                if kept is None:
                     continue
+                text = kept
             out.append((key, text))
         return out
 

@@ -100,7 +100,8 @@ def parse(text: str) -> list[Sample]:
         match = _NAME.match(line)
         if not match:
             raise ExpositionError(f"line {number}: bad metric name")
-        labels, pos = {}, match.end()
+        labels: dict[str, str] = {}
+        pos = match.end()
         brace = len(line) - len(line[pos:].lstrip(" \t"))  # whitespace may precede the labels
         if line[brace:brace + 1] == "{":
             pos = brace

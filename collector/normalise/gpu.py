@@ -251,7 +251,7 @@ def pivot(points: Iterable[Point], default_host: str = "") -> list[dict]:
     for point in points:
         field = _field(fields(point.name), point.attributes, point.source, point.value)
         gpu = _gpu(point.attributes, default_host) if field is not None else None
-        if gpu is not None:
+        if gpu is not None and field is not None:
             samples.add((*gpu, point.time_ns, point.source), point.attributes, field, point.value)
     return samples.rows()
 
@@ -326,7 +326,7 @@ def from_columns(request: RequestColumns) -> pa.Table | None:
             merged, gpu = known
             value = values[row]
             field = _field(candidates, merged, source, value) if gpu is not None else None
-            if field is not None:
+            if field is not None and gpu is not None:
                 samples.add((*gpu, time_ns, source), merged, field, value)
     rows = samples.rows()
     return to_arrow(rows) if rows else None

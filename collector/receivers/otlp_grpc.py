@@ -31,7 +31,7 @@ SERVICES = {
 
 
 def _exporter(pipeline: Pipeline, keys: IngestKeys, signal: Signal, retry_after: int):
-    async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes | None:
         try:
             metadata = dict(context.invocation_metadata() or ())
             project = keys.project_for(metadata.get("authorization"))
@@ -47,7 +47,8 @@ def _exporter(pipeline: Pipeline, keys: IngestKeys, signal: Signal, retry_after:
             if status.retry_after:
                 retry = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=status.retry_after))
                 detail.details.add().Pack(retry)
-            await context.abort_with_status(rpc_status.to_status(detail))
+            await context.abort_with_status(rpc_status.to_status(detail))  # raises: the call ends here
+            return None
 
     return export
 

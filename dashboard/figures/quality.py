@@ -19,7 +19,15 @@ from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 
-from client.models.quality import CostPerGood, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst, Score
+from client.models.quality import (
+    CostPerGood,
+    QualityFeedback,
+    QualitySummary,
+    QualityTimeseries,
+    QualityWorst,
+    Score,
+    UnjoinedFeedback,
+)
 from dashboard.figures.common import UNKNOWN, parse_time, series_colors
 from dashboard.format import money, number, percent, timestamp
 
@@ -85,6 +93,14 @@ def feedback_rows(feedback: QualityFeedback) -> list[dict[str, Any]]:
              "name": r.name, "value": number(r.value, ".3g"), "label": r.label, "comment": r.comment,
              "user": r.evaluator, "model": r.model or "(not joined yet)", "trace_id": r.trace_id}
             for r in feedback.rows]
+
+
+def expired_feedback(unjoined: UnjoinedFeedback) -> str:
+    """The warning for feedback whose call was not found within the join horizon."""
+    days = unjoined.horizon_seconds // 86400
+    oldest = f", the oldest from {parse_time(unjoined.oldest_expired):%Y-%m-%d}" if unjoined.oldest_expired else ""
+    return (f"{unjoined.expired} feedback item(s) never found their call within {days} days{oldest}: check the "
+            "trace and span ids the application sends, and its project.")
 
 
 def cost_rows(rows: Sequence[CostPerGood], by: str, good: str) -> list[dict[str, Any]]:

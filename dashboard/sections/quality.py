@@ -47,6 +47,8 @@ def render(api: ApiClient, query: Query) -> None:
     st.subheader("Worst evaluations")
     st.markdown(figures.worst_table(worst, api.base_url))
     st.subheader("Feedback")
+    if feedback.unjoined.expired:
+        st.warning(figures.expired_feedback(feedback.unjoined), icon=":material/link_off:")
     if feedback.rows:
         st.dataframe(figures.feedback_rows(feedback), hide_index=True, key="quality_feedback")
     else:

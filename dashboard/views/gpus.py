@@ -25,7 +25,6 @@ from dashboard.figures import gpus as gpu_figures
 from dashboard.figures.common import PLOTLY_CONFIG, parse_time
 
 TITLE = "GPUs"
-_PERCENT = {"format": "percent"}
 _FLEET_COLUMNS: dict[str, Any] = {
     "GPU": st.column_config.TextColumn("GPU", pinned=True),
     "last seen": st.column_config.DatetimeColumn("last seen (UTC)", format="YYYY-MM-DD HH:mm:ss"),
@@ -41,7 +40,7 @@ _WASTE_COLUMNS: dict[str, Any] = {
     "idle from": st.column_config.DatetimeColumn("idle from (UTC)", format="YYYY-MM-DD HH:mm"),
     "idle until": st.column_config.DatetimeColumn("idle until (UTC)", format="YYYY-MM-DD HH:mm"),
     "idle minutes": st.column_config.NumberColumn("idle minutes", format="%.0f"),
-    "mean util": st.column_config.NumberColumn("mean util", **_PERCENT),
+    "mean util": st.column_config.NumberColumn("mean util", format="percent"),
 }
 
 

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import polars as pl
+
 from pipelines.costs.catalog import Catalog
 from pipelines.costs.pricing_sql import (
     bucket_sql,
@@ -97,7 +99,8 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
         return PricedCounts()
     slices = [datetime.fromtimestamp(s, timezone.utc) for s in keys["slices"].explode().unique().sort()]
     hours = sorted({hour_of(s) for s in slices})
-    where = q.reach(hours, utc(keys["at"].min()), utc(keys["last"].max()))
+    first, last = keys.select(pl.col("at").min(), pl.col("last").max()).row(0)
+    where = q.reach(hours, utc(first), utc(last))
     params |= {**where, "prices": price_table(keys, catalog), "priced_at": time_param(now, 3)}
     columns = ", ".join(COST_COLUMNS)
     if q.has_other_versions(store, hours, catalog.version):

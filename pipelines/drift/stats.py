@@ -53,7 +53,10 @@ def feature_stats(reference: pl.Series, current: pl.Series, kind: str) -> Featur
 def _moments(values: pl.Series) -> tuple[float | None, float | None, float | None]:
     if values.is_empty():
         return None, None, None
-    return float(values.mean()), float(values.quantile(0.5, "linear")), float(values.quantile(0.95, "linear"))
+    mean, median, p95 = values.to_frame("v").select(
+        pl.col("v").mean(), pl.col("v").quantile(0.5, "linear").alias("m"), pl.col("v").quantile(0.95, "linear").alias("p"),
+    ).row(0)
+    return float(mean), float(median), float(p95)
 
 
 def _numerical_histogram(reference: pl.Series, current: pl.Series) -> tuple[list[str], list[int], list[int]]:

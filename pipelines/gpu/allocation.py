@@ -160,7 +160,7 @@ def host_hours(gpu_seconds: pl.DataFrame, prices: GpuPriceTable) -> list[HostHou
             cost += gpu_cost
             used += _money(gpu_cost * busy)
         out.append(HostHour(
-            hour=hour, host_name=host, project=group["project"].min(), gpu_count=group.height,
+            hour=hour, host_name=host, project=str(group["project"].min()), gpu_count=group.height,
             gpu_seconds=Decimal(seen_total) / 10**9, unused_gpu_seconds=idle_ns / 1e9,
             cost=None if unpriced else cost, used=None if unpriced else used,
             price_source="; ".join(sorted(set(unpriced))) if unpriced else ", ".join(sorted(sources))))
@@ -215,11 +215,10 @@ def allocate(hosts: list[HostHour], calls: pl.DataFrame, config: AllocationConfi
         weighted = Decimal(sum(weights)) / WEIGHT_UNITS
         host = replace(host, calls=group.height, weighted_tokens=weighted)
         out_hosts.append(host)
-        if host.priced:
+        costs: pl.Series | pl.Expr = pl.lit(None, MONEY)
+        if host.priced and host.used is not None:
             ids = list(zip(group["trace_id"].to_list(), group["span_id"].to_list(), strict=True))
             costs = _money_column(split_exact(int(host.used * UNITS), weights, ids))
-        else:
-            costs = pl.lit(None, MONEY)
         request_parts.append(group.with_columns(
             costs.alias("gpu_cost"),
             (pl.col("_w").cast(pl.Decimal(38, 0)) * WEIGHT_SCALE).cast(MONEY).alias("weighted_tokens"),

@@ -56,8 +56,8 @@ def _content(store: Store, calls: pl.DataFrame, capture_projects: frozenset[str]
     if not captured.height:
         return None
     # A second either side: Python datetimes drop the nanoseconds of the stored times.
-    spans = q.captured_content(store, captured["timestamp"].min() - timedelta(seconds=1),
-                               captured["timestamp"].max() + timedelta(seconds=1))
+    first, last = captured.select(pl.col("timestamp").min().alias("a"), pl.col("timestamp").max().alias("b")).row(0)
+    spans = q.captured_content(store, first - timedelta(seconds=1), last + timedelta(seconds=1))
     return content_flags(spans) if spans.height else None
 
 

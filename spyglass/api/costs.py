@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from client.models.costs import (
     BreakdownRow,
@@ -33,9 +33,10 @@ from client.models.costs import (
 from pipelines.costs.budgets import SCOPES, BudgetEvaluation, evaluate
 from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.reprice import reprice
-from spyglass.api.common import Strings, filters, json_rows, nice_step
+from spyglass.api.common import Strings, cost_filters, filters, json_rows, nice_step
 from spyglass.api.context import ApiContext, ContextDep, StoreDep
 from spyglass.timerange import parse_time, rfc3339
+from store import queries
 from store.base import Store
 from store.errors import BadInput, StoreUnavailable
 from store.queries import gpu_costs, spend
@@ -153,15 +154,14 @@ def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None,
 
 
 @router.get("/costs/unpriced")
-def cost_unpriced(context: ContextDep, since: str | None = None, until: str | None = None, project: Strings = None,
-                  service: Strings = None, model: Strings = None, provider: Strings = None) -> Unpriced:
+def cost_unpriced(context: ContextDep,
+                  f: Annotated[queries.Filters, Depends(cost_filters(timedelta(days=7)))]) -> Unpriced:
     """Calls without a price (no catalog entry, inconsistent tokens, a GPU host without a GPU price, a
     self-hosted call on a host that sends no GPU samples), by model and reason.
 
     Calls GPU hosts served (vLLM, TGI, an OpenAI-compatible server, ...) are priced by their GPU time
     (/api/v1/gpu/costs): they are counted in `self_hosted_calls`, not as unpriced.
     """
-    f = filters(since, until, project, service, model, default_lookback=timedelta(days=7), provider=provider)
     rows = spend.unpriced(context.store, f, context.self_hosted_providers)
     for row in rows:
         row["reason"] = row.pop("why")

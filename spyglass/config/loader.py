@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 from spyglass.config import legacy
 from spyglass.config.root import Settings
 from spyglass.config.sources import Layer, env_layer, flag_layer, leaves, put, yaml_layer
-from spyglass.config.walk import Key, sections, settings_of, yaml_key
+from spyglass.config.walk import Key, section_model, sections, settings_of, yaml_key
 from store.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "spyglass.yaml"
@@ -96,5 +96,5 @@ def _unknown(loc: Key) -> str:
         return f"unknown setting (sections: {', '.join(by_section)}){hint}"
     if len(loc) == 2 and loc[0] in by_section:
         return (f"unknown setting in section {loc[0]} (its settings: "
-                f"{', '.join(by_section[loc[0]].annotation.model_fields)})")
+                f"{', '.join(section_model(by_section[loc[0]]).model_fields)})")
     return "unknown key"

@@ -61,6 +61,9 @@ class Setting:
 
     @property
     def type_text(self) -> str:
+        extra = self.field.json_schema_extra
+        if isinstance(extra, dict) and "shown_type" in extra:  # a type whose name says little (a union of models)
+            return str(extra["shown_type"])
         return _type_name(self.field.annotation) + _bounds(self.field.metadata)
 
     @property
@@ -83,11 +86,18 @@ def sections(model: type[BaseModel]) -> dict[str, FieldInfo]:
     return {name: info for name, info in model.model_fields.items() if _is_section(info.annotation)}
 
 
+def section_model(info: FieldInfo) -> type[Section]:
+    """The model class of a section field."""
+    model = info.annotation
+    assert isinstance(model, type) and issubclass(model, Section), f"{model!r} is not a section"
+    return model
+
+
 def settings_of(model: type[BaseModel]) -> list[Setting]:
     """Top-level settings first, then each section's, in declaration order."""
     top = [Setting((name,), info) for name, info in model.model_fields.items() if not _is_section(info.annotation)]
     nested = [Setting((name, field), sub) for name, info in sections(model).items()
-              for field, sub in info.annotation.model_fields.items()]
+              for field, sub in section_model(info).model_fields.items()]
     return top + nested
 
 
@@ -139,11 +149,12 @@ def _type_name(annotation: Any) -> str:
     if origin in (Union, UnionType):
         return _type_name(_unwrap(annotation))
     if origin in (list, tuple):
-        return f"list of {_type_name(args[0])}"
+        plural = "s" if isinstance(args[0], type) and issubclass(args[0], BaseModel) else ""
+        return f"list of {_type_name(args[0])}{plural}"
     if origin is dict:
         return f"mapping of {_type_name(args[0])} to {_type_name(args[1])}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"{annotation.__name__} objects"
+        return f"{annotation.__name__} object"
     return _NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 

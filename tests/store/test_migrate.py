@@ -85,9 +85,7 @@ def test_migrations_are_recorded_and_applied_once(store):
     ledger = query_rows(store, "SELECT key, name FROM schema_migrations FINAL ORDER BY key")
     assert [r["key"] for r in ledger] == ["R:llm_calls view", *(f"V{m.version:04d}" for m in MIGRATIONS)]
     versions = [m.version for m in MIGRATIONS]
-    # 16 and 17 belong to the alerts work (issue 13), merged on its own branch: the only gap allowed.
-    reserved = {16, 17} - set(versions)
-    assert sorted({*versions, *reserved}) == list(range(1, len(versions) + len(reserved) + 1)), \
+    assert sorted(versions) == list(range(1, len(versions) + 1)), \
         "numbered from 1 without gaps"
     assert migrate(store) == []
 

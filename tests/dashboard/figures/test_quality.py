@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from client.models.quality import CostPerGood, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
-from dashboard.figures.quality import cost_rows, feedback_rows, pass_rate_over_time, summary_rows, worst_table
+from client.models.quality import (
+    CostPerGood,
+    QualityFeedback,
+    QualitySummary,
+    QualityTimeseries,
+    QualityWorst,
+    UnjoinedFeedback,
+)
+from dashboard.figures.quality import (
+    cost_rows,
+    expired_feedback,
+    feedback_rows,
+    pass_rate_over_time,
+    summary_rows,
+    worst_table,
+)
 from tests.helpers.wire import make
 
 SERIES = make(QualityTimeseries, since="2026-11-21T00:00:00Z", until="2026-11-21T03:00:00Z", points=[
@@ -65,3 +79,10 @@ def test_feedback_rows_say_positive_and_not_yet_joined():
     up, down = feedback_rows(feedback)
     assert (up["feedback"], up["user"], up["time (UTC)"], up["value"]) == ("👍", "u-42", "2026-11-21 10:00:00", "1")
     assert (down["feedback"], down["model"]) == ("👎", "(not joined yet)")
+
+
+def test_feedback_that_never_found_its_call_is_worded_with_the_horizon_and_the_oldest():
+    unjoined = make(UnjoinedFeedback, horizon_seconds=7 * 86400, waiting=1, expired=3,
+                    oldest_expired="2026-11-02T08:00:00.000000000Z")
+    assert expired_feedback(unjoined).startswith("3 feedback item(s) never found their call within 7 days, "
+                                                 "the oldest from 2026-11-02:")

@@ -8,12 +8,12 @@ ARGS ?=
 # Test processes: the suite mostly waits on service and browser start-ups, so 3 on 2 cores (9 min vs 20).
 TEST_WORKERS ?= 3
 
-.PHONY: up demo test lint bench install browser clean
+.PHONY: up demo test lint bench install browser alertmanager clean
 
 up: $(STAMP)
 	$(BIN)/spyglass up $(ARGS)
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser alertmanager lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 # The code checks itself: ruff (pyflakes, bugbear, import order, pyupgrade) and mypy on the packages; the
@@ -32,6 +32,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/heuristics.py
 	$(BIN)/python bench/costs.py
 	$(BIN)/python bench/gpu.py
+	$(BIN)/python bench/alerts.py
+	$(BIN)/python bench/outbox.py
 
 install: $(STAMP)
 
@@ -47,6 +49,14 @@ browser:
 	  echo "installing Debian's chromium for the dashboard tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
 	  || { echo "could not install chromium: the dashboard browser tests need /usr/bin/chromium"; exit 1; }; }
+
+# The alertmanager receiver's tests post to a real Alertmanager (Debian's package), started by the test itself.
+alertmanager:
+	@test -x /usr/bin/prometheus-alertmanager || { \
+	  echo "installing Debian's prometheus-alertmanager for the alertmanager receiver tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager) >/dev/null \
+	  || { echo "could not install prometheus-alertmanager: its receiver tests need /usr/bin/prometheus-alertmanager"; \
+	       exit 1; }; }
 
 clean:
 	rm -rf $(VENV) spyglass-data

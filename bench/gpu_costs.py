@@ -5,8 +5,9 @@
 Generates, with INSERT ... SELECT FROM numbers() into a fresh store in a temporary
 directory: `--hosts` GPU hosts of `--gpus` H100s each, sampled every `--sample-seconds`
 for 3.5 hours, and self-hosted (vllm) calls at `--calls-per-second` spread over the hosts
-(2 % on a host that sends no samples). Then times `run_gpu_cost_job` at 3.5 h with the
-default 3-hour look-back (it recomputes 4 hours: 3 closed, 1 current), three runs, median.
+(2 % on a host that sends no samples). Then times `run_gpu_cost_job` at 3.5 h with a
+3-hour look-back (it recomputes 4 hours: 3 closed, 1 current, besides any still queued), three
+runs, median.
 
 Ceiling, measured in the same run: the job's store I/O alone - reading the same samples
 and calls (the two queries the job runs) and inserting the same number of request rows
@@ -87,13 +88,15 @@ def main() -> None:
         now = START + SPAN
         durations = []
         for i in range(args.runs):
-            seconds, result = timed(lambda i=i: run_gpu_cost_job(store, prices, config, now + timedelta(seconds=i)))
+            seconds, result = timed(lambda i=i: run_gpu_cost_job(store, prices, config, now + timedelta(seconds=i),
+                                                                 lookback=timedelta(hours=3)))
             durations.append(seconds)
         job = statistics.median(durations)
         window = (now - timedelta(hours=3)).replace(minute=0), now.replace(minute=0) + timedelta(hours=1)
         read_samples, frame = timed(lambda: q.gpu_samples(store, window[0] - timedelta(minutes=1),
                                                           window[1] + timedelta(minutes=1)))
-        read_calls, call_frame = timed(lambda: q.calls(store, *window))
+        hosts = [f"gpu-{h}" for h in range(args.hosts)]
+        read_calls, call_frame = timed(lambda: q.calls(store, *window, hosts, ["vllm"]))
         store.command("CREATE TABLE scratch AS request_gpu_costs")
         rows = store.query_arrow("SELECT * FROM request_gpu_costs FINAL")
         write, _ = timed(lambda: store.insert_arrow("scratch", rows))

@@ -22,6 +22,16 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from client.models.alerts import (
+    AlertHistory,
+    Alerts,
+    BacktestRequest,
+    BacktestResult,
+    Rules,
+    SilenceInfo,
+    SilenceRequest,
+    Silences,
+)
 from client.models.costs import (
     Budgets,
     CatalogStatus,
@@ -31,16 +41,19 @@ from client.models.costs import (
     RepriceResult,
     Unpriced,
 )
+from client.models.coverage import CostCoverage
 from client.models.drift import DriftResults
 from client.models.export import FocusExport
 from client.models.gpu import GpuCosts, GpuFleet, GpuTimeseries, GpuWaste, ScrapeTarget, ScrapeTargets
 from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
+from client.models.operations import Operations
 from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
 from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 REPRICE_TIMEOUT = httpx.Timeout(3600.0, connect=5.0)  # a month of calls takes a while to price again
+BACKTEST_TIMEOUT = httpx.Timeout(600.0, connect=5.0)  # a sql rule runs its query at every step
 
 # The fields a time series may be split by (mirrors the API's `by` parameter).
 SERIES_BY = ("model", "service", "provider", "project", "status", "team", "feature")
@@ -64,9 +77,11 @@ SUMMARY = Endpoint("GET", "/api/v1/summary", Summary)
 TIMESERIES = Endpoint("GET", "/api/v1/timeseries", Timeseries)
 FILTERS = Endpoint("GET", "/api/v1/filters", FilterValues)
 LLM_CALLS = Endpoint("GET", "/api/v1/llm-calls", LlmCalls)
+OPERATIONS = Endpoint("GET", "/api/v1/operations", Operations)
 COST_TIMESERIES = Endpoint("GET", "/api/v1/costs/timeseries", CostTimeseries)
 COST_BREAKDOWN = Endpoint("GET", "/api/v1/costs/breakdown", CostBreakdown)
 COST_UNPRICED = Endpoint("GET", "/api/v1/costs/unpriced", Unpriced)
+COST_COVERAGE = Endpoint("GET", "/api/v1/costs/coverage", CostCoverage)
 COST_CATALOG = Endpoint("GET", "/api/v1/costs/catalog", CatalogStatus)
 REPRICE = Endpoint("POST", "/api/v1/costs/reprice", RepriceResult)
 BUDGETS = Endpoint("GET", "/api/v1/budgets", Budgets)
@@ -87,10 +102,19 @@ RUNBOOKS = Endpoint("GET", "/api/v1/runbooks", RunbookLibrary)
 RUNBOOK = Endpoint("GET", "/api/v1/runbooks/{runbook_id}", RunbookDocument)
 RUNBOOK_VERSIONS = Endpoint("GET", "/api/v1/runbooks/{runbook_id}/versions", RunbookVersions)
 RUNBOOK_DIFF = Endpoint("GET", "/api/v1/runbooks/{runbook_id}/diff", RunbookDiff)
-ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED, COST_CATALOG,
-             REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET, GPU_TIMESERIES, GPU_WASTE,
-             GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST, QUALITY_FEEDBACK, QUALITY_COST,
-             RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF)
+ALERTS = Endpoint("GET", "/api/v1/alerts", Alerts)
+ALERT_HISTORY = Endpoint("GET", "/api/v1/alerts/history", AlertHistory)
+RULES = Endpoint("GET", "/api/v1/rules", Rules)
+BACKTEST = Endpoint("POST", "/api/v1/rules/backtest", BacktestResult)
+SILENCES = Endpoint("GET", "/api/v1/silences", Silences)
+ADD_SILENCE = Endpoint("POST", "/api/v1/silences", SilenceInfo)
+SILENCE = Endpoint("GET", "/api/v1/silences/{silence_id}", SilenceInfo)
+EXPIRE_SILENCE = Endpoint("DELETE", "/api/v1/silences/{silence_id}", SilenceInfo)
+ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
+             COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
+             GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
+             QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
+             EXPIRE_SILENCE, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF)
 
 
 class ApiError(Exception):
@@ -114,10 +138,11 @@ class ApiUnreachable(ApiError):
 
 @dataclass(frozen=True)
 class Query:
-    """What every read endpoint filters on: a time range and project/service/model picks.
+    """What every read endpoint filters on: a time range, project/service/model picks, and other filters.
 
     `since`/`until` are what the API accepts: RFC 3339, `now`, or a look-back like `6h`.
-    Empty tuples mean "all".
+    Empty tuples mean "all". `filters` are (name, value) pairs of the endpoint's other filters
+    (`("team", "search")`, `("status", "error")`); the API refuses a name the endpoint does not take.
     """
 
     since: str = "24h"
@@ -125,11 +150,12 @@ class Query:
     projects: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    filters: tuple[tuple[str, str], ...] = ()
 
     @property
     def filtered(self) -> bool:
         """True when any dimension filter is set (the range alone does not count)."""
-        return bool(self.projects or self.services or self.models)
+        return bool(self.projects or self.services or self.models or self.filters)
 
     def params(self) -> list[tuple[str, str]]:
         """Query-string pairs; filters repeat (`model=a&model=b`) as the API expects."""
@@ -138,7 +164,7 @@ class Query:
             pairs.append(("until", self.until))
         for name, values in (("project", self.projects), ("service", self.services), ("model", self.models)):
             pairs.extend((name, value) for value in values)
-        return pairs
+        return [*pairs, *self.filters]
 
 
 class ApiClient:
@@ -193,6 +219,10 @@ class ApiClient:
         """One page of typed LLM calls, newest first; `next_offset` is None on the last page."""
         return self._get(LLM_CALLS, [*query.params(), ("limit", str(limit)), ("offset", str(offset))])
 
+    def operations(self, query: Query, limit: int = 100) -> Operations:
+        """Agent, tool and retrieval spans per operation, name and service: calls, errors, latency."""
+        return self._get(OPERATIONS, [*query.params(), ("limit", str(limit))])
+
     def cost_timeseries(self, query: Query, by: str | None = None) -> CostTimeseries:
         """Spend per hourly bucket, split by a cost dimension into the costliest groups and "other"."""
         return self._get(COST_TIMESERIES, [*query.params(), *([("by", by)] if by else [])])
@@ -208,6 +238,10 @@ class ApiClient:
     def cost_unpriced(self, query: Query) -> Unpriced:
         """Calls stored without a price, by provider, model and reason."""
         return self._get(COST_UNPRICED, query.params())
+
+    def cost_coverage(self, query: Query) -> CostCoverage:
+        """The share of calls and tokens priced, by provider and model (unpriced first), and the entries to add."""
+        return self._get(COST_COVERAGE, query.params())
 
     def cost_catalog(self) -> CatalogStatus:
         """The price catalog the service uses, and why an edited file was not loaded."""
@@ -297,6 +331,42 @@ class ApiClient:
         """A unified diff between two recorded versions (default: the one before the version in force, and it)."""
         params = [(name, value) for name, value in (("from", old), ("to", new)) if value]
         return self._get(RUNBOOK_DIFF, params, {"runbook_id": runbook_id})
+
+    def alerts(self, status: tuple[str, ...] = (), rules: tuple[str, ...] = (),
+               severities: tuple[str, ...] = ()) -> Alerts:
+        """Pending, firing and recently resolved alert instances, firing first, with what mutes them."""
+        params = [*(("status", s) for s in status), *(("rule", r) for r in rules),
+                  *(("severity", s) for s in severities)]
+        return self._get(ALERTS, params)
+
+    def alert_history(self, since: str = "24h", until: str | None = None, rule: str | None = None,
+                      fingerprint: str | None = None, limit: int = 1000) -> AlertHistory:
+        """State transitions in the range, newest first."""
+        params = [("since", since), ("limit", str(limit)), *([("until", until)] if until else []),
+                  *([("rule", rule)] if rule else []), *([("fingerprint", fingerprint)] if fingerprint else [])]
+        return self._get(ALERT_HISTORY, params)
+
+    def rules(self) -> Rules:
+        """The alert rules in force with their last evaluation, and why an edited file was not loaded."""
+        return self._get(RULES, [])
+
+    def backtest(self, request: BacktestRequest) -> BacktestResult:
+        """Replay a rule file's rules over stored history (waits for the whole replay)."""
+        response = self._request(BACKTEST, [], request.model_dump(), BACKTEST_TIMEOUT)
+        return self._parse(BACKTEST, response)
+
+    def silences(self, state: str | None = None) -> Silences:
+        """Every silence, or those in one state (pending, active, expired)."""
+        return self._get(SILENCES, [("state", state)] if state else [])
+
+    def add_silence(self, request: SilenceRequest) -> SilenceInfo:
+        return self._parse(ADD_SILENCE, self._request(ADD_SILENCE, [], request.model_dump()))
+
+    def silence(self, silence_id: str) -> SilenceInfo:
+        return self._parse(SILENCE, self._request(SILENCE, [], path={"silence_id": silence_id}))
+
+    def expire_silence(self, silence_id: str) -> SilenceInfo:
+        return self._parse(EXPIRE_SILENCE, self._request(EXPIRE_SILENCE, [], path={"silence_id": silence_id}))
 
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
              path: Mapping[str, str] | None = None) -> Model:

@@ -1,13 +1,47 @@
-"""How numbers read on a tile: compact counts, percentages, durations, time ranges.
+"""How numbers read on a tile or in a table: money, compact counts, percentages, durations, times.
 
-Pure functions, so every page formats alike and the rules are tested once.
+Pure functions, so every page formats alike and the rules are tested once. A value that is not
+known reads `MISSING` ("–"), never "None"; Streamlit's tables draw a null cell as "None", so a
+column that may lack values is given as text formatted here.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_EVEN, Decimal
 
+MISSING = "–"
 _SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def money(value: str | Decimal | None, currency: str = "USD") -> str:
+    """Money as people read it: cents from a dollar up ('$1,234.57'), up to three significant digits below
+    and at least cents ('$0.0142', '$0.50', '$0.00000125'), so a small amount never reads '$0.00' or '$0.01'."""
+    if value is None:
+        return MISSING
+    amount = Decimal(value)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    symbol = "$" if currency == "USD" else f"{currency} "
+    if amount and amount < 1:
+        amount = amount.quantize(Decimal(10) ** (amount.adjusted() - 2), rounding=ROUND_HALF_EVEN)
+    if amount >= 1 or not amount:
+        return f"{sign}{symbol}{amount:,.2f}"
+    text = f"{amount.normalize():f}"
+    return f"{sign}{symbol}{text.ljust(4, '0')}"  # '0.5' -> '0.50'
+
+
+
+def number(value: float | None, spec: str) -> str:
+    """`value` formatted by `spec` ('.1f', ',.0f', '.4g'), or MISSING."""
+    return MISSING if value is None else format(value, spec)
+
+
+def timestamp(text: str | None) -> str:
+    """An API timestamp (RFC 3339, up to nine fraction digits) as '2026-11-20 12:00:05' (UTC), or MISSING."""
+    if not text:
+        return MISSING
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    return f"{parsed.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}"
 
 
 def count(value: int | float | None) -> str:

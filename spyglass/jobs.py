@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+from alerts.engine import Engine
 from collector.receivers.dcgm_scrape import DcgmScraper
 from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.job import run_cost_job
@@ -42,6 +43,7 @@ class JobParts:
     lease: Lease
     stopping: threading.Event  # set at shutdown: jobs that work in chunks end at the next one
     dcgm: DcgmScraper | None = None
+    alerts: Engine | None = None  # None: alerting is not wired in (no detectors or no outbox)
 
 
 def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
@@ -60,15 +62,20 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
         Job("cost-rollup", s.costs.rollup_interval_seconds,
             lambda now: run_rollup_job(store, now, should_stop=stop)),
         Job("gpu-costs", gpu.cost_interval_seconds,
-            lambda now: run_gpu_cost_job(store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap)),
+            lambda now: run_gpu_cost_job(store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap,
+                                         should_stop=stop)),
         Job("drift", s.drift.interval_seconds,
             lambda now: run_drift_job(store, drift, now, s.drift_reports_path, should_stop=stop)),
         Job("heuristics", quality.heuristics_interval_seconds,
             lambda now: run_heuristics_job(store, heuristics, now)),
-        Job("quality-join", quality.join_interval_seconds, lambda now: run_score_join(store, now)),
+        # With ingest keys, feedback stays in its key's project; open, it moves to its call's.
+        Job("quality-join", quality.join_interval_seconds,
+            lambda now: run_score_join(store, now, move=not s.ingest_keys)),
     ]
     if parts.dcgm is not None:
         jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))
+    if parts.alerts is not None:
+        jobs.append(Job("alerts", s.alerts.evaluation_interval_seconds, parts.alerts.evaluate))
     return jobs
 
 

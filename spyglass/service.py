@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,9 @@ import pyarrow as pa
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
+from alerts.evaluation import Detector
+from alerts.outbox import Outbox
+from alerts.rule_source import RuleSource
 from collector.auth import IngestKeys
 from collector.batcher import Batcher
 from collector.normalise.content import ContentPolicy
@@ -45,6 +48,7 @@ from pipelines.gpu.prices import SHIPPED_PATH as GPU_PRICES_PATH
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
 from runbooks.source import RunbookSource
+from spyglass import alerting
 from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.config import Settings
@@ -104,6 +108,11 @@ class Service:
     gpu_prices: FileSource[GpuPriceTable] | None = None
     runbooks: RunbookSource | None = None
     lease: Lease | None = None
+    # The detectors rules may name (tests may give their own), the rules loaded at start and where
+    # notifications go (the scheduler's outbox).
+    detectors: Mapping[str, Detector] = field(default_factory=lambda: alerting.DETECTORS)
+    rule_source: RuleSource | None = None
+    outbox: Outbox | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -120,6 +129,8 @@ class Service:
                                                             s.costs.deployments)
                 # A runbook that does not parse, or changed under a recorded version, stops the start (one line).
                 self.runbooks = await asyncio.to_thread(RunbookSource, self.store, s.runbooks.dirs)
+                # A bad rule file stops the start, one file:line per problem.
+                self.rule_source = await asyncio.to_thread(alerting.rule_source, s, self.store, self.detectors)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -132,9 +143,11 @@ class Service:
                     self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
                     drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
                     gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
+                    gpu_max_gap_seconds=s.gpu.sample_max_gap_seconds,
                     quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
                                                tuple(s.quality.feedback_positive_labels)),
-                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list))
+                    dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
+                    rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s)))
                 self._serve(api, s.host, s.api_port, "api")
                 if s.dashboard:
                     self._start_dashboard()
@@ -176,8 +189,13 @@ class Service:
             self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
+        # Delivery belongs to the one scheduler: it resumes the outbox's pending notifications.
+        self.outbox = Outbox(store, s.alerts.receivers, s.alerts.delivery_policy(), telemetry.get_meter("spyglass"))
+        self.outbox.start()
         stopping = threading.Event()
-        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper)
+        assert self.rule_source is not None, "the scheduler evaluates the rules loaded at start"
+        engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox, self.outbox.sends_resolved)
+        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine)
         self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)
         self.scheduler.start()
 
@@ -224,8 +242,12 @@ class Service:
             state["gpu_prices"] = self.gpu_prices.status().as_dict()
         if self.runbooks:
             state["runbooks"] = self.runbooks.status().as_dict()
+        if self.rule_source:
+            state["alert_rules"] = self.rule_source.status().as_dict()
         if self.dcgm_scraper:
             state["dcgm_targets"] = self.dcgm_scraper.status()
+        if self.outbox:
+            state["outbox"] = self.outbox.status()
         if self.batcher:
             stats = self.batcher.stats
             state["writer"] = {"queued_rows": self.batcher.queued_rows, "batches": stats.batches,
@@ -251,6 +273,9 @@ class Service:
         if self.scheduler is not None:  # running jobs finish while the writer still accepts their rows
             left = deadline - time.monotonic() - self._close_reserve()
             abandoned = await asyncio.to_thread(self.scheduler.stop, max(left, 0.0))
+        if self.outbox is not None:  # sends in progress get what is left of the deadline; the rest stays pending
+            left = deadline - time.monotonic() - self._close_reserve()
+            await asyncio.to_thread(self.outbox.stop, max(min(left, self.settings.alerts.delivery_timeout_seconds), 0.1))
         if self.lease is not None:
             with contextlib.suppress(Exception):  # an unreachable store: the lease expires by itself
                 await asyncio.to_thread(self.lease.release)

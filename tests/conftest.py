@@ -18,7 +18,7 @@ from store import Store, open_store
 from tests.helpers.in_process import RunningService, make_settings
 from tests.helpers.stores import SERVER_URL, drop_database, store_settings
 
-pytest_plugins = ("tests.helpers.fleet",)
+pytest_plugins = ("tests.helpers.fleet", "tests.helpers.gpu_fleet")
 
 
 @pytest.fixture(scope="session")
@@ -46,11 +46,11 @@ def store(backend: str, chdb_dir: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def service_factory(backend: str, chdb_dir: Path):
-    """Start services with chosen settings; all are stopped at the end of the test."""
+    """Start services with chosen settings (and Service `parts`); all are stopped at the end of the test."""
     started: list[RunningService] = []
 
-    def start(**overrides) -> RunningService:
-        running = RunningService(make_settings(backend, chdb_dir, **overrides))
+    def start(parts: dict | None = None, **overrides) -> RunningService:
+        running = RunningService(make_settings(backend, chdb_dir, **overrides), **(parts or {}))
         started.append(running)
         return running
 

@@ -12,31 +12,48 @@ BudgetState = Literal["ok", "soft", "hard"]
 class CostPoint(Wire):
     bucket: Timestamp
     group: str  # the `by` value, "other" for the groups beyond `top`, '' without `by`
-    cost: Money
+    cost: Money  # token_cost + gpu_cost
+    token_cost: Money
+    gpu_cost: Money
     calls: int
     unpriced_calls: int
 
 
+class IdlePoint(Wire):
+    bucket: Timestamp
+    idle: Money
+
+
 class CostTimeseries(Window):
-    """GET /api/v1/costs/timeseries: spend per bucket (whole hours), split into the costliest groups."""
+    """GET /api/v1/costs/timeseries: spend per bucket (whole hours), split into the costliest groups.
+
+    `idle` is the GPU cost no call used, per bucket, apart from the spend; None when the filters name
+    something idle GPU time does not belong to (a service, model, team, ...: only projects).
+    """
 
     step_seconds: int
     by: str | None
     points: list[CostPoint]
+    idle: list[IdlePoint] | None
 
 
 class CostFigures(Wire):
     """Spend and unit economics of a group (or of the whole range).
 
-    `users` is sent only when asked for (`users=true`); `cost_per_user` is None then.
+    Spend (`cost`) is the token cost of the calls no GPU host served plus the GPU cost allocated to
+    the calls GPU hosts served (`gpu_calls`); a call has a price when its token price or its GPU
+    host-hour has one. `users` is sent only when asked for (`users=true`); `cost_per_user` is None then.
     """
 
     cost: Money
+    token_cost: Money
+    gpu_cost: Money
     successful_cost: Money
     calls: int
     successful_calls: int
     priced_calls: int
     unpriced_calls: int
+    gpu_calls: int
     flagged_calls: int
     input_tokens: int
     output_tokens: int
@@ -65,12 +82,33 @@ class BreakdownRow(CostFigures):
         return getattr(self, dimension) or ""
 
 
+class HostIdle(Wire):
+    """One GPU host's idle cost over the range: GPU time no call used (None when no hour of it had a price)."""
+
+    host_name: str
+    gpu_cost: Money | None
+    idle: Money | None
+    unpriced_hours: int
+
+
+class IdleCost(Wire):
+    """Idle GPU cost, apart from the spend: it belongs to no call, so it is never spread over them."""
+
+    cost: Money
+    hosts: list[HostIdle]
+
+
 class CostBreakdown(Window):
-    """GET /api/v1/costs/breakdown: spend per group of `by`, costliest first, and the range's totals."""
+    """GET /api/v1/costs/breakdown: spend per group of `by`, costliest first, the range's totals, and the idle
+    GPU cost apart (None when the filters name something idle GPU time does not belong to: only projects).
+
+    totals.cost + idle.cost is what the FOCUS export of the same hours bills.
+    """
 
     by: list[str]
     rows: list[BreakdownRow]
     totals: CostFigures
+    idle: IdleCost | None
 
 
 class UnpricedGroup(Wire):
@@ -84,11 +122,15 @@ class UnpricedGroup(Wire):
 
 
 class Unpriced(Window):
-    """GET /api/v1/costs/unpriced: calls without a price, by provider, model and reason (self-hosted apart)."""
+    """GET /api/v1/costs/unpriced: calls without a price, by provider, model and reason.
+
+    A call GPU hosts served is priced by their GPU time: counted in `self_hosted_calls`, not here,
+    unless its host-hour has no GPU price.
+    """
 
     calls: int
     groups: list[UnpricedGroup]
-    self_hosted_calls: int  # priced by GPU time instead (/api/v1/gpu/costs)
+    self_hosted_calls: int  # priced by GPU time (/api/v1/gpu/costs)
 
 
 class BudgetStatus(Wire):

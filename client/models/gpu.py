@@ -132,8 +132,28 @@ class HostCost(HostCostFigures):
     series: list[HostCostPoint] | None = None  # sent only with `step`
 
 
+class UnpricedGpuHour(Wire):
+    """An hour of the range (of one host, or of all: `host_name` '') with GPU samples or self-hosted calls and
+    no GPU price, and why:
+    - `queued`: the GPU cost job has not priced the hour yet (it is in its queue);
+    - `not_queued`: no run and nothing queued (the queue keeps rows 7 days: the job did not run since);
+    - `no_gpu_price`: a GPU of the host has no price (`detail` names it: add gpu.model_prices/host_prices);
+    - `no_gpu_samples`: self-hosted calls on a host that sent no GPU samples (map it with gpu.host_map).
+    `calls`: the calls of the hour (host) without a GPU cost.
+    """
+
+    hour: Timestamp
+    host_name: str
+    reason: Literal["queued", "not_queued", "no_gpu_price", "no_gpu_samples"]
+    detail: str
+    calls: int
+
+
 class GpuCosts(Window):
-    """GET /api/v1/gpu/costs: per GPU host over the range; `step_seconds` and each host's `series` with `step`."""
+    """GET /api/v1/gpu/costs: per GPU host over the range, and the hours not priced with the reason;
+    `step_seconds` and each host's `series` with `step`."""
 
     hosts: list[HostCost]
+    unpriced_hours: list[UnpricedGpuHour]
+    unpriced_hours_total: int  # the list stops at 1,000
     step_seconds: int | None = None

@@ -83,10 +83,20 @@ class Feedback(Score):
     positive: int  # 1 when the feedback is positive, else 0
 
 
+class UnjoinedFeedback(Wire):
+    """Feedback whose call is not stored (in its project), whatever the range and the dimension filters."""
+
+    horizon_seconds: int  # how long the join looks for a feedback's call
+    waiting: int  # younger than the horizon: joined when its call arrives
+    expired: int  # older: its call is no longer looked for (a wrong trace or span id, or another project)
+    oldest_expired: Timestamp | None
+
+
 class QualityFeedback(Window):
-    """GET /api/v1/quality/feedback: newest first."""
+    """GET /api/v1/quality/feedback: newest first, and the feedback still without its call."""
 
     rows: list[Feedback]
+    unjoined: UnjoinedFeedback
 
 
 class CostPerGood(Wire):

@@ -102,6 +102,17 @@ ALIASES: tuple[Alias, ...] = (
     Alias("host_name", "string", span=("server.address",), resource=("host.name",)),
 )
 
+# The name of a span that is not a model call, by operation (the span name when none is set):
+# GenAI conventions first, then OpenInference, then OpenLLMetry's entity name.
+_AGENT_NAMES = ("gen_ai.agent.name", "agent.name", "traceloop.entity.name")
+OPERATION_NAMES: dict[str, tuple[str, ...]] = {
+    "execute_tool": ("gen_ai.tool.name", "tool.name", "traceloop.entity.name"),
+    "invoke_agent": _AGENT_NAMES,
+    "create_agent": _AGENT_NAMES,
+    "retrieval": ("gen_ai.data_source.id", "traceloop.entity.name"),
+}
+OTHER_OPERATION_NAMES = ("traceloop.entity.name",)
+
 # Columns whose attributes, when present, mark a span as a model call even if it names no
 # operation: old instrumentations (semconv <= 1.26) sent only gen_ai.system, model and usage.
 USAGE_COLUMNS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")

@@ -4,19 +4,32 @@ The view reads the exporter-shaped columns (attributes as strings, as the OpenTe
 Collector's ClickHouse exporter writes them), so spans from our receivers and from a
 foreign collector are normalised by the same SQL. When the view is (re)created, spans
 already in `otel_traces` are normalised too; `llm_calls` collapses any duplicates.
+`span_sql` renders the same table for the spans the view leaves out (agents, tools,
+retrieval), which the API reads from `otel_traces` (store/queries/operations.py).
 """
 
 from __future__ import annotations
 
-from collector.normalise.genai_aliases import ALIASES, MODEL_OPERATIONS, USAGE_COLUMNS, Alias
+from collector.normalise.genai_aliases import (
+    ALIASES,
+    MODEL_OPERATIONS,
+    OPERATION_NAMES,
+    OTHER_OPERATION_NAMES,
+    USAGE_COLUMNS,
+    Alias,
+)
 from store.ddl import DDL
 from store.migrate import RepeatableMigration
+from store.queries.operations import SpanSql
 
 VIEW = "llm_calls_mv"
 
 
 def _lit(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_NONE = _lit("")
 
 
 def _candidates(a: Alias) -> list[str]:
@@ -89,6 +102,21 @@ def select_sql(source: str) -> str:
     predicate = (f"operation IN ({model_ops}) OR (operation = '' AND "
                  "(request_model != '' OR response_model != '' OR usage_reported))")
     return f"SELECT\n    {body}\nFROM {source}\nWHERE {predicate}"
+
+
+def _named(keys: tuple[str, ...]) -> str:
+    """The first of these span attributes that is set, else the span's name."""
+    return f"coalesce({', '.join(f'nullIf(SpanAttributes[{_lit(k)}], {_NONE})' for k in keys)}, SpanName)"
+
+
+def span_sql() -> SpanSql:
+    """The operation, name and project of any span, as the alias table says (the operations summary reads them)."""
+    alias = {a.column: a for a in ALIASES}
+    branches = [sql for op, keys in OPERATION_NAMES.items() for sql in (f"operation = {_lit(op)}", _named(keys))]
+    carries = " OR ".join(f"mapContains(SpanAttributes, {_lit(k)})" for k in alias["operation"].span)
+    return SpanSql(operation=expression(alias["operation"]),
+                   name=f"multiIf({', '.join(branches)}, {_named(OTHER_OPERATION_NAMES)})",
+                   project=expression(alias["project"]), carries_operation=f"({carries})")
 
 
 def _statements(ddl: DDL) -> list[str]:

@@ -1,7 +1,9 @@
 """Figures and tables of the Costs page, as pure functions of the API's cost models.
 
 Money arrives as exact Decimals; it is summed as Decimal and turned into floats only for
-drawing (a chart needs no more than cents), while tables show the exact amount formatted.
+drawing (a chart needs no more than cents), while tables show the exact amount formatted
+(`dashboard.format.money`). Spend is token cost + GPU cost allocated to calls; idle GPU cost
+belongs to no call and is drawn and listed apart, never stacked onto the spend.
 """
 
 from __future__ import annotations
@@ -11,29 +13,19 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from client.models.costs import Budgets, CostBreakdown, CostTimeseries
+from client.models.costs import Budgets, CostBreakdown, CostTimeseries, IdleCost, Unpriced
 from client.models.gpu import GpuCosts
 from dashboard.figures.common import parse_time, series_colors
+from dashboard.format import money, timestamp
 
 _LAYOUT = dict(margin=dict(l=10, r=10, t=10, b=10), height=320, legend=dict(orientation="h", y=-0.2),
                plot_bgcolor="rgba(0,0,0,0)")
-
-
-def money(value: str | Decimal | None, currency: str = "USD") -> str:
-    """'12.3456' -> '$12.35'; amounts under a cent keep four significant digits: '$0.003993'."""
-    if value is None:
-        return "–"
-    amount = Decimal(value)
-    symbol = "$" if currency == "USD" else f"{currency} "
-    if amount == 0:
-        return f"{symbol}0.00"
-    if abs(amount) < Decimal("0.01"):
-        return f"{symbol}{amount.quantize(Decimal(10) ** (amount.adjusted() - 3)).normalize():f}"
-    return f"{symbol}{amount:,.2f}"
+IDLE = "idle GPU (not in spend)"
 
 
 def spend_over_time(series: CostTimeseries) -> go.Figure:
-    """Spend per bucket stacked by group (the API already folded the long tail into "other")."""
+    """Spend per bucket stacked by group (the API already folded the long tail into "other"); idle GPU cost
+    as a line of its own."""
     by_group: dict[str, dict[str, float]] = {}
     for p in series.points:
         by_group.setdefault(p.group or "all", {})[p.bucket] = float(p.cost)
@@ -42,22 +34,45 @@ def spend_over_time(series: CostTimeseries) -> go.Figure:
     for group, points in sorted(by_group.items(), key=lambda kv: -sum(kv[1].values())):
         times = sorted(points)
         fig.add_bar(x=[parse_time(t) for t in times], y=[points[t] for t in times], name=group,
-                    marker_color=colors.get(group), hovertemplate="%{x}<br>$%{y:.4f}<extra>" + group + "</extra>")
+                    marker_color=colors.get(group), width=series.step_seconds * 900,  # 90 % of a bucket, in ms
+                    hovertemplate="%{x}<br>$%{y:.4g}<extra>" + group + "</extra>")
+    idle = series.idle or []
+    if any(p.idle for p in idle):
+        fig.add_scatter(x=[parse_time(p.bucket) for p in idle], y=[float(p.idle) for p in idle], name=IDLE,
+                        mode="lines+markers", line={"color": "#7F7F7F", "dash": "dot"},
+                        hovertemplate="%{x}<br>$%{y:.4g}<extra>" + IDLE + "</extra>")
     fig.update_layout(barmode="stack", yaxis_title="USD", **_LAYOUT)
     return fig
 
 
 def breakdown_rows(body: CostBreakdown) -> list[dict[str, Any]]:
-    """Table rows: the group columns, spend, share, calls and the unit economics."""
+    """Table rows: the group columns, spend and its token and GPU parts, share, calls and the unit economics
+    (users only when the API counted them)."""
     rows = []
     for r in body.rows:
-        rows.append({**{name: r.group(name) or "(none)" for name in body.by},
-                     "spend": money(r.cost), "share": float(r.share) if r.share is not None else None,
-                     "calls": r.calls, "successful": r.successful_calls, "unpriced": r.unpriced_calls,
-                     "per request": money(r.cost_per_request), "per 1k tokens": money(r.cost_per_1k_tokens),
-                     "per successful": money(r.cost_per_successful_request), "users": r.users,
-                     "per user": money(r.cost_per_user)})
+        row = {**{name: r.group(name) or "(none)" for name in body.by},
+               "spend": money(r.cost), "token": money(r.token_cost), "GPU": money(r.gpu_cost),
+               "share": float(r.share) if r.share is not None else None,  # a progress bar: blank, not "None"
+               "calls": r.calls, "on GPUs": r.gpu_calls, "successful": r.successful_calls,
+               "unpriced": r.unpriced_calls, "per request": money(r.cost_per_request),
+               "per 1k tokens": money(r.cost_per_1k_tokens), "per successful": money(r.cost_per_successful_request)}
+        if r.users is not None:
+            row |= {"users": r.users, "per user": money(r.cost_per_user)}
+        rows.append(row)
     return rows
+
+
+def unpriced_rows(body: Unpriced) -> list[dict[str, Any]]:
+    """Calls without a price, by provider, model and reason, with when they were last seen."""
+    return [{"provider": g.provider, "model": g.model, "reason": g.reason, "calls": g.calls,
+             "services": ", ".join(g.services), "first seen (UTC)": timestamp(g.first_seen),
+             "last seen (UTC)": timestamp(g.last_seen)} for g in body.groups]
+
+
+def idle_rows(idle: IdleCost) -> list[dict[str, Any]]:
+    """Per GPU host, most idle first: the GPU cost no call used (apart from the spend)."""
+    return [{"host": h.host_name, "idle": money(h.idle), "GPU cost": money(h.gpu_cost),
+             "hours without a GPU price": h.unpriced_hours} for h in idle.hosts]
 
 
 def budget_rows(body: Budgets) -> list[dict[str, Any]]:
@@ -90,6 +105,19 @@ def gpu_cost_rows(body: GpuCosts) -> list[dict[str, Any]]:
     return [{"host": h.host_name, "GPU cost": money(h.gpu_cost), "allocated": money(h.allocated),
              "idle": money(h.idle), "idle share": h.idle_share, "calls": h.calls,
              "unknown-host calls": h.unknown_host_calls} for h in hosts]
+
+
+def unpriced_hours(body: GpuCosts) -> str:
+    """One line on the hours of the range without a GPU price, by reason ('' when every hour is priced)."""
+    if not body.unpriced_hours_total:
+        return ""
+    reasons: dict[str, int] = {}
+    for h in body.unpriced_hours:
+        reasons[h.reason] = reasons.get(h.reason, 0) + 1
+    words = {"queued": "waiting for the gpu-costs job", "not_queued": "never priced (is the gpu-costs job running?)",
+             "no_gpu_price": "host-hours with a GPU without a price", "no_gpu_samples":
+             "host-hours of self-hosted calls on hosts that send no GPU samples"}
+    return "GPU time not priced: " + "; ".join(f"{n:,} {words[reason]}" for reason, n in sorted(reasons.items()))
 
 
 def gpu_cost_figure(body: GpuCosts) -> go.Figure:

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 
 from client.models.drift import DriftFeature, DriftResult
 from dashboard.figures.common import parse_time
+from dashboard.format import MISSING, number
 
 INSUFFICIENT = "insufficient data"
 _COLORSCALE = [[0.0, "#1a9850"], [0.45, "#d9ef8b"], [0.5, "#fee08b"], [0.75, "#f46d43"], [1.0, "#a50026"]]
@@ -84,15 +85,13 @@ def heat_table(results: Sequence[DriftResult]) -> go.Figure:
 
 
 def feature_rows(result: DriftResult) -> list[dict[str, Any]]:
-    """One comparison's features as table rows: the test, its score read in its own direction, the verdict."""
-    rows = []
-    for f in result.features:
-        rows.append({
-            "feature": f.name, "verdict": _feature_verdict(f), "test": f.method or "–",
-            "score": f.score, "threshold": f.threshold, "drift when": _drift_when(f.direction),
-            "severity": f.severity, "reference n": f.reference_values, "current n": f.current_values,
-        })
-    return sorted(rows, key=lambda row: (-(row["severity"] or 0), row["feature"]))
+    """One comparison's features as table rows, most severe first: the test, its score read in its own direction,
+    the verdict. A feature without a test (insufficient data, constant) has no score: its cells read "–"."""
+    ranked = sorted(result.features, key=lambda f: (-(f.severity or 0), f.name))
+    return [{"feature": f.name, "verdict": _feature_verdict(f), "test": f.method or MISSING,
+             "score": number(f.score, ".4g"), "threshold": number(f.threshold, ".4g"),
+             "drift when": _drift_when(f.direction), "severity": number(f.severity, ".2f"),
+             "reference n": f.reference_values, "current n": f.current_values} for f in ranked]
 
 
 def distribution(feature: DriftFeature) -> go.Figure:
@@ -133,4 +132,4 @@ def _feature_verdict(feature: DriftFeature) -> str:
 
 
 def _drift_when(direction: str) -> str:
-    return {"p_value": "p-value ≤ threshold", "distance": "distance ≥ threshold"}.get(direction, "–")
+    return {"p_value": "p-value ≤ threshold", "distance": "distance ≥ threshold"}.get(direction, MISSING)

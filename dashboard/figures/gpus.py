@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from client.models.gpu import GpuFleet, GpuPoint, GpuStats, GpuTimeseries, GpuWaste, IdleGpu, ScrapeTarget
 from dashboard.figures.common import bucket_grid, parse_time, series_colors
+from dashboard.format import number, percent, timestamp
 
 GIB = float(1 << 30)
 _HEIGHT = 320
@@ -31,17 +32,18 @@ def gpu_label(gpu: GpuStats | GpuPoint | IdleGpu) -> str:
 
 
 def fleet_rows(fleet: GpuFleet) -> list[dict[str, Any]]:
-    """One table row per GPU in the API's order (host, then index)."""
+    """One table row per GPU in the API's order (host, then index); a reading the GPU does not report is "–"."""
     rows = []
     for gpu in fleet.gpus:
         total = gpu.memory_total_bytes
         headroom = gpu.memory_headroom_bytes
         rows.append({
             "GPU": gpu_label(gpu), "model": gpu.gpu_model, "source": gpu.source,
-            "last seen": parse_time(gpu.last_seen), "mean util": gpu.utilization_mean,
-            "p95 util": gpu.utilization_p95, "peak memory GiB": _gib(gpu.memory_used_max_bytes),
-            "memory GiB": _gib(total), "headroom": headroom / total if headroom is not None and total else None,
-            "mean power W": gpu.power_mean_watts, "samples": gpu.samples,
+            "last seen": parse_time(gpu.last_seen), "mean util": percent(gpu.utilization_mean),
+            "p95 util": percent(gpu.utilization_p95), "peak memory GiB": number(_gib(gpu.memory_used_max_bytes), ".1f"),
+            "memory GiB": number(_gib(total), ".1f"),
+            "headroom": percent(headroom / total if headroom is not None and total else None),
+            "mean power W": number(gpu.power_mean_watts, ",.0f"), "samples": gpu.samples,
         })
     return rows
 
@@ -115,7 +117,8 @@ def waste_rows(waste: GpuWaste) -> list[dict[str, Any]]:
 
 def target_rows(targets: Sequence[ScrapeTarget]) -> list[dict[str, Any]]:
     """The dcgm-exporter targets as table rows: state first, then when and why."""
-    return [{"target": t.url, "state": "up" if t.up else "down", "last success": t.last_success or "never",
+    return [{"target": t.url, "state": "up" if t.up else "down",
+             "last success (UTC)": timestamp(t.last_success) if t.last_success else "never",
              "failures in a row": t.consecutive_failures, "last error": t.last_error,
              "GPU rows last scrape": t.rows_last_scrape} for t in targets]
 

@@ -14,20 +14,28 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 
-from client.models.quality import CostPerGood, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst, Score
+from client.models.quality import (
+    CostPerGood,
+    QualityFeedback,
+    QualitySummary,
+    QualityTimeseries,
+    QualityWorst,
+    Score,
+    UnjoinedFeedback,
+)
 from dashboard.figures.common import UNKNOWN, parse_time, series_colors
+from dashboard.format import money, number, percent, timestamp
 
 
 def summary_rows(summary: QualitySummary) -> list[dict[str, Any]]:
-    """One row per score: source, name, count, mean, pass rate (as a 0-1 ratio)."""
-    return [{"source": r.source, "score": r.name, "count": r.count, "mean": r.mean, "pass rate": r.pass_rate}
-            for r in summary.scores]
+    """One row per score: source, name, count, mean, pass rate ("–" for a score without values)."""
+    return [{"source": r.source, "score": r.name, "count": r.count, "mean": number(r.mean, ".3f"),
+             "pass rate": percent(r.pass_rate)} for r in summary.scores]
 
 
 def pass_rate_over_time(series: QualityTimeseries, name: str) -> go.Figure:
@@ -81,20 +89,22 @@ def worst_table(worst: QualityWorst, api_url: str) -> str:
 
 def feedback_rows(feedback: QualityFeedback) -> list[dict[str, Any]]:
     """The feedback stream as table rows, newest first."""
-    return [{"time": parse_time(r.timestamp), "feedback": "👍" if r.positive else "👎",
-             "name": r.name, "value": r.value, "label": r.label, "comment": r.comment,
+    return [{"time (UTC)": timestamp(r.timestamp), "feedback": "👍" if r.positive else "👎",
+             "name": r.name, "value": number(r.value, ".3g"), "label": r.label, "comment": r.comment,
              "user": r.evaluator, "model": r.model or "(not joined yet)", "trace_id": r.trace_id}
             for r in feedback.rows]
+
+
+def expired_feedback(unjoined: UnjoinedFeedback) -> str:
+    """The warning for feedback whose call was not found within the join horizon."""
+    days = unjoined.horizon_seconds // 86400
+    oldest = f", the oldest from {parse_time(unjoined.oldest_expired):%Y-%m-%d}" if unjoined.oldest_expired else ""
+    return (f"{unjoined.expired} feedback item(s) never found their call within {days} days{oldest}: check the "
+            "trace and span ids the application sends, and its project.")
 
 
 def cost_rows(rows: Sequence[CostPerGood], by: str, good: str) -> list[dict[str, Any]]:
     """Cost per good outcome rows; money stays Decimal (formatted, never a float)."""
     return [{by: r.series or UNKNOWN, "scored calls": r.calls, good: r.good,
-             "cost of scored calls": _usd(r.cost),
-             f"cost per {good.rstrip('s')}": _usd(r.cost_per_good) if r.cost_per_good is not None else "–",
+             "cost of scored calls": money(r.cost), f"cost per {good.rstrip('s')}": money(r.cost_per_good),
              "unpriced calls": r.unpriced_calls} for r in rows]
-
-
-def _usd(value: Decimal) -> str:
-    """Dollars: cents from a dollar up, six decimals below (per-call costs are tiny)."""
-    return f"${value:,.2f}" if abs(value) >= 1 else f"${value:,.6f}"

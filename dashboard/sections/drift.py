@@ -25,11 +25,10 @@ from dashboard.figures.common import PLOTLY_CONFIG, parse_time
 
 _REPORT_HEIGHT = 900
 _TABLE: dict[str, Any] = {
-    "score": st.column_config.NumberColumn("score", format="%.4g", help="the test's own score: a p-value or a "
-                                           "distance; read it with 'drift when'"),
-    "threshold": st.column_config.NumberColumn("threshold", format="%.4g"),
-    "severity": st.column_config.NumberColumn("severity", format="%.2f", help="1 at the threshold, above 1 when "
-                                              "drifted, whatever the test (capped at 10)"),
+    "score": st.column_config.TextColumn("score", help="the test's own score: a p-value or a distance; read it "
+                                         "with 'drift when' (none without a test)"),
+    "severity": st.column_config.TextColumn("severity", help="1 at the threshold, above 1 when drifted, whatever "
+                                            "the test (capped at 10)"),
     "reference n": st.column_config.NumberColumn("reference n", format="localized"),
     "current n": st.column_config.NumberColumn("current n", format="localized"),
 }

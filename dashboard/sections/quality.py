@@ -29,9 +29,7 @@ def render(api: ApiClient, query: Query) -> None:
                 "`POST /api/v1/feedback`, or wait for the heuristics job to score new calls.",
                 icon=":material/grading:")
         return
-    st.dataframe(figures.summary_rows(summary), hide_index=True, key="quality_summary", column_config={
-        "pass rate": st.column_config.NumberColumn("pass rate", format="percent"),
-        "mean": st.column_config.NumberColumn("mean", format="%.3f")})
+    st.dataframe(figures.summary_rows(summary), hide_index=True, key="quality_summary")
     by = st.segmented_control("Split by", BY_CHOICES, default="model", required=True, key="quality_by")
     try:
         series = api.quality_timeseries(query, by=by or "model")
@@ -49,6 +47,8 @@ def render(api: ApiClient, query: Query) -> None:
     st.subheader("Worst evaluations")
     st.markdown(figures.worst_table(worst, api.base_url))
     st.subheader("Feedback")
+    if feedback.unjoined.expired:
+        st.warning(figures.expired_feedback(feedback.unjoined), icon=":material/link_off:")
     if feedback.rows:
         st.dataframe(figures.feedback_rows(feedback), hide_index=True, key="quality_feedback")
     else:

@@ -1,9 +1,11 @@
 """Costs: what the LLM fleet spends, on what, for whom, against which budget, and what is not priced.
 
-Reads the cost API only: spend over time stacked by a chosen dimension, a breakdown table
-whose rows drill down (team -> feature -> model, ...) with unit economics, budgets with
-burn and forecast, GPU cost allocated vs idle per host, and the calls no price covers
-(a cost that is missing is shown, never counted as zero).
+Reads the cost API only: spend (token cost + GPU cost allocated to calls, the split shown)
+over time stacked by a chosen dimension, a breakdown table whose rows drill down (team ->
+feature -> model, ...) with unit economics, budgets with burn and forecast, GPU cost allocated
+vs idle per host (idle apart: it is in no spend), and the calls no price covers (a cost that is
+missing is shown, never counted as zero). Every spend on the page is the same total the FOCUS
+export bills for those calls.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from client.api import ApiClient, ApiError, Query
-from client.models.costs import CostFigures, Unpriced
+from client.models.costs import CostBreakdown
 from dashboard import format as fmt
 from dashboard import notices
 from dashboard.controls import range_words, sidebar_filters
@@ -34,8 +36,7 @@ def render() -> None:
 
 
 def _page(api: ApiClient, query: Query) -> None:
-    total = api.cost_breakdown(query, "provider", users=True)
-    _kpis(total.totals, api.cost_unpriced(query))
+    _kpis(api.cost_breakdown(query, "provider", users=True))
     left, right = st.columns([3, 1])
     with right:
         by = st.selectbox("Stack by", DIMENSIONS, key="cost_by", bind="query-params")
@@ -52,16 +53,27 @@ def _page(api: ApiClient, query: Query) -> None:
     _unpriced(api, query)
 
 
-def _kpis(totals: CostFigures, unpriced: Unpriced) -> None:
-    spend, per_request, per_tokens, missing = st.columns(4)
-    spend.metric("Spend", cf.money(totals.cost), border=True,
-                 help=f"{totals.priced_calls:,} priced calls of {totals.calls:,}")
-    per_request.metric("Cost per request", cf.money(totals.cost_per_request), border=True,
-                       help=f"per successful request: {cf.money(totals.cost_per_successful_request)}")
-    per_tokens.metric("Cost per 1k tokens", cf.money(totals.cost_per_1k_tokens), border=True,
-                      help=f"per user: {cf.money(totals.cost_per_user)}")
-    missing.metric("Unpriced calls", fmt.count(unpriced.calls), border=True,
-                   help="calls no catalog entry prices, or with inconsistent token counts: not in the spend")
+def _kpis(body: CostBreakdown) -> None:
+    totals, idle = body.totals, body.idle
+    spend, token, gpu, idle_tile = st.columns(4)
+    spend.metric("Spend", fmt.money(totals.cost), border=True,
+                 help=f"token cost {fmt.money(totals.token_cost)} + GPU cost {fmt.money(totals.gpu_cost)} "
+                      f"allocated to calls; {totals.priced_calls:,} priced calls of {totals.calls:,}")
+    token.metric("Token cost", fmt.money(totals.token_cost), border=True,
+                 help="calls priced by the catalog's token prices (calls our GPUs served are priced by GPU time)")
+    gpu.metric("GPU cost", fmt.money(totals.gpu_cost), border=True,
+               help=f"self-hosted GPU time used by {totals.gpu_calls:,} calls, split by their tokens")
+    idle_tile.metric("Idle GPU", fmt.money(idle.cost) if idle else fmt.MISSING, border=True,
+                     help="GPU time no call used: not in the spend, never spread over calls" if idle else
+                          "idle GPU time belongs to no service, model, team or feature: clear those filters")
+    per_request, per_tokens, per_user, missing = st.columns(4)
+    per_request.metric("Cost per request", fmt.money(totals.cost_per_request), border=True,
+                       help=f"per successful request: {fmt.money(totals.cost_per_successful_request)}")
+    per_tokens.metric("Cost per 1k tokens", fmt.money(totals.cost_per_1k_tokens), border=True)
+    per_user.metric("Cost per user", fmt.money(totals.cost_per_user), border=True,
+                    help=f"{fmt.count(totals.users)} users")
+    missing.metric("Unpriced calls", fmt.count(totals.unpriced_calls), border=True,
+                   help="calls neither a token price nor GPU time prices: not in the spend (the table below says why)")
 
 
 def _breakdown(api: ApiClient, query: Query) -> None:
@@ -106,12 +118,17 @@ def _budgets(api: ApiClient) -> None:
 def _gpu(api: ApiClient, query: Query) -> None:
     body = api.gpu_costs(query)
     st.subheader("GPU cost: allocated vs idle")
+    missing = cf.unpriced_hours(body)
+    if missing:
+        st.warning(missing, icon=":material/schedule:")
     if not body.hosts:
         st.caption("No GPU hosts in the range (self-hosted models' GPUs appear once gpu_samples arrive).")
         return
     idle, cost = cf.gpu_idle_total(body)
-    st.caption(f"Idle: {cf.money(idle)} of {cf.money(cost)} GPU cost in the range")
+    st.caption(f"Idle: {fmt.money(idle)} of {fmt.money(cost)} GPU cost in the range, not in the spend above")
     st.plotly_chart(cf.gpu_cost_figure(body), key="gpu_cost", config=PLOTLY_CONFIG)
+    st.dataframe(cf.gpu_cost_rows(body), hide_index=True, key="gpu_cost_hosts", column_config={
+        "idle share": st.column_config.ProgressColumn("idle share", format="percent", min_value=0, max_value=1)})
 
 
 def _unpriced(api: ApiClient, query: Query) -> None:
@@ -121,7 +138,6 @@ def _unpriced(api: ApiClient, query: Query) -> None:
         st.caption("Every call in the range is priced.")
         return
     st.warning(f"{body.calls:,} calls have no price: they are not in the spend above. Add a catalog entry "
-               "(`spyglass prices explain` tells why a model matches nothing), then `spyglass reprice`.")
-    st.dataframe([{"provider": g.provider, "model": g.model, "reason": g.reason, "calls": g.calls,
-                   "services": ", ".join(g.services), "last seen": g.last_seen} for g in body.groups],
-                 hide_index=True, key="unpriced")
+               "(`spyglass prices explain` tells why a model matches nothing) or a GPU price, then "
+               "`spyglass reprice`.")
+    st.dataframe(cf.unpriced_rows(body), hide_index=True, key="unpriced")

@@ -28,12 +28,11 @@ TITLE = "GPUs"
 _FLEET_COLUMNS: dict[str, Any] = {
     "GPU": st.column_config.TextColumn("GPU", pinned=True),
     "last seen": st.column_config.DatetimeColumn("last seen (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-    "mean util": st.column_config.NumberColumn("mean util", format="percent"),
-    "p95 util": st.column_config.NumberColumn("p95 util", format="percent", help="95th percentile of utilisation"),
-    "peak memory GiB": st.column_config.NumberColumn("peak mem GiB", format="%.1f"),
-    "memory GiB": st.column_config.NumberColumn("mem GiB", format="%.1f"),
-    "headroom": st.column_config.NumberColumn("headroom", format="percent", help="memory left free at the peak"),
-    "mean power W": st.column_config.NumberColumn("mean W", format="%.0f"),
+    "p95 util": st.column_config.TextColumn("p95 util", help="95th percentile of utilisation"),
+    "peak memory GiB": st.column_config.TextColumn("peak mem GiB"),
+    "memory GiB": st.column_config.TextColumn("mem GiB"),
+    "headroom": st.column_config.TextColumn("headroom", help="memory left free at the peak"),
+    "mean power W": st.column_config.TextColumn("mean W"),
     "samples": st.column_config.NumberColumn("samples", format="localized"),
 }
 _WASTE_COLUMNS: dict[str, Any] = {

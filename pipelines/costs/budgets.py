@@ -63,6 +63,15 @@ class BudgetEvaluation:
     state: State
     forecast_state: State
 
+    def as_evidence(self) -> dict[str, object]:
+        """Flat and JSON-ready (money as exact decimal text), as alert evidence carries it."""
+        b = self.budget
+        return {"name": b.name, "scope": b.scope, "value": b.value, "currency": b.currency,
+                "monthly": str(b.monthly), "soft_threshold": str(b.soft), "hard_threshold": str(b.hard),
+                "month_to_date": str(self.month_to_date), "forecast_month_end": str(self.forecast_month_end),
+                "forecast_method": self.forecast_method, "used": str(self.used), "remaining": str(self.remaining),
+                "state": self.state, "forecast_state": self.forecast_state}
+
 
 def evaluate(budget: Budget, daily: Mapping[date, Decimal], now: datetime) -> BudgetEvaluation:
     """Month-to-date, forecast, burn and states of `budget` from its spend per UTC day."""

@@ -170,8 +170,9 @@ def frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 def to_json(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """JSON-ready rows: money and quantities as decimal strings (exact), times as RFC 3339."""
     def encode(value: Any) -> Any:
-        if isinstance(value, Decimal):
-            return str(value)
+        if isinstance(value, Decimal):  # plain text without trailing zeros: "0.0075", "0"
+            text = format(value.normalize(), "f")
+            return "0" if text == "-0" else text
         if isinstance(value, datetime):
             return _utc(value).isoformat().replace("+00:00", "Z")
         return value

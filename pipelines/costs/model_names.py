@@ -114,6 +114,11 @@ def _suggestion(found: list[Candidate]) -> Candidate:
     return (regional or last)[0]
 
 
+def suggested_entry(provider: str, model: str, deployments: Mapping[str, str] | None = None) -> Candidate | None:
+    """The (provider, name) an entry should have to price such calls; None when the call names no model."""
+    return _suggestion(candidates(provider, model, deployments)) if model else None
+
+
 def missing_entry(provider: str, model: str, deployments: Mapping[str, str] | None = None) -> str:
     """Why no entry prices a call, and what to add (the `reason` of its unpriced cost row)."""
     provider = canonical(provider)

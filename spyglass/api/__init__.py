@@ -7,7 +7,9 @@ request comes from one `ApiContext` (context.py). Responses are the wire models 
 Sync endpoints run in FastAPI's thread pool, each thread with its own store connection.
 Errors map to status codes here and only here: BadInput 400, Unauthorized 401,
 StoreUnavailable 503 (retry later), QueryError 500 (a broken query: retrying cannot help);
-parameter validation errors are 400 with a readable message.
+parameter validation errors are 400 with a readable message, and so is a query parameter the
+route does not declare (parameters.py). Every error, FastAPI's own 404 and 405 included, is
+one body shape: `{"error": "..."}`.
 """
 
 from __future__ import annotations
@@ -19,17 +21,33 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from client.models.wire import ErrorBody
-from spyglass.api import costs, drift, export, feedback, gpu, gpu_costs, llm, quality, runbooks
+from spyglass.api import (
+    alerts,
+    costs,
+    coverage,
+    drift,
+    export,
+    feedback,
+    gpu,
+    gpu_costs,
+    llm,
+    operations,
+    quality,
+    runbooks,
+    silences,
+)
 from spyglass.api.context import ApiContext
+from spyglass.api.parameters import refuse_unknown
 from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, costs.router, gpu.router, gpu_costs.router, export.router, drift.router, quality.router,
-           runbooks.router)
+ROUTERS = (llm.router, operations.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router,
+           drift.router, quality.router, alerts.router, silences.router, runbooks.router)
 # The error answers every router may give, documented once (the body is always {"error": "..."}).
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Invalid parameters or body"},
+    400: {"model": ErrorBody, "description": "Invalid parameters or body, or a parameter the route does not take"},
     401: {"model": ErrorBody, "description": "A key is required (an ingest key for feedback, else a read key), or the "
                                              "one sent is wrong"},
     500: {"model": ErrorBody, "description": "A query failed (retrying cannot help), or an internal error"},
@@ -44,7 +62,8 @@ def _error(status: int, message: str) -> JSONResponse:
 
 def build_api(context: ApiContext) -> FastAPI:
     app = FastAPI(title="Spyglass", version="0.1.0",
-                  description="Observability and FinOps analytics for production AI systems.")
+                  description="Observability and FinOps analytics for production AI systems.",
+                  dependencies=[Depends(refuse_unknown)])
     app.state.context = context
     keys = [key.encode() for key in context.read_keys]
 
@@ -59,6 +78,18 @@ def build_api(context: ApiContext) -> FastAPI:
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
         return _error(400, f"invalid parameters: {problems}")
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        # FastAPI's own answers (no such path 404, wrong method 405) carry only the status phrase: say what was asked.
+        message = str(exc.detail)
+        if exc.status_code in (404, 405) and message in ("Not Found", "Method Not Allowed"):
+            message = f"{message.lower()}: {request.method} {request.url.path}"
+            if exc.headers and "Allow" in exc.headers:
+                message += f" (allowed: {exc.headers['Allow']})"
+        response = _error(exc.status_code, message)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(BadInput)
     async def _bad(_: Request, exc: BadInput) -> JSONResponse:

@@ -1,16 +1,23 @@
-"""What every API router shares: filters from query parameters, bucket widths, JSON rows."""
+"""What every API router shares: filters from query parameters, bucket widths, JSON rows.
+
+`call_filters` is the one definition of the filters over LLM calls: every endpoint that reads
+`llm_calls` (summary, time series, the calls) takes all of them, so none can ignore one;
+`cost_filters` is the same for the dimensions of the cost rows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
 import pyarrow as pa
-from fastapi import Query
+from fastapi import Depends, Query
 
+from collector.normalise.genai_aliases import MODEL_OPERATIONS
 from spyglass.timerange import rfc3339_ns, time_range
 from store import queries
+from store.errors import BadInput
 
 # A repeatable filter (`model=a&model=b`); absent means "all".
 Strings = Annotated[list[str] | None, Query()]
@@ -22,6 +29,39 @@ def filters(since: str | None, until: str | None, project: Sequence[str] | None,
     start, end = time_range(since, until, default_lookback)
     return queries.Filters(start, end, tuple(project or ()), tuple(service or ()), tuple(model or ()),
                            {name: tuple(values) for name, values in extra.items() if values})
+
+
+def call_filters(since: str | None = None, until: str | None = None, project: Strings = None,
+                 service: Strings = None, model: Strings = None, provider: Strings = None, operation: Strings = None,
+                 status: Strings = None, error_type: Strings = None, team: Strings = None, feature: Strings = None,
+                 user_id: Strings = None, session_id: Strings = None, host_name: Strings = None,
+                 environment: Strings = None, trace_id: Strings = None) -> queries.Filters:
+    """The filters over LLM calls (default: the last 24 hours). `status=ok` includes spans whose status is unset."""
+    bad = sorted(set(status or ()) - set(queries.STATUSES))
+    if bad:
+        raise BadInput(f"status: {', '.join(map(repr, bad))} is not one of {', '.join(queries.STATUSES)} "
+                       "(ok includes spans that set no status)")
+    others = sorted(set(operation or ()) - {*MODEL_OPERATIONS, ""})
+    if others:
+        raise BadInput(f"operation: LLM calls are model operations ({', '.join(MODEL_OPERATIONS)}); "
+                       f"{', '.join(map(repr, others))} spans (agents, tools, retrieval) are in /api/v1/operations")
+    return filters(since, until, project, service, model, provider=provider, operation=operation, status=status,
+                   error_type=error_type, team=team, feature=feature, user_id=user_id, session_id=session_id,
+                   host_name=host_name, environment=environment, trace_id=trace_id)
+
+
+CallFilters = Annotated[queries.Filters, Depends(call_filters)]
+
+
+def cost_filters(default_lookback: timedelta) -> Callable[..., queries.Filters]:
+    """A dependency: the filters over cost rows (their dimensions: store/queries/spend.DIMENSIONS)."""
+    def dependency(since: str | None = None, until: str | None = None, project: Strings = None,
+                   service: Strings = None, model: Strings = None, environment: Strings = None, team: Strings = None,
+                   feature: Strings = None, user: Strings = None, provider: Strings = None) -> queries.Filters:
+        return filters(since, until, project, service, model, default_lookback, environment=environment, team=team,
+                       feature=feature, user=user, provider=provider)
+
+    return dependency
 
 
 def nice_step(seconds: float, points: int = 120) -> int:

@@ -14,6 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from alerts.evaluation import Detector
+from alerts.inhibit import InhibitRule
+from alerts.rule_source import RuleSource
 from collector.auth import IngestKeys
 from collector.normalise.redaction import RedactionConfig
 from pipelines.costs.budgets import Budget
@@ -48,9 +51,14 @@ class ApiContext:
     drift_reports_dir: Path | None = None  # None: no report is served
     redaction: RedactionConfig = field(default_factory=RedactionConfig)  # for feedback comments
     gpu_idle: GpuIdle = field(default_factory=GpuIdle)
+    # How far a GPU sample's time reaches (widens the GPU cost queue's hours, as the job does).
+    gpu_max_gap_seconds: float = GpuSettings.model_fields["sample_max_gap_seconds"].default
     quality_rules: QualityRules = field(default_factory=QualityRules)
     # The DCGM scrape targets' status (the collector's scraper holds it, not the store).
     dcgm_status: Callable[[], list[dict[str, Any]]] = list
+    rules: RuleSource | None = None  # None: no alert rules here (the rules API and backtests answer 503)
+    detectors: Mapping[str, Detector] = field(default_factory=dict)  # by name, for backtests
+    inhibit_rules: tuple[InhibitRule, ...] = ()  # to show which alerts are inhibited
 
 
 def get_context(request: Request) -> ApiContext:

@@ -1,8 +1,12 @@
 """Costs: spend over time, breakdowns with unit economics, unpriced calls, budgets, the catalog, reprice.
 
-Money leaves the API as decimal strings ("0.0065"), never floats (client/models/wire.py): a
-float cannot hold every cent of a large total, and clients that need arithmetic parse it as a
-decimal. The price catalog, the budgets and the self-hosted providers come from the ApiContext.
+Spend is one number everywhere: token cost of the calls no GPU host served + GPU cost allocated to
+the calls GPU hosts served (store/queries/call_spend.py, the FOCUS export's rule), with the split in
+every row, total and point. Idle GPU cost belongs to no call: it is reported apart (per host and as
+a total), never spread. Money leaves the API as decimal strings ("0.0065"), never floats
+(client/models/wire.py): a float cannot hold every cent of a large total, and clients that need
+arithmetic parse it as a decimal. The price catalog, the budgets and the self-hosted providers come
+from the ApiContext.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from client.models.costs import (
     BreakdownRow,
@@ -21,6 +25,7 @@ from client.models.costs import (
     CostBreakdown,
     CostFigures,
     CostTimeseries,
+    IdleCost,
     RepriceRequest,
     RepriceResult,
     Unpriced,
@@ -28,11 +33,14 @@ from client.models.costs import (
 from pipelines.costs.budgets import SCOPES, BudgetEvaluation, evaluate
 from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.reprice import reprice
-from spyglass.api.common import Strings, filters, json_rows, nice_step
+from spyglass.api.common import Strings, cost_filters, filters, json_rows, nice_step
 from spyglass.api.context import ApiContext, ContextDep, StoreDep
 from spyglass.timerange import parse_time, rfc3339
+from store import queries
+from store.base import Store
 from store.errors import BadInput, StoreUnavailable
-from store.queries import spend
+from store.queries import gpu_costs, spend
+from store.queries.filters import Filters
 
 router = APIRouter(prefix="/api/v1")
 UNIT = Decimal("0.000000000001")
@@ -58,6 +66,29 @@ def _cost_filters(since, until, project, service, model, environment, team, feat
                    user=user, provider=provider, **kw)
 
 
+def _idle_window(f: Filters) -> Filters | None:
+    """The filters idle GPU cost answers to: the spend's whole hours and projects, or None when the filters
+    name a service, model, team, ... (idle time belongs to none of them)."""
+    if f.services or f.models or f.extra:
+        return None
+    start, end = spend.hour_window(f)
+    return Filters(start, end, projects=f.projects)
+
+
+def idle_cost(store: Store, f: Filters) -> IdleCost | None:
+    """Idle GPU cost of the range, per host and in total (priced host-hours only)."""
+    window = _idle_window(f)
+    if window is None:
+        return None
+    hosts = [h for h in _host_rows(store, window) if h["gpu_cost"] is not None or h["unpriced_hours"]]
+    return IdleCost.model_validate({"cost": sum((h["idle"] or Decimal(0) for h in hosts), Decimal(0)),
+                                    "hosts": sorted(hosts, key=lambda h: (-(h["idle"] or 0), h["host_name"]))})
+
+
+def _host_rows(store: Store, window: Filters, step: int | None = None) -> list[dict[str, Any]]:
+    return json_rows(gpu_costs.host_costs(store, window, step))
+
+
 def _by(value: str) -> list[str]:
     names = [part.strip() for part in value.split(",") if part.strip()]
     unknown = [n for n in names if n not in spend.DIMENSIONS]
@@ -80,8 +111,20 @@ def cost_timeseries(store: StoreDep, since: str | None = None, until: str | None
     step = step or max(HOUR, nice_step((f.until - f.since).total_seconds()))
     if step % HOUR:
         raise BadInput("step: must be a whole number of hours (the rollup's grain)")
+    window = _idle_window(f)
+    idle = None if window is None else [{"bucket": h["bucket"], "idle": h["idle"] or Decimal(0)}
+                                        for h in _idle_per_bucket(_host_rows(store, window, step))]
     return CostTimeseries.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until), "step_seconds": step,
-                                          "by": by, "points": json_rows(spend.timeseries(store, f, step, by, top))})
+                                          "by": by, "points": json_rows(spend.timeseries(store, f, step, by, top)),
+                                          "idle": idle})
+
+
+def _idle_per_bucket(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-host rows of buckets summed per bucket."""
+    out: dict[str, Decimal] = {}
+    for row in rows:
+        out[row["bucket"]] = out.get(row["bucket"], Decimal(0)) + (row["idle"] or Decimal(0))
+    return [{"bucket": bucket, "idle": idle} for bucket, idle in sorted(out.items())]
 
 
 # Unset fields are left out: a row carries only its `by` dimensions, and `users` only when asked for.
@@ -106,25 +149,26 @@ def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None,
         return BreakdownRow.model_validate({**row, **unit_economics(row), "share": share})
 
     return CostBreakdown(since=rfc3339(f.since), until=rfc3339(f.until), by=names, rows=[row_of(r) for r in rows],
-                         totals=CostFigures.model_validate({**total, **unit_economics(total)}))
+                         totals=CostFigures.model_validate({**total, **unit_economics(total)}),
+                         idle=idle_cost(store, f))
 
 
 @router.get("/costs/unpriced")
-def cost_unpriced(context: ContextDep, since: str | None = None, until: str | None = None, project: Strings = None,
-                  service: Strings = None, model: Strings = None, provider: Strings = None) -> Unpriced:
-    """Calls stored without a price (no catalog entry, or inconsistent tokens), by model and reason.
+def cost_unpriced(context: ContextDep,
+                  f: Annotated[queries.Filters, Depends(cost_filters(timedelta(days=7)))]) -> Unpriced:
+    """Calls without a price (no catalog entry, inconsistent tokens, a GPU host without a GPU price, a
+    self-hosted call on a host that sends no GPU samples), by model and reason.
 
-    Calls of self-hosted providers (vLLM, TGI, ...) have no token price by design: their cost
-    is GPU time (/api/v1/gpu/costs), so they are counted apart in `self_hosted_calls`.
+    Calls GPU hosts served (vLLM, TGI, an OpenAI-compatible server, ...) are priced by their GPU time
+    (/api/v1/gpu/costs): they are counted in `self_hosted_calls`, not as unpriced.
     """
-    f = filters(since, until, project, service, model, default_lookback=timedelta(days=7), provider=provider)
-    groups = spend.unpriced(context.store, f)
-    rows = [r for r in groups if r["provider"].lower() not in context.self_hosted_providers]
+    rows = spend.unpriced(context.store, f, context.self_hosted_providers)
     for row in rows:
+        row["reason"] = row.pop("why")
         row["first_seen"], row["last_seen"] = rfc3339(row["first_seen"]), rfc3339(row["last_seen"])
     return Unpriced.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until),
                                     "calls": sum(r["calls"] for r in rows), "groups": rows,
-                                    "self_hosted_calls": sum(r["calls"] for r in groups if r not in rows)})
+                                    "self_hosted_calls": spend.gpu_priced_calls(context.store, f)})
 
 
 def _catalog_source(context: ApiContext) -> CatalogSource:

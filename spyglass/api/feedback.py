@@ -3,9 +3,13 @@
 Its own router because it writes: it takes an ingest key (the key selects the project, as
 for OTLP; open when no keys are configured) rather than a read key. A body is one
 feedback object or a list of up to 1000; a list is all-or-nothing (one invalid item
-rejects the batch with a 400 naming it, and nothing is written). The trace need not be
-stored yet: feedback is kept unjoined and joined when its call arrives. Comments are
-PII-redacted with the service's redaction settings (`ApiContext.redaction`) before they are stored.
+rejects the batch with a 400 naming it, and nothing is written). Feedback belongs to a
+project: the ingest key's (an item naming another project is refused), or, when ingest is
+open, the project of the call it names, looked up by trace and span id (the trace id's bloom
+index). The call need not be stored yet: such feedback is kept unjoined under the project it
+names (else `default`), and the quality-join job joins it, moving it to its call's project,
+when the call arrives. Comments are PII-redacted with the service's redaction settings
+(`ApiContext.redaction`) before they are stored.
 """
 
 from __future__ import annotations
@@ -16,13 +20,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from client.models.feedback import FeedbackAccepted
-from collector.normalise.feedback import feedback_rows, parse_feedback
+from collector.normalise.feedback import feedback_projects, feedback_rows, parse_feedback
 from spyglass.api.context import ContextDep
-from store.errors import BadInput
-from store.queries.quality_jobs import score_times
+from store.queries.quality_jobs import calls_of_traces, score_times
 
 router = APIRouter(prefix="/api/v1")
-DEFAULT_PROJECT = "default"
 
 
 def ingest_project(request: Request, context: ContextDep) -> str | None:
@@ -35,10 +37,12 @@ def post_feedback(context: ContextDep, project: Annotated[str | None, Depends(in
                   body: Annotated[Any, Body()]) -> FeedbackAccepted:
     """Store feedback (trace_id, span_id, name, value and/or label, comment, user) about a call or a trace."""
     items = parse_feedback(body)
-    if project is None and len({f.project for f in items}) > 1:
-        raise BadInput("one request may carry feedback for one project only")
-    chosen = project if project is not None else (items[0].project or DEFAULT_PROJECT)
-    known = score_times(context.store, sorted({f.trace_id for f in items}), [f.score_id(chosen) for f in items])
-    rows = feedback_rows(items, chosen, datetime.now(timezone.utc), known, context.redaction)
+    traces = sorted({f.trace_id for f in items})
+    calls = calls_of_traces(context.store, traces).sort("timestamp").iter_rows(named=True)
+    chosen = feedback_projects(items, project, calls)
+    projects = [p for p, _ in chosen]
+    known = score_times(context.store, traces, [f.score_id(p) for f, p in zip(items, projects, strict=True)])
+    rows = feedback_rows(items, projects, datetime.now(timezone.utc), known, context.redaction)
     context.store.insert_arrow("quality_scores", rows)
-    return FeedbackAccepted(accepted=rows.num_rows, project=chosen, score_ids=rows.column("score_id").to_pylist())
+    return FeedbackAccepted(accepted=rows.num_rows, projects=projects, score_ids=rows.column("score_id").to_pylist(),
+                            waiting=sum(not found for _, found in chosen))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
-from spyglass.api.common import Strings, filters, json_rows, nice_step
+from spyglass.api.common import CallFilters, filters, json_rows, nice_step
 from spyglass.api.context import StoreDep
 from spyglass.timerange import rfc3339
 from store import queries
@@ -23,23 +23,18 @@ router = APIRouter(prefix="/api/v1")
 
 
 @router.get("/summary")
-def summary(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
-            service: Strings = None, model: Strings = None) -> Summary:
+def summary(store: StoreDep, f: CallFilters) -> Summary:
     """Requests, errors, tokens by type and p50/p95/p99 latency: overall and by model."""
-    f = filters(since, until, project, service, model)
     return Summary.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until),
                                    **queries.summary(store, f)})
 
 
 @router.get("/timeseries")
-def timeseries(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
-               service: Strings = None, model: Strings = None,
-               step: Annotated[int | None, Query(ge=1, le=31 * 86400)] = None,
+def timeseries(store: StoreDep, f: CallFilters, step: Annotated[int | None, Query(ge=1, le=31 * 86400)] = None,
                by: str | None = None) -> Timeseries:
     """Requests, errors and tokens per time bucket; `by` splits into series (model, service, ...)."""
     if by is not None and by not in queries.SERIES_BY:
         raise BadInput(f"by: must be one of {', '.join(queries.SERIES_BY)}")
-    f = filters(since, until, project, service, model)
     step = step or nice_step((f.until - f.since).total_seconds())
     table = queries.timeseries(store, f, step, by)
     return Timeseries.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until), "step_seconds": step,
@@ -55,17 +50,10 @@ def filter_values(store: StoreDep, since: str | None = None, until: str | None =
 @router.get("/llm-calls", response_model=LlmCalls, responses={200: {
     "description": "JSON, or with `Accept: application/vnd.apache.arrow.stream` the rows as an Arrow IPC stream",
     "content": {ARROW_STREAM: {"schema": {"type": "string", "format": "binary"}}}}})
-def llm_calls(request: Request, store: StoreDep, since: str | None = None, until: str | None = None,
-              project: Strings = None, service: Strings = None, model: Strings = None, provider: Strings = None,
-              operation: Strings = None, status: Strings = None, team: Strings = None, feature: Strings = None,
-              user_id: Strings = None, session_id: Strings = None, host_name: Strings = None,
-              environment: Strings = None, trace_id: Strings = None,
+def llm_calls(request: Request, store: StoreDep, f: CallFilters,
               limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100,
               offset: Annotated[int, Query(ge=0)] = 0) -> LlmCalls | Response:
     """Typed LLM calls, newest first; JSON, or Arrow IPC with `Accept: application/vnd.apache.arrow.stream`."""
-    f = filters(since, until, project, service, model, provider=provider, operation=operation, status=status,
-                team=team, feature=feature, user_id=user_id, session_id=session_id, host_name=host_name,
-                environment=environment, trace_id=trace_id)
     table = queries.llm_calls(store, f, limit, offset)
     if ARROW_STREAM in request.headers.get("accept", ""):
         sink = pa.BufferOutputStream()

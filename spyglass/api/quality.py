@@ -7,6 +7,7 @@ and handed over as `ApiContext.quality_rules`. Money is exact: Decimal values ar
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -20,10 +21,12 @@ from client.models.quality import (
     QualityWorst,
     Source,
 )
+from pipelines.quality.score_join import JOIN_HORIZON
 from spyglass.api.common import Strings, filters, json_rows, nice_step
 from spyglass.api.context import ContextDep, StoreDep
 from spyglass.timerange import rfc3339
 from store.queries import quality as q
+from store.queries.quality_jobs import unjoined_feedback
 
 router = APIRouter(prefix="/api/v1/quality")
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -89,9 +92,15 @@ def worst(store: StoreDep, rule: RulesDep, source: Source = "eval", limit: Limit
 def feedback(store: StoreDep, rule: RulesDep, limit: Limit = 50, since: str | None = None, until: str | None = None,
              project: Strings = None, service: Strings = None, model: Strings = None, team: Strings = None,
              feature: Strings = None) -> QualityFeedback:
-    """Recent feedback, newest first (unjoined feedback too, unless a dimension filter excludes it)."""
+    """Recent feedback, newest first (unjoined feedback too, unless a dimension filter excludes it), and how much
+    feedback still waits for its call, or waited longer than the join horizon (in the projects asked for)."""
     f = _filters(since, until, project, service, model, team, feature)
-    return QualityFeedback.model_validate({**_window(f), "rows": json_rows(q.feedback(store, f, limit, rule))})
+    unjoined = unjoined_feedback(store, datetime.now(timezone.utc) - JOIN_HORIZON, f.projects)
+    oldest = unjoined["oldest_expired"]
+    return QualityFeedback.model_validate({
+        **_window(f), "rows": json_rows(q.feedback(store, f, limit, rule)),
+        "unjoined": {**unjoined, "horizon_seconds": int(JOIN_HORIZON.total_seconds()),
+                     "oldest_expired": rfc3339(oldest) if oldest is not None else None}})
 
 
 @router.get("/cost")

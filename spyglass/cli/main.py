@@ -1,5 +1,5 @@
-"""`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog and runbook tools (`prices`,
-`runbooks`), and admin verbs over the REST API (`reprice`, `export`).
+"""`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog, rule and runbook tools
+(`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`).
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
 """
@@ -16,7 +16,9 @@ from spyglass import config, gpu_agent
 from spyglass.cli import export as export_cli
 from spyglass.cli import prices as prices_cli
 from spyglass.cli import reprice as reprice_cli
+from spyglass.cli import rules as rules_cli
 from spyglass.cli import runbooks as runbooks_cli
+from spyglass.cli import silence as silence_cli
 from spyglass.config import flags as config_flags
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import SpyglassError
@@ -31,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     prices_cli.add_parser(verbs)
     reprice_cli.add_parser(verbs)
     export_cli.add_parser(verbs)
+    rules_cli.add_parser(verbs)
     runbooks_cli.add_parser(verbs)
+    silence_cli.add_parser(verbs)
     agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
     agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
     agent.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default: 5)")
@@ -75,8 +79,12 @@ def main(argv: list[str] | None = None) -> int:
             return reprice_cli.run(args)
         if args.verb == "export":
             return export_cli.run(args)
+        if args.verb == "rules":
+            return rules_cli.run(args)
         if args.verb == "runbooks":
             return runbooks_cli.run(args)
+        if args.verb == "silence":
+            return silence_cli.run(args)
         if args.verb == "up":
             _up(args)
         if args.verb == "gpu-agent":

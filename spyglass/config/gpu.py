@@ -20,8 +20,9 @@ class GpuSettings(Section):
     dcgm_scrape_interval_seconds: float = Field(15, gt=0, description="How often the DCGM targets are scraped.")
     cost_interval_seconds: float = Field(300, gt=0, description=(
         "How often the GPU cost job recomputes GPU cost per host and per self-hosted request."))
-    cost_lookback_hours: float = Field(3, gt=0, le=48, description=(
-        "Whole hours each GPU cost run recomputes (late samples and calls settle within them)."))
+    cost_lookback_hours: float = Field(1, ge=0, le=48, description=(
+        "Safety net: besides the hours queued by arriving samples and calls (priced whatever their age), each GPU "
+        "cost run recomputes the current hour and this many hours before it."))
     sample_max_gap_seconds: float = Field(60, gt=0, le=3600, description=(
         "A GPU sample stands for the time until the GPU's next sample, at most this long."))
     model_prices: dict[str, Price] = Field(default_factory=dict, description=(

@@ -61,6 +61,9 @@ class Setting:
 
     @property
     def type_text(self) -> str:
+        extra = self.field.json_schema_extra
+        if isinstance(extra, dict) and "shown_type" in extra:  # a type whose name says little (a union of models)
+            return str(extra["shown_type"])
         return _type_name(self.field.annotation) + _bounds(self.field.metadata)
 
     @property
@@ -146,11 +149,12 @@ def _type_name(annotation: Any) -> str:
     if origin in (Union, UnionType):
         return _type_name(_unwrap(annotation))
     if origin in (list, tuple):
-        return f"list of {_type_name(args[0])}"
+        plural = "s" if isinstance(args[0], type) and issubclass(args[0], BaseModel) else ""
+        return f"list of {_type_name(args[0])}{plural}"
     if origin is dict:
         return f"mapping of {_type_name(args[0])} to {_type_name(args[1])}"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"{annotation.__name__} objects"
+        return f"{annotation.__name__} object"
     return _NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 

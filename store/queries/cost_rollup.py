@@ -1,8 +1,9 @@
 """Queries of the spend rollup: the queue of five-minute slices, `cost_slices`, `cost_hourly`.
 
-The cost job and reprice queue the slices whose cost rows they wrote. The rollup job
-re-aggregates a small hour whole from `request_costs FINAL` into `cost_hourly`; a big one's
-queued slices into `cost_slices`, then the hour from its slice rows (migrations 6 and 13).
+The cost job and reprice queue the slices whose cost rows they wrote, the GPU cost job those whose
+GPU allocations changed. The rollup job re-aggregates a small hour whole from `request_costs FINAL`
+(with each call's GPU allocation: the spend rule of store/queries/call_spend.py) into `cost_hourly`;
+a big one's queued slices into `cost_slices`, then the hour from its slice rows (migrations 6, 13, 19).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 
 from store.base import Store, query_rows
 from store.params import MS_TYPE, dates_param, seconds_param, time_param
+from store.queries import call_spend
 from store.tables import COST_DIMENSIONS as DIMENSIONS
 
 SLICE = timedelta(minutes=5)
@@ -21,28 +23,22 @@ SLICED_ABOVE = 1_000_000
 # A cost row's (or a call's) slice, a `DateTime('UTC')`.
 SLICE_SQL = "toStartOfFiveMinutes(timestamp)"
 _TIMES = "Array(DateTime('UTC'))"
-
-_KINDS = ("input", "cache_read", "cache_write", "output", "reasoning", "request_fee", "total")
 _TOKENS = tuple(f"{k}_tokens" for k in ("input", "output", "cache_read", "cache_write", "reasoning"))
-_COUNTS = ("calls", "successful_calls", "priced_calls", "unpriced_calls", "flagged_calls")
-_MONEY = (*(f"cost_{k}" for k in _KINDS), "successful_cost")
-# Per slice, from the cost rows.
-_FROM_CALLS = {
-    "calls": "count()", "successful_calls": "countIf(status != 'error')", "priced_calls": "countIf(priced)",
-    "unpriced_calls": "countIf(NOT priced)", "flagged_calls": "countIf(length(flags) > 0)",
-    **{t: f"sum({t})" for t in _TOKENS},
-    **{f"cost_{k}": f"toDecimal128(ifNull(sum(cost_{k}), 0), 12)" for k in _KINDS},
-    "successful_cost": "toDecimal128(ifNull(sumIf(cost_total, status != 'error'), 0), 12)",
-}
+_COUNTS = ("calls", "successful_calls", "priced_calls", "unpriced_calls", "gpu_calls", "flagged_calls")
+_MONEY = (*call_spend.TOKEN_PARTS, "cost_total", "token_cost", "gpu_cost", "successful_cost")
+# Per slice or hour, from the cost rows and their GPU allocations (the spend rule: store/queries/call_spend.py).
+_FROM_CALLS = {name: call_spend.MEASURES[name] for name in (*_COUNTS, *_TOKENS, *_MONEY)}
 # Per hour, from its slices.
 _FROM_SLICES = {**{c: f"sum({c})" for c in (*_COUNTS, *_TOKENS)}, **{m: f"toDecimal128(sum({m}), 12)" for m in _MONEY}}
 
 
-def queue_slices(store: Store, slices: list[datetime]) -> None:
-    """Ask the rollup job to re-aggregate `slices` (five-minute starts)."""
+def queue_slices(store: Store, slices: list[datetime], source: str = "costs") -> None:
+    """Ask the rollup job to re-aggregate `slices` (five-minute starts); `source` says who asks (the GPU cost
+    job, `gpu`, reads the queue too, but not its own rows)."""
     store.command(f"""
-INSERT INTO cost_rollup_queue (hour, slice)
-SELECT toStartOfHour(s), s FROM (SELECT arrayJoin({{slices:{_TIMES}}}) AS s)""", {"slices": seconds_param(slices)})
+INSERT INTO cost_rollup_queue (hour, slice, source)
+SELECT toStartOfHour(s), s, {{source:String}} FROM (SELECT arrayJoin({{slices:{_TIMES}}}) AS s)""",
+                  {"slices": seconds_param(slices), "source": source})
 
 
 def queued_slices(store: Store, after: datetime, until: datetime) -> list[datetime]:
@@ -75,14 +71,17 @@ def recompute(store: Store, table: str, times: list[datetime], computed_at: date
     values = {column: grain, **{d: d for d in DIMENSIONS}, "currency": "currency",
               "users": "uniqExactStateIf(user_id, user_id != '')", **_FROM_CALLS,
               "computed_at": f"{{computed_at:{MS_TYPE}}}"}
+    calls = call_spend.calls_sql(f"toDate(timestamp) IN {{days:Array(Date)}} AND {grain} IN {{times:{_TIMES}}}",
+                                 f"hour IN {{hours:{_TIMES}}}")
     # Aliases would shadow the source columns inside the aggregates, so the SELECT is positional.
     store.command(f"""
 INSERT INTO {table} ({", ".join(values)}) SETTINGS max_partitions_per_insert_block = 0
 SELECT {", ".join(values.values())}
-FROM request_costs FINAL
-WHERE toDate(timestamp) IN {{days:Array(Date)}} AND {grain} IN {{times:{_TIMES}}}
+FROM ({calls})
 GROUP BY {", ".join((grain, *DIMENSIONS, "currency"))}""",
-                  {"days": dates_param(times), "times": seconds_param(times), "computed_at": time_param(computed_at, 3)})
+                  {"days": dates_param(times), "times": seconds_param(times),
+                   "hours": seconds_param({t.replace(minute=0, second=0, microsecond=0) for t in times}),
+                   "computed_at": time_param(computed_at, 3)})
 
 
 def calls_per_hour(store: Store, hours: list[datetime]) -> dict[datetime, int]:

@@ -1,6 +1,8 @@
 """What every query is filtered by: a UTC time range and dimension values.
 
 The WHERE clause is fixed text chosen by which filters are set; values are parameters.
+Status follows OpenTelemetry: a span the SDK leaves `unset` succeeded, so `status=ok` means
+"not an error" (ok or unset), and `unset` alone selects only the spans that set no status.
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ from store.params import time_param
 # Columns besides project/service/model that callers may filter on (exact match).
 EXTRA_FILTERS = ("environment", "operation", "provider", "status", "error_type", "team", "feature", "user_id",
                  "session_id", "host_name", "trace_id")
+STATUSES = ("ok", "error", "unset")
+# Filter values that stand for several stored values.
+_MEANS = {"status": {"ok": ("ok", "unset")}}
+
+
+def stored_values(column: str, values: tuple[str, ...]) -> list[str]:
+    """The stored values a filter on `column` selects (`status=ok` selects ok and unset)."""
+    means = _MEANS.get(column, {})
+    return list(dict.fromkeys(stored for value in values for stored in means.get(value, (value,))))
 
 
 @dataclass(frozen=True)
@@ -44,5 +55,5 @@ class Filters:
             if column not in EXTRA_FILTERS:
                 raise ValueError(f"not a filterable column: {column}")
             clauses.append(f"{column} IN {{f_{column}:Array(String)}}")
-            params[f"f_{column}"] = list(values)
+            params[f"f_{column}"] = stored_values(column, values)
         return " AND ".join(clauses), params

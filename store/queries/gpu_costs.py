@@ -16,11 +16,17 @@ from store.base import Store, query_df
 from store.params import NS_TYPE, S_TYPE, time_param
 from store.queries.filters import Filters
 
-# The latest run of each hour in [{start}, {end}): the only rows readers may see. GLOBAL: on a
-# cluster the runs live on other shards than the rows (on one node it is a plain IN).
-LATEST_RUN = f"""(hour, computed_at) GLOBAL IN (
-    SELECT hour, max(computed_at) FROM gpu_cost_runs
-    WHERE hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} GROUP BY hour)"""
+
+def latest_run(hours_where: str) -> str:
+    """The condition on (hour, computed_at) that keeps only the latest recorded run of each hour matching
+    `hours_where` (over `hour`). GLOBAL: on a cluster the runs live on other shards than the rows (on one
+    node it is a plain IN)."""
+    return f"""(hour, computed_at) GLOBAL IN (
+    SELECT hour, max(computed_at) FROM gpu_cost_runs WHERE {hours_where} GROUP BY hour)"""
+
+
+# The latest run of each hour in [{start}, {end}): the only rows readers may see.
+LATEST_RUN = latest_run(f"hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}}")
 CALL_COLUMNS = ("timestamp", "trace_id", "span_id", "project", "service_name", "environment", "team", "feature",
                 "user_id", "provider", "model", "host_name", "input_tokens", "output_tokens")
 
@@ -33,24 +39,38 @@ FROM gpu_samples_preferred(start={{start:{NS_TYPE}}}, end={{end:{NS_TYPE}}})""",
                     {"start": time_param(start), "end": time_param(end)})
 
 
-def calls(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
-    """The LLM calls (deduplicated) whose span started in [start, end)."""
+def calls(store: Store, start: datetime, end: datetime, hosts: list[str], providers: list[str]) -> pl.DataFrame:
+    """The LLM calls (deduplicated) whose span started in [start, end) on one of `hosts` (llm_calls host
+    names) or of one of `providers` (lower case): the only calls a GPU host can have served or that can be
+    unknown-host calls."""
     return query_df(store, f"""
 SELECT {", ".join(CALL_COLUMNS)}
 FROM llm_calls FINAL
-WHERE timestamp >= {{start:{NS_TYPE}}} AND timestamp < {{end:{NS_TYPE}}}""",
-                    {"start": time_param(start), "end": time_param(end)})
+WHERE timestamp >= {{start:{NS_TYPE}}} AND timestamp < {{end:{NS_TYPE}}}
+    AND (host_name IN {{hosts:Array(String)}} OR lower(provider) IN {{providers:Array(String)}})""",
+                    {"start": time_param(start), "end": time_param(end), "hosts": hosts, "providers": providers})
+
+
+def allocations(store: Store, hour: datetime) -> pl.DataFrame:
+    """The calls of `hour`'s latest run with their GPU cost (what a new run is compared with)."""
+    where = f"hour = {{hour:{S_TYPE}}}"
+    return query_df(store, f"""
+SELECT trace_id, span_id, timestamp, gpu_cost, priced FROM request_gpu_costs
+WHERE toDate(timestamp) = toDate({{hour:{S_TYPE}}}) AND {where} AND {latest_run(where)}""",
+                    {"hour": time_param(hour, 0)})
 
 
 def write_run(store: Store, hours: list[datetime], hourly: pa.Table, requests: pa.Table, unknown: pa.Table,
-              computed_at: datetime) -> None:
-    """Insert one run's rows, then its markers (last, so a failed run leaves the previous one in force)."""
+              computed_at: datetime, queued_until: datetime) -> None:
+    """Insert one run's rows, then its markers (last, so a failed run leaves the previous one in force and its
+    hours pending); `queued_until` is the queue time the run consumed up to (migration 18)."""
     for table, rows in (("gpu_cost_hourly", hourly), ("request_gpu_costs", requests),
                         ("gpu_unknown_host_calls", unknown)):
         if rows.num_rows:
             store.insert_arrow(table, rows)
     runs = pa.table({"hour": pa.array(hours, pa.timestamp("s", "UTC")),
-                     "computed_at": pa.array([computed_at] * len(hours), pa.timestamp("ms", "UTC"))})
+                     "computed_at": pa.array([computed_at] * len(hours), pa.timestamp("ms", "UTC")),
+                     "queued_until": pa.array([queued_until] * len(hours), pa.timestamp("ms", "UTC"))})
     store.insert_arrow("gpu_cost_runs", runs)
 
 

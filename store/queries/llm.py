@@ -18,9 +18,10 @@ LLM_CALL_COLUMNS = (
     "cache_read_tokens", "cache_write_tokens", "reasoning_tokens", "usage_reported", "duration_ns", "ttft_ns",
     "status", "error_type", "finish_reasons", "team", "feature", "user_id", "session_id", "host_name", "response_id",
 )
-# What a time series may be split by: name -> expression (fixed text).
+# What a time series may be split by: name -> expression (fixed text). Status is ok or error
+# (unset counts as ok, as in the filters).
 SERIES_BY = {"model": "model", "service": "service_name", "provider": "provider", "project": "project",
-             "status": "status", "team": "team", "feature": "feature"}
+             "status": "if(status = 'error', 'error', 'ok')", "team": "team", "feature": "feature"}
 
 _TOTALS = """count() AS requests,
     countIf(status = 'error') AS errors,

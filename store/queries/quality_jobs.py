@@ -1,5 +1,6 @@
 """Queries of the quality jobs: the calls the heuristics score, their stored content, the
-latency reference, and the scores still waiting for their call (feedback, evaluations).
+latency reference, the scores still waiting for their call (feedback, evaluations), and the
+removal of feedback rows the score join moved to their call's project.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from datetime import datetime
 import polars as pl
 
 from store.base import Store, query_df, query_rows
+from store.base import quote_identifier as q
+from store.ddl import DDL
 from store.params import MS_TYPE, NS_TYPE, time_param
 
 # The llm_calls columns the heuristics read, and the dimensions every score carries.
@@ -87,3 +90,30 @@ SELECT score_id, min(timestamp) AS timestamp FROM quality_scores
 WHERE trace_id IN {traces:Array(String)} AND score_id IN {ids:Array(String)}
 GROUP BY score_id""", {"traces": trace_ids, "ids": score_ids})
     return {row["score_id"]: row["timestamp"] for row in rows}
+
+
+def delete_scores(store: Store, trace_ids: list[str], score_ids: list[str]) -> None:
+    """Remove these scores for every reader: a lightweight delete masks the rows at once (merges drop them).
+
+    The score join uses it for feedback it has rewritten under another project: the project is
+    in the sort key, so the new row cannot replace the old one and the old one must go.
+    """
+    ddl = DDL(store.database, store.cluster)
+    store.command(f"""
+DELETE FROM {q(ddl.local("quality_scores"))}{ddl.on_cluster}
+WHERE trace_id IN {{traces:Array(String)}} AND score_id IN {{ids:Array(String)}}""",
+                  {"traces": trace_ids, "ids": score_ids})
+
+
+def unjoined_feedback(store: Store, horizon: datetime, projects: tuple[str, ...] = ()) -> dict:
+    """Feedback still without its call: how much is within the join horizon (`waiting`), how much older
+    (`expired`: the join no longer looks for its call) and the oldest of those (None when there is none)."""
+    where = "project IN {projects:Array(String)} AND " if projects else ""
+    [row] = query_rows(store, f"""
+SELECT countIf(timestamp >= {{horizon:{NS_TYPE}}}) AS waiting, countIf(timestamp < {{horizon:{NS_TYPE}}}) AS expired,
+    minIf(timestamp, timestamp < {{horizon:{NS_TYPE}}}) AS oldest_expired
+FROM quality_scores FINAL
+WHERE {where}source = 'feedback' AND NOT joined""", {"horizon": time_param(horizon), "projects": list(projects)})
+    if not row["expired"]:
+        row["oldest_expired"] = None
+    return row

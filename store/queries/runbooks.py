@@ -1,4 +1,4 @@
-"""The stored runbook versions (migration 19): what was recorded, one version's text, recording new ones.
+"""The stored runbook versions (migration 20): what was recorded, one version's text, recording new ones.
 
 Rows are immutable; equal rows written by two processes at once collapse here, where every read
 keeps the earliest row (`first_seen`) of each (id, version).

@@ -1,14 +1,16 @@
 """Read-side FinOps queries: spend over time, breakdowns with unit economics, unpriced calls, daily spend.
 
-Spend comes from the hourly rollup `cost_hourly` (FINAL: the latest aggregate of each
-hour), so a 30-day breakdown reads rollup rows, not millions of calls; the grain is the
-hour, so a time range is widened to whole hours. Questions per user read `request_costs`
-(the rollup has no user_id: see migration 6), as do unpriced calls (the rollup does not
-keep the reason).
+Spend is token cost + GPU cost allocated to calls, by the one rule of store/queries/call_spend.py
+(the FOCUS export's). It comes from the hourly rollup `cost_hourly` (FINAL: the latest aggregate of
+each hour), so a 30-day breakdown reads rollup rows, not millions of calls; the grain is the
+hour, so a time range is widened to whole hours. Questions per user read the cost rows with
+their GPU allocations (the rollup has no user_id: see migration 6), as do unpriced calls (the
+rollup does not keep the reason).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +19,7 @@ import pyarrow as pa
 
 from store.base import Store, query_rows
 from store.params import NS_TYPE, S_TYPE, hour_param, time_param
+from store.queries import call_spend
 from store.queries.filters import Filters
 
 # API name -> cost_hourly column, for `by=` and filters.
@@ -29,27 +32,43 @@ def per_call(f: Filters, by: list[str]) -> bool:
     return "user" in by or bool(f.extra.get("user"))
 
 
-_MONEY = "toDecimal128(ifNull({}, 0), 12)"
-_ROLLUP = {"cost": "sum(cost_total)", "successful_cost": "sum(successful_cost)", "calls": "sum(calls)",
-           "successful_calls": "sum(successful_calls)", "priced_calls": "sum(priced_calls)",
-           "unpriced_calls": "sum(unpriced_calls)", "flagged_calls": "sum(flagged_calls)",
-           "input_tokens": "sum(input_tokens)", "output_tokens": "sum(output_tokens)",
-           "users": "uniqExactMerge(users)"}
-_PER_CALL = {"cost": _MONEY.format("sum(cost_total)"),
-             "successful_cost": _MONEY.format("sumIf(cost_total, status != 'error')"), "calls": "count()",
-             "successful_calls": "countIf(status != 'error')", "priced_calls": "countIf(priced)",
-             "unpriced_calls": "countIf(NOT priced)", "flagged_calls": "countIf(length(flags) > 0)",
-             "input_tokens": "sum(input_tokens)", "output_tokens": "sum(output_tokens)",
+_MEASURES = ("cost", "token_cost", "gpu_cost", "successful_cost", "calls", "successful_calls", "priced_calls",
+             "unpriced_calls", "gpu_calls", "flagged_calls", "input_tokens", "output_tokens")
+# API name -> the rollup column it sums (the per-call measures of call_spend name them the same way).
+_COLUMN = {"cost": "cost_total"}
+_ROLLUP = {**{name: f"sum({_COLUMN.get(name, name)})" for name in _MEASURES}, "users": "uniqExactMerge(users)"}
+_PER_CALL = {**{name: call_spend.MEASURES[_COLUMN.get(name, name)] for name in _MEASURES},
              "users": "uniqExactIf(user_id, user_id != '')"}
 # Grouped by user, a group has one user (none for calls without one): an exact count would keep a set per user.
 _ONE_USER = "toUInt64(max(user_id != ''))"
 
 
-def _source(calls: bool) -> tuple[str, str, dict[str, str]]:
-    """(FROM, hour expression, measures) of the rollup, or of the cost rows when `calls`."""
-    if calls:
-        return "request_costs FINAL", "toStartOfHour(timestamp)", _PER_CALL
-    return "cost_hourly FINAL", "hour", _ROLLUP
+@dataclass(frozen=True)
+class _Source:
+    """Where a spend question reads: the rollup, or the cost rows with their GPU allocations (per call)."""
+
+    table: str      # FROM ...
+    hour: str       # the hour of a row
+    measures: dict[str, str]
+    clause: str     # WHERE ...
+    params: dict[str, Any]
+
+
+def _source(f: Filters, calls: bool) -> _Source:
+    clause, params = where(f, calls)
+    if not calls:
+        return _Source("cost_hourly FINAL", "hour", _ROLLUP, clause, params)
+    start, end = hour_window(f)
+    params = {**params, "gpu_start": time_param(start, 0), "gpu_end": time_param(end, 0)}
+    table = f"({call_spend.calls_sql(clause, f'hour >= {{gpu_start:{S_TYPE}}} AND hour < {{gpu_end:{S_TYPE}}}')})"
+    return _Source(table, "toStartOfHour(timestamp)", _PER_CALL, clause, params)
+
+
+def hour_window(f: Filters) -> tuple[datetime, datetime]:
+    """[since, until) widened to whole hours: what the rollup (and so every spend answer) covers."""
+    start = f.since.replace(minute=0, second=0, microsecond=0)
+    end = f.until.replace(minute=0, second=0, microsecond=0)
+    return start, end if end == f.until else end + timedelta(hours=1)
 
 
 def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
@@ -59,9 +78,9 @@ def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
         clauses = [f"timestamp >= {{since:{NS_TYPE}}}", f"timestamp < {{until:{NS_TYPE}}}"]
         params: dict[str, Any] = {"since": time_param(f.since), "until": time_param(f.until)}
     else:
+        start, end = hour_window(f)
         clauses = [f"hour >= {{since:{S_TYPE}}}", f"hour < {{until:{S_TYPE}}}"]
-        whole = f.until == f.until.replace(minute=0, second=0, microsecond=0)
-        params = {"since": hour_param(f.since), "until": hour_param(f.until if whole else f.until + timedelta(hours=1))}
+        params = {"since": hour_param(start), "until": hour_param(end)}
     chosen = {"project": f.projects, "service": f.services, "model": f.models, **f.extra}
     for name, values in sorted(chosen.items()):
         if not values:
@@ -74,22 +93,23 @@ def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
 
 
 def timeseries(store: Store, f: Filters, step: int, by: str | None, top: int = 8) -> pa.Table:
-    """Spend per time bucket, split by `by` into the `top` costliest groups plus "other"."""
-    calls = per_call(f, [by] if by else [])
-    source, hour, m = _source(calls)
-    clause, params = where(f, calls)
-    params["step"] = step
+    """Spend (and its token and GPU parts) per time bucket, split by `by` into the `top` costliest groups
+    plus "other"."""
+    src = _source(f, per_call(f, [by] if by else []))
+    params = {**src.params, "step": step}
     group = "''"
     if by is not None:
         column = DIMENSIONS[by]
         params["top"] = top
-        group = (f"if({column} IN (SELECT {column} FROM {source} WHERE {clause} GROUP BY {column} "
-                 f"ORDER BY {m['cost']} DESC LIMIT {{top:UInt32}}), {column}, 'other')")
+        group = (f"if({column} IN (SELECT {column} FROM {src.table} WHERE {src.clause} GROUP BY {column} "
+                 f"ORDER BY {src.measures['cost']} DESC LIMIT {{top:UInt32}}), {column}, 'other')")
+    m = src.measures
     return store.query_arrow(f"""
-SELECT toDateTime64(toStartOfInterval({hour}, toIntervalSecond({{step:UInt32}})), 0, 'UTC') AS bucket,
-    {group} AS group, {m['cost']} AS cost, {m['calls']} AS calls, {m['unpriced_calls']} AS unpriced_calls
-FROM {source}
-WHERE {clause}
+SELECT toDateTime64(toStartOfInterval({src.hour}, toIntervalSecond({{step:UInt32}})), 0, 'UTC') AS bucket,
+    {group} AS group, {m['cost']} AS cost, {m['token_cost']} AS token_cost, {m['gpu_cost']} AS gpu_cost,
+    {m['calls']} AS calls, {m['unpriced_calls']} AS unpriced_calls
+FROM {src.table}
+WHERE {src.clause}
 GROUP BY bucket, group
 ORDER BY bucket, group""", params)
 
@@ -100,21 +120,19 @@ def breakdown(store: Store, f: Filters, by: list[str], limit: int,
 
     Distinct users are exact and the costliest measure: `users=False` leaves them out.
     """
-    calls = per_call(f, by)
-    source, _, m = _source(calls)
-    clause, params = where(f, calls)
-    chosen = {name: expr for name, expr in m.items() if users or name != "users"}
+    src = _source(f, per_call(f, by))
+    chosen = {name: expr for name, expr in src.measures.items() if users or name != "users"}
     grouped = {**chosen, "users": _ONE_USER} if "users" in chosen and "user" in by else chosen
     columns = [DIMENSIONS[name] for name in by]
     select = ", ".join(f"{c} AS {name}" for c, name in zip(columns, by, strict=True))
-    params["limit"] = limit
+    params = {**src.params, "limit": limit}
     rows = query_rows(store, f"""
 SELECT {select}, {_select(grouped)}
-FROM {source} WHERE {clause}
+FROM {src.table} WHERE {src.clause}
 GROUP BY {", ".join(columns)}
 ORDER BY cost DESC, calls DESC
 LIMIT {{limit:UInt32}}""", params)
-    [total] = query_rows(store, f"SELECT {_select(chosen)} FROM {source} WHERE {clause}", params)
+    [total] = query_rows(store, f"SELECT {_select(chosen)} FROM {src.table} WHERE {src.clause}", params)
     return rows, total
 
 
@@ -122,26 +140,44 @@ def _select(measures: dict[str, str]) -> str:
     return ",\n    ".join(f"{expr} AS {name}" for name, expr in measures.items())
 
 
-def unpriced(store: Store, f: Filters) -> list[dict[str, Any]]:
-    """Calls stored without a price in the range, by provider, model and reason."""
-    clause, params = where(f, per_call=True)
+_NO_SAMPLES = ("self-hosted call on a host that sent no GPU samples in that hour, so its GPU time is unknown "
+               "(gpu.host_map maps a call host to the GPU host it runs on)")
+
+
+def unpriced(store: Store, f: Filters, self_hosted: frozenset[str]) -> list[dict[str, Any]]:
+    """Calls without a price in the range by the spend rule (call_spend), by provider, model and reason.
+
+    GPU-served calls are priced by their host-hour's GPU time, so they appear only when that host-hour
+    has no GPU price; calls of `self_hosted` providers (lower case) that no GPU host served are said to be so.
+    """
+    src = _source(f, calls=True)
     return query_rows(store, f"""
-SELECT provider, model, reason, count() AS calls, min(timestamp) AS first_seen, max(timestamp) AS last_seen,
+SELECT provider, model, multiIf(
+        served = 1, concat('no price for the GPUs of host ', gpu_host, ': ', gpu_price_source),
+        lower(provider) IN {{self_hosted:Array(String)}}, {{no_samples:String}},
+        reason) AS why,
+    count() AS calls, min(timestamp) AS first_seen, max(timestamp) AS last_seen,
     groupUniqArray(5)(service_name) AS services
-FROM request_costs FINAL
-WHERE NOT priced AND {clause}
-GROUP BY provider, model, reason
-ORDER BY calls DESC""", params)
+FROM {src.table}
+WHERE NOT {call_spend.HAS_PRICE} AND {src.clause}
+GROUP BY provider, model, why
+ORDER BY calls DESC, provider, model""", {**src.params, "self_hosted": sorted(self_hosted), "no_samples": _NO_SAMPLES})
+
+
+def gpu_priced_calls(store: Store, f: Filters) -> int:
+    """Calls of the range priced through GPU time (GPU-served, on a host-hour with a price)."""
+    src = _source(f, calls=True)
+    [row] = query_rows(store, f"SELECT countIf(served = 1 AND gpu_priced) AS n FROM {src.table} WHERE {src.clause}",
+                       src.params)
+    return row["n"]
 
 
 def daily_spend(store: Store, column: str, value: str, since: datetime, until: datetime) -> dict[Any, Decimal]:
-    """Spend per UTC day of the calls whose `column` equals `value` (a budget's scope)."""
-    calls = column == "user_id"
-    source, hour, m = _source(calls)
-    clause, params = where(Filters(since, until), calls)
+    """Spend (token + GPU) per UTC day of the calls whose `column` equals `value` (a budget's scope)."""
+    src = _source(Filters(since, until), column == "user_id")
     rows = query_rows(store, f"""
-SELECT toDate({hour}) AS day, {m['cost']} AS cost
-FROM {source}
-WHERE {clause} AND {column} = {{value:String}}
-GROUP BY day""", {**params, "value": value})
+SELECT toDate({src.hour}) AS day, {src.measures['cost']} AS cost
+FROM {src.table}
+WHERE {src.clause} AND {column} = {{value:String}}
+GROUP BY day""", {**src.params, "value": value})
     return {r["day"]: r["cost"] for r in rows}

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from client.api import ENDPOINTS, ApiClient, ApiError, Endpoint, Query
+from client.models.alerts import BacktestRequest, SilenceRequest
 from tests.helpers.fleet import SHARED_SERVICES
 from tests.helpers.wait import eventually
 
@@ -50,7 +51,7 @@ def ok_content(openapi: dict[str, Any], method: str, path: str) -> dict[str, Any
 def test_every_api_route_declares_its_answer(openapi):
     routes = [(method.upper(), path) for path, operations in openapi["paths"].items() if path.startswith("/api/v1/")
               for method in operations]
-    assert len(routes) >= 28
+    assert len(routes) >= 37
     components = openapi["components"]["schemas"]
     for method, path in routes:
         content = ok_content(openapi, method, path)
@@ -102,9 +103,11 @@ CALLS = {
     "timeseries": (lambda api, q: sum(p.requests for p in api.timeseries(q, by="model").points), 6),
     "filters": (lambda api, q: api.filters("6h").models, ["claude-sonnet-4", "gpt-4o"]),
     "llm_calls": (lambda api, q: len(api.llm_calls(q, limit=2).rows), 2),
+    "operations": (lambda api, q: api.operations(q).rows, []),  # the fleet sends model calls only
     "cost_timeseries": (lambda api, q: api.cost_timeseries(q, by="model").step_seconds % 3600, 0),
     "cost_breakdown": (lambda api, q: api.cost_breakdown(q, "model", users=True).totals.calls, 6),
     "cost_unpriced": (lambda api, q: api.cost_unpriced(q).calls, 0),
+    "cost_coverage": (lambda api, q: (api.cost_coverage(q).priced_calls, str(api.cost_coverage(q).share)), (6, "1")),
     "cost_catalog": (lambda api, q: api.cost_catalog().error, ""),
     "reprice": (lambda api, q: api.reprice("1h").changed, 0),  # the catalog did not change: nothing does
     "budgets": (lambda api, q: [b.name for b in api.budgets().budgets], ["default-project"]),
@@ -121,6 +124,17 @@ CALLS = {
     "quality_worst": (lambda api, q: api.quality_worst(q, source="eval").rows, []),
     "quality_feedback": (lambda api, q: api.quality_feedback(q).rows, []),
     "quality_cost": (lambda api, q: api.quality_cost(q).evaluations, []),
+    "alerts": (lambda api, q: api.alerts(status=("firing",)).alerts, []),
+    "alert_history": (lambda api, q: api.alert_history("6h").events, []),
+    "rules": (lambda api, q: "cost-spike" in [r.name for r in api.rules().rules], True),  # the shipped rules
+    "backtest": (lambda api, q: api.backtest(BacktestRequest(
+        text="rules:\n  - name: one\n    sql: SELECT 'x' AS s, 1 AS value\n", since="1h", step="10m")).rules[0].fired, 1),
+    "silences": (lambda api, q: api.silences(state="expired").silences, []),
+    "add_silence": (lambda api, q: api.add_silence(SilenceRequest(
+        matchers=['alertname="openapi-test"'], created_by="test", comment="openapi test", duration="1m")).state,
+        "active"),
+    "silence": (lambda api, q: _not_found(lambda: api.silence("0" * 32)), 404),
+    "expire_silence": (lambda api, q: _not_found(lambda: api.expire_silence("0" * 32)), 404),
     "runbooks": (lambda api, q: len(api.runbooks().runbooks), 12),
     "runbook": (lambda api, q: api.runbook("cost-spike", "1.0.0").steps[0].number, 1),
     "runbook_versions": (lambda api, q: [v.version for v in api.runbook_versions("slo-burn").versions], ["1.0.0"]),

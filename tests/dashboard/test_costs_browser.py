@@ -1,16 +1,23 @@
-"""The Costs page in a real headless Chromium: spend, drill-down, budgets and unpriced calls of the fleet."""
+"""The Costs page in a real headless Chromium: spend, drill-down, budgets and unpriced calls of the fleet; the
+token and GPU split and idle GPU cost apart on the GPU fleet."""
 
 from __future__ import annotations
 
 import httpx
 from playwright.sync_api import expect
 
-from dashboard.figures.costs import money
+from dashboard.figures.costs import IDLE
+from dashboard.format import money
 from tests.helpers.fleet import SHARED_SERVICES
 from tests.helpers.wait import eventually
 
 pytestmark = SHARED_SERVICES
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+
+
+def _tile(page, label: str):
+    label_element = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    return page.locator('[data-testid="stMetric"]').filter(has=label_element).get_by_test_id("stMetricValue")
 
 
 def priced_totals(fleet) -> dict:
@@ -44,3 +51,27 @@ def test_costs_page_shows_spend_budgets_and_drills_down(fleet, open_page, tmp_pa
     expect(table.locator('td[role="gridcell"]', has_text="gpt-4o").first).to_be_attached(timeout=20_000)
     table.click(position={"x": 15, "y": 52}, force=True)  # the first row's selection cell
     expect(page.get_by_text("model = gpt-4o")).to_be_visible(timeout=20_000)
+
+
+def test_costs_page_splits_token_and_gpu_cost_and_shows_idle_apart(gpu_fleet, open_page, tmp_path):
+    def settled() -> dict | None:
+        body = httpx.get(f"{gpu_fleet.api}/api/v1/costs/breakdown", params={"by": "team", "since": "6h"},
+                         timeout=10).json()
+        done = body["totals"]["calls"] == 4 and body["totals"]["gpu_calls"] == 3 and body["idle"]["hosts"]
+        return body if done else None
+
+    body = eventually(settled, timeout=90, interval=0.5, what="the GPU fleet's calls priced, three by GPU time")
+    totals = body["totals"]
+    page = open_page(f"{gpu_fleet.dashboard_url}/costs?range=6h", title="Costs")
+    expect(_tile(page, "Spend")).to_have_text(money(totals["cost"]), timeout=30_000)
+    expect(_tile(page, "Token cost")).to_have_text("$0.015")  # 4,000 x 2.50 + 500 x 10.00 per million: not $0.02
+    expect(_tile(page, "GPU cost")).to_have_text(money(totals["gpu_cost"]))
+    expect(_tile(page, "Idle GPU")).to_have_text(money(body["idle"]["cost"]))
+    expect(_tile(page, "Unpriced calls")).to_have_text("0")  # the vLLM calls are priced through node-a's time
+    expect(page.locator(".legendtext", has_text=IDLE).first).to_be_visible(timeout=30_000)
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table.locator('td[role="gridcell"]', has_text="platform").first).to_be_attached(timeout=20_000)
+    expect(page.get_by_text("not in the spend above")).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    assert "None" not in page.locator("section.main, [data-testid='stMain']").first.inner_text()
+    page.screenshot(path=str(tmp_path / "costs-gpu.png"), full_page=True)

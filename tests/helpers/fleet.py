@@ -51,9 +51,11 @@ FLEET = (
 FLEET_AGE_S = 2 * 3600
 
 
-def send_fleet(otlp_http: str, calls: tuple[Call, ...] = FLEET, age_s: int = FLEET_AGE_S) -> None:
-    """Send GenAI chat spans through the real OpenTelemetry SDK and OTLP/HTTP exporter."""
-    provider = TracerProvider(resource=Resource.create({"service.name": "chat-api"}))
+def send_fleet(otlp_http: str, calls: tuple[Call, ...] = FLEET, age_s: int = FLEET_AGE_S,
+               resource: dict[str, str] | None = None) -> None:
+    """Send GenAI chat spans through the real OpenTelemetry SDK and OTLP/HTTP exporter (resource: `chat-api`'s
+    unless given)."""
+    provider = TracerProvider(resource=Resource.create(resource or {"service.name": "chat-api"}))
     provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_http}/v1/traces",
                                                                      timeout=10)))
     tracer = provider.get_tracer("tests.dashboard")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -18,12 +19,13 @@ from tests.helpers.stores import store_settings
 class RunningService:
     """The real Service on its own event loop thread, on free ports."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **parts: Any) -> None:
+        """`parts` are Service fields besides the settings (alerting's detectors and outbox)."""
         self.settings = settings
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="service-loop", daemon=True)
         self.thread.start()
-        self.service = Service(settings)
+        self.service = Service(settings, **parts)
         try:
             asyncio.run_coroutine_threadsafe(self.service.start(), self.loop).result(120)
         except BaseException:  # the service stopped itself; its loop goes too

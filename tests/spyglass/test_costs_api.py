@@ -89,10 +89,15 @@ def test_timeseries_by_model_sums_to_the_total(costs):
 
 def test_unpriced_calls_are_counted_with_their_reason(costs):
     body = get(costs, "/api/v1/costs/unpriced").json()
-    assert body["calls"] == 1 and body["self_hosted_calls"] == 1, "a vLLM call is GPU time, not a missing price"
-    [group] = body["groups"]
-    assert (group["model"], group["services"]) == ("unknown-x", ["search"])
-    assert group["reason"] == "no price entry for openai model unknown-x: add one with provider: openai, models: [unknown-x]"
+    # The vLLM call ran on a host that sends no GPU samples: neither a token price nor GPU time prices it.
+    assert body["calls"] == 2 and body["self_hosted_calls"] == 0
+    groups = {g["model"]: g for g in body["groups"]}
+    assert groups["unknown-x"]["services"] == ["search"]
+    assert groups["unknown-x"]["reason"] == ("no price entry for openai model unknown-x: add one with provider: openai, "
+                                             "models: [unknown-x]")
+    assert groups["llama-3-8b"]["reason"].startswith("self-hosted call on a host that sent no GPU samples")
+    totals = get(costs, "/api/v1/costs/breakdown").json()["totals"]
+    assert totals["unpriced_calls"] == body["calls"], "the tile and the breakdown count the same calls"
 
 
 def test_budgets_month_to_date_and_states(costs):

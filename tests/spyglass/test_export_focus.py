@@ -9,6 +9,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+from pipelines.costs import focus
 from pipelines.costs.catalog import load_shipped
 from pipelines.costs.job import run_cost_job
 from pipelines.gpu.allocation import AllocationConfig
@@ -52,12 +53,15 @@ def _expected_total(store) -> Decimal:
 
 
 def _export(service, tmp_path, fmt: str) -> pl.DataFrame:
+    """Export to focus.<fmt> (the extension chooses the format) and read the file back."""
     out = tmp_path / f"focus.{fmt}"
     code = main(["export", "focus", "--since", "2026-11-20T12:30:00Z", "--until", "2026-11-20T13:10:00Z",
-                 "-o", str(out), "--format", fmt, "--api-url", service.api])
+                 "-o", str(out), "--api-url", service.api])
     assert code == 0
     if fmt == "parquet":
         return pl.read_parquet(out)
+    if fmt == "json":
+        return pl.DataFrame(json.loads(out.read_text()), infer_schema_length=None)
     return pl.read_csv(out, infer_schema=False)
 
 
@@ -65,7 +69,7 @@ def _money(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json"])
 def test_export_rows_and_exact_reconciliation(service, tmp_path, fmt):
     _seed(service.store)
     rows = _export(service, tmp_path, fmt)
@@ -138,6 +142,27 @@ def test_bad_arguments_are_one_line_exit_2_and_write_nothing(tmp_path, capsys, e
     assert code == 2 and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name, extra, message", [
+    ("focus.json", ["--format", "csv"], "-o: focus.json names a json file, but --format is csv"),
+    ("focus.xlsx", [], "-o: the export writes .csv, .parquet, .json files, not .xlsx"),
+])
+def test_a_file_name_that_contradicts_the_format_is_refused(tmp_path, capsys, name, extra, message):
+    code, err = _run(["export", "focus", "--since", "1h", "-o", str(tmp_path / name), "--api-url",
+                      "http://127.0.0.1:9", *extra], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_json_export_is_json_with_exact_money(service, tmp_path):
+    _seed(service.store)
+    out = tmp_path / "x.json"
+    assert main(["export", "focus", "--since", "2026-11-20T12:30:00Z", "--until", "2026-11-20T13:10:00Z",
+                 "-o", str(out), "--api-url", service.api]) == 0
+    rows = json.loads(out.read_text())
+    assert list(rows[0]) == list(focus.SCHEMA)
+    assert sorted(row["BilledCost"] for row in rows if row["x_CostKind"] == "api") == ["0", "0.0075"]
 
 
 def test_a_period_the_api_refuses_is_one_line_exit_2_and_writes_nothing(service, tmp_path, capsys):

@@ -36,7 +36,8 @@ def test_feedback_needs_an_ingest_key_and_lands_in_its_project(keyed):
     assert _post(keyed, item, key="reader").status_code == 401  # a read key does not write
     response = _post(keyed, item, key="ingest-acme")
     assert response.status_code == 200, response.text
-    assert response.json()["accepted"] == 1 and response.json()["project"] == "acme"
+    assert response.json()["accepted"] == 1 and response.json()["projects"] == ["acme"]
+    assert response.json()["waiting"] == 1  # its call is not stored yet
     rows = keyed.rows("SELECT project, trace_id, span_id, name, value, label, source, evaluator, comment, joined "
                       "FROM quality_scores FINAL")
     assert rows == [{"project": "acme", "trace_id": TRACE, "span_id": SPAN, "name": "thumbs", "value": 1.0,
@@ -102,3 +103,12 @@ def test_feedback_for_an_unknown_trace_is_joined_when_the_call_arrives(service):
     rows = service.rows("SELECT name, label, model, team, service_name, joined FROM quality_scores FINAL")
     assert rows == [{"name": "helpful", "label": "positive", "model": "claude-sonnet-4", "team": "support",
                      "service_name": "chat-api", "joined": True}]
+
+
+def test_feedback_does_not_take_a_project_from_the_body_over_the_key(keyed):
+    item = {"trace_id": TRACE, "span_id": SPAN, "value": 1}
+    response = _post(keyed, [item, {**item, "project": "support", "user": "u2"}], key="ingest-acme")
+    assert response.status_code == 400
+    assert "item 1: project 'support' is not the ingest key's project 'acme'" in response.json()["error"]
+    assert _count(keyed) == 0
+    assert _post(keyed, {**item, "project": "acme"}, key="ingest-acme").json()["projects"] == ["acme"]

@@ -70,3 +70,33 @@ def test_bad_parameters_are_400_with_a_message(service):
         response = httpx.get(f"{service.api}/api/v1/gpu/costs", params=params)
         assert response.status_code == 400, params
         assert message in response.json()["error"]
+
+
+def test_the_hours_without_a_gpu_price_are_listed_with_the_reason(service_factory):
+    service = service_factory(gpu={"cost_interval_seconds": 3600})  # the test runs the job itself
+    day = T - timedelta(days=1)
+    insert_samples(service.store, samples("gpu-a", "a1", "NVIDIA H100 80GB HBM3", day, 24 * 60, MINUTE, 0.5))
+    the_day = {"since": day.isoformat(), "until": (day + timedelta(days=1)).isoformat()}
+    waiting = httpx.get(f"{service.api}/api/v1/gpu/costs", params=the_day).json()
+    assert waiting["hosts"] == [] and waiting["unpriced_hours_total"] == 24
+    assert {(h["host_name"], h["reason"]) for h in waiting["unpriced_hours"]} == {("", "queued")}
+    assert waiting["unpriced_hours"][0]["hour"] == "2026-11-19T12:00:00Z"
+    _seed(service.store)  # runs the job at T + 2 h: the day before is far outside any look-back
+    priced = httpx.get(f"{service.api}/api/v1/gpu/costs", params=the_day).json()
+    assert priced["unpriced_hours"] == []
+    assert [(h["host_name"], Decimal(h["gpu_cost"]), h["priced_hours"]) for h in priced["hosts"]] == [
+        ("gpu-a", Decimal("57.6"), 24)]
+    around = httpx.get(f"{service.api}/api/v1/gpu/costs", params=RANGE).json()["unpriced_hours"]
+    assert [(h["hour"], h["host_name"], h["reason"], h["calls"]) for h in around] == [
+        ("2026-11-20T12:00:00Z", "gpu-c", "no_gpu_price", 1), ("2026-11-20T12:00:00Z", "gpu-x", "no_gpu_samples", 1),
+        ("2026-11-20T13:00:00Z", "gpu-x", "no_gpu_samples", 1)]
+    assert "no GPU price matches 'NVIDIA T4'" in around[0]["detail"] and "gpu.host_map" in around[1]["detail"]
+
+
+def test_an_hour_with_samples_and_nothing_queued_says_so(service_factory):
+    service = service_factory(gpu={"cost_interval_seconds": 3600})
+    insert_samples(service.store, samples("gpu-a", "a1", "NVIDIA H100 80GB HBM3", T, 30, MINUTE, 0.5))
+    service.store.command("TRUNCATE TABLE gpu_cost_queue")  # as if its rows had expired before the job ran
+    [hour] = httpx.get(f"{service.api}/api/v1/gpu/costs", params=RANGE).json()["unpriced_hours"]
+    assert (hour["hour"], hour["reason"]) == ("2026-11-20T12:00:00Z", "not_queued")
+    assert "gpu-costs job running" in hour["detail"]

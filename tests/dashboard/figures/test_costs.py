@@ -1,20 +1,23 @@
-"""The Costs page's pure shapes: money as people read it, breakdown and GPU cost rows, budget bars."""
+"""The Costs page's pure shapes: breakdown, unpriced, idle and GPU cost rows, spend and budget bars."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from client.models.costs import Budgets, CostBreakdown, CostTimeseries
+from client.models.costs import Budgets, CostBreakdown, CostTimeseries, IdleCost, Unpriced
 from client.models.gpu import GpuCosts
-from dashboard.figures.costs import breakdown_rows, budget_burn, gpu_cost_rows, gpu_idle_total, money, spend_over_time
+from dashboard.figures.costs import (
+    IDLE,
+    breakdown_rows,
+    budget_burn,
+    gpu_cost_rows,
+    gpu_idle_total,
+    idle_rows,
+    spend_over_time,
+    unpriced_hours,
+    unpriced_rows,
+)
 from tests.helpers.wire import make
-
-
-def test_money_keeps_small_amounts_readable_and_never_rounds_to_zero():
-    assert money("1234.5678") == "$1,234.57"
-    assert money("0.0045") == "$0.0045" and money(Decimal("0.000012500000")) == "$0.0000125"
-    assert money("0.00399285") == "$0.003993"
-    assert money("0") == "$0.00" and money(None) == "–" and money("3", "EUR") == "EUR 3.00"
 
 
 def test_gpu_cost_rows_put_the_most_idle_host_first_and_keep_unpriced_visible():
@@ -33,14 +36,43 @@ def test_gpu_cost_rows_put_the_most_idle_host_first_and_keep_unpriced_visible():
 
 def test_breakdown_rows_name_empty_groups_and_format_unit_economics():
     body = make(CostBreakdown, by=["team"], rows=[
-        {"team": "", "cost": "0.004", "share": "0.5", "calls": 2, "successful_calls": 1, "unpriced_calls": 0,
-         "cost_per_request": "0.002", "cost_per_1k_tokens": "0.001", "cost_per_successful_request": "0.004",
-         "users": 2, "cost_per_user": "0.002"},
+        {"team": "", "cost": "0.0142", "token_cost": "0.0042", "gpu_cost": "0.01", "share": "0.5", "calls": 2,
+         "gpu_calls": 1, "successful_calls": 1, "unpriced_calls": 0, "cost_per_request": "0.0071",
+         "cost_per_1k_tokens": "0.001", "cost_per_successful_request": "0.0142", "users": 2,
+         "cost_per_user": "0.0071"},
         {"team": "ml", "cost": "0", "share": "0"}])
     row, free = breakdown_rows(body)
-    assert row["team"] == "(none)" and row["spend"] == "$0.004" and row["share"] == 0.5
-    assert row["per successful"] == "$0.004" and row["users"] == 2
+    assert row["team"] == "(none)" and row["share"] == 0.5
+    assert (row["spend"], row["token"], row["GPU"], row["on GPUs"]) == ("$0.0142", "$0.0042", "$0.01", 1)
+    assert row["per successful"] == "$0.0142" and row["users"] == 2 and row["per user"] == "$0.0071"
     assert (free["team"], free["share"], free["per request"]) == ("ml", 0.0, "–"), "a zero share is 0, not unknown"
+    assert "users" not in free, "users not counted: no column, rather than a column of None"
+    assert None not in [value for r in breakdown_rows(body) for name, value in r.items() if name != "share"]
+
+
+def test_unpriced_and_idle_rows_format_times_and_money():
+    body = make(Unpriced, groups=[{"provider": "openai", "model": "m", "reason": "no price", "calls": 3,
+                                   "first_seen": "2026-11-21T05:41:15.914210513Z",
+                                   "last_seen": "2026-11-21T06:00:00.000000000Z", "services": ["a", "b"]}])
+    [row] = unpriced_rows(body)
+    assert (row["first seen (UTC)"], row["last seen (UTC)"], row["services"]) == (
+        "2026-11-21 05:41:15", "2026-11-21 06:00:00", "a, b")
+    idle = make(IdleCost, cost="2.4", hosts=[{"host_name": "gpu-a", "gpu_cost": "4.8", "idle": "2.4",
+                                              "unpriced_hours": 0},
+                                             {"host_name": "gpu-c", "gpu_cost": None, "idle": None,
+                                              "unpriced_hours": 2}])
+    assert idle_rows(idle) == [
+        {"host": "gpu-a", "idle": "$2.40", "GPU cost": "$4.80", "hours without a GPU price": 0},
+        {"host": "gpu-c", "idle": "–", "GPU cost": "–", "hours without a GPU price": 2}]
+
+
+def test_the_hours_without_a_gpu_price_are_counted_by_reason():
+    assert unpriced_hours(make(GpuCosts, unpriced_hours_total=0)) == ""
+    hour = {"hour": "2026-11-21T05:00:00Z", "host_name": "", "detail": "", "calls": 0}
+    body = make(GpuCosts, unpriced_hours_total=3, unpriced_hours=[
+        {**hour, "reason": "queued"}, {**hour, "reason": "queued"}, {**hour, "reason": "no_gpu_price"}])
+    assert unpriced_hours(body) == ("GPU time not priced: 1 host-hours with a GPU without a price; "
+                                    "2 waiting for the gpu-costs job")
 
 
 def test_spend_is_stacked_costliest_first_and_budget_bars_are_shares():
@@ -49,6 +81,10 @@ def test_spend_is_stacked_costliest_first_and_budget_bars_are_shares():
                                           {"bucket": "2026-11-21T01:00:00Z", "group": "a", "cost": "1"}])
     fig = spend_over_time(series)
     assert [t.name for t in fig.data] == ["b", "a"] and fig.layout.barmode == "stack"
+    with_idle = make(CostTimeseries, points=series.model_dump()["points"],
+                     idle=[{"bucket": "2026-11-21T00:00:00Z", "idle": "2.5"}])
+    idle = spend_over_time(with_idle).data[-1]
+    assert (idle.name, idle.type, list(idle.y)) == (IDLE, "scatter", [2.5]), "idle is a line apart, not a stacked bar"
     budgets = make(Budgets, budgets=[{"name": "ml", "monthly": "100", "month_to_date": "25",
                                       "forecast_month_end": "120", "soft_threshold": "0.8"}])
     fig = budget_burn(budgets)

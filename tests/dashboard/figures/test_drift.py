@@ -53,6 +53,8 @@ def test_feature_rows_read_each_score_in_its_direction_most_severe_first():
     assert [r["feature"] for r in rows] == ["b", "a", "c"]
     assert [r["drift when"] for r in rows] == ["p-value ≤ threshold", "distance ≥ threshold", "–"]
     assert [r["verdict"] for r in rows] == ["drifted", "no drift", "constant"]
+    assert (rows[0]["score"], rows[0]["severity"]) == ("0.001", "3.00")
+    assert (rows[2]["score"], rows[2]["threshold"], rows[2]["severity"]) == ("–", "–", "–"), "no test, no None"
 
 
 def test_groups_put_drifted_first_and_distribution_compares_shares():

@@ -37,9 +37,10 @@ def test_a_gpu_is_named_by_host_and_index_else_uuid_and_mig_instance():
 
 def test_fleet_rows_convert_bytes_and_keep_unknowns_unknown():
     busy, mig = gpu_figures.fleet_rows(FLEET)
-    assert (busy["peak memory GiB"], busy["memory GiB"], busy["headroom"]) == (60.0, 80.0, 0.25)
+    assert (busy["peak memory GiB"], busy["memory GiB"], busy["headroom"]) == ("60.0", "80.0", "25.0%")
     assert busy["last seen"] == datetime(2026, 11, 21, 2, 59, 55)
-    assert (mig["mean util"], mig["headroom"], mig["memory GiB"]) == (None, None, None)
+    assert (mig["mean util"], mig["headroom"], mig["memory GiB"]) == ("–", "–", "–"), "unknown reads '–', not None"
+    assert None not in mig.values()
 
 
 def test_heatmap_spans_the_range_with_gaps_for_missing_buckets_and_busiest_on_top():
@@ -71,4 +72,6 @@ def test_waste_and_target_rows():
     [target] = gpu_figures.target_rows([make(ScrapeTarget, url="http://n:9400/metrics", up=False,
                                              last_success=None, consecutive_failures=3,
                                              last_error="connection refused", rows_last_scrape=0)])
-    assert (target["state"], target["last success"], target["failures in a row"]) == ("down", "never", 3)
+    assert (target["state"], target["last success (UTC)"], target["failures in a row"]) == ("down", "never", 3)
+    [seen] = gpu_figures.target_rows([make(ScrapeTarget, url="u", up=True, last_success="2026-11-21T01:02:03.5Z")])
+    assert seen["last success (UTC)"] == "2026-11-21 01:02:03"

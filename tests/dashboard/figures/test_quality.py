@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
-from client.models.quality import CostPerGood, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
-from dashboard.figures.quality import cost_rows, feedback_rows, pass_rate_over_time, summary_rows, worst_table
+from client.models.quality import (
+    CostPerGood,
+    QualityFeedback,
+    QualitySummary,
+    QualityTimeseries,
+    QualityWorst,
+    UnjoinedFeedback,
+)
+from dashboard.figures.quality import (
+    cost_rows,
+    expired_feedback,
+    feedback_rows,
+    pass_rate_over_time,
+    summary_rows,
+    worst_table,
+)
 from tests.helpers.wire import make
 
 SERIES = make(QualityTimeseries, since="2026-11-21T00:00:00Z", until="2026-11-21T03:00:00Z", points=[
@@ -42,17 +55,19 @@ def test_cost_rows_keep_decimal_money():
                            unpriced_calls=1),
                       make(CostPerGood, series="free", calls=1, good=1, cost="0", cost_per_good="0")],
                      "model", "passing evaluations")
-    assert rows[0]["cost of scored calls"] == "$0.013000" and rows[0]["cost per passing evaluation"] == "$0.013000"
+    assert rows[0]["cost of scored calls"] == "$0.013" and rows[0]["cost per passing evaluation"] == "$0.013"
     assert rows[1]["model"] == "(unknown)" and rows[1]["cost of scored calls"] == "$1,234.50"
     assert rows[1]["cost per passing evaluation"] == "–"
-    assert rows[2]["cost per passing evaluation"] == "$0.000000", "a zero cost is a cost, not an unknown one"
+    assert rows[2]["cost per passing evaluation"] == "$0.00", "a zero cost is a cost, not an unknown one"
 
 
 def test_summary_rows():
     summary = make(QualitySummary, scores=[{"source": "eval", "name": "relevance", "count": 3, "mean": 0.6,
-                                            "pass_rate": 0.5}])
-    assert summary_rows(summary) == [{"source": "eval", "score": "relevance", "count": 3, "mean": 0.6,
-                                      "pass rate": 0.5}]
+                                            "pass_rate": 0.5},
+                                           {"source": "eval", "name": "label-only", "count": 1}])
+    assert summary_rows(summary) == [
+        {"source": "eval", "score": "relevance", "count": 3, "mean": "0.600", "pass rate": "50.0%"},
+        {"source": "eval", "score": "label-only", "count": 1, "mean": "–", "pass rate": "–"}]
 
 
 def test_feedback_rows_say_positive_and_not_yet_joined():
@@ -62,5 +77,12 @@ def test_feedback_rows_say_positive_and_not_yet_joined():
         {"timestamp": "2026-11-21T09:00:00.000000000Z", "name": "thumbs", "value": -1.0, "positive": 0,
          "model": "", "trace_id": "t2"}])
     up, down = feedback_rows(feedback)
-    assert (up["feedback"], up["user"], up["time"]) == ("👍", "u-42", datetime(2026, 11, 21, 10))
+    assert (up["feedback"], up["user"], up["time (UTC)"], up["value"]) == ("👍", "u-42", "2026-11-21 10:00:00", "1")
     assert (down["feedback"], down["model"]) == ("👎", "(not joined yet)")
+
+
+def test_feedback_that_never_found_its_call_is_worded_with_the_horizon_and_the_oldest():
+    unjoined = make(UnjoinedFeedback, horizon_seconds=7 * 86400, waiting=1, expired=3,
+                    oldest_expired="2026-11-02T08:00:00.000000000Z")
+    assert expired_feedback(unjoined).startswith("3 feedback item(s) never found their call within 7 days, "
+                                                 "the oldest from 2026-11-02:")

@@ -1,0 +1,34 @@
+"""The shipped rules: one per family, each naming its runbook, only the fast SLO burn pages."""
+
+from __future__ import annotations
+
+from alerts.rules import load_rules, shipped_files
+from alerts.templates import TemplateData
+from tests.helpers.alerting import named_detectors
+
+FAMILIES = {  # rule -> (detector, runbook)
+    "cost-spike": ("cost_anomaly", "cost-spike"), "budget-forecast": ("budget", "budget-forecast"),
+    "unpriced-model": ("unpriced_model", "unpriced-model"),
+    "latency-regression": ("latency_regression", "latency-regression"),
+    "ttft-regression": ("ttft_regression", "ttft-regression"), "slo-burn": ("error_burn_rate", "slo-burn"),
+    "slo-burn-slow": ("error_burn_rate", "slo-burn"), "ingest-stopped": ("no_data", "ingest-stopped"),
+    "gpu-idle": ("gpu_idle", "gpu-idle"), "gpu-saturation": ("gpu_saturated", "gpu-saturation"),
+    "gpu-memory-pressure": ("gpu_memory_low", "gpu-saturation"), "input-drift": ("drift", "input-drift"),
+    "quality-drop": ("quality_drop", "quality-drop"),
+}
+DETECTORS = named_detectors()
+
+
+def test_every_family_has_its_rule_with_its_runbook():
+    rules = load_rules(shipped_files(), DETECTORS).rules
+    assert {r.name: (r.detector, r.runbook) for r in rules} == FAMILIES
+
+
+def test_only_the_fast_slo_burn_pages_and_every_rule_says_what_happened():
+    rules = load_rules(shipped_files(), DETECTORS).rules
+    assert {r.name for r in rules if r.severity == "critical"} == {"slo-burn"}
+    data = TemplateData({"service": "chat-api", "provider": "openai", "model": "gpt-4o"}, 2.5, 1.0, {})
+    for rule in rules:
+        assert set(rule.annotations) == {"summary", "description"}, rule.name
+        summary = rule.annotations["summary"].render(data)
+        assert summary and "<error" not in summary, (rule.name, summary)

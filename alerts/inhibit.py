@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from alerts.matchers import Matcher, matches_all, parse_matcher
 from alerts.model import fingerprint
+from store.matchers import Matcher, matches_all, parse_matcher
 
 
 class InhibitRuleConfig(BaseModel):

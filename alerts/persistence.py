@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from alerts.grouping import GroupEntry
-from alerts.matchers import parse_matcher
 from alerts.silences import Silence
 from alerts.state import AlertState, Transition
 from store.base import Store
+from store.matchers import parse_matcher
 from store.queries import alerts as q
 from store.queries import silences as sq
 

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alerts.durations import duration_field
-from alerts.matchers import Matcher, matches_all, parse_matcher, render
+from store.matchers import Matcher, matches_all, parse_matcher, render
 
 ALL_LABELS = "..."
 DEFAULT_GROUP_BY = ("alertname",)

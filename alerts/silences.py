@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from alerts.matchers import Matcher, matches_all, parse_matcher
 from store.errors import BadInput
+from store.matchers import Matcher, matches_all, parse_matcher
 
 SilenceState = Literal["pending", "active", "expired"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alerts.rules import load_rules, shipped_files
 from alerts.templates import TemplateData
-from tests.helpers.alerting import named_detectors
+from detectors.registry import DETECTORS
 
 FAMILIES = {  # rule -> (detector, runbook)
     "cost-spike": ("cost_anomaly", "cost-spike"), "budget-forecast": ("budget", "budget-forecast"),
@@ -16,7 +16,6 @@ FAMILIES = {  # rule -> (detector, runbook)
     "gpu-memory-pressure": ("gpu_memory_low", "gpu-saturation"), "input-drift": ("drift", "input-drift"),
     "quality-drop": ("quality_drop", "quality-drop"),
 }
-DETECTORS = named_detectors()
 
 
 def test_every_family_has_its_rule_with_its_runbook():

@@ -1,5 +1,5 @@
-"""Stand-ins for the alert engine's two neighbours, for unit tests: a detector over points the test writes
-(with the shape of detectors/base.py's Detector) and an outbox that records what it is given."""
+"""Test parts for the alert engine's unit tests: a detector over points the test writes (with the shape of
+detectors/base.py's Detector) and an outbox that records what it is given."""
 
 from __future__ import annotations
 
@@ -9,22 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alerts.model import Notification
+from detectors.base import Detector, DetectorParams, Signal
 
 
-@dataclass(frozen=True)
-class Signal:
-    labels: dict[str, str]
-    value: float
-    threshold: float
-    evidence: dict[str, Any]
-
-
-class LevelParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class LevelParams(DetectorParams):
     above: float = 0.0
     window_minutes: int = 5
     service: str | None = None
@@ -45,11 +35,7 @@ class LevelDetector:
         self.points.extend((when, service, value) for service, value in levels.items())
 
     def params(self, raw: dict[str, Any] | None) -> LevelParams:
-        try:
-            return LevelParams.model_validate(raw or {})
-        except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-            raise ValueError(f"detector {self.name}: {problems}") from None
+        return Detector.params(self, raw)  # type: ignore[arg-type]  # a real detector's validation and errors
 
     def lookback(self, params: LevelParams) -> timedelta:
         return timedelta(minutes=params.window_minutes)
@@ -72,25 +58,6 @@ class LevelDetector:
         latest = window.sort("time").group_by("service").last().sort("service")
         return [Signal({"service": row["service"]}, row["value"], params.above, {"points": window.height})
                 for row in latest.iter_rows(named=True) if row["value"] > params.above]
-
-
-# The detectors the shipped rules name (detectors/registry.py has them on its own branch).
-DETECTOR_NAMES = ("cost_anomaly", "budget", "unpriced_model", "latency_regression", "ttft_regression",
-                  "error_burn_rate", "no_data", "gpu_idle", "gpu_saturated", "gpu_memory_low", "drift", "quality_drop")
-
-
-@dataclass(frozen=True)
-class Named:
-    """A detector that takes any params: for tests about rule files, not about the detectors' params."""
-
-    name: str
-
-    def params(self, raw: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(raw or {})
-
-
-def named_detectors() -> dict[str, Named]:
-    return {name: Named(name) for name in DETECTOR_NAMES}
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.matchers import parse_matcher, render
+from store.matchers import parse_matcher, render
 
 LABELS = {"severity": "critical", "team": "ml", "service": "chat-api"}
 

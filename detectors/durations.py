@@ -45,3 +45,10 @@ def format_duration(value: timedelta) -> str:
 
 # A positive duration: parsed from `5m` on the way in, written as `5m` on the way out.
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
+
+
+def whole_steps(step: timedelta, **spans: timedelta) -> None:
+    """A window judged in buckets of `step` must be made of whole buckets (ValueError naming the span)."""
+    for name, span in spans.items():
+        if span % step:
+            raise ValueError(f"{name}: a whole multiple of step ({step})")

@@ -24,7 +24,7 @@ import polars as pl
 from pydantic import Field, model_validator
 
 from detectors.base import Detector, Signal
-from detectors.durations import Duration
+from detectors.durations import Duration, whole_steps
 from detectors.evidence import instant, rounded
 from detectors.frames import within
 from detectors.selection import Grouped, labels_of, query_selection, selected
@@ -48,9 +48,7 @@ class Params(Grouped):
 
     @model_validator(mode="after")
     def _whole_steps(self) -> Params:
-        for name in ("window", "baseline"):
-            if getattr(self, name) % self.step:
-                raise ValueError(f"{name}: a whole multiple of step ({self.step})")
+        whole_steps(self.step, window=self.window, baseline=self.baseline)
         return self
 
 

@@ -12,7 +12,7 @@ from alerts.backtest import Interval, backtest, steps
 from alerts.rules import load_rules
 from store.base import query_rows
 from store.errors import BadInput
-from tests.helpers.alerting import LevelDetector
+from tests.helpers.alerting import BURST, LevelDetector
 from tests.helpers.calls import T0, insert_call
 
 pytestmark = pytest.mark.xdist_group("alert-engine")
@@ -52,15 +52,6 @@ def test_an_episode_still_open_at_the_end_is_reported_open(tmp_path):
     report = backtest(rule, {"level": detector}, None, T0, T0 + 10 * M, M)
     assert report.instances[0].firing == [Interval(T0 + 6 * M, None)]
     assert report.firing_seconds == 4 * 60
-
-
-BURST = """rules:
-  - name: burst
-    sql: |
-      SELECT service_name AS service, toFloat64(count()) AS value FROM llm_calls FINAL
-      WHERE timestamp > {now:DateTime64(9)} - INTERVAL 3 MINUTE AND timestamp <= {now:DateTime64(9)}
-      GROUP BY service_name HAVING value >= 3
-"""
 
 
 def test_a_sql_rule_replays_over_stored_calls_and_writes_nothing(store, tmp_path):

@@ -13,6 +13,15 @@ import polars as pl
 from alerts.model import Notification
 from detectors.base import Detector, DetectorParams, Signal
 
+# A sql rule: a service with 3 calls or more in 3 minutes (backtests replay it over inserted calls).
+BURST = """rules:
+  - name: burst
+    sql: |
+      SELECT service_name AS service, toFloat64(count()) AS value FROM llm_calls FINAL
+      WHERE timestamp > {now:DateTime64(9)} - INTERVAL 3 MINUTE AND timestamp <= {now:DateTime64(9)}
+      GROUP BY service_name HAVING value >= 3
+"""
+
 
 class LevelParams(DetectorParams):
     above: float = 0.0

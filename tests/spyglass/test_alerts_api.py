@@ -15,7 +15,7 @@ from client.api import ApiClient, ApiError
 from client.models.alerts import BacktestRequest, SilenceRequest
 from spyglass.service import Service
 from store.errors import ConfigError
-from tests.helpers.alerting import LevelDetector
+from tests.helpers.alerting import BURST, LevelDetector
 from tests.helpers.calls import insert_call
 from tests.helpers.cli import spyglass
 from tests.helpers.in_process import make_settings
@@ -108,15 +108,6 @@ def test_a_bad_rule_file_stops_the_start_with_its_line(backend, chdb_dir, tmp_pa
     service = Service(settings, detectors={"level": LevelDetector()})
     with pytest.raises(ConfigError, match=f"{rules}:4: rule x: for: 'soon' is not a duration"):
         asyncio.run(service.start())
-
-
-BURST = """rules:
-  - name: burst
-    sql: |
-      SELECT service_name AS service, toFloat64(count()) AS value FROM llm_calls FINAL
-      WHERE timestamp > {now:DateTime64(9)} - INTERVAL 3 MINUTE AND timestamp <= {now:DateTime64(9)}
-      GROUP BY service_name HAVING value >= 3
-"""
 
 
 def test_backtest_over_the_services_history_through_the_api_and_the_cli(alerting, tmp_path):

@@ -9,8 +9,9 @@ one (store/file_source.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from alerts.engine import Engine
 from collector.receivers.dcgm_scrape import DcgmScraper
@@ -44,6 +45,9 @@ class JobParts:
     stopping: threading.Event  # set at shutdown: jobs that work in chunks end at the next one
     dcgm: DcgmScraper | None = None
     alerts: Engine | None = None  # None: alerting is not wired in (no detectors or no outbox)
+    # A test seam: the time the alert engine evaluates at (None: the scheduler's time, as every other job).
+    # The end-to-end test moves it past an hour boundary; the cost jobs keep the real time of ingestion.
+    alerts_clock: Callable[[], datetime] | None = None
 
 
 def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
@@ -75,7 +79,9 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
     if parts.dcgm is not None:
         jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))
     if parts.alerts is not None:
-        jobs.append(Job("alerts", s.alerts.evaluation_interval_seconds, parts.alerts.evaluate))
+        evaluate, clock = parts.alerts.evaluate, parts.alerts_clock
+        jobs.append(Job("alerts", s.alerts.evaluation_interval_seconds,
+                        evaluate if clock is None else lambda now: evaluate(clock())))
     return jobs
 
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ class Service:
     detectors: Mapping[str, Detector] = field(default_factory=lambda: alerting.DETECTORS)
     rule_source: RuleSource | None = None
     outbox: Outbox | None = None
+    # A test seam (spyglass/jobs.py): the time alert evaluation runs at; None is the scheduler's real time.
+    alerts_clock: Callable[[], datetime] | None = None
 
     async def start(self) -> None:
         s = self.settings
@@ -195,7 +198,8 @@ class Service:
         stopping = threading.Event()
         assert self.rule_source is not None, "the scheduler evaluates the rules loaded at start"
         engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox, self.outbox.sends_resolved)
-        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine)
+        parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine,
+                         self.alerts_clock)
         self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)
         self.scheduler.start()
 

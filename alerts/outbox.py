@@ -35,7 +35,7 @@ from alerts.model import Notification
 from alerts.notifiers import Delivery, ReceiverBase, build
 from alerts.retry import DeliveryPolicy
 from store.base import Store
-from store.errors import BadInput
+from store.errors import BadInput, Conflict
 from store.queries import notifications as rows_
 from store.queries.notifications import STATES, NotificationRow
 
@@ -248,13 +248,13 @@ def list_notifications(store: Store, *, state: str | None = None, receiver: str 
 
 def replay(store: Store, notification_id: str, now: datetime) -> dict[str, Any] | None:
     """Make a dead (or delivered) notification pending again, attempts reset, same id; the running worker picks
-    it up at its next poll. None when there is no such notification; BadInput when it is still pending."""
+    it up at its next poll. None when there is no such notification; Conflict when it is still pending."""
     row = rows_.get(store, notification_id)
     if row is None:
         return None
     if row.state == "pending":
-        raise BadInput(f"notification {notification_id} is still pending (attempt {row.attempts + 1} due "
-                       f"{row.next_attempt_at.isoformat()})")
+        raise Conflict(f"notification {notification_id} is still pending (attempt {row.attempts + 1} due "
+                       f"{row.next_attempt_at.isoformat()}); only a dead or delivered notification can be replayed")
     again = retry.replayed(row, now)
     rows_.insert(store, [again])
     return public(again)

@@ -46,6 +46,7 @@ from client.models.drift import DriftResults
 from client.models.export import FocusExport
 from client.models.gpu import GpuCosts, GpuFleet, GpuTimeseries, GpuWaste, ScrapeTarget, ScrapeTargets
 from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
+from client.models.notifications import NotificationInfo, Notifications
 from client.models.operations import Operations
 from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
 from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
@@ -110,19 +111,22 @@ SILENCES = Endpoint("GET", "/api/v1/silences", Silences)
 ADD_SILENCE = Endpoint("POST", "/api/v1/silences", SilenceInfo)
 SILENCE = Endpoint("GET", "/api/v1/silences/{silence_id}", SilenceInfo)
 EXPIRE_SILENCE = Endpoint("DELETE", "/api/v1/silences/{silence_id}", SilenceInfo)
+NOTIFICATIONS = Endpoint("GET", "/api/v1/notifications", Notifications)
+REPLAY_NOTIFICATION = Endpoint("POST", "/api/v1/notifications/{notification_id}/replay", NotificationInfo)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
-             EXPIRE_SILENCE, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF)
+             EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF)
 
 
 class ApiError(Exception):
     """The API answered with an error, or did not answer at all.
 
-    `status` is the HTTP status (400 bad input, 401 missing/wrong read key, 503 store
-    unavailable), or None when the API could not be reached; `message` is the API's own
-    `{"error": ...}` text when it sent one.
+    `status` is the HTTP status (400 bad input, 401 missing/wrong key, 403 a read key where an
+    admin key is needed, 404, 409 a replay of a pending notification, 503 store unavailable), or
+    None when the API could not be reached; `message` is the API's own `{"error": ...}` text
+    when it sent one.
     """
 
     def __init__(self, message: str, status: int | None = None, url: str = "") -> None:
@@ -168,23 +172,30 @@ class Query:
 
 
 class ApiClient:
-    """A synchronous client over one connection pool; use as a context manager or call close()."""
+    """A synchronous client over one connection pool; use as a context manager or call close().
+
+    `api_key` (a read key) goes with reads; `admin_key` with every request that changes state (POST, DELETE:
+    silences, replays, reprice), and with reads too when there is no read key, since an admin key reads.
+    """
 
     def __init__(self, base_url: str = DEFAULT_API_URL, api_key: str | None = None,
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, admin_key: str | None = None) -> None:
         headers = {"Accept": "application/json", "User-Agent": "spyglass-client"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+        if api_key or admin_key:
+            headers["Authorization"] = f"Bearer {api_key or admin_key}"
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self._admin = {"Authorization": f"Bearer {admin_key}"} if admin_key else {}
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout, transport=transport)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ApiClient:
-        """Configured the way `spyglass up` launches the dashboard: SPYGLASS_API_URL, SPYGLASS_API_KEY."""
+        """Configured from SPYGLASS_API_URL, SPYGLASS_API_KEY (read key) and SPYGLASS_ADMIN_KEY (to change state),
+        as `spyglass up` launches the dashboard."""
         env = os.environ if env is None else env
-        return cls(env.get("SPYGLASS_API_URL") or DEFAULT_API_URL, env.get("SPYGLASS_API_KEY") or None)
+        return cls(env.get("SPYGLASS_API_URL") or DEFAULT_API_URL, env.get("SPYGLASS_API_KEY") or None,
+                   admin_key=env.get("SPYGLASS_ADMIN_KEY") or None)
 
     def __enter__(self) -> ApiClient:
         return self
@@ -368,6 +379,18 @@ class ApiClient:
     def expire_silence(self, silence_id: str) -> SilenceInfo:
         return self._parse(EXPIRE_SILENCE, self._request(EXPIRE_SILENCE, [], path={"silence_id": silence_id}))
 
+    def notifications(self, state: str | None = None, receiver: str | None = None, since: str | None = None,
+                      limit: int = 100) -> Notifications:
+        """Outbox notifications newest first, in one state (pending, delivered, dead) or for one receiver."""
+        params = [(name, value) for name, value in (("state", state), ("receiver", receiver), ("since", since))
+                  if value]
+        return self._get(NOTIFICATIONS, [*params, ("limit", str(limit))])
+
+    def replay_notification(self, notification_id: str) -> NotificationInfo:
+        """Send a dead or delivered notification again under the same id (it is pending until the outbox sends it)."""
+        return self._parse(REPLAY_NOTIFICATION, self._request(REPLAY_NOTIFICATION, [],
+                                                              path={"notification_id": notification_id}))
+
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
              path: Mapping[str, str] | None = None) -> Model:
         return self._parse(endpoint, self._request(endpoint, params, path=path))
@@ -389,6 +412,8 @@ class ApiClient:
         route = endpoint.path.format(**{name: quote(value, safe="") for name, value in (path or {}).items()})
         url = f"{self.base_url}{route}"
         extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        if endpoint.method != "GET":
+            extra["headers"] = self._admin
         try:
             response = self._http.request(endpoint.method, route, params=tuple(params), json=body, **extra)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:

@@ -14,6 +14,11 @@ class IngestKeys:
     def __init__(self, keys: Mapping[str, str] | None = None) -> None:
         self._keys = dict(keys or {})
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The configured keys (the API recognises one sent where it does not apply)."""
+        return tuple(self._keys)
+
     def project_for(self, authorization: str | None) -> str | None:
         """The project a request's `Authorization: Bearer <key>` selects (None when ingest is open)."""
         if not self._keys:

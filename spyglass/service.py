@@ -140,9 +140,9 @@ class Service:
                 await asyncio.to_thread(self._start_scheduler)
             if "api" in s.roles:
                 api = build_api(ApiContext(
-                    store=self.store, read_keys=tuple(s.read_keys), readiness=self._readiness,
-                    ingest_keys=IngestKeys(s.ingest_keys), catalog_source=self.catalog_source,
-                    runbooks=self.runbooks, budgets=tuple(s.costs.budgets),
+                    store=self.store, read_keys=tuple(s.read_keys), admin_keys=tuple(s.admin_keys),
+                    readiness=self._readiness, ingest_keys=IngestKeys(s.ingest_keys),
+                    catalog_source=self.catalog_source, runbooks=self.runbooks, budgets=tuple(s.costs.budgets),
                     self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
                     drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
                     gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
@@ -152,6 +152,9 @@ class Service:
                     dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
                     rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s)))
                 self._serve(api, s.host, s.api_port, "api")
+                if (s.read_keys or s.ingest_keys) and not s.admin_keys:
+                    log.warning("keys are configured but admin_keys is empty: every API route that changes state "
+                                "(silences, notification replay, reprice) is refused until an admin key is")
                 if s.dashboard:
                     self._start_dashboard()
         except BaseException:

@@ -26,12 +26,20 @@ class QueryError(SpyglassError):
     """
 
 
+class Conflict(BadInput):
+    """The request is well formed but the current state refuses it (replaying a notification still pending)."""
+
+
 class ConfigError(SpyglassError):
     """The configuration is invalid."""
 
 
 class Unauthorized(SpyglassError):
     """Keys are configured and the request carries none, or a wrong one."""
+
+
+class Forbidden(SpyglassError):
+    """The request carries a valid key that is not enough for it (a read key where an admin key is needed)."""
 
 
 class HardwareUnavailable(SpyglassError):

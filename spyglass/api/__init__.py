@@ -1,20 +1,20 @@
 """The REST API: how the dashboard, the CLI and users read Spyglass.
 
-One router per subject (`llm.py`, ...), behind the read keys; `feedback.py` writes and takes
-an ingest key instead, so it is not in ROUTERS. Everything the routers need besides the
-request comes from one `ApiContext` (context.py). Responses are the wire models of
-`client.models`, declared as response models, so /docs describes exactly what is sent.
-Sync endpoints run in FastAPI's thread pool, each thread with its own store connection.
-Errors map to status codes here and only here: BadInput 400, Unauthorized 401,
-StoreUnavailable 503 (retry later), QueryError 500 (a broken query: retrying cannot help);
-parameter validation errors are 400 with a readable message, and so is a query parameter the
-route does not declare (parameters.py). Every error, FastAPI's own 404 and 405 included, is
-one body shape: `{"error": "..."}`.
+One router per subject (`llm.py`, ...). Who may call a route is decided by one dependency of the
+whole application (access.py): reads take a read key, routes that change state an admin key,
+feedback an ingest key. Everything the routers need besides the request comes from one
+`ApiContext` (context.py). Responses are the wire models of `client.models`, declared as
+response models, so /docs describes exactly what is sent. Sync endpoints run in FastAPI's
+thread pool, each thread with its own store connection. Errors map to status codes here and
+only here: BadInput 400, Unauthorized 401, Forbidden 403, Conflict 409, StoreUnavailable 503
+(retry later), QueryError 500 (a broken query: retrying cannot help); parameter validation
+errors are 400 with a readable message, and so is a query parameter the route does not declare
+(parameters.py). Every error, FastAPI's own 404 and 405 included, is one body shape:
+`{"error": "..."}`.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -34,22 +34,24 @@ from spyglass.api import (
     gpu,
     gpu_costs,
     llm,
+    notifications,
     operations,
     quality,
     runbooks,
     silences,
 )
+from spyglass.api.access import Keys, dependency, document
 from spyglass.api.context import ApiContext
 from spyglass.api.parameters import refuse_unknown
-from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
+from store.errors import BadInput, Conflict, Forbidden, QueryError, StoreUnavailable, Unauthorized
 
 ROUTERS = (llm.router, operations.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router,
-           drift.router, quality.router, alerts.router, silences.router, runbooks.router)
-# The error answers every router may give, documented once (the body is always {"error": "..."}).
+           drift.router, quality.router, alerts.router, silences.router, notifications.router, runbooks.router,
+           feedback.router)
+# The error answers every router may give, documented once (the body is always {"error": "..."}); 401 and 403
+# depend on the route's access and are added to each route by access.document.
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Invalid parameters or body, or a parameter the route does not take"},
-    401: {"model": ErrorBody, "description": "A key is required (an ingest key for feedback, else a read key), or the "
-                                             "one sent is wrong"},
     500: {"model": ErrorBody, "description": "A query failed (retrying cannot help), or an internal error"},
     503: {"model": ErrorBody, "description": "The store is unavailable; retry after Retry-After seconds"},
 }
@@ -61,18 +63,12 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def build_api(context: ApiContext) -> FastAPI:
+    keys = Keys(context.read_keys, context.admin_keys, context.ingest_keys.keys)
+    # Who may call comes first: a caller without the key learns nothing, not even which parameters a route takes.
     app = FastAPI(title="Spyglass", version="0.1.0",
                   description="Observability and FinOps analytics for production AI systems.",
-                  dependencies=[Depends(refuse_unknown)])
+                  dependencies=[Depends(dependency(keys)), Depends(refuse_unknown)])
     app.state.context = context
-    keys = [key.encode() for key in context.read_keys]
-
-    def authorize(request: Request) -> None:
-        if not keys:
-            return
-        scheme, _, key = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(key.strip().encode(), k) for k in keys):
-            raise Unauthorized("a valid read key is required: send 'Authorization: Bearer <key>'")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -100,6 +96,14 @@ def build_api(context: ApiContext) -> FastAPI:
         response = _error(401, str(exc))
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        return _error(403, str(exc))
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return _error(409, str(exc))
 
     @app.exception_handler(StoreUnavailable)
     async def _unavailable(_: Request, exc: StoreUnavailable) -> JSONResponse:
@@ -132,6 +136,6 @@ def build_api(context: ApiContext) -> FastAPI:
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
 
     for router in ROUTERS:
-        app.include_router(router, dependencies=[Depends(authorize)], responses=ERRORS)
-    app.include_router(feedback.router, responses=ERRORS)
+        app.include_router(router, responses=ERRORS)
+    document(app)
     return app

@@ -41,6 +41,7 @@ class ApiContext:
 
     store: Store
     read_keys: tuple[str, ...] = ()  # empty: the read API is open
+    admin_keys: tuple[str, ...] = ()  # for routes that change state (spyglass/api/access.py)
     # The writer's and the jobs' state for /readyz, when this process collects or schedules.
     readiness: Callable[[], Mapping[str, Any]] | None = None
     ingest_keys: IngestKeys = field(default_factory=IngestKeys)  # for POST /api/v1/feedback

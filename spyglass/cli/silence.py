@@ -3,6 +3,9 @@
     spyglass silence add 'alertname="cost-spike"' 'service="chat"' --duration 2h --comment "deploying the fix"
     spyglass silence list [--all]
     spyglass silence expire ID
+
+`add` and `expire` change state: when the service has keys they need an admin key (--admin-key,
+SPYGLASS_ADMIN_KEY).
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     listing.add_argument("--all", action="store_true", help="also the expired ones")
     expire = sub.add_parser("expire", help="end silences now")
     expire.add_argument("ids", nargs="+", help="silence ids")
-    for parser in (add, listing, expire):
-        add_api_arguments(parser)
+    add_api_arguments(listing)
+    for parser in (add, expire):
+        add_api_arguments(parser, admin=True)
 
 
 def _user() -> str:

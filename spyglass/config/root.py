@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from spyglass.config.alerts import AlertsSettings
 from spyglass.config.collector import CollectorSettings
@@ -54,7 +54,12 @@ class Settings(BaseModel):
         "Ingest keys, key -> project. Empty: ingest is open and the project comes from the resource "
         "attribute spyglass.project (else default)."))
     read_keys: list[str] = Field(default_factory=list, description=(
-        "Keys of the REST API. Empty: the API is open (it binds to 127.0.0.1 by default)."))
+        "Keys that read the REST API (an admin key reads too). Empty: reads are open (the API binds to 127.0.0.1 "
+        "by default)."))
+    admin_keys: list[str] = Field(default_factory=list, description=(
+        "Keys that may change state through the REST API (silences, notification replay, reprice, ...); they "
+        "read too. When any key is configured (read, ingest or admin), every route that changes state needs "
+        "one of these. No keys at all: the API is open."))
 
     collector: CollectorSettings = Field(default_factory=CollectorSettings, description=(
         "OTLP receivers: request limits, decode workers and the batching writer."))
@@ -84,6 +89,17 @@ class Settings(BaseModel):
         unknown = set(value) - set(ROLES) if isinstance(value, list | tuple) else set()
         if unknown:
             raise ValueError(f"unknown roles {sorted(unknown)}; known: {', '.join(ROLES)}")
+        return value
+
+    @field_validator("admin_keys")
+    @classmethod
+    def _admin_keys_apart(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """A key means one thing: an admin key that is also a read or ingest key is a mistake (never quoted)."""
+        for other in ("read_keys", "ingest_keys"):
+            if set(value) & set(info.data.get(other) or ()):
+                raise ValueError(f"a key is both an admin key and in {other}; give each key one role")
+        if any(not key.strip() for key in value):
+            raise ValueError("an admin key is empty")
         return value
 
     @field_validator("log_level")

@@ -15,7 +15,7 @@ from alerts.notifiers.webhook import WebhookConfig
 from alerts.outbox import Outbox, list_notifications, replay
 from alerts.retry import DeliveryPolicy
 from store import query_rows
-from store.errors import BadInput
+from store.errors import BadInput, Conflict
 from store.queries import notifications as rows
 from tests.helpers.notifications import alert, notification
 from tests.helpers.receivers import Answer, endpoint
@@ -126,7 +126,7 @@ def test_replay_refuses_a_pending_notification_and_ignores_an_unknown_id(store):
     with endpoint([Answer(hang=True)]) as receiver:
         outbox = Outbox(store, [hook("ops", receiver.url)], FAST)
         [notification_id] = outbox.enqueue([notification("ops")])  # not started: stays pending
-        with pytest.raises(BadInput, match="still pending"):
+        with pytest.raises(Conflict, match="still pending .*only a dead or delivered notification can be replayed"):
             replay(store, notification_id, datetime.now(timezone.utc))
         outbox.stop(timeout=0)  # never started: stopping is harmless
     assert replay(store, "0" * 32, datetime.now(timezone.utc)) is None

@@ -135,6 +135,8 @@ CALLS = {
         "active"),
     "silence": (lambda api, q: _not_found(lambda: api.silence("0" * 32)), 404),
     "expire_silence": (lambda api, q: _not_found(lambda: api.expire_silence("0" * 32)), 404),
+    "notifications": (lambda api, q: api.notifications(state="dead", since="6h").notifications, []),
+    "replay_notification": (lambda api, q: _not_found(lambda: api.replay_notification("0" * 32)), 404),
     "runbooks": (lambda api, q: len(api.runbooks().runbooks), 12),
     "runbook": (lambda api, q: api.runbook("cost-spike", "1.0.0").steps[0].number, 1),
     "runbook_versions": (lambda api, q: [v.version for v in api.runbook_versions("slo-burn").versions], ["1.0.0"]),

@@ -69,5 +69,7 @@ def test_unpriced_calls_take_the_cost_filters_too(priced):
         body = httpx.get(f"{priced.api}/api/v1/costs/unpriced", params={"since": "1h", **params}, timeout=30).json()
         return sorted(g["model"] for g in body["groups"])
 
-    assert unpriced() == ["unknown-x", "us.acme.model-v1:0"]
+    # The vLLM call is unpriced too: no GPU host sent samples for it, so it has no GPU time to be priced by.
+    assert unpriced() == ["llama-3-8b", "unknown-x", "us.acme.model-v1:0"]
     assert unpriced(team="ml") == [] and unpriced(project="q") == ["us.acme.model-v1:0"]
+    assert unpriced(team="infra") == ["llama-3-8b"] and unpriced(provider="openai") == ["unknown-x"]

@@ -33,6 +33,12 @@ def _eval(span, name: str, value: float | None = None, label: str = "", explanat
 
 
 @pytest.fixture
+def service(service_factory):
+    """The test runs the score join itself: the scheduled one (every 30 s) would race it on a slow machine."""
+    return service_factory(quality={"join_interval_seconds": 3600})
+
+
+@pytest.fixture
 def scored(service):
     """Four priced calls: A (gpt-4o, answers) two evals, B (gpt-4o, answers) one, C (mini, drafts) one, D feedback."""
     provider = tracer_provider("http", service)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
@@ -13,6 +14,12 @@ from tests.helpers.wait import eventually
 
 CALL = {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5, "spyglass.team": "search", "spyglass.feature": "answers"}
+
+
+@pytest.fixture
+def service(service_factory):
+    """The test runs the score join itself: the scheduled one (every 30 s) would race it on a slow machine."""
+    return service_factory(quality={"join_interval_seconds": 3600})
 
 
 def _scores(running, expected: int) -> list[dict]:

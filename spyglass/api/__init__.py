@@ -33,6 +33,7 @@ from spyglass.api import (
     feedback,
     gpu,
     gpu_costs,
+    incidents,
     llm,
     operations,
     quality,
@@ -44,7 +45,7 @@ from spyglass.api.parameters import refuse_unknown
 from store.errors import BadInput, QueryError, StoreUnavailable, Unauthorized
 
 ROUTERS = (llm.router, operations.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router,
-           drift.router, quality.router, alerts.router, silences.router, runbooks.router)
+           drift.router, quality.router, alerts.router, silences.router, runbooks.router, incidents.router)
 # The error answers every router may give, documented once (the body is always {"error": "..."}).
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "Invalid parameters or body, or a parameter the route does not take"},

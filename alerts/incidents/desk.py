@@ -142,7 +142,7 @@ class IncidentDesk:
         if runbook is not None:
             since = min(started, now - DIAGNOSTICS_LOOKBACK)
             results = run_diagnostics(self.store, runbook, labels, since, now, self._quality)
-            self.book.append([event(name, "diagnostic", now, ENGINE, r.as_json(), key=str(i))
+            self.book.append([event(name, "diagnostic", now, ENGINE, {**r.as_json(), "position": i}, key=str(i))
                               for i, r in enumerate(results)])
         try:
             return self._update(number, now, lambda i: (replace(i, impact=self._measure(i, now)), []))

@@ -34,9 +34,10 @@ def event(incident: str, kind: str, at: datetime, actor: str, payload: Mapping[s
 
 
 def in_order(events: Iterable[Event]) -> list[Event]:
-    """Events by time; at one instant in the order things happen (opened, its alert, its runbook, ...)."""
+    """Events by time; at one instant in the order things happen (opened, its alert, its runbook, ...), and
+    events of one kind by their `position` (the diagnostics in the runbook's order)."""
     rank = {kind: i for i, kind in enumerate(KINDS)}
-    return sorted(events, key=lambda e: (e.at, rank.get(e.kind, len(rank)), e.id))
+    return sorted(events, key=lambda e: (e.at, rank.get(e.kind, len(rank)), e.payload.get("position", 0), e.id))
 
 
 def notification_event(incident: str, row: NotificationRow) -> Event:

@@ -1,5 +1,6 @@
 """`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog, rule and runbook tools
-(`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`).
+(`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`,
+`incidents`).
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
 """
@@ -14,6 +15,7 @@ import sys
 
 from spyglass import config, gpu_agent
 from spyglass.cli import export as export_cli
+from spyglass.cli import incidents as incidents_cli
 from spyglass.cli import prices as prices_cli
 from spyglass.cli import reprice as reprice_cli
 from spyglass.cli import rules as rules_cli
@@ -36,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     rules_cli.add_parser(verbs)
     runbooks_cli.add_parser(verbs)
     silence_cli.add_parser(verbs)
+    incidents_cli.add_parser(verbs)
     agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
     agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
     agent.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default: 5)")
@@ -85,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             return runbooks_cli.run(args)
         if args.verb == "silence":
             return silence_cli.run(args)
+        if args.verb == "incidents":
+            return incidents_cli.run(args)
         if args.verb == "up":
             _up(args)
         if args.verb == "gpu-agent":

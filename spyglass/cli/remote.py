@@ -4,6 +4,7 @@ one API client, and the API's refusals as one readable line."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -31,3 +32,11 @@ def call(args: argparse.Namespace, what: str, request: Callable[[ApiClient], T])
                             "is `spyglass up` running?") from exc
     except ApiError as exc:
         raise SpyglassError(f"{what} failed ({exc.status}): {exc.message}") from exc
+
+
+def user_name() -> str:
+    """Who runs the command, for `--by`/`--author` defaults ('' when the system has no login name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return ""

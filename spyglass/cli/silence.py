@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 from functools import partial
 
 from client.api import ApiClient
 from client.models.alerts import SilenceInfo, SilenceRequest
-from spyglass.cli.remote import add_api_arguments, call
+from spyglass.cli.remote import add_api_arguments, call, user_name
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
@@ -22,7 +21,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     add = sub.add_parser("add", help="mute the alerts matching every matcher, for a while")
     add.add_argument("matchers", nargs="+", help='label matchers: name="value", name!="v", name=~"re", name!~"re"')
     add.add_argument("--comment", required=True, help="why (shown with the silence)")
-    add.add_argument("--author", default=_user(), help="who (default: your user name)")
+    add.add_argument("--author", default=user_name(), help="who (default: your user name)")
     add.add_argument("--duration", help="how long, such as 30m, 2h, 1d (default: 1h unless --end)")
     add.add_argument("--start", help="RFC 3339 time (default: now)")
     add.add_argument("--end", help="RFC 3339 time, instead of --duration")
@@ -32,13 +31,6 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     expire.add_argument("ids", nargs="+", help="silence ids")
     for parser in (add, listing, expire):
         add_api_arguments(parser)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return ""
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import pytest
 from client.api import ApiClient, ApiError
 from client.models.incidents import ActionItem, EditIncident, OpenIncident, PostmortemPatch
 from tests.helpers.cli import spyglass
+from tests.helpers.receivers import endpoint
 from tests.helpers.wait import eventually
 
 pytestmark = pytest.mark.xdist_group("alert-engine")
@@ -29,8 +30,11 @@ BUSY = """rules:
 def firing(service_factory, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text(BUSY)
-    return service_factory(alerts={"shipped_rules": False, "rule_files": [str(rules)],
-                                   "evaluation_interval_seconds": 0.5})
+    with endpoint() as webhook:
+        yield service_factory(alerts={
+            "shipped_rules": False, "rule_files": [str(rules)], "evaluation_interval_seconds": 0.5,
+            "receivers": [{"name": "team", "type": "webhook", "url": webhook.url}],
+            "route": {"receiver": "team", "group_wait": "0s"}})
 
 
 def refused(call) -> ApiError:
@@ -53,6 +57,9 @@ def test_an_alert_opens_an_incident_that_people_move_note_and_write_up(firing):
         assert diagnostics == ["error_budget_by_service", "errors_by_type", "latency_by_provider_host",
                                "calls_by_version"]
         assert shown.steps[0].text.startswith("Acknowledge.") and not shown.steps[0].checked
+        sent = eventually(lambda: [e.text for e in api.incident("INC-1").timeline if e.kind == "notification_sent"],
+                          timeout=30, what="the group's notification on the timeline")
+        assert sent == ["firing notification sent to team"]
 
         acked = api.transition_incident("INC-1", "ack", "ana", note="on it")
         assert (acked.status, acked.commander, acked.acknowledged_at is not None) == ("acknowledged", "ana", True)

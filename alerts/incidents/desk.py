@@ -122,15 +122,16 @@ class IncidentDesk:
             raise BadInput("started_at: an incident cannot start in the future")
         labels = {**opening.labels, **({"service": opening.service} if opening.service else {})}
         return self._open(opening.title.strip(), opening.severity, "manual", opening.by, labels, opening.service, "",
-                          started, now, opening.runbook, lambda i: [], opening.commander)
+                          started, now, opening.runbook, lambda i: [], opening.commander, strict=True)
 
     def _open(self, title: str, severity: Severity, source: Source, by: str, labels: dict[str, str], service: str,
               group_key: str, started: datetime, now: datetime, reference: str | None,
-              first_events: Callable[[str], list[Event]], commander: str = "") -> Incident:
+              first_events: Callable[[str], list[Event]], commander: str = "", strict: bool = False) -> Incident:
+        """`strict`: a runbook reference that does not resolve is refused (by hand) rather than noted (alerts)."""
         with self._lock:
             number = self.book.next_number()
             name = incident_id(number)
-            pin, runbook, pin_events = self._pin(name, reference, now)
+            pin, runbook, pin_events = self._pin(name, reference, now, strict)
             incident = Incident(number, title, severity, "triggered", source,
                                 Milestones(min(started, now), now), now, commander, by, group_key, labels, service,
                                 pin)
@@ -150,9 +151,9 @@ class IncidentDesk:
             log.warning("incident %s: impact not computed at open: %s", name, exc)
             return incident
 
-    def _pin(self, name: str, reference: str | None, now: datetime
+    def _pin(self, name: str, reference: str | None, now: datetime, strict: bool
              ) -> tuple[RunbookPin | None, Runbook | None, list[Event]]:
-        """The runbook version `reference` names now, pinned; or why none could be."""
+        """The runbook version `reference` names now, pinned; or why none could be (raised when `strict`)."""
         if not reference:
             return None, None, []
         if self._runbooks is None:
@@ -168,6 +169,8 @@ class IncidentDesk:
                 return pin, found.runbook, [event(name, "runbook_pinned", now, ENGINE, {
                     "reference": reference, "id": s.id, "version": s.version, "content_sha256": s.content_sha256,
                     "path": s.path}, key="pin")]
+        if strict:
+            raise BadInput(f"runbook: {why}")
         return None, None, [event(name, "runbook_unresolved", now, ENGINE, {"reference": reference, "error": why},
                                   key="pin")]
 
@@ -276,7 +279,8 @@ class IncidentDesk:
     def timeline(self, incident: Incident) -> list[Event]:
         """The stored events and the outbox's notifications of the incident's group, in time order."""
         events = self.book.events(incident.number)
-        events += [notification_event(incident.id, row) for row in self.book.notifications(incident)]
+        events += [notification_event(incident.id, row) for row in self.book.notifications(incident)
+                   if row.state != "pending" or row.attempts]  # queued, not tried yet: nothing happened
         return in_order(events)
 
     def _measure(self, incident: Incident, now: datetime, final: bool = False) -> Impact:

@@ -43,7 +43,7 @@ def in_order(events: Iterable[Event]) -> list[Event]:
 def notification_event(incident: str, row: NotificationRow) -> Event:
     """A notification of the incident's alert group, as the outbox last recorded it."""
     kind = {"delivered": "notification_sent", "dead": "notification_failed"}.get(row.state, "notification_retrying")
-    at = row.delivered_at or (row.updated_at if row.state != "pending" or row.attempts else row.created_at)
+    at = row.delivered_at or row.updated_at
     return Event(f"n-{row.id}", incident, at, kind, ENGINE,
                  {"receiver": row.receiver, "status": row.status, "attempts": row.attempts, "error": row.last_error})
 

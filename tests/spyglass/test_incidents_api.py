@@ -45,7 +45,9 @@ def refused(call) -> ApiError:
 
 def test_an_alert_opens_an_incident_that_people_move_note_and_write_up(firing):
     with ApiClient(firing.api) as api:
-        [listed] = eventually(lambda: api.incidents().incidents, timeout=30, what="an incident")
+        # Opening ends with the first impact: the runbook pin and the diagnostics are on the timeline by then.
+        [listed] = eventually(lambda: [i for i in api.incidents().incidents if i.extra_cost_usd is not None],
+                              timeout=30, what="an incident opened with its impact")
         assert (listed.id, listed.severity, listed.status, listed.service, listed.source) == (
             "INC-1", "SEV2", "triggered", "chat", "alert")
         assert listed.runbook is not None and (listed.runbook.id, listed.runbook.version) == ("slo-burn", "1.0.0")
@@ -121,6 +123,10 @@ def test_bad_requests_are_refused_and_write_nothing(service):
         pinned = refused(lambda: api.open_incident(OpenIncident(title="x", severity="SEV3", by="ana",
                                                                 started_at="2999-01-01T00:00:00Z")))
         assert pinned.message == "started_at: an incident cannot start in the future"
+        unknown_runbook = refused(lambda: api.open_incident(OpenIncident(title="x", severity="SEV3", by="ana",
+                                                                         runbook="cost-spike@9.0.0")))
+        assert (unknown_runbook.status, unknown_runbook.message) == (
+            400, "runbook: runbook cost-spike has no recorded version 9.0.0")
         assert api.incidents().incidents == []
 
 

@@ -1,22 +1,25 @@
 """One evaluation cycle of the alert engine, the scheduled job `alerts`.
 
     rules -> evaluate (one query per detector, one per sql rule) -> state machine per instance
-    -> persist transitions and states -> mute (silences, inhibition) -> route and group
-    -> enqueue notifications in the outbox -> persist the notification log
+    -> persist transitions and states -> open or attach incidents (alerts/incidents/opener.py)
+    -> mute (silences, inhibition) -> route and group -> enqueue notifications in the outbox
+    -> persist the notification log
 
 Evaluation only reads the store and delivery happens in the outbox's own worker, so neither a
 slow receiver nor a hanging one can hold up a cycle. States and the notification log are kept
 in memory between cycles (one scheduler per store holds the lease) and read from the store by
 the first cycle, so a restart resumes pending timers and group timers, and a notification that
 was enqueued is not produced again. If the outbox refuses a batch, the log is not written and
-the next cycle produces the same notifications with the same idempotency keys.
+the next cycle produces the same notifications with the same idempotency keys. A failure of the
+incident hook is logged and does not hold up notifications: the hook links each alert episode once
+and tries again at the next cycle.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -46,6 +49,12 @@ class Rules(Protocol):
     def current(self) -> RuleSet: ...
 
 
+class IncidentHook(Protocol):
+    """Opens incidents for firing alert groups (alerts/incidents/opener.py); returns how many it opened."""
+
+    def observe(self, states: Iterable[AlertState], rules: Mapping[str, Rule], now: datetime) -> int: ...
+
+
 @dataclass(frozen=True)
 class CycleReport:
     """What one cycle did (the scheduler shows it in readiness)."""
@@ -58,6 +67,7 @@ class CycleReport:
     transitions: int
     notifications: int
     seconds: float
+    incidents_opened: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -81,8 +91,10 @@ def candidate(state: AlertState, rule: Rule | None, muted: bool, now: datetime) 
 class Engine:
     def __init__(self, store: Store, rules: Rules, detectors: Mapping[str, Detector], outbox: Outbox, route: Route,
                  inhibit_rules: Sequence[InhibitRule] = (), interval_seconds: float = 30,
-                 send_resolved: Callable[[str], bool] = lambda receiver: True, workers: int = 4) -> None:
+                 send_resolved: Callable[[str], bool] = lambda receiver: True, workers: int = 4,
+                 incidents: IncidentHook | None = None) -> None:
         self._store, self._rules, self._detectors, self._outbox = store, rules, detectors, outbox
+        self._incidents = incidents
         self._route, self._inhibit, self._send_resolved, self._workers = route, tuple(inhibit_rules), send_resolved, workers
         self._interval = timedelta(seconds=interval_seconds)
         self._retention = resolved_retention(route, self._interval)
@@ -108,12 +120,13 @@ class Engine:
         self._db.save_health([{"rule": r.rule.name, "evaluated_at": now, "seconds": r.seconds,
                                "instances": len(r.samples or ()), "error": r.error, "rules_version": ruleset.version}
                               for r in results])
+        opened = self._open_incidents(ruleset, now)
         sent = self._dispatch(ruleset, now)
         states = list(self._states.values())
         report = CycleReport(ruleset.version, len(results), sum(1 for r in results if r.samples is None),
                              sum(1 for s in states if s.status == "pending"),
                              sum(1 for s in states if s.status == "firing"), len(transitions), sent,
-                             round(time.monotonic() - started, 3))
+                             round(time.monotonic() - started, 3), opened)
         for r in results:
             if r.error:
                 log.warning("rule=%s evaluation failed: %s", r.rule.name, r.error)
@@ -151,6 +164,16 @@ class Engine:
                 for state in states:
                     advance(state, None, timedelta(0), timedelta(0))
         return changed, transitions
+
+    def _open_incidents(self, ruleset: RuleSet, now: datetime) -> int:
+        if self._incidents is None:
+            return 0
+        assert self._states is not None
+        try:
+            return self._incidents.observe(list(self._states.values()), ruleset.by_name(), now)
+        except Exception:  # the hook tries the same episodes again next cycle; notifications go out meanwhile
+            log.exception("incidents: linking alerts to incidents failed this cycle")
+            return 0
 
     def _dispatch(self, ruleset: RuleSet, now: datetime) -> int:
         assert self._states is not None

@@ -16,12 +16,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from client.endpoint import Endpoint, Model
+from client.incidents import INCIDENT_ENDPOINTS, IncidentCalls
 from client.models.alerts import (
     AlertHistory,
     Alerts,
@@ -58,21 +60,6 @@ BACKTEST_TIMEOUT = httpx.Timeout(600.0, connect=5.0)  # a sql rule runs its quer
 
 # The fields a time series may be split by (mirrors the API's `by` parameter).
 SERIES_BY = ("model", "service", "provider", "project", "status", "team", "feature")
-
-Model = TypeVar("Model", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class Endpoint(Generic[Model]):
-    """One API operation the client calls: HTTP method, path (with `{name}` parameters), response model.
-
-    `model` is None for an answer that is not JSON (the drift report's HTML).
-    """
-
-    method: str
-    path: str
-    model: type[Model] | None
-
 
 SUMMARY = Endpoint("GET", "/api/v1/summary", Summary)
 TIMESERIES = Endpoint("GET", "/api/v1/timeseries", Timeseries)
@@ -117,7 +104,8 @@ ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIE
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
-             EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF)
+             EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
+             *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -171,7 +159,7 @@ class Query:
         return [*pairs, *self.filters]
 
 
-class ApiClient:
+class ApiClient(IncidentCalls):
     """A synchronous client over one connection pool; use as a context manager or call close().
 
     `api_key` (a read key) goes with reads; `admin_key` with every request that changes state (POST, DELETE:

@@ -12,12 +12,16 @@ from typing import Any
 
 from alerts.engine import Engine, Outbox
 from alerts.evaluation import Detector
+from alerts.incidents.desk import IncidentDesk
+from alerts.incidents.opener import IncidentOpener
 from alerts.inhibit import InhibitRule
 from alerts.routing import Route, compile_route
 from alerts.rule_source import RuleSource
 from detectors import registry
+from runbooks.source import RunbookSource
 from spyglass.config import Settings
 from store.base import Store
+from store.queries.quality import QualityRules
 
 # The detectors rules may name.
 DETECTORS: Mapping[str, Detector] = registry.DETECTORS
@@ -44,7 +48,20 @@ def inhibit_rules(s: Settings) -> tuple[InhibitRule, ...]:
     return tuple(InhibitRule.of(rule) for rule in s.alerts.inhibit_rules)
 
 
+def quality_rules(s: Settings) -> QualityRules:
+    return QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
+                        tuple(s.quality.feedback_positive_labels))
+
+
+def incident_desk(s: Settings, store: Store, runbooks: RunbookSource | None, rules: RuleSource | None) -> IncidentDesk:
+    """The one incident desk of a process: the API and the engine's hook both change incidents through it."""
+    return IncidentDesk(store, runbooks, (lambda: rules.current().rules) if rules else tuple, quality_rules(s))
+
+
 def engine(s: Settings, store: Store, rules: RuleSource, detectors: Mapping[str, Detector], outbox: Outbox,
-           send_resolved: Callable[[str], bool] = lambda receiver: True) -> Engine:
+           send_resolved: Callable[[str], bool] = lambda receiver: True, desk: IncidentDesk | None = None) -> Engine:
+    """The engine; with a desk, alerts at or above `alerts.incident_min_severity` open incidents (unless off)."""
+    opener = None if desk is None or s.alerts.incident_min_severity == "off" else IncidentOpener(
+        desk, route(s), s.alerts.incident_min_severity)
     return Engine(store, rules, detectors, outbox, route(s), inhibit_rules(s), s.alerts.evaluation_interval_seconds,
-                  send_resolved)
+                  send_resolved, incidents=opener)

@@ -35,6 +35,7 @@ import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
 
 from alerts.evaluation import Detector
+from alerts.incidents.desk import IncidentDesk
 from alerts.outbox import Outbox
 from alerts.rule_source import RuleSource
 from collector.auth import IngestKeys
@@ -61,7 +62,6 @@ from spyglass.telemetry import self_meter_provider
 from store import Store, open_store
 from store.errors import ConfigError
 from store.file_source import FileSource
-from store.queries.quality import QualityRules
 
 log = logging.getLogger("spyglass.service")
 
@@ -114,6 +114,7 @@ class Service:
     detectors: Mapping[str, Detector] = field(default_factory=lambda: alerting.DETECTORS)
     rule_source: RuleSource | None = None
     outbox: Outbox | None = None
+    incidents: IncidentDesk | None = None
     # A test seam (spyglass/jobs.py): the time alert evaluation runs at; None is the scheduler's real time.
     alerts_clock: Callable[[], datetime] | None = None
 
@@ -134,6 +135,7 @@ class Service:
                 self.runbooks = await asyncio.to_thread(RunbookSource, self.store, s.runbooks.dirs)
                 # A bad rule file stops the start, one file:line per problem.
                 self.rule_source = await asyncio.to_thread(alerting.rule_source, s, self.store, self.detectors)
+                self.incidents = alerting.incident_desk(s, self.store, self.runbooks, self.rule_source)
             if "collector" in s.roles:
                 await self._start_collector()
             if "scheduler" in s.roles:
@@ -147,10 +149,10 @@ class Service:
                     drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
                     gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
                     gpu_max_gap_seconds=s.gpu.sample_max_gap_seconds,
-                    quality_rules=QualityRules(tuple(s.quality.pass_labels), s.quality.pass_threshold,
-                                               tuple(s.quality.feedback_positive_labels)),
+                    quality_rules=alerting.quality_rules(s),
                     dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
-                    rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s)))
+                    rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s),
+                    incidents=self.incidents))
                 self._serve(api, s.host, s.api_port, "api")
                 if (s.read_keys or s.ingest_keys) and not s.admin_keys:
                     log.warning("keys are configured but admin_keys is empty: every API route that changes state "
@@ -200,7 +202,8 @@ class Service:
         self.outbox.start()
         stopping = threading.Event()
         assert self.rule_source is not None, "the scheduler evaluates the rules loaded at start"
-        engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox, self.outbox.sends_resolved)
+        engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox, self.outbox.sends_resolved,
+                                 self.incidents)
         parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine,
                          self.alerts_clock)
         self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from alerts.evaluation import Detector
+from alerts.incidents.desk import IncidentDesk
 from alerts.inhibit import InhibitRule
 from alerts.rule_source import RuleSource
 from collector.auth import IngestKeys
@@ -60,6 +61,7 @@ class ApiContext:
     rules: RuleSource | None = None  # None: no alert rules here (the rules API and backtests answer 503)
     detectors: Mapping[str, Detector] = field(default_factory=dict)  # by name, for backtests
     inhibit_rules: tuple[InhibitRule, ...] = ()  # to show which alerts are inhibited
+    incidents: IncidentDesk | None = None  # None: no incidents here (the incident routes answer 503)
 
 
 def get_context(request: Request) -> ApiContext:

@@ -1,6 +1,6 @@
 """`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog, rule and runbook tools
 (`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`,
-`notifications`).
+`notifications`, `incidents`).
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
 """
@@ -15,6 +15,7 @@ import sys
 
 from spyglass import config, gpu_agent
 from spyglass.cli import export as export_cli
+from spyglass.cli import incidents as incidents_cli
 from spyglass.cli import notifications as notifications_cli
 from spyglass.cli import prices as prices_cli
 from spyglass.cli import reprice as reprice_cli
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     rules_cli.add_parser(verbs)
     runbooks_cli.add_parser(verbs)
     silence_cli.add_parser(verbs)
+    incidents_cli.add_parser(verbs)
     notifications_cli.add_parser(verbs)
     agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
     agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
@@ -88,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             return runbooks_cli.run(args)
         if args.verb == "silence":
             return silence_cli.run(args)
+        if args.verb == "incidents":
+            return incidents_cli.run(args)
         if args.verb == "notifications":
             return notifications_cli.run(args)
         if args.verb == "up":

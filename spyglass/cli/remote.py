@@ -5,6 +5,7 @@ one readable line."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 from collections.abc import Callable
 from typing import TypeVar
@@ -46,3 +47,11 @@ def key_hint(error: ApiError) -> str:
     if error.status in (401, 403) and "admin key" in error.message:
         return "; give --admin-key or set SPYGLASS_ADMIN_KEY"
     return ""
+
+
+def user_name() -> str:
+    """Who runs the command, for `--by`/`--author` defaults ('' when the system has no login name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return ""

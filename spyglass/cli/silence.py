@@ -11,12 +11,11 @@ SPYGLASS_ADMIN_KEY).
 from __future__ import annotations
 
 import argparse
-import getpass
 from functools import partial
 
 from client.api import ApiClient
 from client.models.alerts import SilenceInfo, SilenceRequest
-from spyglass.cli.remote import add_api_arguments, call
+from spyglass.cli.remote import add_api_arguments, call, user_name
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
@@ -25,7 +24,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     add = sub.add_parser("add", help="mute the alerts matching every matcher, for a while")
     add.add_argument("matchers", nargs="+", help='label matchers: name="value", name!="v", name=~"re", name!~"re"')
     add.add_argument("--comment", required=True, help="why (shown with the silence)")
-    add.add_argument("--author", default=_user(), help="who (default: your user name)")
+    add.add_argument("--author", default=user_name(), help="who (default: your user name)")
     add.add_argument("--duration", help="how long, such as 30m, 2h, 1d (default: 1h unless --end)")
     add.add_argument("--start", help="RFC 3339 time (default: now)")
     add.add_argument("--end", help="RFC 3339 time, instead of --duration")
@@ -36,13 +35,6 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     add_api_arguments(listing)
     for parser in (add, expire):
         add_api_arguments(parser, admin=True)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return ""
 
 
 def run(args: argparse.Namespace) -> int:

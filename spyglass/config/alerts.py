@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from alerts.inhibit import InhibitRuleConfig
@@ -27,6 +29,9 @@ class AlertsSettings(Section):
     inhibit_rules: list[InhibitRuleConfig] = Field(default_factory=list, description=(
         "Inhibition rules, each {source_matchers, target_matchers, equal}: while a source alert fires, "
         "targets with the same values of the `equal` labels are not notified."))
+    incident_min_severity: Literal["critical", "warning", "info", "off"] = Field("critical", description=(
+        "Alerts of this severity or worse open an incident when their alert group has no open one, and join it "
+        "when it has (critical opens SEV2, warning SEV3, info SEV4); off: incidents are opened by hand only."))
 
     receivers: list[ReceiverConfig] = Field(default_factory=list, description=(
         "Where notifications go: a list of {name, type, ...} with type webhook, alertmanager, slack, pagerduty or "

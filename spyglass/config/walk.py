@@ -153,6 +153,8 @@ def _type_name(annotation: Any) -> str:
         return f"list of {_type_name(args[0])}{plural}"
     if origin is dict:
         return f"mapping of {_type_name(args[0])} to {_type_name(args[1])}"
+    if origin is Literal:
+        return "one of " + ", ".join(str(arg) for arg in args)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"{annotation.__name__} object"
     return _NAMES.get(annotation, getattr(annotation, "__name__", str(annotation)))

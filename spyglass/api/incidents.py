@@ -1,0 +1,180 @@
+"""Incidents: list, read, open by hand, move through the lifecycle, note, edit, check runbook steps, write the
+post-mortem fields; and across incidents, the response times and the open action items.
+
+Every change goes through the service's `IncidentDesk` (the one the alert engine opens incidents with).
+An id is `INC-<n>` (or just `n`); an unknown one is a 404, a move the lifecycle does not allow a 409 that
+lists the allowed ones. Who may change incidents is decided by the application's access rules.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from alerts.incidents.desk import IncidentDesk, ManualOpening, UnknownIncident
+from alerts.incidents.lifecycle import STATUSES, InvalidTransition
+from alerts.incidents.model import SEVERITIES, ActionItem, Incident
+from client.models import incidents as wire
+from client.models.wire import ErrorBody
+from spyglass.api import incident_wire as out
+from spyglass.api.context import ApiContext, ContextDep
+from spyglass.timerange import parse_time
+from store.errors import BadInput, StoreUnavailable
+
+router = APIRouter(prefix="/api/v1")
+_ID = re.compile(r"^(?:INC-)?([1-9][0-9]{0,17})$", re.IGNORECASE)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such incident"}}
+_MOVES: dict[int | str, dict[str, Any]] = {
+    **_NOT_FOUND, 409: {"model": wire.TransitionRefused, "description": "The move is not allowed from the "
+                                                                        "incident's status; `allowed` lists those that are"}}
+
+
+def _desk(context: ApiContext) -> IncidentDesk:
+    if context.incidents is None:
+        raise StoreUnavailable("this process keeps no incidents (it runs neither the api nor the scheduler role)")
+    return context.incidents
+
+
+def _number(incident_id: str) -> int:
+    match = _ID.match(incident_id.strip())
+    if not match:
+        raise UnknownIncident(f"no incident {incident_id} (an id is INC-<number>)")
+    return int(match.group(1))
+
+
+def _not_found(exc: UnknownIncident) -> JSONResponse:
+    return JSONResponse({"error": str(exc)}, status_code=404)
+
+
+def _detail(desk: IncidentDesk, incident: Incident) -> wire.IncidentDetail:
+    return out.detail(incident, desk.timeline(incident), desk.runbook(incident))
+
+
+@router.get("/incidents")
+def list_incidents(context: ContextDep, status: Annotated[list[str] | None, Query()] = None,
+                   severity: Annotated[list[str] | None, Query()] = None, service: str | None = None,
+                   since: Annotated[str | None, Query(description="detected at or after: RFC 3339 or 7d")] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> wire.Incidents:
+    """Incidents newest first; filters repeat (`status=triggered&status=acknowledged`)."""
+    desk = _desk(context)
+    for name, values, known in (("status", status, STATUSES), ("severity", severity, SEVERITIES)):
+        bad = [v for v in values or () if v not in known]
+        if bad:
+            raise BadInput(f"{name}: {', '.join(bad)} is not one of {', '.join(known)}")
+    start = parse_time(since, desk.now(), "since") if since else None
+    found = desk.book.find(status or (), severity or (), service, start, limit)
+    return wire.Incidents.model_validate({"incidents": [out.summary(i) for i in found]})
+
+
+@router.post("/incidents", response_model=wire.IncidentDetail)
+def open_incident(context: ContextDep, body: wire.OpenIncident) -> wire.IncidentDetail:
+    """Open an incident by hand (SEV1 is declared here: alerts open SEV2 at most); a runbook given is pinned now."""
+    desk = _desk(context)
+    started = parse_time(body.started_at, desk.now(), "started_at") if body.started_at else None
+    opened = desk.open_by_hand(ManualOpening(body.title, body.severity, body.by, body.service.strip(),
+                                             body.commander.strip(), body.runbook, started_at=started))
+    return _detail(desk, opened)
+
+
+@router.get("/incidents/metrics")
+def incident_metrics(context: ContextDep, since: str = "90d") -> wire.IncidentMetrics:
+    """Time to detect, acknowledge, mitigate and resolve (mean, p90) per week, service and severity; incidents
+    and dollars lost per month; over the incidents detected since `since` (default 90 days)."""
+    desk = _desk(context)
+    start = parse_time(since, desk.now(), "since")
+    return out.incident_metrics(start, desk.book.find(since=start, limit=100_000))
+
+
+@router.get("/incidents/{incident_id}", response_model=wire.IncidentDetail, responses=_NOT_FOUND)
+def get_incident(context: ContextDep, incident_id: str) -> wire.IncidentDetail | JSONResponse:
+    """The incident with its alerts, pinned runbook steps, impact, timeline and post-mortem fields."""
+    desk = _desk(context)
+    try:
+        return _detail(desk, desk.get(_number(incident_id)))
+    except UnknownIncident as exc:
+        return _not_found(exc)
+
+
+@router.patch("/incidents/{incident_id}", response_model=wire.IncidentDetail, responses=_NOT_FOUND)
+def edit_incident(context: ContextDep, incident_id: str, body: wire.EditIncident) -> wire.IncidentDetail | JSONResponse:
+    """Change the title, severity or commander."""
+    desk = _desk(context)
+    try:
+        return _detail(desk, desk.edit(_number(incident_id), body.by, body.title, body.severity, body.commander))
+    except UnknownIncident as exc:
+        return _not_found(exc)
+
+
+def _move(context: ApiContext, incident_id: str, action: str, body: wire.TransitionBody
+          ) -> wire.IncidentDetail | JSONResponse:
+    desk = _desk(context)
+    try:
+        return _detail(desk, desk.transition(_number(incident_id), action, body.by, body.note))
+    except UnknownIncident as exc:
+        return _not_found(exc)
+    except InvalidTransition as exc:
+        return JSONResponse({"error": str(exc), "status": exc.status, "allowed": list(exc.allowed)}, status_code=409)
+
+
+def _transition_route(action: str, doc: str) -> None:
+    def move(context: ContextDep, incident_id: str, body: wire.TransitionBody) -> wire.IncidentDetail | JSONResponse:
+        return _move(context, incident_id, action, body)
+
+    move.__doc__ = doc
+    router.add_api_route(f"/incidents/{{incident_id}}/{action}", move, methods=["POST"], name=f"{action}_incident",
+                         response_model=wire.IncidentDetail, responses=_MOVES)
+
+
+for _action, _doc in (("ack", "Acknowledge: someone owns it (they become commander if there is none)."),
+                      ("mitigate", "The impact has stopped; the cause may remain."),
+                      ("resolve", "The problem is fixed; the impact is measured again for the window."),
+                      ("close", "Done: the impact is measured one last time and frozen."),
+                      ("reopen", "A resolved incident came back: acknowledged again.")):
+    _transition_route(_action, _doc)
+
+
+@router.post("/incidents/{incident_id}/notes", response_model=wire.TimelineEntry, responses=_NOT_FOUND)
+def add_note(context: ContextDep, incident_id: str, body: wire.NoteBody) -> wire.TimelineEntry | JSONResponse:
+    """A note on the timeline."""
+    try:
+        note = _desk(context).note(_number(incident_id), body.by, body.text)
+    except UnknownIncident as exc:
+        return _not_found(exc)
+    return wire.TimelineEntry.model_validate(out.entry(note))
+
+
+@router.post("/incidents/{incident_id}/runbook-steps/{step}", response_model=wire.IncidentDetail,
+             responses=_NOT_FOUND)
+def check_step(context: ContextDep, incident_id: str, step: int, body: wire.StepBody
+               ) -> wire.IncidentDetail | JSONResponse:
+    """Check (or, with `checked: false`, uncheck) a step of the pinned runbook version."""
+    desk = _desk(context)
+    try:
+        return _detail(desk, desk.check_step(_number(incident_id), step, body.by, body.checked))
+    except UnknownIncident as exc:
+        return _not_found(exc)
+
+
+@router.patch("/incidents/{incident_id}/postmortem", response_model=wire.IncidentDetail, responses=_NOT_FOUND)
+def edit_postmortem(context: ContextDep, incident_id: str, body: wire.PostmortemPatch
+                    ) -> wire.IncidentDetail | JSONResponse:
+    """Replace the post-mortem fields given (summary, root cause, trigger, resolution, action items, lessons)."""
+    desk = _desk(context)
+    changes: dict[str, Any] = {k: v for k, v in body.model_dump(exclude={"by"}).items() if v is not None}
+    if "action_items" in changes:
+        changes["action_items"] = tuple(ActionItem(**item) for item in changes["action_items"])
+    try:
+        return _detail(desk, desk.edit_postmortem(_number(incident_id), body.by, changes))
+    except UnknownIncident as exc:
+        return _not_found(exc)
+
+
+@router.get("/action-items")
+def open_action_items(context: ContextDep) -> wire.ActionItems:
+    """Every post-mortem action item not done yet, with its incident, owner and due date; soonest due first."""
+    desk = _desk(context)
+    return out.action_items(desk.book.find(limit=100_000), desk.now().date())
+

@@ -44,6 +44,7 @@ def _tile(page, label: str):
 
 
 def test_gpus_page_shows_the_fleet_heatmap_idle_gpus_and_a_down_target(gpu_fleet, open_page, tmp_path):
+    idle = _idle_dollars(gpu_fleet)  # the page shows what the API had when it rendered: wait for the GPU cost job
     page = _open_gpus(open_page, gpu_fleet.dashboard_url, "6h")
     expect(page.locator(CHART)).to_have_count(3, timeout=30_000)       # heatmap, memory headroom, power
     expect(_tile(page, "GPUs")).to_have_text("4")
@@ -56,7 +57,6 @@ def test_gpus_page_shows_the_fleet_heatmap_idle_gpus_and_a_down_target(gpu_fleet
     expect(page.get_by_text("Stretches under 10% mean utilisation in every minute for 30 minutes")).to_be_visible()
     expect(page.get_by_test_id("stAlert").filter(has_text="1 of 1 dcgm-exporter targets are down")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
-    idle = _idle_dollars(gpu_fleet)
     expect(page.get_by_role("heading", name="Idle cost by host")).to_be_visible()
     for amount in idle.values():  # canvas tables: their accessible cells carry the text
         expect(page.locator('td[role="gridcell"]', has_text=amount).first).to_be_attached(timeout=30_000)

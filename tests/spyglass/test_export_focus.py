@@ -27,6 +27,12 @@ PRICES = GpuPriceTable({"H100": Decimal("2.40")})
 TAGS = {"environment": "prod", "feature": "answer", "project": "p", "service": "chat", "team": "search"}
 
 
+@pytest.fixture
+def service(service_factory):
+    """The service prices GPUs as the tests do: its own GPU cost job may run on the seeded hours first."""
+    return service_factory(gpu={"model_prices": {"H100": "2.40"}})
+
+
 def _seed(store, *extra: tuple) -> None:
     insert_samples(store, samples("gpu-a", "a1", "NVIDIA H100 80GB HBM3", T, 60, MINUTE, 0.5))
     insert_calls(store, [

@@ -67,6 +67,7 @@ def scored(service):
         {"trace_id": trace_d, "span_id": span_d, "name": "thumbs", "value": -1, "user": "bob"}])
     assert response.status_code == 200
     eventually(lambda: service.count("llm_calls") >= 4, what="four LLM calls stored")
+    eventually(lambda: service.count("quality_scores") >= 6, what="four evaluations and two feedbacks stored")
     now = datetime.now(timezone.utc) + timedelta(seconds=2)
     run_cost_job(service.store, load_shipped(), now)
     assert run_score_join(service.store, now).joined == 6

@@ -98,6 +98,10 @@ def test_a_spike_opens_one_incident_pinned_to_its_runbook_version_across_edits_a
         assert (row["provider"], row["model"], row["calls_now"], row["calls_week_before"]) == ("openai", "gpt-4o", 12, 2)
         money = tuple(Decimal(row[c]) for c in ("cost_usd", "cost_usd_week_before", "change_usd"))
         assert money == (spent, week_before, spent - week_before) and spent == Decimal("32.055")
+        # The incident started with the hour the alert judged, so its impact holds the spike.
+        assert shown.started_at == spike_hour.isoformat().replace("+00:00", "Z")
+        assert shown.impact is not None and shown.impact.current.requests == len(SPIKE)
+        assert Decimal(opened.extra_cost_usd) == Decimal(shown.impact.extra_cost_usd) == spent - week_before
 
         # A second service of the group spikes: its alert joins INC-1 (after it opened), no second incident.
         send_calls(first, spike_hour, SPIKE, SECOND)

@@ -57,7 +57,9 @@ def service_factory(backend: str, chdb_dir: Path):
     yield start
     for running in started:
         running.stop()
-        drop_database(running.settings.data_dir, running.settings.clickhouse_url, running.settings.database)
+    # All stopped first: services restarted on one database must not see it dropped under them.
+    for settings in {r.settings.database: r.settings for r in started}.values():
+        drop_database(settings.data_dir, settings.clickhouse_url, settings.database)
 
 
 @pytest.fixture

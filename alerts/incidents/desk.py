@@ -61,6 +61,20 @@ def episode(state: AlertState) -> str:
     return f"{state.rule}\x1f{state.fingerprint}\x1f{state.firing_since.isoformat()}"
 
 
+def began(state: AlertState, now: datetime) -> datetime:
+    """When an alert's problem began, as far as the alert knows: the start of the window its detector judged
+    (`evidence.window.start`; a cost spike is judged once its hour is complete, so it becomes active after the hour
+    it happened in), or else when it became active."""
+    active = state.active_since or now
+    window = state.evidence.get("window")
+    start = window.get("start") if isinstance(window, Mapping) else None
+    try:
+        judged = datetime.fromisoformat(start) if isinstance(start, str) else None
+    except ValueError:
+        judged = None
+    return min(active, judged) if judged is not None and judged.tzinfo is not None else active
+
+
 @dataclass(frozen=True)
 class ManualOpening:
     """An incident a person opens: what it is, how bad, who; optionally its service, runbook and start."""
@@ -96,12 +110,13 @@ class IncidentDesk:
 
     def open_for_alert(self, state: AlertState, rule: Rule | None, group_key: str, now: datetime) -> Incident:
         """A new incident for a firing alert: severity from the alert's, its rule's runbook pinned, the alert on
-        the timeline, then the runbook's diagnostics and a first impact."""
+        the timeline, then the runbook's diagnostics and a first impact; it started when the alert's problem
+        `began`."""
         labels = dict(state.labels)
         title = state.annotations.get("summary") or f"{state.rule} firing"
         reference = rule.runbook if rule is not None else state.annotations.get("runbook") or None
         return self._open(title, severity_of(labels.get("severity", "")), "alert", ENGINE, labels,
-                          labels.get("service", ""), group_key, state.active_since or now, now, reference,
+                          labels.get("service", ""), group_key, began(state, now), now, reference,
                           lambda i: [self._alert_event(i, state, "alert_fired")])
 
     def attach(self, incident: Incident, state: AlertState) -> None:

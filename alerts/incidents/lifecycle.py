@@ -55,7 +55,7 @@ class InvalidTransition(BadInput):
 
 @dataclass(frozen=True)
 class Milestones:
-    """When the incident started (its first alert became active), was detected (opened), and entered each
+    """When the incident started (the window its first alert judged began), was detected (opened), and entered each
     later status."""
 
     started_at: datetime

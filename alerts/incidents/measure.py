@@ -1,6 +1,6 @@
 """Measuring an incident's impact: the store's counts for its window and the baseline, into an `Impact`.
 
-The window runs from when the incident started (its first alert became active, or the time given
+The window runs from when the incident started (the window its first alert judged began, or the time given
 when it was opened by hand) to its resolution, or to now while it is not resolved. The scope is the
 incident's labels (project, service, model, provider; any that are missing match everything).
 """

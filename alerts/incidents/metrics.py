@@ -1,10 +1,10 @@
 """Across incidents: is the team getting better? Pure functions of the incidents' milestones and impacts.
 
-- Time to detect = detected (opened) - started (the first alert became active, or the start given by
-  hand); to acknowledge, mitigate and resolve = that milestone - detected. Per ISO week (Monday, UTC) of
-  detection, service and severity: the mean and the 90th percentile (nearest rank: the smallest value
-  with at least 90 % of the values at or below it, so it is always one of the measured times), over the
-  incidents that reached the milestone (a skipped one is not counted as zero).
+- Time to detect = detected (opened) - started (the start of the window its first alert judged, or when that
+  alert became active; or the start given by hand); to acknowledge, mitigate and resolve = that milestone -
+  detected. Per ISO week (Monday, UTC) of detection, service and severity: the mean and the 90th percentile
+  (nearest rank: the smallest value with at least 90 % of the values at or below it, so it is always one of
+  the measured times), over the incidents that reached the milestone (a skipped one is not counted as zero).
 - Per month of detection: incidents, and dollars lost: the extra cost of their impacts, counting only
   rises (an outage that made spend fall did not earn money), and how many have no impact yet.
 - Open action items: every action item not done, with its incident, owner and due date, soonest first.

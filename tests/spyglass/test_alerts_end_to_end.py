@@ -3,38 +3,38 @@ service's jobs, the `cost_anomaly` detector finds it, the rule goes pending then
 receives exactly one signed firing notification; once the spike's hour is no longer the judged one, exactly one
 resolved notification follows and nothing more.
 
-The detector judges complete hours, so the alert engine runs on a clock of the test's (the service's
-`alerts_clock` seam): real time shifted to twenty minutes past an hour a day ago, which the test moves one hour
-on. Everything else (the collector, the cost and rollup jobs, the outbox and its delivery) runs on real time.
+The detector judges complete hours, so the alert engine runs on a clock of the test's (tests/helpers/cost_spike.py):
+real time shifted to twenty minutes past an hour a day ago, which the test moves one hour on.
 """
 
 from __future__ import annotations
 
 import base64
-import math
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import SpanKind
 from standardwebhooks import Webhook
 
 from alerts.outbox import list_notifications
 from client.api import ApiClient
-from store.params import hour_param
-from tests.helpers.detector_rows import insert_costs
-from tests.helpers.otel_clients import span_exporter
+from tests.helpers.cost_spike import (
+    HOUR,
+    ORDINARY,
+    SPIKE,
+    ShiftedClock,
+    alert_runs,
+    hour_spend,
+    judged_hour,
+    seed_history,
+    send_calls,
+)
 from tests.helpers.receivers import endpoint
 from tests.helpers.wait import eventually
 
 pytestmark = pytest.mark.xdist_group("alert-engine")
 
-HOUR = timedelta(hours=1)
 INTERVAL = 0.5  # seconds between evaluations (and between cost and rollup runs)
 FOR = timedelta(seconds=3)  # pending for six evaluations before firing
 RULES = f"""rules:
@@ -48,59 +48,6 @@ RULES = f"""rules:
       description: "${{{{ $evidence.spend_usd }}}} in the last hour against an expected ${{{{ $evidence.expected_usd }}}}."
 """
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-# gpt-4o at $2.50 / $10 per million input / output tokens (the shipped catalog).
-ORDINARY = {"input": 1000, "output": 100_000, "usd": Decimal("1.0025"), "feature": "answer", "user": "u-1"}
-LOOP = {"input": 2000, "output": 300_000, "usd": Decimal("3.005"), "feature": "agent", "user": "u-loop"}
-
-
-class ShiftedClock:
-    """Real time plus an offset the test moves: time passes (so `for:` elapses) and can jump an hour."""
-
-    def __init__(self, start: datetime) -> None:
-        self.offset = start - datetime.now(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
-
-    def advance(self, by: timedelta) -> None:
-        self.offset += by
-
-
-def seed_history(store, first_hour: datetime, hours: int) -> None:
-    """Ordinary spend of chat-api, about $2 an hour (a 5 % wobble, so the noise is not zero), as priced rows
-    rolled up by the rollup code."""
-    rows = [{"timestamp": first_hour + h * HOUR + timedelta(minutes=10), "span_id": f"h{h}", "project": "default",
-             "service_name": "chat-api", "feature": "answer", "user_id": "u-1",
-             "cost_total": repr(round(2 * (1 + 0.05 * math.sin(h)), 4))} for h in range(hours)]
-    insert_costs(store, rows, datetime.now(timezone.utc))
-
-
-def send_calls(service, hour: datetime, calls: list[dict]) -> Decimal:
-    """GenAI chat spans of chat-api inside `hour`, through the real SDK and OTLP/HTTP in one export (so that they
-    are priced together); returns their list price."""
-    provider = TracerProvider(resource=Resource.create({"service.name": "chat-api"}))
-    provider.add_span_processor(BatchSpanProcessor(span_exporter("http", service), max_export_batch_size=512))
-    tracer = provider.get_tracer("tests.alerts.end_to_end")
-    for i, call in enumerate(calls):
-        begin = hour + timedelta(minutes=5, seconds=30 * i)
-        span = tracer.start_span("chat gpt-4o", kind=SpanKind.CLIENT, start_time=_ns(begin), attributes={
-            "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-4o",
-            "gen_ai.usage.input_tokens": call["input"], "gen_ai.usage.output_tokens": call["output"],
-            "spyglass.feature": call["feature"], "user.id": call["user"]})
-        span.end(end_time=_ns(begin + timedelta(seconds=2)))
-    provider.shutdown()
-    return sum((call["usd"] for call in calls), Decimal(0))
-
-
-def _ns(at: datetime) -> int:
-    return int(at.timestamp()) * 1_000_000_000
-
-
-def hour_spend(service, hour: datetime) -> Decimal:
-    """chat-api's spend in `hour` as the rollup holds it."""
-    [row] = service.rows("SELECT sum(cost_total) AS usd FROM cost_hourly FINAL WHERE hour = {hour:DateTime('UTC')} "
-                         "AND project = 'default' AND service_name = 'chat-api'", {"hour": hour_param(hour)})
-    return Decimal(row["usd"])
 
 
 def _at(text: str | None) -> datetime:
@@ -108,15 +55,10 @@ def _at(text: str | None) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def alert_runs(service) -> int:
-    return httpx.get(f"{service.api}/readyz", timeout=5).json()["jobs"]["alerts"]["runs"]
-
-
 def test_a_cost_spike_pages_once_and_resolves_once(service_factory, tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES)
-    real_hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    judged = real_hour - timedelta(days=1)  # the engine's last complete hour: the spike's hour ends here
+    judged = judged_hour()  # the engine's last complete hour: the spike's hour ends here
     clock = ShiftedClock(judged + timedelta(minutes=20))
     spike_hour, after_hour = judged - HOUR, judged
     with endpoint() as webhook:
@@ -128,7 +70,7 @@ def test_a_cost_spike_pages_once_and_resolves_once(service_factory, tmp_path):
                     "route": {"receiver": "finops", "group_by": ["alertname"], "group_wait": "0s",
                               "group_interval": "1s", "repeat_interval": "4h"}})
         seed_history(service.store, spike_hour - 28 * 24 * HOUR, 28 * 24)
-        spent = send_calls(service, spike_hour, [ORDINARY, ORDINARY] + [LOOP] * 10)  # an agent stuck in a loop
+        spent = send_calls(service, spike_hour, SPIKE)
 
         with ApiClient(service.api) as api:
             # Pending first (for FOR of the engine's time), then firing.

@@ -5,6 +5,7 @@ diagnostics on the timeline, resolutions recorded once."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -13,9 +14,11 @@ from alerts.incidents.desk import IncidentDesk
 from alerts.incidents.opener import IncidentOpener
 from alerts.routing import RouteConfig, compile_route
 from alerts.rule_source import RuleSource
+from alerts.state import AlertState
 from runbooks.source import RunbookSource
 from store.base import query_rows
 from tests.helpers.alerting import LevelDetector, RecordingOutbox
+from tests.helpers.detector_rows import insert_costs
 from tests.helpers.runbook_files import write_runbook
 
 pytestmark = pytest.mark.xdist_group("alert-engine")
@@ -173,3 +176,28 @@ def test_a_rule_naming_an_unknown_runbook_still_opens_the_incident_and_says_why(
     assert incident["runbook_id"] == ""
     [why] = [e.payload for e in desk.book.events(1) if e.kind == "runbook_unresolved"]
     assert why == {"reference": "our-spend@9.9.9", "error": "runbook our-spend has no recorded version 9.9.9"}
+
+
+def test_an_incident_starts_where_the_window_its_alert_judged_starts(world, store):
+    """A cost spike is judged when its hour is complete, after it happened: the incident's window (its impact,
+    its time to detect) starts with the judged hour, not when the alert became active."""
+    make, _, clock, _ = world
+    _, desk = make()
+    hour = T0 - timedelta(hours=1)
+    insert_costs(store, [{"timestamp": hour + timedelta(minutes=m), "span_id": f"s{m}", "service_name": "chat",
+                          "cost_total": "3.25"} for m in (5, 40)], T0)
+    active = T0 + 20 * 60 * S
+    clock["now"] = active + 30 * S
+
+    def alert(service: str, evidence: dict) -> AlertState:
+        return AlertState("chat-cost", service, {"alertname": "chat-cost", "service": service,
+                                                  "severity": "critical"}, "firing", active, active + 30 * S,
+                          evidence=evidence)
+
+    judged = alert("chat", {"window": {"start": "2026-03-01T11:00:00Z", "end": "2026-03-01T12:00:00Z"}})
+    opened = desk.open_for_alert(judged, None, "chat", clock["now"])
+    assert (opened.milestones.started_at, opened.milestones.detected_at) == (hour, clock["now"])
+    assert opened.impact is not None and opened.impact.current.cost_usd == Decimal("6.5")
+    for evidence in ({}, {"window": "1h"}, {"window": {"start": "an hour ago"}}, {"window": {"start": None}}):
+        plain = desk.open_for_alert(alert("search", evidence), None, "search", clock["now"])
+        assert plain.milestones.started_at == active, evidence

@@ -119,7 +119,7 @@ def _impact(x: Impact, i: Incident) -> ImpactSection:
 
     rows = (
         ("Requests", u.count(now.requests, "request"), u.count(before.requests, "request"),
-         f"{now.requests - before.requests:+,} requests"),
+         u.change(now.requests - before.requests, "request")),
         ("Errors", f"{u.count(now.errors, 'error')} ({u.percent(now.error_rate)})",
          f"{u.count(before.errors, 'error')} ({u.percent(before.error_rate)})",
          _change_of(now.error_rate, before.error_rate)),

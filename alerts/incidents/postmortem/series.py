@@ -54,9 +54,11 @@ def chart_window(started: datetime, ended: datetime) -> ChartWindow:
     """The stretch the charts cover for an incident from `started` to `ended`, on whole buckets."""
     ended = max(ended, started)
     margin = max(MIN_MARGIN, (ended - started) / 4)
-    span = (ended - started + 2 * margin).total_seconds()
-    step = next((s for s in STEPS if span / s <= MAX_BUCKETS), STEPS[-1])
-    return ChartWindow(_floor(started - margin, step), _ceil(ended + margin, step), step)
+    for step in STEPS:
+        window = ChartWindow(_floor(started - margin, step), _ceil(ended + margin, step), step)
+        if (window.until - window.since).total_seconds() / step <= MAX_BUCKETS:
+            break
+    return window
 
 
 def _floor(at: datetime, step: int) -> datetime:

@@ -44,6 +44,11 @@ def count(n: int, unit: str) -> str:
     return f"{n:,} {unit}{'' if n == 1 else 's'}"
 
 
+def change(n: int, unit: str) -> str:
+    """`+1 request`, `-3 requests`, `0 requests`."""
+    return ("+" if n > 0 else "-" if n < 0 else "") + count(abs(n), unit)
+
+
 def duration(span: timedelta) -> str:
     """`1 h 5 min`, `4 min 30 s`, `45 s` (whole seconds; days as hours)."""
     seconds = max(0, int(span.total_seconds()))

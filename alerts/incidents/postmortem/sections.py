@@ -82,13 +82,14 @@ def report(record: IncidentRecord) -> Report:
     i, events = record.incident, record.timeline
     p = i.postmortem
     used, note = runbook_used(i, record.runbook, record.runbook_error, events)
+    diagnostics, ran_at = _diagnostics(events)
     items = Table(("Action", "Owner", "Due", "Done"), tuple(
         (a.title, a.owner or "to be named", a.due.isoformat() if a.due else "to be set", "yes" if a.done else "no")
         for a in p.action_items)) if p.action_items else None
     return Report(
         i.id, i.title, _header(i), Text(p.summary, PROMPTS["summary"]),
         _impact(i.impact, i) if i.impact else None, detection_facts(i, events), linked_alerts(events),
-        milestones(i), _timeline(events), used, note, *_diagnostics(events),
+        milestones(i), _timeline(events), used, note, diagnostics, ran_at,
         Text(p.root_cause, PROMPTS["root_cause"]), Text(p.trigger, PROMPTS["trigger"]),
         Text(p.resolution, PROMPTS["resolution"]), items, PROMPTS["action_items"],
         Text(p.went_well, PROMPTS["went_well"]), Text(p.went_badly, PROMPTS["went_badly"]),

@@ -1,5 +1,5 @@
-"""The client's incident calls: list, read, open, move, note, edit, check steps, post-mortem fields, metrics and
-action items. `ApiClient` (client/api.py) mixes them in; its endpoint table includes `INCIDENT_ENDPOINTS`."""
+"""The client's incident calls: list, read, open, move, note, edit, check steps, post-mortem fields and report,
+metrics and action items. `ApiClient` (client/api.py) mixes them in; its endpoint table includes `INCIDENT_ENDPOINTS`."""
 
 from __future__ import annotations
 
@@ -34,10 +34,12 @@ MOVES = {action: Endpoint("POST", f"/api/v1/incidents/{{incident_id}}/{action}",
 INCIDENT_NOTE = Endpoint("POST", "/api/v1/incidents/{incident_id}/notes", TimelineEntry)
 RUNBOOK_STEP = Endpoint("POST", "/api/v1/incidents/{incident_id}/runbook-steps/{step}", IncidentDetail)
 POSTMORTEM = Endpoint("PATCH", "/api/v1/incidents/{incident_id}/postmortem", IncidentDetail)
+POSTMORTEM_FORMATS = ("md", "html")
+POSTMORTEM_REPORT: Endpoint[BaseModel] = Endpoint("GET", "/api/v1/incidents/{incident_id}/postmortem", None)
 ACTION_ITEMS = Endpoint("GET", "/api/v1/action-items", ActionItems)
 INCIDENT_ENDPOINTS: tuple[Endpoint[Any], ...] = (
     INCIDENTS, OPEN_INCIDENT, INCIDENT_METRICS, INCIDENT, EDIT_INCIDENT, *MOVES.values(), INCIDENT_NOTE, RUNBOOK_STEP,
-    POSTMORTEM, ACTION_ITEMS)
+    POSTMORTEM, POSTMORTEM_REPORT, ACTION_ITEMS)
 
 
 class IncidentCalls:
@@ -87,6 +89,10 @@ class IncidentCalls:
 
     def edit_postmortem(self, incident_id: str, patch: PostmortemPatch) -> IncidentDetail:
         return self._send(POSTMORTEM, patch, {"incident_id": incident_id})
+
+    def postmortem(self, incident_id: str, report_format: str = "md") -> str:
+        """The post-mortem report as text: Markdown (`md`) or one self-contained HTML page (`html`)."""
+        return self._request(POSTMORTEM_REPORT, [("format", report_format)], path={"incident_id": incident_id}).text
 
     def incident_metrics(self, since: str = "90d") -> IncidentMetrics:
         """Times to detect, acknowledge, mitigate, resolve per week; incidents and dollars lost per month."""

@@ -26,12 +26,17 @@ def window_stats(store: Store, scope: q.Scope, since: datetime, until: datetime,
                        scores["passed"], scores["feedback"], scores["positive"])
 
 
+def scope_of(incident: Incident) -> q.Scope:
+    """The calls an incident is about: its labels, its service field winning."""
+    return q.Scope.of({**incident.labels, "service": incident.service})
+
+
 def measure(store: Store, incident: Incident, rules: Iterable[Rule], quality: QualityRules, now: datetime,
             final: bool = False) -> Impact:
     """The impact of `incident` as the store says now; `final` marks the numbers frozen (at close)."""
     since = incident.milestones.started_at
     until = max(incident.milestones.resolved_at or now, since + timedelta(microseconds=1))
-    scope = q.Scope.of({**incident.labels, "service": incident.service})
+    scope = scope_of(incident)
     current = window_stats(store, scope, since, until, quality)
     baseline = window_stats(store, scope, since - BASELINE_OFFSET, until - BASELINE_OFFSET, quality)
     slo, note = slo_for(incident.service, rules)

@@ -1,5 +1,6 @@
 """Incidents: list, read, open by hand, move through the lifecycle, note, edit, check runbook steps, write the
-post-mortem fields; and across incidents, the response times and the open action items.
+post-mortem fields and read the post-mortem report; and across incidents, the response times and the open action
+items.
 
 Every change goes through the service's `IncidentDesk` (the one the alert engine opens incidents with).
 An id is `INC-<n>` (or just `n`); an unknown one is a 404, a move the lifecycle does not allow a 409 that
@@ -12,11 +13,13 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from alerts.incidents.desk import IncidentDesk, ManualOpening, UnknownIncident
 from alerts.incidents.lifecycle import STATUSES, InvalidTransition
 from alerts.incidents.model import SEVERITIES, ActionItem, Incident
+from alerts.incidents.postmortem.record import gather
+from alerts.incidents.postmortem.render import FORMATS, MEDIA_TYPES, render
 from client.models import incidents as wire
 from client.models.wire import ErrorBody
 from spyglass.api import incident_wire as out
@@ -30,6 +33,11 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "descri
 _MOVES: dict[int | str, dict[str, Any]] = {
     **_NOT_FOUND, 409: {"model": wire.TransitionRefused, "description": "The move is not allowed from the "
                                                                         "incident's status; `allowed` lists those that are"}}
+
+_REPORT: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The post-mortem: Markdown (`format=md`) or one self-contained HTML page (`format=html`)",
+          "content": {"text/markdown": {"schema": {"type": "string"}}, "text/html": {"schema": {"type": "string"}}}},
+    **_NOT_FOUND}
 
 
 def _desk(context: ApiContext) -> IncidentDesk:
@@ -170,6 +178,23 @@ def edit_postmortem(context: ContextDep, incident_id: str, body: wire.Postmortem
         return _detail(desk, desk.edit_postmortem(_number(incident_id), body.by, changes))
     except UnknownIncident as exc:
         return _not_found(exc)
+
+
+@router.get("/incidents/{incident_id}/postmortem", response_class=Response, responses=_REPORT)
+def get_postmortem(context: ContextDep, incident_id: str,
+                   report_format: Annotated[str, Query(alias="format", description="md or html")] = "md") -> Response:
+    """The post-mortem report: summary, impact, detection, timeline, the pinned runbook's text as it was,
+    diagnostics, root cause, trigger, resolution, action items, lessons learned. An empty field is a prompt for its
+    author. The same incident gives the same bytes; the HTML opens offline."""
+    desk = _desk(context)
+    if report_format not in FORMATS:
+        raise BadInput(f"format: {report_format!r} is not one of {', '.join(FORMATS)}")
+    now = desk.now()
+    try:
+        record = gather(desk, _number(incident_id), now, charts=report_format == "html")
+    except UnknownIncident as exc:
+        return _not_found(exc)
+    return Response(render(record, report_format, now), media_type=MEDIA_TYPES[report_format])
 
 
 @router.get("/action-items")

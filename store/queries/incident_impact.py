@@ -1,4 +1,5 @@
-"""The counts an incident's impact is computed from (alerts/incidents/impact.py), for one window and scope.
+"""The counts an incident's impact is computed from (alerts/incidents/impact.py), for one window and scope,
+and the same numbers per time bucket for the post-mortem's charts (alerts/incidents/postmortem/).
 
 Scope: the incident's project, service, model and provider labels, each optional ('' = any). One
 window per call (the incident's, then the same window a week earlier), so that a window longer than a
@@ -88,3 +89,28 @@ WHERE service_name = {{service:String}} AND timestamp >= {{since:{NS_TYPE}}} AND
                           {"service": service, "since": time_param(until - period),
                            "until": time_param(until)})[0]["n"])
 
+
+
+def _bucket() -> str:
+    return "toDateTime64(toStartOfInterval(timestamp, toIntervalSecond({step:UInt32})), 9, 'UTC')"
+
+
+def call_series(store: Store, scope: Scope, since: datetime, until: datetime, step_seconds: int
+                ) -> list[dict[str, Any]]:
+    """Per bucket of `step_seconds` that has calls, oldest first: requests, errors and the exact p95 in ms."""
+    return query_rows(store, f"""
+SELECT {_bucket()} AS bucket, count() AS requests, countIf(status = 'error') AS errors,
+    quantileExact(0.95)(duration_ns) / 1e6 AS p95_ms
+FROM llm_calls FINAL
+WHERE {_WINDOW} AND {_scope(models=('model', 'response_model'))}
+GROUP BY bucket ORDER BY bucket""", {**_params(scope, since, until), "step": step_seconds})
+
+
+def spend_series(store: Store, scope: Scope, since: datetime, until: datetime, step_seconds: int
+                 ) -> list[dict[str, Any]]:
+    """Per bucket of `step_seconds` that has priced calls, oldest first: the spend (exact) by the one spend rule."""
+    hours = f"hour >= toStartOfHour({{since:{NS_TYPE}}}) AND hour < {{until:{NS_TYPE}}}"
+    return query_rows(store, f"""
+SELECT {_bucket()} AS bucket, {call_spend.MEASURES['cost_total']} AS cost_usd
+FROM ({call_spend.calls_sql(f"{_WINDOW} AND {_scope()}", hours)})
+GROUP BY bucket ORDER BY bucket""", {**_params(scope, since, until), "step": step_seconds})

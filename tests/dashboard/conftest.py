@@ -1,24 +1,12 @@
-"""Real parts for the dashboard tests: a headless Chromium (the seeded services are tests/helpers/fleet.py's)."""
+"""Real parts for the dashboard tests: pages of a headless Chromium (tests/helpers/browser.py; the seeded services
+are tests/helpers/fleet.py's)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+from playwright.sync_api import Browser, Page, expect
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
-"""An incident's impact on a real store, checked against numbers worked out by hand from the rows inserted:
-requests, errors, p95 latency, extra cost (exact), quality and feedback change, error budget burned."""
+"""An incident's impact on a real store, checked against numbers worked out by hand from the rows inserted
+(tests/helpers/incident_rows.py `populate`): requests, errors, p95 latency, extra cost (exact), quality and
+feedback change, error budget burned."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,40 +13,7 @@ from alerts.incidents.desk import IncidentDesk, ManualOpening
 from alerts.rules import check_text
 from detectors.registry import DETECTORS
 from tests.helpers.calls import insert_call
-from tests.helpers.incident_rows import insert_costs, insert_scores
-
-T = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
-H, WEEK = timedelta(hours=1), timedelta(days=7)
-SLO_RULES = """rules:
-  - name: slo-burn
-    detector: error_burn_rate
-    params: {objective: 0.99, period: 30d, where: {service: [chat]}, windows: [{long: 1h, short: 5m, burn_rate: 14.4}]}
-    severity: critical
-"""
-
-
-def populate(store) -> None:
-    """chat: 20 calls in [T, T+1h) (16 ok at 100 ms, 4 failed at 1000 ms) and 10 ok at 100 ms a week earlier;
-    search: 5 calls in the window that are not the incident's. Spend: 20 x $0.015 and one unpriced call in the
-    window, 10 x $0.01 a week earlier, $5 of search. Evaluations 4/10 pass now, 9/10 before; feedback 1/4
-    positive now, 2/2 before."""
-    for i in range(20):
-        failed = i >= 16
-        insert_call(store, f"w{i}", T, at=T + i * timedelta(minutes=2), service="chat",
-                    status="error" if failed else "ok", duration_ms=1000 if failed else 100)
-    for i in range(10):
-        insert_call(store, f"b{i}", T, at=T - WEEK + i * timedelta(minutes=5), service="chat", status="ok",
-                    duration_ms=100)
-    for i in range(5):
-        insert_call(store, f"s{i}", T, at=T + i * timedelta(minutes=5), service="search", status="error",
-                    duration_ms=5000)
-    insert_costs(store, "chat", T + 10 * timedelta(minutes=1), [Decimal("0.015")] * 20 + [None], "cw")
-    insert_costs(store, "chat", T - WEEK + timedelta(minutes=10), [Decimal("0.01")] * 10, "cb")
-    insert_costs(store, "search", T + timedelta(minutes=10), [Decimal("5")], "cs")
-    insert_scores(store, "chat", T + timedelta(minutes=20), "eval", [True] * 4 + [False] * 6, "ew")
-    insert_scores(store, "chat", T - WEEK + timedelta(minutes=20), "eval", [True] * 9 + [False], "eb")
-    insert_scores(store, "chat", T + timedelta(minutes=30), "feedback", [True, False, False, False], "fw")
-    insert_scores(store, "chat", T - WEEK + timedelta(minutes=30), "feedback", [True, True], "fb")
+from tests.helpers.incident_rows import SLO_RULES, WEEK, H, T, populate
 
 
 @pytest.fixture

@@ -34,8 +34,8 @@ def _eval(span, name: str, value: float | None = None, label: str = "", explanat
 
 @pytest.fixture
 def service(service_factory):
-    """The test runs the score join itself: the scheduled one (every 30 s) would race it on a slow machine."""
-    return service_factory(quality={"join_interval_seconds": 3600})
+    """The test runs the jobs itself: without the scheduler role none of the service's own runs can race it."""
+    return service_factory(roles=("collector", "api"))
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from alerts.durations import duration_field
 from alerts.rule_files import RawRule, read_rule_file, read_rule_text
 from alerts.templates import Template, TemplateError, compile_template
+from runbooks.library import Library, check_reference
 from store.errors import ConfigError
 
 SHIPPED_DIR = Path(__file__).with_name("rules")
@@ -200,6 +201,12 @@ def check_rules(paths: Iterable[Path | str], detectors: DetectorLookup, probe: S
                 defaults: ParamDefaults | None = None) -> tuple[list[Rule], list[str]]:
     """Every rule of `paths` that is valid, and one `file:line: message` per problem (duplicates included)."""
     return _checked([read_rule_file(Path(path)) for path in paths], detectors, probe, defaults or {})
+
+
+def runbook_problems(rules: Iterable[Rule], library: Library) -> list[str]:
+    """One `file:line: ...` per rule whose `runbook:` names no runbook of `library` (rules check fails on it)."""
+    return [f"{rule.file}:{rule.line}: rule {rule.name}: runbook: {problem}" for rule in rules
+            if rule.runbook and (problem := check_reference(rule.runbook, library))]
 
 
 def check_text(text: str, name: str, detectors: DetectorLookup, probe: SqlProbe | None = None,

@@ -16,9 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from alerts.durations import format_duration
-from alerts.rules import check_rules, shipped_files
+from alerts.rules import check_rules, runbook_problems, shipped_files
 from alerts.sql_rules import probe
 from client.models.alerts import BacktestRequest, BacktestResult
+from runbooks import library as runbooks
 from spyglass import alerting, config
 from spyglass.cli.remote import add_api_arguments, call
 from spyglass.schema import migrate
@@ -78,6 +79,7 @@ def _check(args: argparse.Namespace) -> int:
         rules, problems = check_rules(paths, alerting.DETECTORS, check, alerting.param_defaults(settings))
     finally:
         check.close()
+    problems += runbook_problems(rules, runbooks.load(settings.runbooks.dirs))
     for problem in problems:
         print(problem)
     if problems:

@@ -13,6 +13,7 @@ import pytest
 
 from client.api import ApiClient, ApiError
 from client.models.alerts import BacktestRequest, SilenceRequest
+from runbooks.library import SHIPPED_DIR
 from spyglass.service import Service
 from store.errors import ConfigError
 from tests.helpers.alerting import BURST, LevelDetector
@@ -167,3 +168,21 @@ def test_rules_check_reports_each_problem_with_its_line_offline(tmp_path):
         f"{bad}:6: rule late: keep_firing_for: 'a while' is not a duration such as 30s, 5m, 1h or 1h30m"]
     assert out.stderr.strip() == "spyglass: 2 problem(s) in 2 rule file(s)"
     assert time.monotonic() - started < 120
+
+
+def test_rules_check_fails_on_a_runbook_reference_that_does_not_resolve(tmp_path):
+    mine = tmp_path / "runbooks"
+    mine.mkdir()
+    shipped = (SHIPPED_DIR / "cost-spike.md").read_text()
+    (mine / "chat-spend.md").write_text(shipped.replace("id: cost-spike", "id: chat-spend", 1))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: a\n    sql: SELECT 1 AS value\n    runbook: chat-spend\n"
+                     "  - name: b\n    sql: SELECT 1 AS value\n    runbook: chat-spnd\n"
+                     "  - name: c\n    sql: SELECT 1 AS value\n    runbook: cost-spike@1.0.0\n")
+    (tmp_path / "spyglass.yaml").write_text(f"runbooks:\n  dirs: [{mine}]\n")
+    env = {**os.environ, "SPYGLASS_CONFIG": str(tmp_path / "spyglass.yaml")}
+    out = spyglass("rules", "check", str(rules), cwd=tmp_path, env=env, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    [problem] = out.stdout.splitlines()
+    assert problem.startswith(f"{rules}:5: rule b: runbook: runbook 'chat-spnd' does not exist (runbooks: ")
+    assert "chat-spend" in problem and "cost-spike" in problem

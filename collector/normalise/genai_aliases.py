@@ -68,6 +68,12 @@ ALIASES: tuple[Alias, ...] = (
           span=("gen_ai.request.model", "llm.request.model", "llm.request.model_name", "llm.model_name")),
     Alias("response_model", "string",
           span=("gen_ai.response.model", "llm.response.model", "llm.response.model_name")),
+    Alias("prompt_name", "string",
+          span=("spyglass.prompt.name", "gen_ai.prompt.name", "langfuse.observation.prompt.name",
+                "langfuse.prompt.name")),
+    Alias("prompt_version", "string",
+          span=("spyglass.prompt.version", "llm.prompt_template.version", "langfuse.observation.prompt.version",
+                "langfuse.prompt.version")),
     Alias("input_tokens", "int",
           span=("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
                 "llm.usage.prompt_tokens")),
@@ -99,6 +105,7 @@ ALIASES: tuple[Alias, ...] = (
     Alias("feature", "string", span=("spyglass.feature",), resource=("spyglass.feature",)),
     Alias("user_id", "string", span=("user.id", "enduser.id", "spyglass.user"), resource=("user.id", "enduser.id")),
     Alias("session_id", "string", span=("session.id", "gen_ai.conversation.id"), resource=("session.id",)),
+    Alias("service_version", "string", span=(), resource=("service.version",)),
     Alias("host_name", "string", span=("server.address",), resource=("host.name",)),
 )
 

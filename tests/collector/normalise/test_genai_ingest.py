@@ -78,3 +78,21 @@ def test_attribution_from_baggage(service):
     provider.shutdown()
     assert service.rows("SELECT team, feature, user_id FROM llm_calls FINAL") == [
         {"team": "support", "feature": "ticket-summary", "user_id": "u-baggage"}]
+
+
+@pytest.mark.parametrize(("attributes", "prompt"), [
+    ({"spyglass.prompt.name": "triage", "spyglass.prompt.version": "7"}, ("triage", "7")),
+    ({"langfuse.observation.prompt.name": "triage", "langfuse.observation.prompt.version": 3}, ("triage", "3")),
+    ({"langfuse.prompt.name": "triage", "langfuse.prompt.version": "4"}, ("triage", "4")),
+    ({"llm.prompt_template.version": "v2"}, ("", "v2")),
+    ({}, ("", "")),
+])
+def test_the_versions_a_call_ran_under(attributes, prompt, service):
+    """Releases compare calls by service version (resource) and prompt version (span), as each SDK names them."""
+    provider = tracer_provider("http", service, resource={"service.version": "1.5.0"})
+    with provider.get_tracer("t").start_as_current_span("chat m", attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.request.model": "m", **attributes}):
+        pass
+    provider.shutdown()
+    assert service.rows("SELECT service_version, prompt_name, prompt_version FROM llm_calls FINAL") == [
+        {"service_version": "1.5.0", "prompt_name": prompt[0], "prompt_version": prompt[1]}]

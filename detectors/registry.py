@@ -1,19 +1,32 @@
 """Every detector by the name rules use (`detector: cost_anomaly`).
 
-Adding one (issue 15's `change_regression`, say) is one new module with a `Detector` and one
-line here; nothing else looks detectors up by name.
+Adding one is one new module with a `Detector` and one line here; nothing else looks detectors up by
+name.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from detectors import budget, burn_rate, cost_anomaly, drift, gpu_idle, gpu_load, latency, no_data, quality, unpriced
+from detectors import (
+    budget,
+    burn_rate,
+    change_regression,
+    cost_anomaly,
+    drift,
+    gpu_idle,
+    gpu_load,
+    latency,
+    no_data,
+    quality,
+    unpriced,
+)
 from detectors.base import Detector, UnknownDetector
 
 DETECTORS: dict[str, Detector[Any]] = {d.name: d for d in (
     cost_anomaly.DETECTOR, latency.LATENCY, latency.TTFT, burn_rate.DETECTOR, budget.DETECTOR, gpu_idle.DETECTOR,
-    gpu_load.SATURATED, gpu_load.MEMORY_LOW, drift.DETECTOR, quality.DETECTOR, unpriced.DETECTOR, no_data.DETECTOR)}
+    gpu_load.SATURATED, gpu_load.MEMORY_LOW, drift.DETECTOR, quality.DETECTOR, unpriced.DETECTOR, no_data.DETECTOR,
+    change_regression.DETECTOR)}
 
 
 def get(name: str) -> Detector[Any]:

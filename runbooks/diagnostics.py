@@ -2,8 +2,7 @@
 alert's labels and the incident's window.
 
 Called when an incident opens, so it never raises for one query: a query that fails, that needs a
-column this store does not have yet, that needs a label the alert lacks, or that this release does
-not know, is a result saying so, and the others still run. Rows are capped by the query catalog.
+label the alert lacks, or that this release does not know, is a result saying so, and the others still run. Rows are capped by the query catalog.
 """
 
 from __future__ import annotations
@@ -75,10 +74,6 @@ def _run(store: Store, name: str, mapping: Mapping[str, str], labels: Mapping[st
         return DiagnosticResult(name, query.title, shown, "skipped",
                                 message=f"not available: the alert has no {', '.join(absent)}")
     try:
-        missing = catalog.missing_columns(store, query)
-        if missing:
-            return DiagnosticResult(name, query.title, shown, "skipped", message=(
-                f"not available: this store has no {', '.join(missing)} (a later schema version adds it)"))
         params = {**catalog.window_params(window.get("since", since), window.get("until", until)),
                   **quality.params(), **{label: "" for label in query.labels}, **shown}
         table = catalog.run(store, query, params)

@@ -8,8 +8,7 @@ alert's labels, in a table of at most `MAX_ROWS` rows. A runbook names them in i
 Parameters: every query takes the window, `since` and `until` (required); label parameters are
 text, optional ones meaning "any" when empty, so one query serves an alert grouped by service
 and one grouped by model. Comparisons ("the week before") are computed by the SQL from the
-window, never by string formatting. A query that needs a column a later migration adds names it
-in `needs`, and the caller reports it as not available instead of failing.
+window, never by string formatting.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from store.base import Store, query_rows
+from store.base import Store
 from store.params import NS_TYPE, hour_param, time_param
 from store.queries.gpu_costs import LATEST_RUN
 from store.queries.quality import GOOD
@@ -45,7 +44,6 @@ class Diagnostic:
     sql: str
     labels: tuple[str, ...] = ()  # optional: empty matches any value
     required_labels: tuple[str, ...] = ()
-    needs: tuple[tuple[str, str], ...] = ()  # (table, column) that must exist for the query to run
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -197,8 +195,7 @@ SELECT service_name, service_version, prompt_version, model, min(timestamp) AS f
 FROM llm_calls FINAL
 WHERE ({_LATENCY}){_match(*_CALL_FILTERS, conditions=_MODEL)}
 GROUP BY service_name, service_version, prompt_version, model
-ORDER BY first_seen DESC""", _CALL_FILTERS,
-               needs=(("llm_calls", "service_version"), ("llm_calls", "prompt_version"))),
+ORDER BY first_seen DESC""", _CALL_FILTERS),
 )
 
 _MINUTES = f"period >= toStartOfMinute({SINCE}) AND period < {UNTIL}"
@@ -318,17 +315,6 @@ def window_params(since: datetime, until: datetime) -> dict[str, Any]:
     """The window as every diagnostic reads it: `since`/`until`, and whole hours for the hourly tables."""
     return {"since": time_param(since), "until": time_param(until), "start": hour_param(since),
             "end": time_param(until, 0)}
-
-
-def missing_columns(store: Store, diagnostic: Diagnostic) -> list[str]:
-    """The `table.column`s the query needs that this store's schema does not have (yet)."""
-    if not diagnostic.needs:
-        return []
-    tables = sorted({table for table, _ in diagnostic.needs})
-    rows = query_rows(store, "SELECT table, name FROM system.columns WHERE database = currentDatabase() "
-                             "AND table IN {tables:Array(String)}", {"tables": tables})
-    have = {(row["table"], row["name"]) for row in rows}
-    return [f"{table}.{column}" for table, column in diagnostic.needs if (table, column) not in have]
 
 
 def run(store: Store, diagnostic: Diagnostic, params: Mapping[str, Any]) -> pa.Table:

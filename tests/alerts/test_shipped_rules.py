@@ -15,6 +15,7 @@ FAMILIES = {  # rule -> (detector, runbook)
     "gpu-idle": ("gpu_idle", "gpu-idle"), "gpu-saturation": ("gpu_saturated", "gpu-saturation"),
     "gpu-memory-pressure": ("gpu_memory_low", "gpu-saturation"), "input-drift": ("drift", "input-drift"),
     "quality-drop": ("quality_drop", "quality-drop"),
+    "change-regression": ("change_regression", "change-regression"),
 }
 
 
@@ -26,8 +27,18 @@ def test_every_family_has_its_rule_with_its_runbook():
 def test_only_the_fast_slo_burn_pages_and_every_rule_says_what_happened():
     rules = load_rules(shipped_files(), DETECTORS).rules
     assert {r.name for r in rules if r.severity == "critical"} == {"slo-burn"}
-    data = TemplateData({"service": "chat-api", "provider": "openai", "model": "gpt-4o"}, 2.5, 1.0, {})
+    data = TemplateData({"service": "chat-api", "provider": "openai", "model": "gpt-4o", "kind": "deploy",
+                         "version": "1.5.0"}, 2.5, 1.0, {})
     for rule in rules:
         assert set(rule.annotations) == {"summary", "description"}, rule.name
         summary = rule.annotations["summary"].render(data)
         assert summary and "<error" not in summary, (rule.name, summary)
+
+
+def test_the_rollback_signal_names_the_change():
+    [rule] = [r for r in load_rules(shipped_files(), DETECTORS).rules if r.name == "change-regression"]
+    data = TemplateData({"service": "chat-api", "kind": "deploy", "version": "1.5.0"}, 2.0, 0.0,
+                        {"change": {"from": "1.4.0"}})
+    assert rule.annotations["summary"].render(data) == "deploy of chat-api to 1.5.0 made things worse"
+    assert rule.annotations["description"].render(data).startswith(
+        "2 metric(s) worse than the version it replaced (1.4.0)")

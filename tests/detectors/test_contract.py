@@ -19,10 +19,10 @@ SCENARIOS = {f"{s.detector.name}-{i}": s for i, s in enumerate(scenarios())}
 def test_the_registry_names_every_detector_and_refuses_unknown_names():
     assert set(DETECTORS) == {"cost_anomaly", "latency_regression", "ttft_regression", "error_burn_rate", "budget",
                               "gpu_idle", "gpu_saturated", "gpu_memory_low", "drift", "quality_drop",
-                              "unpriced_model", "no_data"}
+                              "unpriced_model", "no_data", "change_regression"}
     assert get("drift") is DETECTORS["drift"]
-    with pytest.raises(KeyError, match="unknown detector 'change_regression'; known: budget, cost_anomaly"):
-        get("change_regression")
+    with pytest.raises(KeyError, match="unknown detector 'rollback'; known: budget, change_regression, cost_anomaly"):
+        get("rollback")
 
 
 @pytest.mark.parametrize("name", sorted(DETECTORS))

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from detectors.registry import DETECTORS
-from tests.helpers import synthetic_calls, synthetic_costs, synthetic_ops, synthetic_quality
+from tests.helpers import synthetic_calls, synthetic_costs, synthetic_ops, synthetic_quality, synthetic_releases
 from tests.helpers.backtest import Scenario, Score, score, table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "detectors.md"
@@ -26,7 +26,8 @@ def scenarios() -> list[Scenario]:
             *synthetic_calls.burn_rate_scenarios(), *synthetic_costs.budget_scenarios(),
             *synthetic_ops.gpu_idle_scenarios(), *synthetic_ops.gpu_load_scenarios(),
             *synthetic_ops.drift_scenarios(), *synthetic_quality.quality_scenarios(),
-            *synthetic_costs.unpriced_scenarios(), *synthetic_ops.no_data_scenarios()]
+            *synthetic_costs.unpriced_scenarios(), *synthetic_ops.no_data_scenarios(),
+            *synthetic_releases.change_scenarios()]
 
 
 def scores() -> list[Score]:

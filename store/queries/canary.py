@@ -16,7 +16,7 @@ from store.params import NS_TYPE, time_param
 COLUMNS = {"service_version": "service_version", "prompt_version": "prompt_version", "model": "model",
            "provider": "provider"}
 
-_VERDICT_SCHEMA: dict[str, pl.DataType] = {"change_id": pl.String, "run_at": pl.Datetime("ns", "UTC"), "mode": pl.String,
+_VERDICT_SCHEMA: dict[str, Any] = {"change_id": pl.String, "run_at": pl.Datetime("ns", "UTC"), "mode": pl.String,
                    "window_start": pl.Datetime("ns", "UTC"), "window_end": pl.Datetime("ns", "UTC"),
                    "verdict": pl.String, "score": pl.Float64, "worse": pl.List(pl.String), "report": pl.String}
 

@@ -4,7 +4,7 @@ verdict reached after it opened; changes of other services, and after the openin
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from alerts.incidents.desk import IncidentDesk, ManualOpening
 from alerts.incidents.postmortem.record import gather

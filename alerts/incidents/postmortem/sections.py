@@ -4,8 +4,8 @@ templates lay out, so the two formats always say the same thing.
 Sections, in order: Summary, Impact, Detection, Changes before the incident, Timeline, Runbook used, Diagnostics,
 Root cause, Trigger, Resolution, Action items, Lessons learned. The numbers are Spyglass's (the stored impact, the
 milestones, the changes before the incident with their verdicts, the timeline, the pinned runbook's recorded text,
-the diagnostics' tables); the rest is what people wrote in the incident's post-mortem fields. A field nobody wrote is a `Text` whose prompt the templates show in its place:
-a report must never put words in its authors' mouths.
+the diagnostics' tables); the rest is what people wrote in the incident's post-mortem fields. A field nobody wrote
+is a `Text` whose prompt the templates show in its place: a report must never put words in its authors' mouths.
 """
 
 from __future__ import annotations

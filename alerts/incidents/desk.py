@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from alerts.incidents import changes
 from alerts.incidents.book import IncidentBook
 from alerts.incidents.impact import Impact
 from alerts.incidents.lifecycle import Milestones, transition
@@ -35,7 +36,7 @@ from alerts.incidents.model import (
     incident_id,
     severity_of,
 )
-from alerts.incidents.timeline import ENGINE, event, in_order, notification_event
+from alerts.incidents.timeline import ENGINE, change_events, event, in_order, notification_event
 from alerts.rules import Rule
 from alerts.state import AlertState
 from runbooks.diagnostics import run_diagnostics
@@ -44,6 +45,7 @@ from runbooks.source import RunbookSource
 from runbooks.versions import RunbookVersion
 from store.base import Store
 from store.errors import BadInput, SpyglassError
+from store.queries.change_verdicts import changes_in_window
 from store.queries.quality import QualityRules
 
 log = logging.getLogger(__name__)
@@ -292,10 +294,14 @@ class IncidentDesk:
         return self._runbooks.read(incident.runbook.id, incident.runbook.version)
 
     def timeline(self, incident: Incident) -> list[Event]:
-        """The stored events and the outbox's notifications of the incident's group, in time order."""
+        """The stored events, the outbox's notifications of the incident's group and the changes of its service and
+        models before it (alerts/incidents/changes.py: read now, so late ones show), in time order."""
         events = self.book.events(incident.number)
         events += [notification_event(incident.id, row) for row in self.book.notifications(incident)
                    if row.state != "pending" or row.attempts]  # queued, not tried yet: nothing happened
+        since, until = changes.window(incident.milestones)
+        events += change_events(incident.id, changes_in_window(self.store, changes.affected(incident, events), since,
+                                                               until))
         return in_order(events)
 
     def _measure(self, incident: Incident, now: datetime, final: bool = False) -> Impact:

@@ -3,22 +3,25 @@
 Events the alert engine writes have a deterministic id (incident, kind, key), so writing one twice
 (a cycle retried after a failure) leaves one event; events people cause get a random id. The
 notifications of an incident's alert group are not copied here: the outbox already records each
-one's outcome, so the timeline reads them from there (`notification_event`) when it is shown.
+one's outcome, so the timeline reads them from there (`notification_event`) when it is shown. So are the changes
+of the affected service and models before the incident (`change_events`, alerts/incidents/changes.py says which).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from alerts.incidents import changes
 from alerts.incidents.model import Event
+from store.queries.change_verdicts import VerdictedChange
 from store.queries.notifications import NotificationRow
 
 ENGINE = "spyglass"  # the actor of what the alert engine does
-KINDS = ("opened", "alert_fired", "alert_resolved", "status_changed", "edited", "note", "runbook_pinned",
+KINDS = ("change", "opened", "alert_fired", "alert_resolved", "status_changed", "edited", "note", "runbook_pinned",
          "runbook_unresolved", "runbook_step", "diagnostic", "impact", "postmortem_edited", "notification_sent",
          "notification_failed", "notification_retrying")
 
@@ -48,6 +51,13 @@ def notification_event(incident: str, row: NotificationRow) -> Event:
                  {"receiver": row.receiver, "status": row.status, "attempts": row.attempts, "error": row.last_error})
 
 
+def change_events(incident: str, found: Sequence[VerdictedChange]) -> list[Event]:
+    """The changes before the incident (given suspect first), by whoever made them: the reporter, or the engine
+    for a change it detected."""
+    return [Event(f"c-{c.id}", incident, c.at, "change", c.author or (ENGINE if c.source == "detected" else "unknown"),
+                  payload) for c, payload in zip(found, changes.payloads(found), strict=True)]
+
+
 def describe(e: Event) -> str:
     """The line a person reads for an event (the CLI, the post-mortem's timeline)."""
     p = e.payload
@@ -66,6 +76,7 @@ def describe(e: Event) -> str:
         "runbook_step": lambda: f"step {p.get('number')} {'checked' if p.get('checked') else 'unchecked'}: "
                                 f"{str(p.get('text', '')).splitlines()[0] if p.get('text') else ''}",
         "diagnostic": lambda: f"diagnostic {p.get('query')}: {_diagnostic(p)}",
+        "change": lambda: changes.line(p),
         "impact": lambda: f"impact computed{' (final)' if p.get('final') else ''}",
         "postmortem_edited": lambda: f"post-mortem edited: {', '.join(p.get('fields', []))}",
         "notification_sent": lambda: f"{p.get('status')} notification sent to {p.get('receiver')}",

@@ -118,6 +118,47 @@ class TimelineEntry(Wire):
     text: str  # the line a person reads
     data: dict[str, Any]  # the event's details (a diagnostic's columns and rows, a transition's from and to)
 
+    @property
+    def change(self) -> TimelineChange | None:
+        """A `change` entry's details, typed (None for other kinds)."""
+        return TimelineChange.model_validate(self.data) if self.kind == "change" else None
+
+
+class ChangeVerdict(Wire):
+    """A change's current verdict: its latest analysis run."""
+
+    verdict: str  # pass, marginal, fail, insufficient_data
+    score: float  # 0-100
+    worse: list[str]  # the metrics that got worse (latency_p95, cost_per_request, ...)
+    mode: str  # canary | before_after
+    run_at: Timestamp
+    window_start: Timestamp
+    window_end: Timestamp
+
+
+class TimelineChange(Wire):
+    """The `data` of a timeline entry of kind `change`: a change of the incident's service or models from 24 hours
+    before it started to its opening, read when the incident is shown (so late reports and verdicts show).
+    `position` orders them suspect first (failed verdicts, then marginal, then newest first); `suspect` marks the
+    first when its verdict is fail or marginal."""
+
+    id: str
+    kind: str  # deploy, prompt, model, provider, config, price, flag
+    project: str
+    service: str
+    model: str
+    dimension: str
+    subject: str
+    from_value: str
+    to_value: str
+    source: str  # detected, reported
+    author: str
+    description: str
+    link: str
+    verdict: ChangeVerdict | None  # None: never analysed
+    position: int
+    suspect: bool
+
 
 class ActionItem(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -1,5 +1,6 @@
-"""What a post-mortem is written from, read once from the store: the incident, its timeline, the pinned runbook
-version with its text as recorded, and (for the HTML) the numbers over time around its window.
+"""What a post-mortem is written from, read once from the store: the incident, its timeline (with the changes before
+it and their verdicts, as they are now), the pinned runbook version with its text as recorded, and (for the HTML)
+the numbers over time around its window.
 
 The only module of the post-mortem that does I/O; everything after it is a pure function of its `IncidentRecord`.
 """

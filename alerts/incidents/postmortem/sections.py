@@ -1,11 +1,11 @@
 """The post-mortem's sections as text, from an `IncidentRecord` (pure): what both the Markdown and the HTML
 templates lay out, so the two formats always say the same thing.
 
-Sections, in order: Summary, Impact, Detection, Timeline, Runbook used, Diagnostics, Root cause, Trigger,
-Resolution, Action items, Lessons learned. The numbers are Spyglass's (the stored impact, the milestones, the
-timeline, the pinned runbook's recorded text, the diagnostics' tables); the rest is what people wrote in the
-incident's post-mortem fields. A field nobody wrote is a `Text` whose prompt the templates show in its place:
-a report must never put words in its authors' mouths.
+Sections, in order: Summary, Impact, Detection, Changes before the incident, Timeline, Runbook used, Diagnostics,
+Root cause, Trigger, Resolution, Action items, Lessons learned. The numbers are Spyglass's (the stored impact, the
+milestones, the changes before the incident with their verdicts, the timeline, the pinned runbook's recorded text,
+the diagnostics' tables); the rest is what people wrote in the incident's post-mortem fields. A field nobody wrote
+is a `Text` whose prompt the templates show in its place: a report must never put words in its authors' mouths.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from alerts.incidents.impact import Impact
 from alerts.incidents.model import Event, Incident
 from alerts.incidents.postmortem import units as u
+from alerts.incidents.postmortem.changes import ChangesSection, changes_before
 from alerts.incidents.postmortem.detection import detection_facts, linked_alerts, milestones
 from alerts.incidents.postmortem.parts import Table, Text
 from alerts.incidents.postmortem.record import IncidentRecord
@@ -63,6 +64,7 @@ class Report:
     detection: tuple[tuple[str, str], ...]
     alerts: Table | None
     milestones: Table
+    changes: ChangesSection
     timeline: Table
     runbook: RunbookUsed | None
     runbook_note: str  # why there is no runbook text
@@ -89,7 +91,7 @@ def report(record: IncidentRecord) -> Report:
     return Report(
         i.id, i.title, _header(i), Text(p.summary, PROMPTS["summary"]),
         _impact(i.impact, i) if i.impact else None, detection_facts(i, events), linked_alerts(events),
-        milestones(i), _timeline(events), used, note, diagnostics, ran_at,
+        milestones(i), changes_before(i, events), _timeline(events), used, note, diagnostics, ran_at,
         Text(p.root_cause, PROMPTS["root_cause"]), Text(p.trigger, PROMPTS["trigger"]),
         Text(p.resolution, PROMPTS["resolution"]), items, PROMPTS["action_items"],
         Text(p.went_well, PROMPTS["went_well"]), Text(p.went_badly, PROMPTS["went_badly"]),

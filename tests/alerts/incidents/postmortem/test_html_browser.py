@@ -31,8 +31,8 @@ def test_the_page_opens_offline_draws_its_charts_without_an_error_and_prints(sto
         shapes = {chart: page.locator(f"#{chart} .shapelayer path").count() for chart in CHARTS}
         bars = page.locator("#postmortem-chart-requests .bars .point").count()
         assert page.locator("h2").all_inner_texts() == [
-            "Summary", "Impact", "Detection", "Timeline", "Runbook used", "Diagnostics", "Root cause", "Trigger",
-            "Resolution", "Action items", "Lessons learned"]
+            "Summary", "Impact", "Detection", "Changes before the incident", "Timeline", "Runbook used", "Diagnostics",
+            "Root cause", "Trigger", "Resolution", "Action items", "Lessons learned"]
         prompts = page.locator(".prompt").count()
         page.emulate_media(media="print")
         toolbar_hidden = page.locator("#postmortem-chart-cost .modebar-container").evaluate(

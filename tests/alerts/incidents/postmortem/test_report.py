@@ -21,33 +21,11 @@ from alerts.incidents.postmortem.sections import PROMPTS
 from store.queries import runbooks as stored_runbooks
 from tests.helpers.incident_rows import H, T
 from tests.helpers.incident_story import M, tell
+from tests.helpers.markdown_text import lines, sections
 
-SECTIONS = ["Summary", "Impact", "Detection", "Timeline", "Runbook used", "Diagnostics", "Root cause", "Trigger",
-            "Resolution", "Action items", "Lessons learned"]
+SECTIONS = ["Summary", "Impact", "Detection", "Changes before the incident", "Timeline", "Runbook used", "Diagnostics",
+            "Root cause", "Trigger", "Resolution", "Action items", "Lessons learned"]
 LATER = T + 3 * H
-
-
-def sections(text: str) -> dict[str, str]:
-    """The Markdown's `## ` sections by title, in order (the text before the first is under ''); headings inside a
-    fenced code block (the runbook's text) are text."""
-    found: dict[str, str] = {}
-    title, fence = "", ""
-    for line in text.split("\n"):
-        opening = re.match(r"^(`{3,})", line)
-        if opening and not fence:
-            fence = opening.group(1)
-        elif fence and line == fence:
-            fence = ""
-        if line.startswith("## ") and not fence:
-            title = line[3:]
-            found[title] = ""
-        else:
-            found[title] = found.get(title, "") + line + "\n"
-    return found
-
-
-def lines(section: str) -> list[str]:
-    return [line for line in section.split("\n") if line]
 
 
 @pytest.fixture

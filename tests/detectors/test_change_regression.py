@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from detectors import change_regression
 from detectors.base import run_rules
-from tests.helpers.detector_rows import insert_change, insert_verdict
+from tests.helpers.change_rows import insert_change, insert_verdict
 from tests.helpers.synthetic_releases import at, verdict_frame
 
 D = change_regression.DETECTOR
@@ -41,12 +41,12 @@ def test_old_verdicts_expire_and_filters_apply():
 
 def test_verdicts_from_the_store(shared_store):
     now = at(24 * 40)
-    insert_change(shared_store, "c-bad", now - timedelta(hours=2), service="cr-svc")
+    insert_change(shared_store, "c-bad", now - timedelta(hours=2), service="cr-svc", to_value="1.5.0")
     insert_change(shared_store, "c-ok", now - timedelta(hours=2), service="cr-svc", to_value="1.6.0")
     report = json.dumps({"metrics": [{"name": "cost_per_request", "baseline": "0.01", "candidate": "0.012"}]})
     insert_verdict(shared_store, "c-bad", now - timedelta(minutes=20), "pass")
-    insert_verdict(shared_store, "c-bad", now - timedelta(minutes=5), "fail", ["cost_per_request"], report)
-    insert_verdict(shared_store, "c-ok", now - timedelta(minutes=20), "fail", ["latency_p95"])
+    insert_verdict(shared_store, "c-bad", now - timedelta(minutes=5), "fail", worse=["cost_per_request"], report=report)
+    insert_verdict(shared_store, "c-ok", now - timedelta(minutes=20), "fail", worse=["latency_p95"])
     insert_verdict(shared_store, "c-ok", now - timedelta(minutes=5), "pass")
     [signals] = run_rules(D, shared_store, [D.params({"where": {"service": ["cr-svc"]}})], now)
     assert [s.labels["change"] for s in signals] == ["c-bad"]

@@ -23,11 +23,11 @@ def insert_change(store: Store, id: str, at: datetime, kind: str = "deploy", ser
 
 
 def insert_verdict(store: Store, change_id: str, run_at: datetime, verdict: str, score: float = 0.0,
-                   worse: Sequence[str] = (), mode: str = "canary") -> None:
+                   worse: Sequence[str] = (), mode: str = "canary", report: str = "{}") -> None:
     """One analysis run of a change over the hour before `run_at`."""
     store.insert_arrow("change_verdicts", pa.Table.from_pylist([{
         "change_id": change_id, "run_at": run_at, "mode": mode, "window_start": run_at - timedelta(hours=1),
-        "window_end": run_at, "verdict": verdict, "score": score, "worse": list(worse), "report": "{}"}],
+        "window_end": run_at, "verdict": verdict, "score": score, "worse": list(worse), "report": report}],
         schema=pa.schema([("change_id", pa.string()), ("run_at", pa.timestamp("us", "UTC")),
                           ("mode", pa.string()), ("window_start", pa.timestamp("us", "UTC")),
                           ("window_end", pa.timestamp("us", "UTC")), ("verdict", pa.string()),

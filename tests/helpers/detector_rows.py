@@ -105,27 +105,3 @@ def insert_spans(store: Store, times: Sequence[datetime], service: str = "chat-a
             {"Timestamp": TIME, "TraceId": pl.String, "SpanId": pl.String, "SpanName": pl.String,
              "ServiceName": pl.String})
 
-
-def insert_change(store: Store, change_id: str, at: datetime, *, service: str = "chat-api", kind: str = "deploy",
-                  from_value: str = "1.4.0", to_value: str = "1.5.0", model: str = "", project: str = "p") -> None:
-    """One change row as the changes job or the API writes it."""
-    _insert(store, "changes", [{
-        "id": change_id, "at": at, "kind": kind, "project": project, "service": service, "model": model,
-        "dimension": "service_version" if kind == "deploy" else kind, "subject": "", "from_value": from_value,
-        "to_value": to_value, "source": "reported", "author": "ci", "description": "", "link": "",
-        "recorded_at": at}], {
-        **dict.fromkeys(("id", "kind", "project", "service", "model", "dimension", "subject", "from_value",
-                         "to_value", "source", "author", "description", "link"), pl.String),
-        "at": pl.Datetime("ns", "UTC"), "recorded_at": pl.Datetime("ms", "UTC")})
-
-
-def insert_verdict(store: Store, change_id: str, run_at: datetime, verdict: str, worse: Sequence[str] = (),
-                   report: str = "{}") -> None:
-    """One analysis run's verdict on a change."""
-    _insert(store, "change_verdicts", [{
-        "change_id": change_id, "run_at": run_at, "mode": "canary", "window_start": run_at - timedelta(hours=1),
-        "window_end": run_at, "verdict": verdict, "score": 40.0 if verdict == "fail" else 100.0,
-        "worse": list(worse), "report": report}], {
-        "change_id": pl.String, **dict.fromkeys(("run_at", "window_start", "window_end"), pl.Datetime("ns", "UTC")),
-        "mode": pl.String, "verdict": pl.String, "score": pl.Float64, "worse": pl.List(pl.String),
-        "report": pl.String})

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 KINDS = ("deploy", "prompt", "model", "provider", "config", "price", "flag")
 SOURCES = ("detected", "reported")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DIMENSIONS = {"deploy": "service_version", "prompt": "prompt_version", "model": "model", "provider": "provider"}
+
+
+def nanoseconds(at: datetime) -> int:
+    """A time as integer nanoseconds since the epoch (a naive time is UTC), exact."""
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return (at - _EPOCH) // timedelta(microseconds=1) * 1000
 
 
 def dimension_of(kind: str) -> str:

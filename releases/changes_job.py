@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from pipelines.costs.catalog import Catalog
-from pipelines.incremental import EPOCH, next_window, utc
-from releases.change import Change
+from pipelines.incremental import next_window, utc
+from releases.change import Change, nanoseconds
 from releases.detect import (
     RECENT_NS,
     Before,
@@ -66,14 +66,10 @@ class ChangesResult:
         return asdict(self)
 
 
-def nanoseconds(at: datetime) -> int:
-    return (utc(at) - EPOCH) // timedelta(microseconds=1) * 1000
-
-
 def run_changes_job(store: Store, catalog: Catalog, now: datetime, config: ChangesConfig = ChangesConfig()
                     ) -> ChangesResult:
     """Record the changes the calls ingested since the watermark show, and a new catalog version; advance."""
-    now, lookback = utc(now), nanoseconds(EPOCH + config.lookback)
+    now, lookback = utc(now), config.lookback // timedelta(microseconds=1) * 1000
     latest = q.latest_detected(store, "price")
     found = [price_change(Change.from_row(latest) if latest else None, catalog.version, nanoseconds(now))]
     window = next_window(store, JOB_NAME, now, config.ingest_lookback, config.batch_limit)

@@ -1,9 +1,13 @@
 """The changes job: record the first call of every new service version, prompt version, model, snapshot and
 provider, and every new price catalog version, into `changes` (what is new: releases/detect.py).
 
-Incremental by a watermark on `llm_calls.ingested_at` (pipelines/incremental.py) with a look-back of ingestion,
-so a late commit is still read. It stays cheap however large `llm_calls` is, because it never reads calls as
-rows:
+Incremental by a watermark on `llm_calls.ingested_at` (pipelines/incremental.py). A call is read as new once,
+`delay` (30 s) after its ingestion time, so that an insert still committing is not passed by; calls ingested
+in the look-back before the watermark are read again as evidence only (their values were judged by the run
+that read them as new). A commit slower than the delay would be judged as evidence only: a new value whose
+only first calls were in it would not be recorded, which is why the delay is generous (changes are not urgent;
+their time is their first call's, whenever they are recorded). It stays cheap however large `llm_calls` is,
+because it never reads calls as rows:
 1. the calls ingested since the watermark, grouped in the store by value (one row per distinct value);
 2. a value that the look-back's calls already show within `detect_lookback` before its first new call is not
    new, with nothing more to read (the steady state: every value that keeps serving);
@@ -45,10 +49,12 @@ JOB_NAME = "changes"
 
 @dataclass(frozen=True)
 class ChangesConfig:
-    """`lookback`: how long a value must have been absent for its return to count as new; `ingest_lookback`:
-    how far back in ingestion each run reads again (late commits); `batch_limit`: new calls per run at most."""
+    """`lookback`: how long a value must have been absent for its return to count as new; `delay`: how long
+    after its ingestion a call is read (see the module); `ingest_lookback`: how far back in ingestion each run
+    reads again, as evidence of values seen; `batch_limit`: new calls per run at most."""
 
     lookback: timedelta = timedelta(days=7)
+    delay: timedelta = timedelta(seconds=30)
     ingest_lookback: timedelta = timedelta(minutes=10)
     batch_limit: int | None = 1_000_000
 
@@ -72,7 +78,7 @@ def run_changes_job(store: Store, catalog: Catalog, now: datetime, config: Chang
     now, lookback = utc(now), config.lookback // timedelta(microseconds=1) * 1000
     latest = q.latest_detected(store, "price")
     found = [price_change(Change.from_row(latest) if latest else None, catalog.version, nanoseconds(now))]
-    window = next_window(store, JOB_NAME, now, config.ingest_lookback, config.batch_limit)
+    window = next_window(store, JOB_NAME, now, config.ingest_lookback, config.batch_limit, config.delay)
     candidates: list[Candidate] = []
     if window is not None:
         candidates = [Candidate(**row) for row in q.values_ingested(store, window.start, window.watermark, window.end)]

@@ -59,7 +59,8 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
     allocation = AllocationConfig(gpu.host_map, gpu.token_weights, frozenset(p.lower() for p in gpu.self_hosted_providers))
     gpu_lookback, gpu_gap = timedelta(hours=gpu.cost_lookback_hours), timedelta(seconds=gpu.sample_max_gap_seconds)
     stop = parts.stopping.is_set
-    changes = ChangesConfig(lookback=s.releases.detect_lookback)
+    changes = ChangesConfig(lookback=s.releases.detect_lookback,
+                            delay=timedelta(seconds=s.releases.detect_delay_seconds))
     jobs = [
         Job("lease", parts.lease.renew_every, parts.lease.renew),
         Job("compaction", s.maintenance.compaction_interval_seconds,

@@ -14,6 +14,9 @@ class ReleasesSettings(Section):
     detect_interval_seconds: float = Field(60, gt=0, description=(
         "How often the changes job looks at newly ingested LLM calls for new service versions, prompt versions, "
         "models, model snapshots and providers, and at the price catalog for a new version."))
+    detect_delay_seconds: float = Field(30, ge=0, description=(
+        "How long after its ingestion a call is read by the changes job: longer than any insert takes to commit "
+        "(a slower commit could hide a new value's first calls)."))
     detect_lookback: timedelta = Field(timedelta(days=7), description=(
         "How long a value must have been absent for its return to count as a new change: a look-back (12h, 7d) "
         "or seconds."))

@@ -34,6 +34,7 @@ from client.models.alerts import (
     SilenceRequest,
     Silences,
 )
+from client.models.changes import Change, Changes, ReportChange
 from client.models.costs import (
     Budgets,
     CatalogStatus,
@@ -100,12 +101,15 @@ SILENCE = Endpoint("GET", "/api/v1/silences/{silence_id}", SilenceInfo)
 EXPIRE_SILENCE = Endpoint("DELETE", "/api/v1/silences/{silence_id}", SilenceInfo)
 NOTIFICATIONS = Endpoint("GET", "/api/v1/notifications", Notifications)
 REPLAY_NOTIFICATION = Endpoint("POST", "/api/v1/notifications/{notification_id}/replay", NotificationInfo)
+CHANGES = Endpoint("GET", "/api/v1/changes", Changes)
+REPORT_CHANGE = Endpoint("POST", "/api/v1/changes", Change)
+CHANGE = Endpoint("GET", "/api/v1/changes/{change_id}", Change)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             *INCIDENT_ENDPOINTS)
+             CHANGES, REPORT_CHANGE, CHANGE, *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -378,6 +382,20 @@ class ApiClient(IncidentCalls):
         """Send a dead or delivered notification again under the same id (it is pending until the outbox sends it)."""
         return self._parse(REPLAY_NOTIFICATION, self._request(REPLAY_NOTIFICATION, [],
                                                               path={"notification_id": notification_id}))
+
+    def changes(self, since: str | None = None, until: str | None = None, limit: int = 500,
+                **filters: str | None) -> Changes:
+        """Changes newest first; `filters` are exact matches on project, service, kind, source or model."""
+        params = [(name, value) for name, value in (("since", since), ("until", until), *filters.items()) if value]
+        return self._get(CHANGES, [*params, ("limit", str(limit))])
+
+    def report_change(self, body: ReportChange) -> Change:
+        """Record a change (admin key); with an `id` already recorded, the change first recorded under it."""
+        return self._parse(REPORT_CHANGE, self._request(
+            REPORT_CHANGE, [], body.model_dump(mode="json", by_alias=True, exclude_none=True)))
+
+    def change(self, change_id: str) -> Change:
+        return self._get(CHANGE, [], {"change_id": change_id})
 
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
              path: Mapping[str, str] | None = None) -> Model:

@@ -25,6 +25,7 @@ from pipelines.gpu.job import run_gpu_cost_job
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
 from pipelines.quality.score_join import run_score_join
+from releases.changes_job import ChangesConfig, run_changes_job
 from spyglass.config import Settings
 from spyglass.lease import Lease
 from spyglass.scheduler import Job
@@ -58,6 +59,8 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
     allocation = AllocationConfig(gpu.host_map, gpu.token_weights, frozenset(p.lower() for p in gpu.self_hosted_providers))
     gpu_lookback, gpu_gap = timedelta(hours=gpu.cost_lookback_hours), timedelta(seconds=gpu.sample_max_gap_seconds)
     stop = parts.stopping.is_set
+    changes = ChangesConfig(lookback=s.releases.detect_lookback,
+                            delay=timedelta(seconds=s.releases.detect_delay_seconds))
     jobs = [
         Job("lease", parts.lease.renew_every, parts.lease.renew),
         Job("compaction", s.maintenance.compaction_interval_seconds,
@@ -75,6 +78,8 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
         # With ingest keys, feedback stays in its key's project; open, it moves to its call's.
         Job("quality-join", quality.join_interval_seconds,
             lambda now: run_score_join(store, now, move=not s.ingest_keys)),
+        Job("changes", s.releases.detect_interval_seconds,
+            lambda now: run_changes_job(store, parts.catalog.current(), now, changes)),
     ]
     if parts.dcgm is not None:
         jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))

@@ -1,6 +1,6 @@
 """`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog, rule and runbook tools
 (`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`,
-`notifications`, `incidents`, `postmortem`).
+`notifications`, `incidents`, `postmortem`, `changes`).
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
 """
@@ -14,6 +14,7 @@ import os
 import sys
 
 from spyglass import config, gpu_agent
+from spyglass.cli import changes as changes_cli
 from spyglass.cli import export as export_cli
 from spyglass.cli import incidents as incidents_cli
 from spyglass.cli import notifications as notifications_cli
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     incidents_cli.add_parser(verbs)
     notifications_cli.add_parser(verbs)
     postmortem_cli.add_parser(verbs)
+    changes_cli.add_parser(verbs)
     agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
     agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
     agent.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default: 5)")
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             return notifications_cli.run(args)
         if args.verb == "postmortem":
             return postmortem_cli.run(args)
+        if args.verb == "changes":
+            return changes_cli.run(args)
         if args.verb == "up":
             _up(args)
         if args.verb == "gpu-agent":

@@ -8,9 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
-from spyglass.config.section import Section
-from spyglass.timerange import parse_duration
-from store.errors import BadInput
+from spyglass.config.section import Section, duration
 
 
 class DriftSettings(Section):
@@ -45,12 +43,7 @@ class DriftSettings(Section):
     @field_validator("current_window", "reference_window", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-            try:
-                return parse_duration(value)
-            except BadInput as exc:
-                raise ValueError(str(exc)) from None
-        return value
+        return duration(value)
 
     @field_validator("reference_since", "reference_until")
     @classmethod

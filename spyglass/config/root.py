@@ -20,6 +20,7 @@ from spyglass.config.drift import DriftSettings
 from spyglass.config.gpu import GpuSettings
 from spyglass.config.maintenance import MaintenanceSettings
 from spyglass.config.quality import QualitySettings
+from spyglass.config.releases import ReleasesSettings
 from spyglass.config.runbooks import RunbooksSettings
 from spyglass.config.section import comma_list
 from spyglass.config.telemetry import TelemetrySettings
@@ -81,6 +82,8 @@ class Settings(BaseModel):
         "Alert rules, their evaluation, routing, silences and receivers."))
     runbooks: RunbooksSettings = Field(default_factory=RunbooksSettings, description=(
         "Runbooks: your directories beside the shipped library."))
+    releases: ReleasesSettings = Field(default_factory=ReleasesSettings, description=(
+        "Changes in the fleet: the job that detects new versions, models, providers and price catalogs."))
 
     @field_validator("roles", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ import pytest
 
 from client.api import ENDPOINTS, ApiClient, ApiError, Endpoint, Query
 from client.models.alerts import BacktestRequest, SilenceRequest
+from client.models.changes import ReportChange
 from client.models.incidents import ActionItem, EditIncident, OpenIncident, PostmortemPatch
 from tests.helpers.fleet import SHARED_SERVICES
 from tests.helpers.wait import eventually
@@ -153,6 +154,10 @@ CALLS = {
     "expire_silence": (lambda api, q: _not_found(lambda: api.expire_silence("0" * 32)), 404),
     "notifications": (lambda api, q: api.notifications(state="dead", since="6h").notifications, []),
     "replay_notification": (lambda api, q: _not_found(lambda: api.replay_notification("0" * 32)), 404),
+    "report_change": (lambda api, q: api.report_change(ReportChange(
+        kind="config", service="chat-api", to_value="temperature=0.2", id="openapi-test")).dimension, ""),
+    "changes": (lambda api, q: [c.id for c in api.changes(since="1h", kind="config").changes], ["openapi-test"]),
+    "change": (lambda api, q: api.change("openapi-test").to_value, "temperature=0.2"),
     "runbooks": (lambda api, q: len(api.runbooks().runbooks), 12),
     "runbook": (lambda api, q: api.runbook("cost-spike", "1.0.0").steps[0].number, 1),
     "runbook_versions": (lambda api, q: [v.version for v in api.runbook_versions("slo-burn").versions], ["1.0.0"]),

@@ -25,7 +25,7 @@ NOT_ADMIN = {("POST", "/api/v1/feedback"): "ingest", ("POST", "/api/v1/rules/bac
 OPEN = {("GET", "/healthz"), ("GET", "/readyz")}
 KNOWN_WRITES = {("POST", "/api/v1/costs/reprice"), ("POST", "/api/v1/silences"),
                 ("DELETE", "/api/v1/silences/{silence_id}"), ("POST", "/api/v1/notifications/{notification_id}/replay"),
-                *NOT_ADMIN}
+                ("POST", "/api/v1/changes"), *NOT_ADMIN}
 SILENCE = {"matchers": ['alertname="access-test"'], "created_by": "test", "comment": "access", "duration": "5m"}
 
 

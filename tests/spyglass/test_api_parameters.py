@@ -16,7 +16,8 @@ from tests.helpers.fleet import SHARED_SERVICES
 # The GET routes, from the same code the service runs (collected before any service starts).
 GET_ROUTES = sorted(path for path, operations in build_api(ApiContext(store=None)).openapi()["paths"].items()
                     if "get" in operations)
-PATH_VALUES = {"result_id": "0" * 32, "silence_id": "0" * 32, "runbook_id": "cost-spike", "incident_id": "INC-1"}
+PATH_VALUES = {"result_id": "0" * 32, "silence_id": "0" * 32, "runbook_id": "cost-spike", "incident_id": "INC-1",
+               "change_id": "0" * 32}
 
 
 @pytest.fixture(scope="module")

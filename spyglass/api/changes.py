@@ -1,0 +1,74 @@
+"""Changes: list and read what changed in the fleet (detected by the changes job or reported), and report one.
+
+A report is what a CI/CD pipeline sends at a deploy (`spyglass changes record` does it for it); like every route
+that changes state it takes an admin key when keys are configured (access.py). A bad body is a 400 and writes
+nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from client.models.changes import KINDS, Change, Changes, ReportChange
+from client.models.wire import ErrorBody
+from releases.change import SOURCES, nanoseconds
+from releases.reported import FUTURE_SLACK, check_time, record, reported_change
+from spyglass.api.context import StoreDep
+from spyglass.timerange import parse_time, rfc3339, rfc3339_ns, time_range
+from store.errors import BadInput
+from store.queries import changes as q
+
+router = APIRouter(prefix="/api/v1/changes")
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such change"}}
+DEFAULT_LOOKBACK = timedelta(days=30)
+
+
+def wire(row: dict[str, Any]) -> Change:
+    fields = {name: value for name, value in row.items() if name not in ("at_ns", "recorded_ns")}
+    return Change(**fields, at=rfc3339_ns(row["at_ns"]), recorded_at=rfc3339_ns(row["recorded_ns"]))
+
+
+@router.get("")
+def list_changes(store: StoreDep,
+                 since: Annotated[str | None, Query(description="RFC 3339 or a look-back such as 7d (default 30d)")] = None,
+                 until: Annotated[str | None, Query(description="RFC 3339 or now (default: now, and reports "
+                                                                "dated a little ahead)")] = None,
+                 project: str | None = None, service: str | None = None, kind: str | None = None,
+                 source: str | None = None, model: str | None = None,
+                 limit: Annotated[int, Query(ge=1, le=10_000)] = 500) -> Changes:
+    """Changes in the range, newest first; each filter is an exact match (a price change has project and
+    service '')."""
+    now = datetime.now(timezone.utc)
+    start, end = time_range(since, until or rfc3339(now + FUTURE_SLACK), DEFAULT_LOOKBACK, now)
+    for name, value, known in (("kind", kind, KINDS), ("source", source, SOURCES)):
+        if value is not None and value not in known:
+            raise BadInput(f"{name}: {value!r} is not one of {', '.join(known)}")
+    filters = {name: value for name, value in (("project", project), ("service", service), ("kind", kind),
+                                                ("source", source), ("model", model)) if value is not None}
+    rows = q.find(store, start, end, filters, limit)
+    return Changes(since=rfc3339(start), until=rfc3339(end), changes=[wire(row) for row in rows])
+
+
+@router.post("")
+def report_change(store: StoreDep, body: ReportChange) -> Change:
+    """Record a change (a deploy from a CI/CD pipeline, a flag flipped by hand); with an `id` already recorded,
+    nothing is written and the change recorded first under it is the answer (a retry is harmless)."""
+    now = datetime.now(timezone.utc)
+    at = parse_time(body.at, now, "at") if body.at else now
+    check_time(at, now)
+    change = reported_change(body.kind, body.service, body.to_value, nanoseconds(at), project=body.project,
+                             from_value=body.from_value, model=body.model, subject=body.subject, author=body.author,
+                             description=body.description, link=body.link, id=body.id)
+    return wire(record(store, change, now))
+
+
+@router.get("/{change_id}", response_model=Change, responses=_NOT_FOUND)
+def get_change(store: StoreDep, change_id: str) -> Change | JSONResponse:
+    row = q.change(store, change_id)
+    if row is None:
+        return JSONResponse({"error": f"no change with id {change_id}"}, status_code=404)
+    return wire(row)

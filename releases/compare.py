@@ -40,8 +40,8 @@ class Judge:
     alpha: float = 0.05
     pass_score: float = 95.0
     marginal_score: float = 75.0
-    sample_cap: int = 10_000  # calls per side for the distribution tests and the bootstrap
-    replicates: int = 250  # bootstrap replicates
+    sample_cap: int = 5_000  # calls per side for the distribution tests and the bootstrap
+    replicates: int = 200  # bootstrap replicates
     seed: int = 0
 
 
@@ -54,15 +54,23 @@ class _Side:
     rng: np.random.Generator
     sample: pl.DataFrame = field(init=False)
     _draws: dict[int, np.ndarray] = field(default_factory=dict)
+    _quantiles: dict[str, dict[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = self.frame.height
         cap = self.judge.sample_cap
         self.sample = self.frame if n <= cap else self.frame[np.sort(self.rng.choice(n, cap, replace=False))]
 
-    def values(self, column: str, sample: bool = False) -> np.ndarray:
-        series = (self.sample if sample else self.frame)[column].drop_nulls()
-        return series.cast(pl.Float64).to_numpy()
+    def quantile(self, column: str, q: float) -> float:
+        """The `q` quantile of a column's values (p50 and p95 of a column come from one partition of its values)."""
+        if column not in self._quantiles:
+            qs = sorted({spec.quantile for spec in self.judge.metrics if spec.kind == "quantile" and spec.column == column})
+            values = self.frame[column].drop_nulls().to_numpy()
+            self._quantiles[column] = dict(zip(qs, np.quantile(values, qs).tolist(), strict=True))
+        return self._quantiles[column][q]
+
+    def sample_values(self, column: str) -> np.ndarray:
+        return self.sample[column].drop_nulls().cast(pl.Float64).to_numpy()
 
     def draws(self, n: int) -> np.ndarray:
         """Bootstrap indices over `n` values, shared by every metric of this side with as many values."""
@@ -104,18 +112,19 @@ def _conform(frame: pl.DataFrame) -> pl.DataFrame:
 def _measure(spec: MetricSpec, sides: tuple[_Side, _Side]) -> _Measured:
     if spec.kind == "rate":
         return _rate(spec, sides)
-    full = [side.values(spec.column) for side in sides]
-    counts = (len(full[0]), len(full[1]))
+    columns = [side.frame[spec.column] for side in sides]
+    counts = (columns[0].len() - columns[0].null_count(), columns[1].len() - columns[1].null_count())
+    point: list[float | Decimal | None]
     if spec.kind == "quantile":
-        point: list[float | Decimal | None] = [float(np.quantile(v, spec.quantile)) if len(v) else None for v in full]
+        point = [side.quantile(spec.column, spec.quantile) if n else None for side, n in zip(sides, counts, strict=True)]
         statistic = st.quantile_rows(spec.quantile)
     else:
-        point = [_exact_mean(side.frame[spec.column]) if spec.money else (float(v.mean()) if len(v) else None)
-                 for side, v in zip(sides, full, strict=True)]
+        point = [_exact_mean(c) if spec.money else (float(c.mean()) if n else None)  # type: ignore[arg-type]
+                 for c, n in zip(columns, counts, strict=True)]
         statistic = st.mean_rows
     if min(counts) < spec.min_samples:
         return _Measured(point[0], point[1], counts[0], counts[1], None)
-    samples = [side.values(spec.column, sample=True) for side in sides]
+    samples = [side.sample_values(spec.column) for side in sides]
     variances = [st.bootstrap_variance(s, statistic, side.draws(len(s)), n)
                  for side, s, n in zip(sides, samples, counts, strict=True)]
     difference = float(point[1]) - float(point[0])  # type: ignore[arg-type]
@@ -150,7 +159,8 @@ def _result(spec: MetricSpec, m: _Measured, corrected: float | None, alpha: floa
         difference = m.candidate - m.baseline  # type: ignore[operator]
     base = float(m.baseline) if m.baseline is not None else None
     relative = float(difference) / base if difference is not None and base else None
-    low = high = None
+    low: float | Decimal | None = None
+    high: float | Decimal | None = None
     if test is not None:
         low, high = (_money(test.low), _money(test.high)) if spec.money else (test.low, test.high)
     outcome, note = _outcome(spec, m, test, corrected, relative, alpha)

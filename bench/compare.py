@@ -11,13 +11,15 @@
    one query that reads both sides with their costs and scores, the frames, the tests, the verdict. The
    median of `--runs` runs after one warm-up. Target: under 2 s.
 3. CEILING, in the same run: reading both sides' columns alone (the same calls' latency, TTFT, status and
-   tokens from llm_calls FINAL, in one query, into Arrow; no join, no statistics).
+   tokens from llm_calls FINAL, in one query, into Arrow; no join, no statistics). For context, the figure's
+   query alone (store/queries/compare.side_calls: both sides with their costs and scores, into Arrow).
 4. The same two figures after OPTIMIZE FINAL (what the service's compaction leaves of a closed day).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -25,6 +27,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -35,6 +38,8 @@ from spyglass.schema import migrate  # noqa: E402
 from store import open_store  # noqa: E402
 from store.base import Store  # noqa: E402
 from store.params import time_param  # noqa: E402
+from store.queries.compare import Sides, Window, side_calls  # noqa: E402
+from store.queries.quality import QualityRules  # noqa: E402
 
 CALLS = """
 INSERT INTO llm_calls (timestamp, trace_id, span_id, project, service_name, service_version, operation, provider,
@@ -72,7 +77,10 @@ WHERE service_name = 'chat-api' AND service_version IN ('1.4.0', '1.5.0')
     AND timestamp >= {since:DateTime64(9, 'UTC')} AND timestamp < {until:DateTime64(9, 'UTC')}"""
 
 
-def median_seconds(fn: Callable[[], object], runs: int) -> tuple[float, object]:
+T = TypeVar("T")
+
+
+def median_seconds(fn: Callable[[], T], runs: int) -> tuple[float, T]:
     result = fn()  # warm-up
     times = []
     for _ in range(runs):
@@ -86,10 +94,15 @@ def measure(store: Store, request: CompareRequest, runs: int, state: str) -> Non
     params = {"since": time_param(request.since), "until": time_param(request.until)}
     comparison_s, comparison = median_seconds(lambda: compare_versions(store, request), runs)
     ceiling_s, table = median_seconds(lambda: store.query_arrow(READ, params), runs)
-    c = comparison  # type: ignore[assignment]
-    print(f"[{state}] FIGURE compare_versions over {c.baseline_calls:,} + {c.candidate_calls:,} calls: "  # type: ignore[attr-defined]
-          f"{comparison_s:.2f} s (target < 2 s); verdict {c.verdict}, worse {', '.join(c.worse) or '-'}")  # type: ignore[attr-defined]
-    print(f"[{state}] CEILING reading both sides' columns ({table.num_rows:,} rows, no join, no statistics): "  # type: ignore[attr-defined]
+    window = Window(request.since, request.until)
+    sides = Sides(request.by, request.baseline, request.candidate, window, window, services=request.services)
+    read_s, _ = median_seconds(lambda: side_calls(store, sides, QualityRules()), runs)
+    c = comparison
+    print(f"[{state}] FIGURE compare_versions over {c.baseline_calls:,} + {c.candidate_calls:,} calls: "
+          f"{comparison_s:.2f} s (target < 2 s); verdict {c.verdict}, worse {', '.join(c.worse) or '-'}")
+    print(f"[{state}]   of which the one query that reads both sides with costs and scores: {read_s:.2f} s")
+    print(f"[{state}] load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"[{state}] CEILING reading both sides' columns ({table.num_rows:,} rows, no join, no statistics): "
           f"{ceiling_s:.2f} s")
 
 

@@ -94,9 +94,8 @@ def compare(baseline: pl.DataFrame, candidate: pl.DataFrame, judge: Judge | None
     rng = np.random.default_rng(judge.seed)
     sides = (_Side(_conform(baseline), judge, rng), _Side(_conform(candidate), judge, rng))
     measured = [_measure(spec, sides) for spec in judge.metrics]
-    tested = [i for i, m in enumerate(measured) if m.test is not None]
-    corrected = dict(zip(tested, st.holm([measured[i].test.p_value for i in tested  # type: ignore[union-attr]
-                                            ]), strict=True))
+    tested = {i: m.test.p_value for i, m in enumerate(measured) if m.test is not None}
+    corrected = dict(zip(tested, st.holm(list(tested.values())), strict=True))
     results = tuple(_result(spec, m, corrected.get(i), judge.alpha)
                     for i, (spec, m) in enumerate(zip(judge.metrics, measured, strict=True)))
     return _verdict(results, judge, baseline.height, candidate.height)
@@ -119,7 +118,7 @@ def _measure(spec: MetricSpec, sides: tuple[_Side, _Side]) -> _Measured:
         point = [side.quantile(spec.column, spec.quantile) if n else None for side, n in zip(sides, counts, strict=True)]
         statistic = st.quantile_rows(spec.quantile)
     else:
-        point = [_exact_mean(c) if spec.money else (float(c.mean()) if n else None)  # type: ignore[arg-type]
+        point = [_exact_mean(c) if spec.money else (_float_mean(c) if n else None)
                  for c, n in zip(columns, counts, strict=True)]
         statistic = st.mean_rows
     if min(counts) < spec.min_samples:
@@ -127,11 +126,15 @@ def _measure(spec: MetricSpec, sides: tuple[_Side, _Side]) -> _Measured:
     samples = [side.sample_values(spec.column) for side in sides]
     variances = [st.bootstrap_variance(s, statistic, side.draws(len(s)), n)
                  for side, s, n in zip(sides, samples, counts, strict=True)]
-    difference = float(point[1]) - float(point[0])  # type: ignore[arg-type]
+    difference = float(point[1] or 0) - float(point[0] or 0)  # both present: each side has min_samples
     test = st.bootstrap_test(difference, variances[0], variances[1], "bootstrap")
     if spec.test == "mann_whitney":
         test = st.Test(difference, test.low, test.high, st.mann_whitney(samples[0], samples[1]), "mann_whitney")
     return _Measured(point[0], point[1], counts[0], counts[1], test)
+
+
+def _float_mean(series: pl.Series) -> float:
+    return float(series.cast(pl.Float64).mean())  # type: ignore[arg-type]  # Polars types mean() loosely
 
 
 def _exact_mean(series: pl.Series) -> Decimal | None:
@@ -155,8 +158,10 @@ def _rate(spec: MetricSpec, sides: tuple[_Side, _Side]) -> _Measured:
 def _result(spec: MetricSpec, m: _Measured, corrected: float | None, alpha: float) -> MetricResult:
     test = m.test
     difference: float | Decimal | None = None
-    if m.baseline is not None and m.candidate is not None:
-        difference = m.candidate - m.baseline  # type: ignore[operator]
+    if isinstance(m.baseline, Decimal) and isinstance(m.candidate, Decimal):
+        difference = m.candidate - m.baseline  # money: exact
+    elif m.baseline is not None and m.candidate is not None:
+        difference = float(m.candidate) - float(m.baseline)
     base = float(m.baseline) if m.baseline is not None else None
     relative = float(difference) / base if difference is not None and base else None
     low: float | Decimal | None = None

@@ -19,9 +19,11 @@ import re
 import sys
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from client.api import CompareQuery
 from client.models.compare import Comparison, MetricComparison
+from client.models.wire import decimal_text
 from spyglass.cli.remote import add_api_arguments, call
 from spyglass.timerange import parse_duration
 from store.errors import BadInput, SpyglassError
@@ -161,15 +163,15 @@ def table(c: Comparison, exceeded: list[str], unchecked: list[str], code: int) -
     score = f"{c.score:g}" if c.score is not None else "-"
     lines = [f"{c.by} {c.baseline} -> {c.candidate}: verdict {c.verdict.upper()}, score {score} "
              f"({c.baseline_calls} baseline calls, {c.candidate_calls} candidate calls)",
-             f"{'metric':<28} {'baseline':>14} {'candidate':>14} {'change':>9} {'95% interval':>27} "
+             f"{'metric':<36} {'baseline':>14} {'candidate':>14} {'change':>9} {'95% interval':>31} "
              f"{'p (Holm)':>9}  outcome"]
     for m in c.metrics:
         interval = f"[{_value(m, m.ci_low, True)}, {_value(m, m.ci_high, True)}]" if m.ci_low is not None else "-"
         change = f"{m.relative_difference:+.1%}" if m.relative_difference is not None else "-"
         p = f"{m.p_value_corrected:.4f}" if m.p_value_corrected is not None else "-"
         mark = " (critical)" if m.critical and m.outcome == "worse" else ""
-        lines.append(f"{m.label + ' (' + m.unit + ')':<28} {_value(m, m.baseline):>14} {_value(m, m.candidate):>14} "
-                     f"{change:>9} {interval:>27} {p:>9}  {m.outcome.replace('_', ' ')}{mark}")
+        lines.append(f"{m.label + ' (' + m.unit + ')':<36} {_value(m, m.baseline):>14} {_value(m, m.candidate):>14} "
+                     f"{change:>9} {interval:>31} {p:>9}  {m.outcome.replace('_', ' ')}{mark}")
     lines += [f"reason: {reason}" for reason in c.reasons]
     lines += [f"limit exceeded: {text}" for text in exceeded]
     lines += [f"limit not checked: {text}" for text in unchecked]
@@ -180,8 +182,9 @@ def table(c: Comparison, exceeded: list[str], unchecked: list[str], code: int) -
 def _value(m: MetricComparison, value: object, signed: bool = False) -> str:
     if value is None:
         return "-"
-    if m.unit == "USD":
-        return f"{value:+f}" if signed else f"{value:f}"
+    if m.unit == "USD" and isinstance(value, Decimal):  # money: exact, without trailing zeros
+        text = decimal_text(value)
+        return f"+{text}" if signed and value >= 0 else text
     number = float(value)  # type: ignore[arg-type]
     if m.unit == "share":
         return f"{number * 100:+.2f}pp" if signed else f"{number:.2%}"

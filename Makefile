@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/gpu.py
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/compare.py
 
 install: $(STAMP)
 

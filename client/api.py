@@ -35,6 +35,7 @@ from client.models.alerts import (
     Silences,
 )
 from client.models.changes import Change, Changes, ReportChange
+from client.models.compare import Comparison
 from client.models.costs import (
     Budgets,
     CatalogStatus,
@@ -104,12 +105,13 @@ REPLAY_NOTIFICATION = Endpoint("POST", "/api/v1/notifications/{notification_id}/
 CHANGES = Endpoint("GET", "/api/v1/changes", Changes)
 REPORT_CHANGE = Endpoint("POST", "/api/v1/changes", Change)
 CHANGE = Endpoint("GET", "/api/v1/changes/{change_id}", Change)
+COMPARE = Endpoint("GET", "/api/v1/compare", Comparison)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             CHANGES, REPORT_CHANGE, CHANGE, *INCIDENT_ENDPOINTS)
+             CHANGES, REPORT_CHANGE, CHANGE, COMPARE, *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -161,6 +163,35 @@ class Query:
         for name, values in (("project", self.projects), ("service", self.services), ("model", self.models)):
             pairs.extend((name, value) for value in values)
         return [*pairs, *self.filters]
+
+
+@dataclass(frozen=True)
+class CompareQuery:
+    """Which versions GET /api/v1/compare judges: `by` (service_version, prompt_version, model, provider), the two
+    values, the candidate window (`since`/`until` as the API accepts them), the baseline window when it differs,
+    and filters both sides share (empty: all)."""
+
+    by: str
+    baseline: str
+    candidate: str
+    since: str = "24h"
+    until: str | None = None
+    baseline_since: str | None = None
+    baseline_until: str | None = None
+    projects: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    prompt_names: tuple[str, ...] = ()
+
+    def params(self) -> list[tuple[str, str]]:
+        optional = (("until", self.until), ("baseline_since", self.baseline_since),
+                    ("baseline_until", self.baseline_until))
+        pairs = [("by", self.by), ("baseline", self.baseline), ("candidate", self.candidate), ("since", self.since),
+                 *((name, value) for name, value in optional if value)]
+        for name, values in (("project", self.projects), ("service", self.services), ("model", self.models),
+                             ("prompt_name", self.prompt_names)):
+            pairs.extend((name, value) for value in values)
+        return pairs
 
 
 class ApiClient(IncidentCalls):
@@ -396,6 +427,11 @@ class ApiClient(IncidentCalls):
 
     def change(self, change_id: str) -> Change:
         return self._get(CHANGE, [], {"change_id": change_id})
+
+    def compare(self, query: CompareQuery) -> Comparison:
+        """The candidate judged against the baseline (GET /api/v1/compare): per metric values, difference with its
+        95 % interval, p-values and outcome; a score and a verdict."""
+        return self._get(COMPARE, query.params())
 
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
              path: Mapping[str, str] | None = None) -> Model:

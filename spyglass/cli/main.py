@@ -16,6 +16,7 @@ import sys
 from spyglass import config, gpu_agent
 from spyglass.cli import changes as changes_cli
 from spyglass.cli import export as export_cli
+from spyglass.cli import gate as gate_cli
 from spyglass.cli import incidents as incidents_cli
 from spyglass.cli import notifications as notifications_cli
 from spyglass.cli import postmortem as postmortem_cli
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     notifications_cli.add_parser(verbs)
     postmortem_cli.add_parser(verbs)
     changes_cli.add_parser(verbs)
+    gate_cli.add_parser(verbs)
     agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
     agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
     agent.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default: 5)")
@@ -80,7 +82,13 @@ def _gpu_agent(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse's usage error is 2, which the gate answers for insufficient data
+        if exc.code == 2 and argv[:1] == ["gate"]:
+            return gate_cli.USAGE
+        raise
     try:
         if args.verb == "prices":
             return prices_cli.run(args)
@@ -102,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             return postmortem_cli.run(args)
         if args.verb == "changes":
             return changes_cli.run(args)
+        if args.verb == "gate":
+            return gate_cli.run(args)
         if args.verb == "up":
             _up(args)
         if args.verb == "gpu-agent":

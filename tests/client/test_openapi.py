@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from client.api import ENDPOINTS, ApiClient, ApiError, Endpoint, Query
+from client.api import ENDPOINTS, ApiClient, ApiError, CompareQuery, Endpoint, Query
 from client.models.alerts import BacktestRequest, SilenceRequest
 from client.models.changes import ReportChange
 from client.models.incidents import ActionItem, EditIncident, OpenIncident, PostmortemPatch
@@ -137,6 +137,8 @@ CALLS = {
     "gpu_waste": (lambda api, q: api.gpu_waste(q).gpus, []),
     "gpu_scrape_targets": (lambda api, q: api.gpu_scrape_targets(), []),
     "quality_summary": (lambda api, q: api.quality_summary(q).calls, 6),
+    "compare": (lambda api, q: api.compare(CompareQuery("model", "gpt-4o", "claude-sonnet-4", since="6h")).verdict,
+                "insufficient_data"),  # six calls: too few to judge
     "quality_timeseries": (lambda api, q: api.quality_timeseries(q, source="eval").points, []),
     "quality_worst": (lambda api, q: api.quality_worst(q, source="eval").rows, []),
     "quality_feedback": (lambda api, q: api.quality_feedback(q).rows, []),

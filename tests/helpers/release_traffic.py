@@ -1,57 +1,55 @@
-"""LLM calls of versioned services, sent through the real OpenTelemetry SDK and OTLP/HTTP exporter, stamped in the
-past, for the changes job and the changes API: a service version as the `service.version` resource attribute, a
-prompt's name and version as span attributes (Spyglass's or Langfuse's), a requested and a responded model."""
+"""Two versions of a service sending GenAI chat spans through the real OpenTelemetry SDK and OTLP/HTTP.
+
+The version is the `service.version` resource attribute, as an instrumented application sets it; latencies come
+from explicit span start and end times (no sleeping); a version may call another model (priced otherwise by the
+catalog the service loads).
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
+import numpy as np
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import SpanKind
 
-from tests.helpers.otel_clients import tracer_provider
+from tests.helpers.otel_clients import span_exporter
 
-NS = 1_000_000_000
-
-
-@dataclass(frozen=True)
-class Call:
-    """One call `age_s` seconds before it is sent."""
-
-    service: str
-    version: str
-    age_s: float
-    model: str = "gpt-4o"
-    response_model: str = ""
-    provider: str = "openai"
-    prompt: str = ""
-    prompt_version: str = ""
-    langfuse: bool = False  # the prompt as Langfuse's attributes name it
-
-    def attributes(self) -> dict[str, str]:
-        prefix = "langfuse.prompt" if self.langfuse else "spyglass.prompt"
-        found = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": self.provider,
-                 "gen_ai.request.model": self.model, "gen_ai.response.model": self.response_model,
-                 f"{prefix}.name": self.prompt, f"{prefix}.version": self.prompt_version}
-        return {name: value for name, value in found.items() if value}
+# Per million tokens: model-b costs 20 % more than model-a, input and output alike.
+CATALOG = """entries:
+  - {id: a, provider: openai, models: [model-a], input: "1", output: "2"}
+  - {id: b, provider: openai, models: [model-b], input: "1.2", output: "2.4"}
+"""
 
 
-def send(service, calls: Iterable[Call]) -> dict[Call, int]:
-    """Send each call as a chat span (one tracer provider per service and version); their start times in ns."""
-    now, starts = time.time_ns(), {}
-    by_resource: dict[tuple[str, str], list[Call]] = {}
-    for call in calls:
-        by_resource.setdefault((call.service, call.version), []).append(call)
-    for (name, version), group in by_resource.items():
-        resource = {"service.name": name, **({"service.version": version} if version else {})}
-        provider = tracer_provider("http", service, resource=resource)
-        tracer = provider.get_tracer("tests.releases")
-        for call in group:
-            start = now - int(call.age_s * NS)
-            span = tracer.start_span(f"chat {call.model}", kind=SpanKind.CLIENT, start_time=start,
-                                     attributes=call.attributes())
-            span.end(end_time=start + NS // 5)
-            starts[call] = start
-        provider.shutdown()
-    return starts
+def latencies_ms(n: int, seed: int, tail: float = 1.0) -> np.ndarray:
+    """Log-normal latencies around 800 ms; `tail` multiplies the slowest tenth (p95 grows, the median stays)."""
+    values = np.random.default_rng(seed).lognormal(np.log(800), 0.3, n)
+    return np.where(values >= np.quantile(values, 0.9), values * tail, values) if tail != 1.0 else values
+
+
+def tokens(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed + 1)
+    return rng.integers(100, 2000, n), rng.integers(50, 500, n)
+
+
+def send_version(running, service: str, version: str, model: str, latency_ms: np.ndarray,
+                 input_tokens: np.ndarray, output_tokens: np.ndarray, start: datetime | None = None) -> None:
+    """One call per latency, a few seconds apart from `start` (default: 40 minutes ago), in one export."""
+    provider = TracerProvider(resource=Resource.create({"service.name": service, "service.version": version}))
+    provider.add_span_processor(BatchSpanProcessor(span_exporter("http", running), max_export_batch_size=512))
+    tracer = provider.get_tracer("tests.releases")
+    begin = start or datetime.now(timezone.utc) - timedelta(minutes=40)
+    for i, latency in enumerate(latency_ms):
+        at = begin + timedelta(seconds=5 * i)
+        span = tracer.start_span(f"chat {model}", kind=SpanKind.CLIENT, start_time=_ns(at), attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": model,
+            "gen_ai.usage.input_tokens": int(input_tokens[i]), "gen_ai.usage.output_tokens": int(output_tokens[i])})
+        span.end(end_time=_ns(at) + int(latency * 1_000_000))
+    provider.shutdown()
+
+
+def _ns(at: datetime) -> int:
+    return int(at.timestamp() * 1_000_000) * 1000

@@ -64,7 +64,7 @@ class Plan:
 def judgeable(change: ChangeToJudge, now: datetime, horizon: timedelta) -> bool:
     """Whether the canary job judges this change at `now`: comparable, with a previous value, recent."""
     return (change.dimension in COMPARABLE and change.from_value != "" and change.from_value != change.to_value
-            and change.at <= now < change.at + horizon)
+            and change.at < now < change.at + horizon)
 
 
 def window_of(change: ChangeToJudge, now: datetime, window: timedelta) -> tuple[datetime, datetime]:

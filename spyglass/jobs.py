@@ -25,7 +25,9 @@ from pipelines.gpu.job import run_gpu_cost_job
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
 from pipelines.quality.score_join import run_score_join
+from releases.canary_job import CanaryConfig, run_canary_job
 from releases.changes_job import ChangesConfig, run_changes_job
+from spyglass.alerting import quality_rules
 from spyglass.config import Settings
 from spyglass.lease import Lease
 from spyglass.scheduler import Job
@@ -61,6 +63,7 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
     stop = parts.stopping.is_set
     changes = ChangesConfig(lookback=s.releases.detect_lookback,
                             delay=timedelta(seconds=s.releases.detect_delay_seconds))
+    canary, rules = CanaryConfig(s.releases.canary_window, s.releases.canary_horizon), quality_rules(s)
     jobs = [
         Job("lease", parts.lease.renew_every, parts.lease.renew),
         Job("compaction", s.maintenance.compaction_interval_seconds,
@@ -80,6 +83,8 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
             lambda now: run_score_join(store, now, move=not s.ingest_keys)),
         Job("changes", s.releases.detect_interval_seconds,
             lambda now: run_changes_job(store, parts.catalog.current(), now, changes)),
+        Job("canary", s.releases.canary_interval_seconds,
+            lambda now: run_canary_job(store, now, canary, rules, should_stop=stop)),
     ]
     if parts.dcgm is not None:
         jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))

@@ -1,4 +1,5 @@
-"""`releases:` settings: the changes job, which records the first call of every new version, model and provider."""
+"""`releases:` settings: the changes job, which records the first call of every new version, model and provider,
+and the canary job, which judges each recent change against the value it replaced."""
 
 from __future__ import annotations
 
@@ -20,13 +21,21 @@ class ReleasesSettings(Section):
     detect_lookback: timedelta = Field(timedelta(days=7), description=(
         "How long a value must have been absent for its return to count as a new change: a look-back (12h, 7d) "
         "or seconds."))
+    canary_interval_seconds: float = Field(300, gt=0, description=(
+        "How often the canary job judges every recent change (a service version, prompt version, model or "
+        "provider) against the value it replaced, writing one verdict per change to change_verdicts."))
+    canary_window: timedelta = Field(timedelta(hours=1), description=(
+        "The traffic each judgement compares: the last this long since the change (a canary: both versions over "
+        "these hours; after a full switch: against the previous version at the same hours a week earlier)."))
+    canary_horizon: timedelta = Field(timedelta(hours=24), description=(
+        "How long after a change the canary job keeps judging it (a verdict per run until then)."))
 
-    @field_validator("detect_lookback", mode="before")
+    @field_validator("detect_lookback", "canary_window", "canary_horizon", mode="before")
     @classmethod
     def _duration(cls, value: Any) -> Any:
         return duration(value)
 
-    @field_validator("detect_lookback")
+    @field_validator("detect_lookback", "canary_window", "canary_horizon")
     @classmethod
     def _positive(cls, value: timedelta) -> timedelta:
         if value <= timedelta(0):

@@ -44,6 +44,7 @@ def test_scope_filters_follow_the_dimension():
 @pytest.mark.parametrize(("change", "now", "expected"), [
     (DEPLOY, T0 + HOUR, True),
     (DEPLOY, T0 - HOUR, False),                                    # not happened yet
+    (DEPLOY, T0, False),                                           # happening now: no window yet
     (DEPLOY, T0 + 25 * HOUR, False),                               # past the horizon
     (replace(DEPLOY, from_value=""), T0 + HOUR, False),            # the first version ever: nothing to compare
     (replace(DEPLOY, dimension="response_model"), T0 + HOUR, False),  # a snapshot: no column splits it

@@ -15,8 +15,8 @@ import pytest
 from pipelines.costs.catalog import Catalog
 from releases.changes_job import ChangesConfig, ChangesResult, run_changes_job
 from tests.helpers.catalogs import catalog
-from tests.helpers.in_process import RunningService, make_settings
 from tests.helpers.change_traffic import Call, send
+from tests.helpers.in_process import RunningService, make_settings
 from tests.helpers.stores import drop_database
 from tests.helpers.wait import eventually
 

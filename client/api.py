@@ -34,7 +34,7 @@ from client.models.alerts import (
     SilenceRequest,
     Silences,
 )
-from client.models.changes import Change, Changes, ReportChange
+from client.models.changes import Change, Changes, ChangeVerdicts, ReportChange
 from client.models.compare import Comparison
 from client.models.costs import (
     Budgets,
@@ -105,13 +105,14 @@ REPLAY_NOTIFICATION = Endpoint("POST", "/api/v1/notifications/{notification_id}/
 CHANGES = Endpoint("GET", "/api/v1/changes", Changes)
 REPORT_CHANGE = Endpoint("POST", "/api/v1/changes", Change)
 CHANGE = Endpoint("GET", "/api/v1/changes/{change_id}", Change)
+CHANGE_VERDICTS = Endpoint("GET", "/api/v1/changes/{change_id}/verdicts", ChangeVerdicts)
 COMPARE = Endpoint("GET", "/api/v1/compare", Comparison)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             CHANGES, REPORT_CHANGE, CHANGE, COMPARE, *INCIDENT_ENDPOINTS)
+             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -427,6 +428,10 @@ class ApiClient(IncidentCalls):
 
     def change(self, change_id: str) -> Change:
         return self._get(CHANGE, [], {"change_id": change_id})
+
+    def change_verdicts(self, change_id: str, limit: int = 100) -> ChangeVerdicts:
+        """The change and its canary analysis runs, newest first, each with the comparison it judged by."""
+        return self._get(CHANGE_VERDICTS, [("limit", str(limit))], {"change_id": change_id})
 
     def compare(self, query: CompareQuery) -> Comparison:
         """The candidate judged against the baseline (GET /api/v1/compare): per metric values, difference with its

@@ -7,11 +7,24 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from client.models.compare import Comparison
 from client.models.wire import Timestamp, Window, Wire
 
 Kind = Literal["deploy", "prompt", "model", "provider", "config", "price", "flag"]
 KINDS: tuple[Kind, ...] = ("deploy", "prompt", "model", "provider", "config", "price", "flag")
 Source = Literal["detected", "reported"]
+
+
+class ChangeVerdict(Wire):
+    """A change's current verdict: its latest analysis run."""
+
+    verdict: str  # pass, marginal, fail, insufficient_data
+    score: float  # 0-100
+    worse: list[str]  # the metrics that got worse (latency_p95, cost_per_request, ...)
+    mode: str  # canary | before_after
+    run_at: Timestamp
+    window_start: Timestamp
+    window_end: Timestamp
 
 
 class Change(Wire):
@@ -35,6 +48,20 @@ class Change(Wire):
     description: str
     link: str
     recorded_at: Timestamp
+    verdict: ChangeVerdict | None = None  # the latest canary analysis; None: never analysed
+
+
+class VerdictRun(ChangeVerdict):
+    """One analysis run of a change with the whole comparison it judged by (values, intervals, p-values)."""
+
+    comparison: Comparison
+
+
+class ChangeVerdicts(Wire):
+    """GET /api/v1/changes/{id}/verdicts: the change and its analysis runs, newest first."""
+
+    change: Change
+    verdicts: list[VerdictRun]
 
 
 class Changes(Window):

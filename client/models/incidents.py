@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from client.models.changes import ChangeVerdict
 from client.models.wire import Money, Timestamp, Wire
 
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
@@ -122,18 +123,6 @@ class TimelineEntry(Wire):
     def change(self) -> TimelineChange | None:
         """A `change` entry's details, typed (None for other kinds)."""
         return TimelineChange.model_validate(self.data) if self.kind == "change" else None
-
-
-class ChangeVerdict(Wire):
-    """A change's current verdict: its latest analysis run."""
-
-    verdict: str  # pass, marginal, fail, insufficient_data
-    score: float  # 0-100
-    worse: list[str]  # the metrics that got worse (latency_p95, cost_per_request, ...)
-    mode: str  # canary | before_after
-    run_at: Timestamp
-    window_start: Timestamp
-    window_end: Timestamp
 
 
 class TimelineChange(Wire):

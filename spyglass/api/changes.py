@@ -13,13 +13,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from client.models.changes import KINDS, Change, Changes, ReportChange
+from client.models.changes import KINDS, Change, Changes, ChangeVerdict, ChangeVerdicts, ReportChange, VerdictRun
 from client.models.wire import ErrorBody
 from releases.change import SOURCES, nanoseconds
+from releases.comparison import Comparison
 from releases.reported import FUTURE_SLACK, check_time, record, reported_change
+from spyglass.api.compare import wire as comparison_wire
 from spyglass.api.context import StoreDep
 from spyglass.timerange import parse_time, rfc3339, rfc3339_ns, time_range
+from store.base import Store
 from store.errors import BadInput
+from store.queries import change_verdicts as verdicts_q
 from store.queries import changes as q
 
 router = APIRouter(prefix="/api/v1/changes")
@@ -27,9 +31,21 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "descri
 DEFAULT_LOOKBACK = timedelta(days=30)
 
 
-def wire(row: dict[str, Any]) -> Change:
+def _verdict(v: verdicts_q.Verdict) -> ChangeVerdict:
+    return ChangeVerdict(verdict=v.verdict, score=v.score, worse=list(v.worse), mode=v.mode, run_at=rfc3339(v.run_at),
+                         window_start=rfc3339(v.window_start), window_end=rfc3339(v.window_end))
+
+
+def wire(row: dict[str, Any], verdict: verdicts_q.Verdict | None = None) -> Change:
     fields = {name: value for name, value in row.items() if name not in ("at_ns", "recorded_ns")}
-    return Change(**fields, at=rfc3339_ns(row["at_ns"]), recorded_at=rfc3339_ns(row["recorded_ns"]))
+    return Change(**fields, at=rfc3339_ns(row["at_ns"]), recorded_at=rfc3339_ns(row["recorded_ns"]),
+                  verdict=None if verdict is None else _verdict(verdict))
+
+
+def _with_verdicts(store: Store, rows: list[dict[str, Any]]) -> list[Change]:
+    """Changes as sent: each with its latest verdict (one query for all)."""
+    latest = verdicts_q.latest_verdicts(store, [row["id"] for row in rows])
+    return [wire(row, latest.get(row["id"])) for row in rows]
 
 
 @router.get("")
@@ -50,7 +66,7 @@ def list_changes(store: StoreDep,
     filters = {name: value for name, value in (("project", project), ("service", service), ("kind", kind),
                                                 ("source", source), ("model", model)) if value is not None}
     rows = q.find(store, start, end, filters, limit)
-    return Changes(since=rfc3339(start), until=rfc3339(end), changes=[wire(row) for row in rows])
+    return Changes(since=rfc3339(start), until=rfc3339(end), changes=_with_verdicts(store, rows))
 
 
 @router.post("")
@@ -71,4 +87,21 @@ def get_change(store: StoreDep, change_id: str) -> Change | JSONResponse:
     row = q.change(store, change_id)
     if row is None:
         return JSONResponse({"error": f"no change with id {change_id}"}, status_code=404)
-    return wire(row)
+    [change] = _with_verdicts(store, [row])
+    return change
+
+
+@router.get("/{change_id}/verdicts", response_model=ChangeVerdicts, responses=_NOT_FOUND)
+def get_change_verdicts(store: StoreDep, change_id: str,
+                        limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> ChangeVerdicts | JSONResponse:
+    """The change and its canary analysis runs, newest first, each with the whole comparison (per metric: both
+    sides' values, the difference with its 95 % interval, p-values, outcome): a release's history of verdicts."""
+    row = q.change(store, change_id)
+    if row is None:
+        return JSONResponse({"error": f"no change with id {change_id}"}, status_code=404)
+    runs = verdicts_q.verdict_runs(store, change_id, limit)
+    [change] = _with_verdicts(store, [row])
+    return ChangeVerdicts(change=change, verdicts=[VerdictRun(
+        verdict=r["verdict"], score=r["score"], worse=list(r["worse"]), mode=r["mode"], run_at=rfc3339(r["run_at"]),
+        window_start=rfc3339(r["window_start"]), window_end=rfc3339(r["window_end"]),
+        comparison=comparison_wire(Comparison.from_json(r["report"]))) for r in runs])

@@ -109,6 +109,16 @@ LIMIT 1 BY change_id""", {"ids": sorted(set(change_ids))}))
     return {row["change_id"]: Verdict(**{**row, "worse": tuple(row["worse"])}) for row in rows}
 
 
+def verdict_runs(store: Store, change_id: str, limit: int) -> list[dict[str, Any]]:
+    """The analysis runs of one change, newest first, with the comparison each judged by (`report`, JSON)."""
+    return rows_of(store.query_arrow("""
+SELECT change_id, run_at, mode, window_start, window_end, verdict, score, worse, report
+FROM change_verdicts
+WHERE change_id = {id:String}
+ORDER BY run_at DESC
+LIMIT {limit:UInt32}""", {"id": change_id, "limit": limit}))
+
+
 def changes_in_window(store: Store, scope: ChangeScope, since: datetime, until: datetime) -> list[VerdictedChange]:
     """The changes of `scope` made in [since, until], each with its current verdict, suspect first."""
     rows = rows_of(store.query_arrow(f"""

@@ -118,3 +118,6 @@ def test_an_unknown_change_is_a_404(api):
     with pytest.raises(ApiError) as missing:
         api.change("no-such-change")
     assert missing.value.status == 404 and missing.value.message == "no change with id no-such-change"
+    with pytest.raises(ApiError) as missing:
+        api.change_verdicts("no-such-change")
+    assert missing.value.status == 404 and missing.value.message == "no change with id no-such-change"

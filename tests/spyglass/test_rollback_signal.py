@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from alerts.outbox import list_notifications
+from client.api import ApiClient
 from pipelines.costs.job import run_cost_job
 from releases.canary_job import run_canary_job
 from releases.changes_job import ChangesConfig, run_changes_job
@@ -76,7 +77,16 @@ def test_a_bad_release_raises_the_rollback_signal_once(service_factory, tmp_path
             eventually(lambda target=target: alert_runs(running) >= target, timeout=30, what="three more evaluations")
         assert len(webhook.requests) == 1, "the rollback signal was sent more than once"
 
+        with ApiClient(running.api) as api:  # what a Releases page reads: the change, its verdicts, their tables
+            change, history = api.change(deploy["id"]), api.change_verdicts(deploy["id"])
+
     [alert] = first.json()["alerts"]
     assert alert["labels"]["change"] == deploy["id"] and alert["labels"]["version"] == "1.1.0"
     assert alert["annotations"]["summary"] == "deploy of chat-api to 1.1.0 made things worse"
     assert [n["status"] for n in list_notifications(store)] == ["firing"]
+    assert change.verdict is not None and change.verdict.verdict == "fail"
+    assert [run.verdict for run in history.verdicts] == ["fail"] * 4 and history.change.id == deploy["id"]
+    newest = history.verdicts[0]
+    assert newest.run_at == change.verdict.run_at and newest.comparison.verdict == "fail"
+    p95 = next(m for m in newest.comparison.metrics if m.name == "latency_p95")
+    assert p95.outcome == "worse" and p95.ci_low is not None and float(p95.ci_low) > 0

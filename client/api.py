@@ -48,6 +48,7 @@ from client.models.costs import (
 from client.models.coverage import CostCoverage
 from client.models.drift import DriftResults
 from client.models.export import FocusExport
+from client.models.feedback import FeedbackAccepted, FeedbackItem
 from client.models.gpu import GpuCosts, GpuFleet, GpuTimeseries, GpuWaste, ScrapeTarget, ScrapeTargets
 from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
 from client.models.notifications import NotificationInfo, Notifications
@@ -107,12 +108,13 @@ REPORT_CHANGE = Endpoint("POST", "/api/v1/changes", Change)
 CHANGE = Endpoint("GET", "/api/v1/changes/{change_id}", Change)
 CHANGE_VERDICTS = Endpoint("GET", "/api/v1/changes/{change_id}/verdicts", ChangeVerdicts)
 COMPARE = Endpoint("GET", "/api/v1/compare", Comparison)
+FEEDBACK = Endpoint("POST", "/api/v1/feedback", FeedbackAccepted)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, *INCIDENT_ENDPOINTS)
+             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, FEEDBACK, *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -438,6 +440,13 @@ class ApiClient(IncidentCalls):
         95 % interval, p-values and outcome; a score and a verdict."""
         return self._get(COMPARE, query.params())
 
+    def send_feedback(self, items: list[FeedbackItem], ingest_key: str | None = None) -> FeedbackAccepted:
+        """Users' feedback about calls (up to 1000 per request, all or nothing), as an application sends it: with
+        an ingest key (which selects the project) when the service has ingest keys, not the admin key."""
+        headers = {"Authorization": f"Bearer {ingest_key}"} if ingest_key else {}
+        body = [item.model_dump(mode="json", exclude_defaults=True) for item in items]
+        return self._parse(FEEDBACK, self._request(FEEDBACK, [], body, headers=headers))
+
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
              path: Mapping[str, str] | None = None) -> Model:
         return self._parse(endpoint, self._request(endpoint, params, path=path))
@@ -455,12 +464,13 @@ class ApiClient(IncidentCalls):
                            f"({model.__name__}: {problems})", response.status_code, str(response.url)) from exc
 
     def _request(self, endpoint: Endpoint[Any], params: list[tuple[str, str]], body: Any = None,
-                 timeout: httpx.Timeout | None = None, path: Mapping[str, str] | None = None) -> httpx.Response:
+                 timeout: httpx.Timeout | None = None, path: Mapping[str, str] | None = None,
+                 headers: Mapping[str, str] | None = None) -> httpx.Response:
         route = endpoint.path.format(**{name: quote(value, safe="") for name, value in (path or {}).items()})
         url = f"{self.base_url}{route}"
         extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
         if endpoint.method != "GET":
-            extra["headers"] = self._admin
+            extra["headers"] = self._admin if headers is None else headers
         try:
             response = self._http.request(endpoint.method, route, params=tuple(params), json=body, **extra)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:

@@ -17,6 +17,7 @@ import pytest
 from client.api import ENDPOINTS, ApiClient, ApiError, CompareQuery, Endpoint, Query
 from client.models.alerts import BacktestRequest, SilenceRequest
 from client.models.changes import ReportChange
+from client.models.feedback import FeedbackItem
 from client.models.incidents import ActionItem, EditIncident, OpenIncident, PostmortemPatch
 from tests.helpers.fleet import SHARED_SERVICES
 from tests.helpers.wait import eventually
@@ -183,6 +184,8 @@ CALLS = {
     "incident_metrics": (lambda api, q: sum(w.incidents for w in api.incident_metrics("1d").weeks) >= 1, True),
     "action_items": (lambda api, q: [(i.incident == _OPENED["id"], i.title) for i in api.action_items().items],
                      [(True, "openapi item")]),
+    "send_feedback": (lambda api, q: api.send_feedback([FeedbackItem(trace_id="ab" * 16, name="openapi", value=1,
+                                                                     user="test")]).waiting, 1),
 }
 
 

@@ -1,14 +1,14 @@
 """`spyglass gpu-agent`: NVML sampling in OTel units, and the real agent process exporting to a running service.
 
-There is no GPU here, so NVML is the stand-in `tests/standins/pynvml.py` (same names, types and
-units as nvidia-ml-py); everything after NVML is real: the agent's process, the OpenTelemetry SDK,
+There is no GPU here, so NVML is the stand-in `demo/standin_nvml.py` (same names, types and
+units as nvidia-ml-py; the agent's process imports it as `pynvml` through a one-line shim); everything after NVML is real: the agent's process, the OpenTelemetry SDK,
 its OTLP exporters, the service, the store. The no-NVML test uses the real pynvml, whose nvmlInit
 fails on this machine exactly as on any machine without the NVIDIA driver.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 import signal
@@ -24,7 +24,11 @@ from store.errors import BadInput
 from tests.helpers.wait import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
-STANDINS = ROOT / "tests" / "standins"
+SHIM = '''"""NVIDIA's pynvml shadowed by the stand-in, for the agent's process under test."""
+import sys
+from demo import standin_nvml
+sys.modules["pynvml"] = standin_nvml
+'''
 H100, L4 = "GPU-11111111-aaaa-bbbb-cccc-000000000001", "GPU-22222222-aaaa-bbbb-cccc-000000000002"
 FLEET = {"gpus": [
     {"name": "NVIDIA H100 80GB HBM3", "uuid": H100, "utilization": {"gpu": 87, "memory": 40},
@@ -40,15 +44,12 @@ FLEET = {"gpus": [
 
 @pytest.fixture
 def standin(tmp_path, monkeypatch):
-    """The stand-in pynvml loaded under its own name (the real one stays importable), over FLEET."""
+    """The stand-in pynvml under its own name (the real one stays importable), fresh, over FLEET."""
     def load(fleet: dict):
         path = tmp_path / "fleet.json"
         path.write_text(json.dumps(fleet))
         monkeypatch.setenv("SPYGLASS_FAKE_NVML", str(path))
-        spec = importlib.util.spec_from_file_location("standin_pynvml", STANDINS / "pynvml.py")
-        module = importlib.util.module_from_spec(spec)
-        monkeypatch.setitem(sys.modules, "standin_pynvml", module)
-        spec.loader.exec_module(module)
+        module = importlib.reload(importlib.import_module("demo.standin_nvml"))
         module.nvmlInit()
         return module
     return load
@@ -107,8 +108,12 @@ def test_headers_and_endpoints_are_checked():
         gpu_agent.exporter("http://collector:4318", "udp", {})
 
 
-def _agent(args: list[str], env: dict[str, str], standins: bool = True) -> subprocess.Popen:
-    path = [str(STANDINS)] if standins else []
+def _agent(args: list[str], env: dict[str, str], shim_dir: Path | None = None) -> subprocess.Popen:
+    """The agent's process; with `shim_dir`, its `import pynvml` gets the stand-in."""
+    path = []
+    if shim_dir is not None:
+        (shim_dir / "pynvml.py").write_text(SHIM)
+        path = [str(shim_dir)]
     env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([*path, str(ROOT)])}
     return subprocess.Popen([sys.executable, "-m", "spyglass.cli", "gpu-agent", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -127,7 +132,7 @@ def test_the_agent_process_exports_to_the_service_and_flushes_on_sigterm(protoco
     endpoint = service.otlp_http if protocol == "http" else f"http://{service.otlp_grpc}"
     agent = _agent(["--endpoint", endpoint, "--protocol", protocol, "--interval", "60",
                     "--headers", "Authorization=Bearer%20sk-ingest-gpu"],
-                   {"SPYGLASS_FAKE_NVML": str(tmp_path / "fleet.json")})
+                   {"SPYGLASS_FAKE_NVML": str(tmp_path / "fleet.json")}, tmp_path)
     try:
         eventually(lambda: len(service.rows(_ROWS)) == 2)         # the first round, sent at start
         agent.send_signal(signal.SIGTERM)
@@ -150,7 +155,7 @@ def test_the_agent_process_exports_to_the_service_and_flushes_on_sigterm(protoco
 
 def test_without_nvml_the_agent_says_so_in_one_line_and_exits_2(tmp_path):
     """The real pynvml: nvmlInit raises NVMLError_LibraryNotFound on this GPU-less machine."""
-    agent = _agent(["--endpoint", "http://127.0.0.1:4318"], {}, standins=False)
+    agent = _agent(["--endpoint", "http://127.0.0.1:4318"], {})
     out, err = agent.communicate(timeout=60)
     assert agent.returncode == 2
     assert err.strip().count("\n") == 0 and "NVML is not available" in err and "Traceback" not in err, err
@@ -159,6 +164,7 @@ def test_without_nvml_the_agent_says_so_in_one_line_and_exits_2(tmp_path):
 
 def test_a_driver_that_is_not_loaded_is_the_same_clear_exit(tmp_path):
     (tmp_path / "fleet.json").write_text(json.dumps({"init_error": "DRIVER_NOT_LOADED"}))
-    agent = _agent(["--endpoint", "http://127.0.0.1:4318"], {"SPYGLASS_FAKE_NVML": str(tmp_path / "fleet.json")})
+    agent = _agent(["--endpoint", "http://127.0.0.1:4318"], {"SPYGLASS_FAKE_NVML": str(tmp_path / "fleet.json")},
+                   tmp_path)
     _, err = agent.communicate(timeout=60)
     assert agent.returncode == 2 and err.strip().count("\n") == 0 and "Driver Not Loaded" in err, err

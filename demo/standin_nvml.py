@@ -1,8 +1,9 @@
-"""STAND-IN for NVIDIA's `pynvml` (PyPI nvidia-ml-py): there is no GPU on the machines that run the tests.
+"""STAND-IN for NVIDIA's `pynvml` (PyPI nvidia-ml-py): the demo's simulated GPU node, and the tests (there is
+no GPU on the machines that run them). It is not NVML and reads no hardware.
 
 It mirrors the names, signatures, return types and units of the real module for the calls
-`spyglass gpu-agent` makes, so the agent runs unchanged against it; a test puts
-`tests/standins` first on PYTHONPATH to shadow the real module:
+`spyglass gpu-agent` makes, so the agent's code runs unchanged against it: the demo passes this module
+to `gpu_agent.sample`, and a test that runs the agent's process shadows `pynvml` with it:
 
 - `nvmlInit()`, `nvmlShutdown()`; every device call before init raises NVMLError_Uninitialized;
 - `nvmlDeviceGetCount() -> int`, `nvmlDeviceGetHandleByIndex(i) -> c_nvmlDevice_t`;
@@ -14,7 +15,8 @@ It mirrors the names, signatures, return types and units of the real module for 
 - `NVMLError(value)` constructs the generated subclass for that code (`NVMLError(3)` is an
   `NVMLError_NotSupported`), with `.value`, generated exactly as the real module does.
 
-The fake fleet is a JSON file named by SPYGLASS_FAKE_NVML (read at `nvmlInit`):
+The fake fleet is given by `set_gpus(gpus)` (the demo sets each sampling round's readings), or is a JSON
+file named by SPYGLASS_FAKE_NVML (read at `nvmlInit`; the file wins):
 
     {"init_error": "LIBRARY_NOT_FOUND",            # optional: nvmlInit raises NVMLError(NVML_ERROR_...)
      "gpus": [{"name": "NVIDIA H100 80GB HBM3", "uuid": "GPU-...",
@@ -23,8 +25,8 @@ The fake fleet is a JSON file named by SPYGLASS_FAKE_NVML (read at `nvmlInit`):
                "power_mw": 301500, "energy_mj": 9000000, "temperature_c": 66,
                "errors": {"nvmlDeviceGetPowerUsage": "NOT_SUPPORTED"}}]}   # call -> NVML_ERROR_ name
 
-Without SPYGLASS_FAKE_NVML, nvmlInit raises NVMLError_LibraryNotFound, as the real module does
-on a machine without the NVIDIA driver.
+With neither, nvmlInit raises NVMLError_LibraryNotFound, as the real module does on a machine without
+the NVIDIA driver.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import os
 import string
 import sys
 from ctypes import Structure, c_uint, c_ulonglong
+from typing import Any, NoReturn
 
 NVML_TEMPERATURE_GPU = 0
 
@@ -77,6 +80,7 @@ class NVMLError(Exception):
     """As in the real module: `NVMLError(code)` returns an instance of the subclass for `code`."""
 
     _valClassMapping: dict[int, type] = {}
+    value: int
 
     def __new__(typ, value):
         if typ == NVMLError:
@@ -130,20 +134,32 @@ class c_nvmlMemory_t(Structure):
     _fields_ = [("total", c_ulonglong), ("free", c_ulonglong), ("used", c_ulonglong)]
 
 
-_fleet: list[dict] | None = None
+_fleet: list[dict[str, Any]] | None = None
+_given: list[dict[str, Any]] | None = None
 
 
-def _raise(name: str) -> None:
+def set_gpus(gpus: list[dict[str, Any]]) -> None:
+    """The stand-in's own door (not in pynvml): the GPUs and readings NVML reports from now on."""
+    global _fleet, _given
+    _given = gpus
+    if _fleet is not None:
+        _fleet = gpus
+
+
+def _raise(name: str) -> NoReturn:
     raise NVMLError(getattr(sys.modules[__name__], f"NVML_ERROR_{name}"))
 
 
 def nvmlInit():
     global _fleet
     path = os.environ.get(FLEET_ENV)
-    if not path:
+    if not path and _given is None:
         _raise("LIBRARY_NOT_FOUND")
-    with open(path) as file:
-        spec = json.load(file)
+    if path:
+        with open(path) as file:
+            spec = json.load(file)
+    else:
+        spec = {"gpus": _given}
     if spec.get("init_error"):
         _raise(spec["init_error"])
     _fleet = spec.get("gpus", [])

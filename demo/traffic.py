@@ -1,0 +1,86 @@
+"""How much traffic each service gets, and when: a diurnal, weekly profile and Poisson arrivals.
+
+Pure and repeatable: the requests of one service in one minute are drawn from a `random.Random`
+seeded by (seed, service, minute), so any window, however it is cut (a week's backfill at once, or
+live ticks of a second), holds exactly the same requests, and a seed replays the same fleet.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+from demo import fleet
+from demo.spans import TracePlan
+from demo.trees import Request, grow
+
+MINUTE = timedelta(minutes=1)
+NS = 1_000_000_000
+PEAK_HOUR_UTC = 15.0
+NIGHT_SHARE = 0.12     # the quietest hour's rate, as a share of the peak's
+WEEKEND_SHARE = 0.55   # Saturday and Sunday, as a share of a weekday
+
+
+def diurnal(at: datetime) -> float:
+    """The traffic level at `at` as a share of a weekday's peak: a smooth day (low at night, peak at 15:00 UTC)."""
+    hour = at.hour + at.minute / 60
+    day = NIGHT_SHARE + (1 - NIGHT_SHARE) * (0.5 + 0.5 * math.cos(2 * math.pi * (hour - PEAK_HOUR_UTC) / 24))
+    return day * (WEEKEND_SHARE if at.weekday() >= 5 else 1.0)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: fine for the small per-minute means here."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def _user(rng: random.Random) -> str:
+    """Heavy users exist: a Zipf-like draw, so a few users make much of the traffic."""
+    index = min(len(fleet.USERS) - 1, int(rng.paretovariate(1.2)) - 1)
+    return fleet.USERS[(index * 37) % len(fleet.USERS)]
+
+
+def minute_traffic(seed: int, anchor: datetime, service: fleet.Service, minute: datetime,
+                   scale: float = 1.0) -> list[TracePlan]:
+    """Every request `service` receives in the minute starting at `minute` (UTC, on the minute)."""
+    index = int((minute - fleet.EPOCH) / MINUTE)
+    rng = random.Random(f"{seed}:{service.name}:{index}")
+    count = _poisson(rng, service.requests_per_minute * diurnal(minute) * scale)
+    base_ns = index * 60 * NS
+    traces = []
+    for _ in range(count):
+        start_ns = base_ns + rng.randrange(60 * NS)
+        at = datetime.fromtimestamp(start_ns / NS, timezone.utc)
+        user = _user(rng)
+        request = Request(service=service, start_ns=start_ns, user=user, feature=rng.choice(service.features),
+                          session=f"s-{user}-{index // 30}", service_version=fleet.service_version(service, at),
+                          prompt_version=fleet.prompt_version(service, at, anchor, rng.random()))
+        traces.append(grow(request, rng))
+    return traces
+
+
+def minutes(start: datetime, end: datetime) -> Iterator[datetime]:
+    """The minutes that overlap [start, end), each on the minute."""
+    minute = start.replace(second=0, microsecond=0)
+    while minute < end:
+        yield minute
+        minute += MINUTE
+
+
+def traffic(seed: int, anchor: datetime, start: datetime, end: datetime, scale: float = 1.0,
+            services: tuple[fleet.Service, ...] = fleet.SERVICES) -> list[TracePlan]:
+    """Every request of the fleet that starts in [start, end), in start order."""
+    start_ns, end_ns = _ns(start), _ns(end)
+    found = [trace for minute in minutes(start, end) for service in services
+             for trace in minute_traffic(seed, anchor, service, minute, scale)
+             if start_ns <= trace.start_ns < end_ns]
+    return sorted(found, key=lambda t: t.start_ns)
+
+
+def _ns(at: datetime) -> int:
+    return int((at - fleet.EPOCH) / timedelta(microseconds=1)) * 1000

@@ -13,6 +13,10 @@ TEST_WORKERS ?= 3
 up: $(STAMP)
 	$(BIN)/spyglass up $(ARGS)
 
+# The service and dashboard fed by a simulated AI fleet: a week of history, then live traffic (README "make demo").
+demo: $(STAMP)
+	$(BIN)/spyglass demo $(ARGS)
+
 test: $(STAMP) browser alertmanager lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 Attributes = dict[str, Any]
@@ -49,6 +50,11 @@ class TracePlan:
     @property
     def end_ns(self) -> int:
         return max(s.end_ns for s in self.spans)
+
+
+def to_ns(at: datetime) -> int:
+    """Unix nanoseconds of a UTC datetime, exactly (no float on the way)."""
+    return (at - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(microseconds=1) * 1000
 
 
 def new_trace_id(rng: random.Random) -> str:

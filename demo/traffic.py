@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 from demo import fleet
-from demo.spans import TracePlan
+from demo.spans import TracePlan, to_ns
 from demo.trees import Request, grow
 
 MINUTE = timedelta(minutes=1)
@@ -75,12 +75,9 @@ def minutes(start: datetime, end: datetime) -> Iterator[datetime]:
 def traffic(seed: int, anchor: datetime, start: datetime, end: datetime, scale: float = 1.0,
             services: tuple[fleet.Service, ...] = fleet.SERVICES) -> list[TracePlan]:
     """Every request of the fleet that starts in [start, end), in start order."""
-    start_ns, end_ns = _ns(start), _ns(end)
+    start_ns, end_ns = to_ns(start), to_ns(end)
     found = [trace for minute in minutes(start, end) for service in services
              for trace in minute_traffic(seed, anchor, service, minute, scale)
              if start_ns <= trace.start_ns < end_ns]
     return sorted(found, key=lambda t: t.start_ns)
 
-
-def _ns(at: datetime) -> int:
-    return int((at - fleet.EPOCH) / timedelta(microseconds=1)) * 1000

@@ -345,8 +345,12 @@ def endpoints(settings: Settings) -> dict[str, str]:
     return out
 
 
-async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] = lambda: None) -> list[str]:
-    """Run until SIGTERM/SIGINT, then drain; returns the jobs abandoned at the shutdown deadline."""
+async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] = lambda: None,
+                              on_signal: Callable[[], None] = lambda: None) -> list[str]:
+    """Run until SIGTERM/SIGINT, then drain; returns the jobs abandoned at the shutdown deadline.
+
+    `on_signal` runs (in a thread) before the drain: what the process runs beside the service (the demo's
+    fleet) stops sending first, so its last acknowledged requests are in before the receivers close."""
     service = Service(settings)
     await service.start()
     stop = asyncio.Event()
@@ -355,5 +359,6 @@ async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] =
         loop.add_signal_handler(sig, stop.set)
     on_ready()
     await stop.wait()
+    await asyncio.to_thread(on_signal)
     log.info("signal received, draining")
     return await service.stop()

@@ -1,5 +1,5 @@
-"""`spyglass <verb>`: the service (`up`), the GPU node agent (`gpu-agent`), catalog, rule and runbook tools
-(`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`,
+"""`spyglass <verb>`: the service (`up`), the service fed by a simulated fleet (`demo`), the GPU node agent
+(`gpu-agent`), catalog, rule and runbook tools (`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`,
 `notifications`, `incidents`, `postmortem`, `changes`).
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
@@ -15,6 +15,7 @@ import sys
 
 from spyglass import config, gpu_agent
 from spyglass.cli import changes as changes_cli
+from spyglass.cli import demo as demo_cli
 from spyglass.cli import export as export_cli
 from spyglass.cli import gate as gate_cli
 from spyglass.cli import incidents as incidents_cli
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     up = verbs.add_parser("up", help="run the service: OTLP receivers, REST API, dashboard")
     up.add_argument("--config", help="settings file (default: ./spyglass.yaml when present)")
     config_flags.add_setting_flags(up)
+    demo_cli.add_parser(verbs)
     prices_cli.add_parser(verbs)
     reprice_cli.add_parser(verbs)
     export_cli.add_parser(verbs)
@@ -112,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             return changes_cli.run(args)
         if args.verb == "gate":
             return gate_cli.run(args)
+        if args.verb == "demo":
+            return demo_cli.run(args)
         if args.verb == "up":
             _up(args)
         if args.verb == "gpu-agent":

@@ -1,0 +1,142 @@
+"""`spyglass demo`: the service and its dashboard, fed by a simulated AI fleet.
+
+It runs what `spyglass up` runs (same settings and flags), on a fresh temporary data directory unless
+`--data-dir` names one, and beside it the demo fleet (demo/): `--days` of history backfilled through
+OTLP with past timestamps, then live traffic at `--speed` times real time until SIGINT/SIGTERM. The
+fleet talks to the service only as applications do: spans over OTLP/HTTP, GPU metrics over OTLP/HTTP
+from the gpu-agent's code (spyglass/demo_gpus.py), feedback through the REST API. On a signal the fleet
+stops sending first (its last window is flushed), then the service drains as `up` does; a temporary
+data directory is deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from client.api import ApiClient
+from demo.emit_feedback import FeedbackSender
+from demo.emit_traces import TraceEmitter
+from demo.runner import Runner
+from spyglass import config
+from spyglass.config import flags as config_flags
+from spyglass.demo_gpus import GpuNode
+from spyglass.service import endpoints, run_until_signalled
+from store.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(verbs: argparse._SubParsersAction) -> None:
+    demo = verbs.add_parser("demo", help="run the service and dashboard fed by a simulated AI fleet")
+    demo.add_argument("--config", help="settings file (default: ./spyglass.yaml when present)")
+    demo.add_argument("--speed", type=float, default=1.0,
+                      help="live traffic at this many times real time (default: 1)")
+    demo.add_argument("--seed", type=int, default=7, help="the same seed replays the same fleet (default: 7)")
+    demo.add_argument("--days", type=float, default=7.0, help="days of history backfilled at start (default: 7)")
+    demo.add_argument("--scale", type=float, default=1.0,
+                      help="traffic as a multiple of the fleet's nominal request rates (default: 1)")
+    config_flags.add_setting_flags(demo)
+
+
+@dataclass
+class DemoFleet:
+    """The fleet wired to one service: its runner (spans, feedback) and its GPU node."""
+
+    runner: Runner
+    gpu_node: GpuNode
+    api: ApiClient
+
+    def close(self) -> None:
+        self.gpu_node.shutdown()
+        self.runner.emitter.shutdown()
+        self.api.close()
+
+
+def open_fleet(otlp_http: str, api_url: str, seed: int, anchor: datetime, ingest_key: str | None = None,
+               scale: float = 1.0) -> DemoFleet:
+    """The demo fleet sending to a service's OTLP/HTTP receiver and REST API (an ingest key when it needs one)."""
+    headers = {"Authorization": f"Bearer {ingest_key}"} if ingest_key else {}
+    api = ApiClient(api_url)
+    gpu_node = GpuNode(otlp_http, seed, headers)
+    runner = Runner(seed, anchor, TraceEmitter(otlp_http, headers), FeedbackSender(api, ingest_key), [gpu_node],
+                    scale)
+    return DemoFleet(runner, gpu_node, api)
+
+
+def _check(args: argparse.Namespace) -> None:
+    for name in ("speed", "scale"):
+        if not getattr(args, name) > 0:
+            raise BadInput(f"--{name}: must be a positive number, not {getattr(args, name)}")
+    if not 0 <= args.days <= 90:
+        raise BadInput(f"--days: must be between 0 and 90, not {args.days}")
+
+
+def run(args: argparse.Namespace) -> int:
+    _check(args)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+    overrides = config_flags.overrides_from(args)
+    temporary = None if "data_dir" in overrides else Path(tempfile.mkdtemp(prefix="spyglass-demo-"))
+    if temporary is not None:
+        overrides["data_dir"] = str(temporary)
+    try:
+        settings = config.load(args.config, **overrides)
+        logging.getLogger().setLevel(settings.log_level)
+        _serve(settings, args)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+    return 0
+
+
+def _serve(settings: config.Settings, args: argparse.Namespace) -> None:
+    where = endpoints(settings)
+    if "OTLP/HTTP" not in where or "API" not in where:
+        raise BadInput("--roles: the demo needs the collector and api roles in its own process")
+    stop = threading.Event()
+    anchor = datetime.now(timezone.utc).replace(microsecond=0)
+    ingest_key = next(iter(settings.ingest_keys), None)
+    fleet_thread = threading.Thread(target=_play, name="demo-fleet", daemon=True,
+                                    args=(where["OTLP/HTTP"], where["API"], args, anchor, ingest_key, stop))
+
+    def ready() -> None:
+        print("Spyglass demo is up: " + ", ".join(f"{name} {url}" for name, url in where.items())
+              + f"; data in {settings.data_dir}", flush=True)
+        fleet_thread.start()
+
+    def on_signal() -> None:
+        stop.set()
+        if fleet_thread.is_alive():
+            fleet_thread.join()
+
+    asyncio.run(run_until_signalled(settings, ready, on_signal))
+
+
+def _play(otlp_http: str, api_url: str, args: argparse.Namespace, anchor: datetime, ingest_key: str | None,
+          stop: threading.Event) -> None:
+    """The fleet's thread: backfill, then live play until `stop`. A failure is one line; the service stays up."""
+    fleet = open_fleet(otlp_http, api_url, args.seed, anchor, ingest_key, args.scale)
+    try:
+        began = time.monotonic()
+        print(f"backfilling {args.days:g} days of the fleet's traffic (seed {args.seed}) ...", flush=True)
+        fleet.runner.backfill(anchor - timedelta(days=args.days), anchor, stop)
+        played = fleet.runner.played
+        print(f"backfilled {played.traces} requests ({played.spans} spans), {played.feedback} feedback, "
+              f"{fleet.gpu_node.rounds} GPU samples rounds in {time.monotonic() - began:.0f} s; live traffic at "
+              f"{args.speed:g}x (Ctrl-C to stop)", flush=True)
+        fleet.runner.live(args.speed, stop)
+    except Exception as exc:  # the fleet is a guest of the service: report it, keep the dashboard up
+        log.error("demo fleet stopped: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        print(f"spyglass demo: the fleet stopped: {exc}", file=sys.stderr, flush=True)
+    finally:
+        fleet.close()

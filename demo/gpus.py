@@ -41,7 +41,7 @@ def readings(seed: int, at_ns: int, busy_seconds: float, interval_seconds: float
     level = utilisation(busy_seconds, interval_seconds)
     gpus = []
     for index in range(fleet.GPU_COUNT):
-        util = min(1.0, max(0.0, level + rng.gauss(0.0, 0.02)))
+        util = min(1.0, max(0.02, level + rng.gauss(0.0, 0.02)))  # the driver and vLLM keep a GPU a little busy
         used = int(MEMORY_TOTAL * (MEMORY_RESERVED - 0.02 + 0.03 * util))
         gpus.append({
             "name": fleet.GPU_MODEL, "uuid": f"GPU-{seed % 10**8:08d}-demo-0000-0000-{index:012d}",

@@ -57,10 +57,10 @@ class Service:
     environment: str = "production"
 
 
-CHAT = Service("chat-assistant", "chat", "consumer", ("chat", "summarise"), 6.0, 3, "assistant-system")
-RAG = Service("rag-search", "rag", "search", ("docs-search", "kb-answers"), 3.0, 4, "rag-answer")
-SUPPORT = Service("support-agent", "agent", "support", ("ticket-triage", "refunds"), 1.5, 5, "support-triage")
-CODE_REVIEW = Service("code-review-bot", "self_hosted", "platform", ("code-review", "commit-summary"), 2.5, 6,
+CHAT = Service("chat-assistant", "chat", "consumer", ("chat", "summarise"), 3.0, 3, "assistant-system")
+RAG = Service("rag-search", "rag", "search", ("docs-search", "kb-answers"), 1.5, 4, "rag-answer")
+SUPPORT = Service("support-agent", "agent", "support", ("ticket-triage", "refunds"), 0.8, 5, "support-triage")
+CODE_REVIEW = Service("code-review-bot", "self_hosted", "platform", ("code-review", "commit-summary"), 1.25, 6,
                       "review-diff")
 SERVICES = (CHAT, RAG, SUPPORT, CODE_REVIEW)
 

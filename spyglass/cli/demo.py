@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = config.load(args.config, **overrides)
         logging.getLogger().setLevel(settings.log_level)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per feedback request is noise here
         _serve(settings, args)
     finally:
         if temporary is not None:

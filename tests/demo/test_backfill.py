@@ -14,7 +14,7 @@ from demo.traffic import traffic
 from spyglass.cli.demo import open_fleet
 from tests.helpers.wait import eventually
 
-SEED, SCALE = 11, 0.5
+SEED, SCALE = 11, 1.0
 
 
 def test_a_backfill_lands_calls_agents_feedback_gpu_samples_and_versions(service):

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = ("store", "collector", "pipelines", "detectors", "alerts", "runbooks", "client", "dashboard", "spyglass")
+OURS = ("store", "collector", "pipelines", "detectors", "alerts", "runbooks", "client", "dashboard", "demo",
+        "spyglass")
 DRIVERS = ("chdb", "clickhouse_connect")
 
 

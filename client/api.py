@@ -54,6 +54,7 @@ from client.models.notifications import NotificationInfo, Notifications
 from client.models.operations import Operations
 from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
 from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
+from client.models.traces import TraceDetail, Traces
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -107,12 +108,14 @@ REPORT_CHANGE = Endpoint("POST", "/api/v1/changes", Change)
 CHANGE = Endpoint("GET", "/api/v1/changes/{change_id}", Change)
 CHANGE_VERDICTS = Endpoint("GET", "/api/v1/changes/{change_id}/verdicts", ChangeVerdicts)
 COMPARE = Endpoint("GET", "/api/v1/compare", Comparison)
+TRACES = Endpoint("GET", "/api/v1/traces", Traces)
+TRACE = Endpoint("GET", "/api/v1/traces/{trace_id}", TraceDetail)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, *INCIDENT_ENDPOINTS)
+             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, TRACES, TRACE, *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -437,6 +440,18 @@ class ApiClient(IncidentCalls):
         """The candidate judged against the baseline (GET /api/v1/compare): per metric values, difference with its
         95 % interval, p-values and outcome; a score and a verdict."""
         return self._get(COMPARE, query.params())
+
+    def traces(self, query: Query, sort: str = "time", limit: int = 50, cursor: str | None = None,
+               **conditions: str) -> Traces:
+        """One page of traces by `sort` (time, cost or duration; largest first); `conditions` are the list's
+        other parameters (status="error", min_cost="0.05", min_duration="2s", q="4bf92f"). For the next page pass
+        the answer's `next_cursor`, with a query whose since/until are the answer's (so the range stays put)."""
+        params = [*query.params(), *conditions.items(), ("sort", sort), ("limit", str(limit))]
+        return self._get(TRACES, [*params, *([("cursor", cursor)] if cursor else [])])
+
+    def trace(self, trace_id: str) -> TraceDetail:
+        """Every span of one trace in waterfall order, its LLM calls with tokens and costs, and its totals."""
+        return self._get(TRACE, [], {"trace_id": trace_id})
 
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
              path: Mapping[str, str] | None = None) -> Model:

@@ -83,10 +83,10 @@ def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
                   root_since=time_param(t.filters.since - ROOT_LOOKBACK))
     hours = f"hour >= {{gpu_start:{S_TYPE}}} AND hour < {{gpu_end:{S_TYPE}}}"
     measures = ", ".join(f"{call_spend.MEASURES[name]} AS {name}" for name in _MEASURES)
-    q_hit, conditions = "", []
-    if t.q:
+    q_hit, q_columns, conditions = "", "", []
+    if t.q:  # the columns a search reads, only when there is one
         params.update(q=t.q, q_lower=t.q.lower())
-        q_hit = f", max({_CALL_TEXT}) AS q_hit"
+        q_hit, q_columns = f", max({_CALL_TEXT}) AS q_hit", ", span_name, session_id, response_id"
         conditions.append("(q_hit OR positionCaseInsensitive(root_span_name, {q:String}) > 0)")
     if t.error is not None:
         conditions.append("error" if t.error else "NOT error")
@@ -125,8 +125,8 @@ FROM (
             FROM (
                 SELECT {call_spend.CALL_KEY}, trace_id, toUnixTimestamp64Nano(timestamp) AS start_ns,
                     start_ns + toInt64(duration_ns) AS end_ns, status, service_name, project, user_id, team,
-                    feature, model, span_name, session_id, response_id, input_tokens, output_tokens,
-                    cache_read_tokens, cache_write_tokens, reasoning_tokens
+                    feature, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                    reasoning_tokens{q_columns}
                 FROM llm_calls FINAL
                 WHERE {calls_where}) AS c
             LEFT ANY JOIN (

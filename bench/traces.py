@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -194,9 +195,10 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--chunks", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--dir", default=None)
+    parser.add_argument("--dir", default=None, help="data directory, kept (default: a temporary one, removed)")
     args = parser.parse_args()
-    store = open_store(args.dir or tempfile.mkdtemp(prefix="spyglass-bench-traces-"), None, "bench")
+    work = args.dir or tempfile.mkdtemp(prefix="spyglass-bench-traces-")
+    store = open_store(work, None, "bench")
     migrate(store)
     end = (datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0)
     start = time.perf_counter()
@@ -212,6 +214,8 @@ def main() -> None:
             store.command(f"OPTIMIZE TABLE {table} FINAL")
         measure(store, client, end, args.runs, "after OPTIMIZE FINAL")
     store.close()
+    if not args.dir:  # 3 GB at the defaults
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/alerts.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/compare.py
+	$(BIN)/python bench/traces.py
 
 install: $(STAMP)
 

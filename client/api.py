@@ -55,6 +55,7 @@ from client.models.notifications import NotificationInfo, Notifications
 from client.models.operations import Operations
 from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
 from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
+from client.models.traces import TraceDetail, Traces
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -109,12 +110,14 @@ CHANGE = Endpoint("GET", "/api/v1/changes/{change_id}", Change)
 CHANGE_VERDICTS = Endpoint("GET", "/api/v1/changes/{change_id}/verdicts", ChangeVerdicts)
 COMPARE = Endpoint("GET", "/api/v1/compare", Comparison)
 FEEDBACK = Endpoint("POST", "/api/v1/feedback", FeedbackAccepted)
+TRACES = Endpoint("GET", "/api/v1/traces", Traces)
+TRACE = Endpoint("GET", "/api/v1/traces/{trace_id}", TraceDetail)
 ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIES, COST_BREAKDOWN, COST_UNPRICED,
              COST_COVERAGE, COST_CATALOG, REPRICE, BUDGETS, GPU_COSTS, FOCUS_EXPORT, DRIFT, DRIFT_REPORT, GPU_FLEET,
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, FEEDBACK, *INCIDENT_ENDPOINTS)
+             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, FEEDBACK, TRACES, TRACE, *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -446,6 +449,18 @@ class ApiClient(IncidentCalls):
         headers = {"Authorization": f"Bearer {ingest_key}"} if ingest_key else {}
         body = [item.model_dump(mode="json", exclude_defaults=True) for item in items]
         return self._parse(FEEDBACK, self._request(FEEDBACK, [], body, headers=headers))
+
+    def traces(self, query: Query, sort: str = "time", limit: int = 50, cursor: str | None = None,
+               **conditions: str) -> Traces:
+        """One page of traces by `sort` (time, cost or duration; largest first); `conditions` are the list's
+        other parameters (status="error", min_cost="0.05", min_duration="2s", q="4bf92f"). For the next page pass
+        the answer's `next_cursor`, with a query whose since/until are the answer's (so the range stays put)."""
+        params = [*query.params(), *conditions.items(), ("sort", sort), ("limit", str(limit))]
+        return self._get(TRACES, [*params, *([("cursor", cursor)] if cursor else [])])
+
+    def trace(self, trace_id: str) -> TraceDetail:
+        """Every span of one trace in waterfall order, its LLM calls with tokens and costs, and its totals."""
+        return self._get(TRACE, [], {"trace_id": trace_id})
 
     def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
              path: Mapping[str, str] | None = None) -> Model:

@@ -147,6 +147,7 @@ class Service:
                     catalog_source=self.catalog_source, runbooks=self.runbooks, budgets=tuple(s.costs.budgets),
                     self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
                     drift_reports_dir=s.drift_reports_path, redaction=s.content.redaction(),
+                    content_projects=frozenset(s.content.capture_projects),
                     gpu_idle=GpuIdle(s.gpu.idle_max_utilization, s.gpu.idle_min_seconds),
                     gpu_max_gap_seconds=s.gpu.sample_max_gap_seconds,
                     quality_rules=alerting.quality_rules(s),

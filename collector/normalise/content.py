@@ -177,3 +177,28 @@ def _logs(table: pa.Table, policy: ContentPolicy) -> pa.Table:
         bodies.append(body)
     table = table.set_column(table.schema.get_field_index("Body"), "Body", pa.array(bodies, pa.string()))
     return table.set_column(table.schema.get_field_index("LogAttributes"), "LogAttributes", attributes.to_arrow())
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a reader of a stored span may see of it, and what happened to its content."""
+
+    attributes: dict[str, str]
+    events: list[tuple[str, dict[str, str]]]
+    content: str  # redacted (shown), stripped (the collector dropped it), withheld (not shown), '' (none)
+
+
+def shown(attributes: dict[str, str], events: list[tuple[str, dict[str, str]]], captures: bool) -> Shown:
+    """A stored span as the API shows it. Content is shown only when this collector kept it after redaction
+    (`spyglass.content = redacted`) and the span's project still captures content (`captures`); content a
+    foreign writer stored raw (no marker), or stored before the project stopped capturing, is withheld the
+    way the collector strips it: content attributes dropped, content events reduced to who spoke."""
+    marker = attributes.get("spyglass.content", "")
+    if marker == "redacted" and captures:
+        return Shown(dict(attributes), list(events), "redacted")
+    scrub = _Scrub(None)
+    kept = dict(scrub.attributes(attributes.items()))
+    kept_events = [(name, dict(scrub.attributes(pairs.items(), whole=name in CONTENT_EVENTS)))
+                   for name, pairs in events]
+    state = "withheld" if scrub.touched else marker
+    return Shown(kept, kept_events, state)

@@ -52,6 +52,7 @@ class ApiContext:
     self_hosted_providers: frozenset[str] = frozenset()  # lower case; their calls are priced by GPU time
     drift_reports_dir: Path | None = None  # None: no report is served
     redaction: RedactionConfig = field(default_factory=RedactionConfig)  # for feedback comments
+    content_projects: frozenset[str] = frozenset()  # projects whose captured content the trace detail shows
     gpu_idle: GpuIdle = field(default_factory=GpuIdle)
     # How far a GPU sample's time reaches (widens the GPU cost queue's hours, as the job does).
     gpu_max_gap_seconds: float = GpuSettings.model_fields["sample_max_gap_seconds"].default

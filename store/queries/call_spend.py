@@ -21,12 +21,13 @@ TOKEN_PARTS = ("cost_input", "cost_cache_read", "cost_cache_write", "cost_output
                "cost_request_fee")
 
 
-def calls_sql(call_where: str, gpu_hours_where: str) -> str:
+def calls_sql(call_where: str, gpu_hours_where: str, extra: tuple[str, ...] = ()) -> str:
     """The cost rows matching `call_where` (over request_costs columns), each with its GPU allocation:
     `served` (1 when GPU-served), `gpu_amount` and `gpu_priced`, `gpu_host` and `gpu_price_source`;
     the token side as `token_amount` and `token_priced`. `gpu_hours_where` (over `hour`) names the
-    hours whose latest GPU run is read: the hours of the calls, or a superset."""
-    columns = ", ".join(f"c.{name} AS {name}" for name in _CALL_COLUMNS)
+    hours whose latest GPU run is read: the hours of the calls, or a superset. `extra` names more
+    request_costs columns to carry (the price entry, the catalog version: what one call's breakdown shows)."""
+    columns = ", ".join(f"c.{name} AS {name}" for name in (*_CALL_COLUMNS, *extra))
     return f"""
 SELECT {columns}, c.cost_total AS token_amount, c.priced AS token_priced, g.served AS served,
     g.gpu_amount AS gpu_amount, g.gpu_priced AS gpu_priced, g.gpu_host AS gpu_host,
@@ -49,6 +50,12 @@ _TOKEN = "sumIf(token_amount, served = 0{})"
 _GPU = "sumIf(gpu_amount, served = 1{})"
 _SUCCESS = " AND status != 'error'"
 HAS_PRICE = "if(served = 1, gpu_priced, token_priced)"
+# One call's spend by the rule (NULL when it has no price): summed over calls it equals MEASURES' cost_total.
+SPEND = "if(served = 1, if(gpu_priced, gpu_amount, NULL), if(token_priced, token_amount, NULL))"
+# A call's key for joining calls to their cost rows: two 64-bit hashes of (trace_id, span_id). Joining on one
+# fixed-size key is about three times faster than on the two strings; 128 bits make a collision practically
+# impossible (about 1e-26 for two million calls).
+CALL_KEY = "cityHash64(trace_id, span_id) AS k1, xxHash64(trace_id, span_id) AS k2"
 # Per group of calls from `calls_sql`: the spend (token + GPU), its split, and the counts, by the rule above.
 MEASURES = {
     "cost_total": _money(f"{_money(_TOKEN.format(''))} + {_money(_GPU.format(''))}"),

@@ -33,11 +33,7 @@ from store.queries.spend import hour_window
 # `by` -> the llm_calls column that tells versions apart.
 BY_COLUMNS = {"service_version": "service_version", "prompt_version": "prompt_version", "model": "model",
               "provider": "provider"}
-# A call's key for the joins: two 64-bit hashes of (trace_id, span_id). Joining on one fixed-size key is about three
-# times faster than on the two strings; 128 bits make a collision within a comparison practically impossible
-# (about 1e-26 for two million calls).
-_KEY = "cityHash64(trace_id, span_id) AS k1, xxHash64(trace_id, span_id) AS k2"
-SPEND = "if(served = 1, if(gpu_priced, gpu_amount, NULL), if(token_priced, token_amount, NULL))"
+_KEY = call_spend.CALL_KEY
 
 
 @dataclass(frozen=True)
@@ -117,7 +113,7 @@ FROM (
         input_tokens, output_tokens
     FROM llm_calls FINAL
     WHERE {calls_where}) AS c
-LEFT ANY JOIN (SELECT {_KEY}, {SPEND} AS cost FROM ({call_spend.calls_sql(cost_where, hours)})) AS s
+LEFT ANY JOIN (SELECT {_KEY}, {call_spend.SPEND} AS cost FROM ({call_spend.calls_sql(cost_where, hours)})) AS s
     ON c.k1 = s.k1 AND c.k2 = s.k2
 LEFT ANY JOIN (
     SELECT {_KEY}, countIf(source = 'eval') AS evals, countIf(source = 'eval' AND {PASSING}) AS evals_passed,

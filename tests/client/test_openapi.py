@@ -122,6 +122,8 @@ CALLS = {
     "filters": (lambda api, q: api.filters("6h").models, ["claude-sonnet-4", "gpt-4o"]),
     "llm_calls": (lambda api, q: len(api.llm_calls(q, limit=2).rows), 2),
     "operations": (lambda api, q: api.operations(q).rows, []),  # the fleet sends model calls only
+    "traces": (lambda api, q: [r.llm_calls for r in api.traces(q, sort="cost").rows], [1] * 6),  # one call each
+    "trace": (lambda api, q: api.trace(api.traces(q, limit=1).rows[0].trace_id).totals.llm_calls, 1),
     "cost_timeseries": (lambda api, q: api.cost_timeseries(q, by="model").step_seconds % 3600, 0),
     "cost_breakdown": (lambda api, q: api.cost_breakdown(q, "model", users=True).totals.calls, 6),
     "cost_unpriced": (lambda api, q: api.cost_unpriced(q).calls, 0),

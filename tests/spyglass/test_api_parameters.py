@@ -17,7 +17,7 @@ from tests.helpers.fleet import SHARED_SERVICES
 GET_ROUTES = sorted(path for path, operations in build_api(ApiContext(store=None)).openapi()["paths"].items()
                     if "get" in operations)
 PATH_VALUES = {"result_id": "0" * 32, "silence_id": "0" * 32, "runbook_id": "cost-spike", "incident_id": "INC-1",
-               "change_id": "0" * 32}
+               "change_id": "0" * 32, "trace_id": "0" * 32}
 
 
 @pytest.fixture(scope="module")

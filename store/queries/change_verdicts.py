@@ -34,6 +34,10 @@ _IN_SCOPE = """({project:String} = '' OR project IN ('', {project:String}))
          OR (service = '' AND (model = '' OR empty({models:Array(String)}) OR has({models:Array(String)}, model)))
          OR ({service:String} = '' AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))))"""
 
+# A fleet-wide first value (the first price catalog a store sees) is the install, not a change: it would sit in
+# every incident of a new install's first day.
+_NOT_INSTALL = "NOT (service = '' AND from_value = '')"
+
 
 @dataclass(frozen=True)
 class ChangeScope:
@@ -124,7 +128,7 @@ def changes_in_window(store: Store, scope: ChangeScope, since: datetime, until: 
     rows = rows_of(store.query_arrow(f"""
 SELECT {', '.join(_CHANGE_COLUMNS)}
 FROM changes FINAL
-WHERE at >= {{since:{NS_TYPE}}} AND at <= {{until:{NS_TYPE}}} AND {_IN_SCOPE}""",
+WHERE at >= {{since:{NS_TYPE}}} AND at <= {{until:{NS_TYPE}}} AND {_IN_SCOPE} AND {_NOT_INSTALL}""",
                                      {**scope.params(), "since": time_param(since), "until": time_param(until)}))
     verdicts = latest_verdicts(store, [row["id"] for row in rows])
     return suspect_first(VerdictedChange(**row, verdict=verdicts.get(row["id"])) for row in rows)

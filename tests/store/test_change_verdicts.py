@@ -28,9 +28,11 @@ def test_only_the_scopes_changes_inside_the_window_are_read(store):
     insert_change(store, "other-service", T - H, service="search")
     insert_change(store, "other-service-same-model", T - H, kind="provider", service="search", model="gpt-4o")
     insert_change(store, "other-project", T - H, service="chat", project="q")
-    insert_change(store, "price-of-the-model", T - 4 * H, kind="price", model="gpt-4o")
-    insert_change(store, "price-of-another-model", T - 4 * H, kind="price", model="claude-sonnet-4")
-    insert_change(store, "fleet-wide", T - 5 * H, kind="config", project="")
+    insert_change(store, "price-of-the-model", T - 4 * H, kind="price", model="gpt-4o", from_value="v1")
+    insert_change(store, "price-of-another-model", T - 4 * H, kind="price", model="claude-sonnet-4", from_value="v1")
+    insert_change(store, "fleet-wide", T - 5 * H, kind="config", project="", from_value="off")
+    # The first price catalog a store sees (fleet-wide, from nothing) is the install, not a change.
+    insert_change(store, "first-catalog", T - 6 * H, kind="price", project="", to_value="v1")
     assert ids(store) == ["at-the-end", "deploy", "model-switch", "price-of-the-model", "fleet-wide",
                           "at-the-edges"]
     # No service named: every service's changes of the models, and the fleet-wide ones.

@@ -34,8 +34,6 @@ from client.models.alerts import (
     SilenceRequest,
     Silences,
 )
-from client.models.changes import Change, Changes, ChangeVerdicts, ReportChange
-from client.models.compare import Comparison
 from client.models.costs import (
     Budgets,
     CatalogStatus,
@@ -56,6 +54,7 @@ from client.models.operations import Operations
 from client.models.quality import QualityCost, QualityFeedback, QualitySummary, QualityTimeseries, QualityWorst
 from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
 from client.models.traces import TraceDetail, Traces
+from client.releases import RELEASE_ENDPOINTS, ReleaseCalls
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -104,11 +103,6 @@ SILENCE = Endpoint("GET", "/api/v1/silences/{silence_id}", SilenceInfo)
 EXPIRE_SILENCE = Endpoint("DELETE", "/api/v1/silences/{silence_id}", SilenceInfo)
 NOTIFICATIONS = Endpoint("GET", "/api/v1/notifications", Notifications)
 REPLAY_NOTIFICATION = Endpoint("POST", "/api/v1/notifications/{notification_id}/replay", NotificationInfo)
-CHANGES = Endpoint("GET", "/api/v1/changes", Changes)
-REPORT_CHANGE = Endpoint("POST", "/api/v1/changes", Change)
-CHANGE = Endpoint("GET", "/api/v1/changes/{change_id}", Change)
-CHANGE_VERDICTS = Endpoint("GET", "/api/v1/changes/{change_id}/verdicts", ChangeVerdicts)
-COMPARE = Endpoint("GET", "/api/v1/compare", Comparison)
 FEEDBACK = Endpoint("POST", "/api/v1/feedback", FeedbackAccepted)
 TRACES = Endpoint("GET", "/api/v1/traces", Traces)
 TRACE = Endpoint("GET", "/api/v1/traces/{trace_id}", TraceDetail)
@@ -117,7 +111,7 @@ ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIE
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             CHANGES, REPORT_CHANGE, CHANGE, CHANGE_VERDICTS, COMPARE, FEEDBACK, TRACES, TRACE, *INCIDENT_ENDPOINTS)
+             FEEDBACK, TRACES, TRACE, *RELEASE_ENDPOINTS, *INCIDENT_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -171,36 +165,7 @@ class Query:
         return [*pairs, *self.filters]
 
 
-@dataclass(frozen=True)
-class CompareQuery:
-    """Which versions GET /api/v1/compare judges: `by` (service_version, prompt_version, model, provider), the two
-    values, the candidate window (`since`/`until` as the API accepts them), the baseline window when it differs,
-    and filters both sides share (empty: all)."""
-
-    by: str
-    baseline: str
-    candidate: str
-    since: str = "24h"
-    until: str | None = None
-    baseline_since: str | None = None
-    baseline_until: str | None = None
-    projects: tuple[str, ...] = ()
-    services: tuple[str, ...] = ()
-    models: tuple[str, ...] = ()
-    prompt_names: tuple[str, ...] = ()
-
-    def params(self) -> list[tuple[str, str]]:
-        optional = (("until", self.until), ("baseline_since", self.baseline_since),
-                    ("baseline_until", self.baseline_until))
-        pairs = [("by", self.by), ("baseline", self.baseline), ("candidate", self.candidate), ("since", self.since),
-                 *((name, value) for name, value in optional if value)]
-        for name, values in (("project", self.projects), ("service", self.services), ("model", self.models),
-                             ("prompt_name", self.prompt_names)):
-            pairs.extend((name, value) for value in values)
-        return pairs
-
-
-class ApiClient(IncidentCalls):
+class ApiClient(IncidentCalls, ReleaseCalls):
     """A synchronous client over one connection pool; use as a context manager or call close().
 
     `api_key` (a read key) goes with reads; `admin_key` with every request that changes state (POST, DELETE:
@@ -419,29 +384,6 @@ class ApiClient(IncidentCalls):
         """Send a dead or delivered notification again under the same id (it is pending until the outbox sends it)."""
         return self._parse(REPLAY_NOTIFICATION, self._request(REPLAY_NOTIFICATION, [],
                                                               path={"notification_id": notification_id}))
-
-    def changes(self, since: str | None = None, until: str | None = None, limit: int = 500,
-                **filters: str | None) -> Changes:
-        """Changes newest first; `filters` are exact matches on project, service, kind, source or model."""
-        params = [(name, value) for name, value in (("since", since), ("until", until), *filters.items()) if value]
-        return self._get(CHANGES, [*params, ("limit", str(limit))])
-
-    def report_change(self, body: ReportChange) -> Change:
-        """Record a change (admin key); with an `id` already recorded, the change first recorded under it."""
-        return self._parse(REPORT_CHANGE, self._request(
-            REPORT_CHANGE, [], body.model_dump(mode="json", by_alias=True, exclude_none=True)))
-
-    def change(self, change_id: str) -> Change:
-        return self._get(CHANGE, [], {"change_id": change_id})
-
-    def change_verdicts(self, change_id: str, limit: int = 100) -> ChangeVerdicts:
-        """The change and its canary analysis runs, newest first, each with the comparison it judged by."""
-        return self._get(CHANGE_VERDICTS, [("limit", str(limit))], {"change_id": change_id})
-
-    def compare(self, query: CompareQuery) -> Comparison:
-        """The candidate judged against the baseline (GET /api/v1/compare): per metric values, difference with its
-        95 % interval, p-values and outcome; a score and a verdict."""
-        return self._get(COMPARE, query.params())
 
     def send_feedback(self, items: list[FeedbackItem], ingest_key: str | None = None) -> FeedbackAccepted:
         """Users' feedback about calls (up to 1000 per request, all or nothing), as an application sends it: with

@@ -4,9 +4,8 @@ metrics and action items. `ApiClient` (client/api.py) mixes them in; its endpoin
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import httpx
 from pydantic import BaseModel
 
 from client.endpoint import Endpoint, Model
@@ -23,6 +22,7 @@ from client.models.incidents import (
     TimelineEntry,
     TransitionBody,
 )
+from client.transport import Transport
 
 INCIDENTS = Endpoint("GET", "/api/v1/incidents", Incidents)
 OPEN_INCIDENT = Endpoint("POST", "/api/v1/incidents", IncidentDetail)
@@ -42,16 +42,7 @@ INCIDENT_ENDPOINTS: tuple[Endpoint[Any], ...] = (
     POSTMORTEM, POSTMORTEM_REPORT, ACTION_ITEMS)
 
 
-class IncidentCalls:
-    if TYPE_CHECKING:  # ApiClient's transport
-        def _get(self, endpoint: Endpoint[Model], params: list[tuple[str, str]],
-                 path: Mapping[str, str] | None = None) -> Model: ...
-
-        def _parse(self, endpoint: Endpoint[Model], response: httpx.Response) -> Model: ...
-
-        def _request(self, endpoint: Endpoint[Any], params: list[tuple[str, str]], body: Any = None,
-                     timeout: httpx.Timeout | None = None, path: Mapping[str, str] | None = None) -> httpx.Response: ...
-
+class IncidentCalls(Transport):
     def _send(self, endpoint: Endpoint[Model], body: BaseModel, path: Mapping[str, str]) -> Model:
         return self._parse(endpoint, self._request(endpoint, [], body.model_dump(mode="json", exclude_none=True),
                                                    path=path))

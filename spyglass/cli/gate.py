@@ -21,9 +21,9 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from client.api import CompareQuery
 from client.models.compare import Comparison, MetricComparison
 from client.models.wire import decimal_text
+from client.releases import CompareQuery
 from spyglass.cli.remote import add_api_arguments, call
 from spyglass.timerange import parse_duration
 from store.errors import BadInput, SpyglassError

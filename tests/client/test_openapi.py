@@ -14,11 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
-from client.api import ENDPOINTS, ApiClient, ApiError, CompareQuery, Endpoint, Query
+from client.api import ENDPOINTS, ApiClient, ApiError, Endpoint, Query
 from client.models.alerts import BacktestRequest, SilenceRequest
 from client.models.changes import ReportChange
 from client.models.feedback import FeedbackItem
 from client.models.incidents import ActionItem, EditIncident, OpenIncident, PostmortemPatch
+from client.releases import CompareQuery
 from tests.helpers.fleet import SHARED_SERVICES
 from tests.helpers.wait import eventually
 

@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.views import costs, gpus, overview, quality  # noqa: E402
+from dashboard.views import costs, gpus, overview, quality, requests  # noqa: E402
 
 
 def main() -> None:
@@ -28,6 +28,7 @@ def main() -> None:
         st.Page(overview.render, title=overview.TITLE, icon=":material/monitoring:", url_path="overview",
                 default=True),
         st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
+        st.Page(requests.render, title=requests.TITLE, icon=":material/account_tree:", url_path="requests"),
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
         st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
     ]

@@ -19,9 +19,7 @@ def money(value: str | Decimal | None, currency: str = "USD") -> str:
     and at least cents ('$0.0142', '$0.50', '$0.00000125'), so a small amount never reads '$0.00' or '$0.01'."""
     if value is None:
         return MISSING
-    amount = Decimal(value)
-    sign, amount = ("-" if amount < 0 else ""), abs(amount)
-    symbol = "$" if currency == "USD" else f"{currency} "
+    sign, amount, symbol = _parts(value, currency)
     if amount and amount < 1:
         amount = amount.quantize(Decimal(10) ** (amount.adjusted() - 2), rounding=ROUND_HALF_EVEN)
     if amount >= 1 or not amount:
@@ -29,6 +27,30 @@ def money(value: str | Decimal | None, currency: str = "USD") -> str:
     text = f"{amount.normalize():f}"
     return f"{sign}{symbol}{text.ljust(4, '0')}"  # '0.5' -> '0.50'
 
+
+def money_exact(value: str | Decimal | None, currency: str = "USD") -> str:
+    """Money to the last digit the API sent ('$0.00123456', '$12.5'), for a per-span table where the parts must
+    add up to the total exactly; `money` is for reading, this is for checking."""
+    if value is None:
+        return MISSING
+    sign, amount, symbol = _parts(value, currency)
+    return f"{sign}{symbol}{amount.normalize():f}"
+
+
+def _parts(value: str | Decimal, currency: str) -> tuple[str, Decimal, str]:
+    """(sign, absolute amount, currency symbol): how both money formats start."""
+    amount = Decimal(value)
+    return ("-" if amount < 0 else ""), abs(amount), ("$" if currency == "USD" else f"{currency} ")
+
+
+def tokens(value: int | None) -> str:
+    """Token counts as people read them: 850 -> '850', 1234 -> '1.23k', 2_500_000 -> '2.5M'."""
+    if value is None:
+        return MISSING
+    for threshold, suffix in _SUFFIXES:
+        if abs(value) >= threshold:
+            return f"{value / threshold:.3g}{suffix}"
+    return f"{value:,}"
 
 
 def number(value: float | None, spec: str) -> str:

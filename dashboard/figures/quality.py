@@ -5,15 +5,15 @@ Reading guide for the charts:
 - the time chart shows the pass rate (share of scores that pass; see QualityRules in
   store/queries/quality.py), which exists for every score, labelled or numeric; the mean
   value is in the summary table;
-- every worst evaluation links to its trace's calls through the API
-  (`/api/v1/llm-calls?trace_id=...`), so one click shows the model, tokens and latency.
+- every worst evaluation links to its trace on the Requests page (`requests?trace=...`), so one click shows
+  the trace's spans, model, tokens, latency and cost.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,12 +57,9 @@ def pass_rate_over_time(series: QualityTimeseries, name: str) -> go.Figure:
     return figure
 
 
-def trace_link(api_url: str, score: Score) -> str:
-    """An API URL listing the calls of the score's trace (the week before the score, a day after)."""
-    at = parse_time(score.timestamp)
-    params = {"trace_id": score.trace_id, "since": f"{(at - timedelta(days=7)).isoformat()}Z",
-              "until": f"{(at + timedelta(days=1)).isoformat()}Z"}
-    return f"{api_url}/api/v1/llm-calls?{urlencode(params)}"
+def trace_link(score: Score) -> str:
+    """The Requests page with the score's trace open; relative, so it works under any base path."""
+    return f"requests?{urlencode({'trace': score.trace_id})}"
 
 
 def _cell(value: Any) -> str:
@@ -71,8 +68,8 @@ def _cell(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def worst_table(worst: QualityWorst, api_url: str) -> str:
-    """The worst evaluations as a markdown table whose last column links to the trace's calls.
+def worst_table(worst: QualityWorst) -> str:
+    """The worst evaluations as a markdown table whose last column opens the trace on the Requests page.
 
     Markdown rather than a data grid: the grid draws on a canvas, where a link is neither
     a real anchor for the browser nor visible to assistive technology.
@@ -83,7 +80,7 @@ def worst_table(worst: QualityWorst, api_url: str) -> str:
         value = None if r.value is None else f"{r.value:.3g}"
         cells = [f"{parse_time(r.timestamp):%Y-%m-%d %H:%M}", r.name, value, r.label, r.model, r.evaluator,
                  r.comment]
-        lines.append("| " + " | ".join(map(_cell, cells)) + f" | [open calls]({trace_link(api_url, r)}) |")
+        lines.append("| " + " | ".join(map(_cell, cells)) + f" | [open trace]({trace_link(r)}) |")
     return "\n".join(lines)
 
 

@@ -45,7 +45,7 @@ def render(api: ApiClient, query: Query) -> None:
         st.subheader(f"Pass rate of {name} by {by}")
         st.plotly_chart(figures.pass_rate_over_time(series, name), key="quality_over_time", config=PLOTLY_CONFIG)
     st.subheader("Worst evaluations")
-    st.markdown(figures.worst_table(worst, api.base_url))
+    st.markdown(figures.worst_table(worst))
     st.subheader("Feedback")
     if feedback.unjoined.expired:
         st.warning(figures.expired_feedback(feedback.unjoined), icon=":material/link_off:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -88,8 +89,11 @@ def test_worst_evaluation_links_to_its_trace(scored, open_page):
     worst = httpx.get(f"{service.api}/api/v1/quality/worst", params={"limit": 1}, timeout=10).json()["rows"]
     assert (worst[0]["trace_id"], worst[0]["value"]) == (traces[1], 0.1)
     page = _quality_page(open_page, service)
-    link = page.get_by_role("link", name="open calls").first  # the worst one comes first
+    link = page.get_by_role("link", name="open trace").first  # the worst one comes first
     expect(link).to_be_visible(timeout=30_000)
-    assert f"trace_id={traces[1]}" in link.get_attribute("href")
-    calls = httpx.get(link.get_attribute("href"), timeout=10).json()["rows"]
-    assert [(c["trace_id"], c["request_model"]) for c in calls] == [(traces[1], "gpt-4o")]
+    href = link.get_attribute("href")
+    assert href == f"requests?trace={traces[1]}"
+    page.goto(urljoin(page.url, href), wait_until="domcontentloaded")  # markdown links open a new tab
+    expect(page.get_by_role("heading", name=f"Trace {traces[1]}")).to_be_visible(timeout=30_000)
+    expect(page.locator('td[role="gridcell"]', has_text="gpt-4o").first).to_be_attached()
+    expect(page.get_by_test_id("stException")).to_have_count(0)

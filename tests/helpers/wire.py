@@ -2,7 +2,7 @@
 
 `make(Timeseries, since=..., points=[{"bucket": ..., "requests": 3}])` fills every required field
 the test leaves out (nested models and lists of them too) with a neutral value of its type
-('' / 0 / 0.0 / False / [] / None / the first Literal choice), then validates the whole as the
+('' / 0 / 0.0 / False / [] / {} / None / the first Literal choice), then validates the whole as the
 client would parse it, so a test states only what it is about and still gets a real model.
 """
 
@@ -61,6 +61,8 @@ def _neutral(annotation: Any) -> Any:
         return args[0]
     if origin is list:
         return []
+    if origin is dict:
+        return {}
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return _fill(annotation, {})
     return _NEUTRAL[annotation]

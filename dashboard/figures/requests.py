@@ -81,7 +81,7 @@ def waterfall(detail: TraceDetail) -> go.Figure:
                     marker_color=KIND_COLORS[kind], customdata=[_hover(s) for s in spans],
                     hovertemplate="%{customdata}<extra></extra>")
     fig.update_layout(
-        barmode="overlay", height=120 + 28 * len(labels), margin=dict(l=10, r=10, t=10, b=10),
+        barmode="overlay", showlegend=True, height=120 + 28 * len(labels), margin=dict(l=10, r=10, t=10, b=10),
         legend=dict(orientation="h", y=-0.15), plot_bgcolor="rgba(0,0,0,0)",
         xaxis=dict(title="ms since the trace started", rangemode="tozero"),
         yaxis=dict(tickvals=list(range(len(labels))), ticktext=labels, autorange="reversed"))
@@ -171,7 +171,7 @@ def cost_summary(cost: CallCost | None) -> str:
                 f"what it costs (the token price would have been {money_exact(token.total)}).")
     if not token.priced:
         return f"No price: {token.reason or 'unknown reason'}. It adds nothing to the trace's cost."
-    basis = f"catalog {token.catalog_version}, entry {token.entry_id}" + (f", tier {token.tier}" if token.tier else "")
+    basis = f"catalog {token.catalog_version[:12]}, entry {token.entry_id}" + (f", tier {token.tier}" if token.tier else "")
     flags = f" (flags: {', '.join(token.flags)})" if token.flags else ""
     return f"Token price {money_exact(token.total)} {token.currency} by the {basis}{flags}."
 

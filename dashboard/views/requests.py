@@ -52,14 +52,14 @@ def _filters() -> tuple[str, dict[str, str]]:
         cols = st.columns(len(_TEXT_FILTERS))
         conditions = {}
         for col, (key, label, placeholder) in zip(cols, _TEXT_FILTERS, strict=True):
-            value = col.text_input(label, key=f"req_{key}", placeholder=placeholder, bind="query-params",
+            value = col.text_input(label, key=key, placeholder=placeholder, bind="query-params",
                                    persist_state="session")
             if value.strip():
                 conditions[key] = value.strip()
         left, right = st.columns(2)
-        status = left.segmented_control("Status", STATUSES, default="all", required=True, key="req_status",
+        status = left.segmented_control("Status", STATUSES, default="all", required=True, key="status",
                                         bind="query-params", persist_state="session")
-        sort = right.segmented_control("Sort by", SORTS, default="time", required=True, key="req_sort",
+        sort = right.segmented_control("Sort by", SORTS, default="time", required=True, key="sort",
                                        bind="query-params", persist_state="session",
                                        help="time: newest first; cost and duration: largest first")
     if status in ("error", "ok"):

@@ -72,6 +72,7 @@ def test_waterfall_has_one_bar_per_span_from_its_start_indented_by_depth_coloure
     hover = bars["LLM call"].customdata[0]
     assert "1.2k in" in hover and "300 out" in hover and "200 cached" in hover and "$0.00575" in hover
     assert fig.layout.yaxis.autorange == "reversed", "the root on top"
+    assert fig.layout.showlegend, "the legend explains the colours even when every span is of one kind"
 
 
 def test_span_rows_carry_exact_dollars_only_on_call_spans():

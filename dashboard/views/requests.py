@@ -90,11 +90,11 @@ def _trace_list(api: ApiClient, query: Query, sort: str, conditions: dict[str, s
     picked = event.selection.rows if event and event.selection else []
     if picked and st.query_params.get("trace") != page.rows[picked[0]].trace_id:
         st.query_params["trace"] = page.rows[picked[0]].trace_id
-    back, forward, _ = st.columns([1, 1, 6])
-    if back.button("Previous page", icon=":material/chevron_left:", disabled=len(cursors) == 1, key="req_prev"):
+    back, forward, _ = st.columns([1, 1, 3])
+    if back.button("Previous", icon=":material/chevron_left:", disabled=len(cursors) == 1, key="req_prev"):
         cursors.pop()
         st.rerun()
-    if forward.button("Next page", icon=":material/chevron_right:", disabled=page.next_cursor is None,
+    if forward.button("Next", icon=":material/chevron_right:", disabled=page.next_cursor is None,
                       key="req_next"):
         cursors.append(page.next_cursor)
         st.rerun()

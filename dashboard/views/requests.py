@@ -10,6 +10,10 @@ trace can be pasted into an incident; every filter does too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
 import streamlit as st
 
 from client.api import ApiClient, ApiError, Query
@@ -68,43 +72,59 @@ def _filters() -> tuple[str, dict[str, str]]:
 
 
 def _trace_list(api: ApiClient, query: Query, sort: str, conditions: dict[str, str]) -> None:
-    """One page of traces; a selected row opens its trace (and puts it in the URL)."""
+    """One page of traces; selecting a row opens its trace (and puts it in the URL)."""
     paging = _paging((query, sort, tuple(sorted(conditions.items()))))
-    cursors: list[str | None] = paging["cursors"]
-    if paging["window"]:  # later pages keep the range the first one resolved, so '24h' does not move
-        query = Query(since=paging["window"][0], until=paging["window"][1], projects=query.projects,
+    if paging.window and len(paging.cursors) > 1:  # later pages keep the first page's range, so '24h' does not move
+        query = Query(since=paging.window[0], until=paging.window[1], projects=query.projects,
                       services=query.services, models=query.models)
     try:
-        page = api.traces(query, sort=sort, limit=PAGE_SIZE, cursor=cursors[-1], **conditions)
+        page = api.traces(query, sort=sort, limit=PAGE_SIZE, cursor=paging.cursors[-1], **conditions)
     except ApiError as exc:
         notices.api_error(exc, api.base_url)
         return
-    paging["window"] = paging["window"] or (page.since, page.until)
-    if not page.rows and len(cursors) == 1:
+    if len(paging.cursors) == 1:
+        paging.window = (page.since, page.until)
+    if not page.rows and len(paging.cursors) == 1:
         notices.no_llm_calls(range_words(query.since), query.filtered or bool(conditions))
         return
-    st.caption(f"Traces with an LLM call, {fmt.time_range(parse_time(page.since), parse_time(page.until))}; page {len(cursors)}, by {sort}. "
-               "Select a row to open its trace.")
-    event = st.dataframe(rf.trace_rows(page), hide_index=True, key=f"traces_{len(cursors)}", on_select="rerun",
-                         selection_mode="single-row")
-    picked = event.selection.rows if event and event.selection else []
-    if picked and st.query_params.get("trace") != page.rows[picked[0]].trace_id:
-        st.query_params["trace"] = page.rows[picked[0]].trace_id
+    st.caption(f"Traces with an LLM call, {fmt.time_range(parse_time(page.since), parse_time(page.until))}; "
+               f"page {len(paging.cursors)}, by {sort}. Select a row to open its trace.")
+    # A new key per filter set and page, so a selection never carries over to rows it was not made on.
+    key = f"traces_{paging.generation}_{len(paging.cursors)}"
+    st.dataframe(rf.trace_rows(page), hide_index=True, key=key, selection_mode="single-row",
+                 on_select=partial(_open_selected, key, [r.trace_id for r in page.rows]))
     back, forward, _ = st.columns([1, 1, 3])
-    if back.button("Previous", icon=":material/chevron_left:", disabled=len(cursors) == 1, key="req_prev"):
-        cursors.pop()
+    if back.button("Previous", icon=":material/chevron_left:", disabled=len(paging.cursors) == 1, key="req_prev"):
+        paging.cursors.pop()
         st.rerun()
     if forward.button("Next", icon=":material/chevron_right:", disabled=page.next_cursor is None,
                       key="req_next"):
-        cursors.append(page.next_cursor)
+        paging.cursors.append(page.next_cursor)
         st.rerun()
 
 
-def _paging(signature: tuple) -> dict:
-    """The cursors of the pages seen so far and the resolved range, started over when the filters change."""
-    state = st.session_state.get("req_paging")
-    if state is None or state["signature"] != signature:
-        state = {"signature": signature, "cursors": [None], "window": None}
+def _open_selected(key: str, trace_ids: list[str]) -> None:
+    """On a change of the table's selection (only then, so "Close" stays closed): open the selected trace."""
+    rows = st.session_state[key]["selection"]["rows"]
+    if rows:
+        st.query_params["trace"] = trace_ids[rows[0]]
+
+
+@dataclass
+class _Paging:
+    """The cursors of the pages seen so far (None: the first) and the range the first page resolved."""
+
+    signature: tuple[Any, ...]
+    generation: int
+    cursors: list[str | None] = field(default_factory=lambda: [None])
+    window: tuple[str, str] | None = None
+
+
+def _paging(signature: tuple[Any, ...]) -> _Paging:
+    """This session's paging, started over (back to the first page) when the filters or the sort change."""
+    state: _Paging | None = st.session_state.get("req_paging")
+    if state is None or state.signature != signature:
+        state = _Paging(signature, generation=state.generation + 1 if state else 0)
         st.session_state["req_paging"] = state
     return state
 

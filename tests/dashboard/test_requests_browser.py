@@ -1,5 +1,6 @@
 """The Requests page (trace explorer) in a real headless Chromium over the seeded fleet: the traces listed,
-sorted by cost, one opened from the table, and one opened straight from its URL with its waterfall and costs."""
+sorted by cost, one opened from the table and closed, a filter, and one opened straight from its URL with its
+waterfall and costs."""
 
 from __future__ import annotations
 
@@ -42,6 +43,17 @@ def test_requests_page_lists_the_fleets_traces_and_opens_one_from_the_table(flee
     expect(_tile(page, "Cost")).to_have_text(money(rows[0]["cost"]))
     assert f"trace={rows[0]['trace_id']}" in page.url, "the open trace is in the URL, to share"
     page.screenshot(path=str(tmp_path / "requests.png"), full_page=True)
+
+    page.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("heading", name=f"Trace {rows[0]['trace_id']}")).to_have_count(0, timeout=20_000)
+    # A filter narrows the list (and the closed trace stays closed though its row was selected).
+    failed = [r["trace_id"] for r in rows if r["error"]]
+    page.get_by_role("radiogroup", name="Status").get_by_role("radio", name="error", exact=True).click()
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table.locator('td[role="gridcell"]', has_text=failed[0])).to_be_attached(timeout=20_000)
+    expect(table.locator('td[role="gridcell"]', has_text="chat gpt-4o")).to_have_count(0)
+    expect(page.get_by_role("heading", name=f"Trace {rows[0]['trace_id']}")).to_have_count(0)
+    assert "status=error" in page.url
 
 
 def test_a_trace_opened_by_its_url_shows_its_waterfall_costs_and_call(fleet, open_page, tmp_path):

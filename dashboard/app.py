@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.views import costs, gpus, overview, quality  # noqa: E402
+from dashboard.views import costs, gpus, overview, quality, releases  # noqa: E402
 
 
 def main() -> None:
@@ -30,6 +30,7 @@ def main() -> None:
         st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
         st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
+        st.Page(releases.render, title=releases.TITLE, icon=":material/rocket_launch:", url_path="releases"),
     ]
     st.navigation(pages, position="sidebar").run()
 

@@ -30,6 +30,17 @@ def money(value: str | Decimal | None, currency: str = "USD") -> str:
     return f"{sign}{symbol}{text.ljust(4, '0')}"  # '0.5' -> '0.50'
 
 
+def exact_money(value: str | Decimal | None, currency: str = "USD") -> str:
+    """Money to the last digit the API sent ('$0.000123456', '$1,234.50'): for a comparison, where rounding a
+    cost per request to three digits could hide the difference being judged. At least cents."""
+    if value is None:
+        return MISSING
+    amount = Decimal(value)
+    sign, amount = ("-" if amount < 0 else ""), abs(amount).normalize()
+    symbol = "$" if currency == "USD" else f"{currency} "
+    places = max(2, -amount.as_tuple().exponent) if isinstance(amount.as_tuple().exponent, int) else 2
+    return f"{sign}{symbol}{amount:,.{places}f}"
+
 
 def number(value: float | None, spec: str) -> str:
     """`value` formatted by `spec` ('.1f', ',.0f', '.4g'), or MISSING."""

@@ -38,7 +38,8 @@ def exact_money(value: str | Decimal | None, currency: str = "USD") -> str:
     amount = Decimal(value)
     sign, amount = ("-" if amount < 0 else ""), abs(amount).normalize()
     symbol = "$" if currency == "USD" else f"{currency} "
-    places = max(2, -amount.as_tuple().exponent) if isinstance(amount.as_tuple().exponent, int) else 2
+    exponent = amount.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
     return f"{sign}{symbol}{amount:,.{places}f}"
 
 

@@ -42,8 +42,8 @@ def service_of(change: Change) -> str:
 
 
 def transition(change: Change) -> str:
-    """'1.4.0 -> 1.5.0' ('(first) -> 1.0.0' for the first value ever seen), with the prompt or model it is of."""
-    moved = f"{change.from_value or '(first)'} -> {change.to_value}"
+    """'1.4.0 → 1.5.0' ('(first) → 1.0.0' for the first value ever seen), with the prompt or model it is of."""
+    moved = f"{change.from_value or '(first)'} → {change.to_value}"
     return f"{change.subject}: {moved}" if change.subject else moved
 
 
@@ -71,7 +71,7 @@ def timeline(changes: list[Change]) -> go.Figure:
 
 def change_rows(changes: list[Change]) -> list[dict[str, Any]]:
     """The table of changes, newest first as the API sends them: text cells, so nothing reads "None"."""
-    return [{"time (UTC)": timestamp(c.at), "kind": c.kind, "service": service_of(c), "from -> to": transition(c),
+    return [{"time (UTC)": timestamp(c.at), "kind": c.kind, "service": service_of(c), "from → to": transition(c),
              "source": c.source, "author": c.author or MISSING, "verdict": verdict_of(c).replace("_", " "),
              "score": number(c.verdict.score, ".0f") if c.verdict else MISSING,
              "worse": ", ".join(c.verdict.worse) if c.verdict and c.verdict.worse else MISSING,

@@ -121,8 +121,7 @@ def _comparison(comparison: Comparison, key: str) -> None:
     """The verdict, its score and reasons, and the per-metric table."""
     say = {"fail": st.error, "marginal": st.warning, "pass": st.success}.get(comparison.verdict, st.info)
     say(rf.headline(comparison))
-    for reason in comparison.reasons:
-        st.markdown(f"- {reason}")
+    st.markdown("\n".join(f"- {reason}" for reason in comparison.reasons))
     st.dataframe(rf.comparison_rows(comparison), hide_index=True, key=key)
     st.caption(f"Baseline {comparison.baseline_since} → {comparison.baseline_until}; candidate "
                f"{comparison.candidate_since} → {comparison.candidate_until} (UTC). Intervals are 95 % intervals "

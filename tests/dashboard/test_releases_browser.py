@@ -35,9 +35,10 @@ def test_a_reported_change_shows_on_the_timeline_with_its_verdict_and_comparison
     expect(page.locator(CHART).first).to_be_visible(timeout=30_000)
     expect(page.locator(".legendtext", has_text="model · insufficient data").first).to_be_visible()
     tables = page.get_by_test_id("stDataFrame")
-    expect(tables.first.locator('td[role="gridcell"]', has_text=change_id)).to_be_attached(timeout=20_000)
+    expect(tables.first.locator('td[role="gridcell"]', has_text="gpt-4o → claude-sonnet-4")).to_be_attached(
+        timeout=20_000)
     expect(tables.first.locator('td[role="gridcell"]', has_text="release-bot").first).to_be_attached()
-    expect(page.get_by_role("heading", name="model of chat-api: gpt-4o -> claude-sonnet-4")).to_be_visible()
+    expect(page.get_by_role("heading", name="model of chat-api: gpt-4o → claude-sonnet-4")).to_be_visible()
     # The change's comparison, then the form's: the fleet's four gpt-4o calls at 200 ms against two at 800 ms.
     expect(tables.nth(1).locator('td[role="gridcell"]', has_text="p95 latency (critical)")).to_be_attached()
     expect(page.get_by_text("gpt-4o vs claude-sonnet-4: 4 vs 2 calls")).to_be_visible(timeout=20_000)

@@ -34,8 +34,9 @@ def _change(id: str, service: str = "chat-api", kind: str = "deploy", verdict: s
             **fields) -> Change:
     judged = {"verdict": {"verdict": verdict, "score": 40.0, "worse": ["latency_p95"], "mode": "canary",
                           "run_at": AT, "window_start": AT, "window_end": AT}} if verdict else {}
-    return make(Change, id=id, at=AT, kind=kind, service=service, from_value="1.4.0", to_value="1.5.0",
-                source="reported", author="ci", recorded_at=AT, **judged, **fields)
+    return make(Change, **{"id": id, "at": AT, "kind": kind, "service": service, "from_value": "1.4.0",
+                           "to_value": "1.5.0", "source": "reported", "author": "ci", "recorded_at": AT,
+                           **judged, **fields})
 
 
 def _slower_candidate():
@@ -53,14 +54,14 @@ def test_timeline_has_a_row_per_service_shapes_by_kind_and_colours_by_latest_ver
     assert by_id["a"].marker.color == VERDICT_COLORS["fail"] and by_id["a"].marker.symbol == "circle"
     assert by_id["b"].marker.color == VERDICT_COLORS[NOT_ANALYSED] and by_id["b"].marker.symbol == "diamond"
     assert by_id["c"].marker.color == VERDICT_COLORS["pass"] and by_id["c"].y == (FLEET_WIDE,)
-    assert by_id["b"].customdata[0][1] == "answer: 1.4.0 -> 1.5.0", "the hover names the prompt and both versions"
+    assert by_id["b"].customdata[0][1] == "answer: 1.4.0 → 1.5.0", "the hover names the prompt and both versions"
     assert list(fig.layout.yaxis.categoryarray) == sorted(["chat-api", "search", FLEET_WIDE], reverse=True)
 
 
 def test_change_rows_say_what_moved_and_its_verdict_in_text():
     rows = change_rows([_change("a", verdict="marginal"), _change("b", from_value="", author="")])
     assert rows[0]["verdict"] == "marginal" and rows[0]["score"] == "40" and rows[0]["worse"] == "latency_p95"
-    assert rows[1]["from -> to"] == "(first) -> 1.5.0"
+    assert rows[1]["from → to"] == "(first) → 1.5.0"
     assert rows[1]["verdict"] == NOT_ANALYSED and rows[1]["score"] == "–" and rows[1]["author"] == "–"
     assert rows[0]["time (UTC)"] == "2026-11-20 10:00:00" and rows[0]["id"] == "a"
 

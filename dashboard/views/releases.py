@@ -76,8 +76,7 @@ def _timeline(changes: list[Change]) -> None:
     event = st.plotly_chart(rf.timeline(changes), key="release_timeline", config=PLOTLY_CONFIG, on_select="rerun",
                             selection_mode="points")
     points = event.selection.points if event and event.selection else []
-    if points and points[0].get("customdata"):
-        _select(points[0]["customdata"][0])
+    _select("release_timeline", points[0]["customdata"][0] if points and points[0].get("customdata") else None)
 
 
 def _table(changes: list[Change]) -> None:
@@ -85,13 +84,18 @@ def _table(changes: list[Change]) -> None:
                          selection_mode="single-row", column_config={"id": st.column_config.TextColumn(
                              "id", help="open /releases?change=<id> to link to this change")})
     rows = event.selection.rows if event and event.selection else []
-    if rows:
-        _select(changes[rows[0]].id)
+    _select("release_changes", changes[rows[0]].id if rows else None)
     st.caption("Select a change to see the comparison its canary verdict judged by.")
 
 
-def _select(change_id: str) -> None:
-    if st.query_params.get("change") != change_id:
+def _select(widget: str, change_id: str | None) -> None:
+    """Open the change a widget's selection names, once per new selection: a selection stays on its widget across
+    reruns, so acting on it every run would undo a newer pick in the other widget (or a `?change=` link)."""
+    seen = f"{widget}_selected"
+    if change_id == st.session_state.get(seen):
+        return
+    st.session_state[seen] = change_id
+    if change_id and st.query_params.get("change") != change_id:
         st.query_params["change"] = change_id
         st.rerun()
 

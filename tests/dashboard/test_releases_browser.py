@@ -48,3 +48,18 @@ def test_a_reported_change_shows_on_the_timeline_with_its_verdict_and_comparison
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert "None" not in page.locator("[data-testid='stMain']").first.inner_text()
     page.screenshot(path=str(tmp_path / "releases.png"), full_page=True)
+
+
+def test_selecting_a_change_in_the_table_opens_it(fleet, open_page):
+    change_id = f"flag-{uuid.uuid4().hex[:8]}"
+    with ApiClient(fleet.api) as api:
+        api.report_change(ReportChange(kind="flag", service="chat-api", from_value="off", to_value="on",
+                                       author="ops", id=change_id))
+    page = open_page(f"{fleet.dashboard_url}/releases?range=24h&kind=flag", title="Releases")
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table.locator('td[role="gridcell"]', has_text="off → on").first).to_be_attached(timeout=20_000)
+    table.click(position={"x": 15, "y": 52}, force=True)  # the first (newest) row's selection cell
+    expect(page.get_by_role("heading", name="flag of chat-api: off → on")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Not analysed: the canary job")).to_be_visible()
+    assert f"change={change_id}" in page.url
+    expect(page.get_by_test_id("stException")).to_have_count(0)

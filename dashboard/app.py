@@ -18,7 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.views import costs, gpus, overview, quality, requests  # noqa: E402
+from dashboard.views import costs, gpus, overview, quality, releases, requests  # noqa: E402
 
 
 def main() -> None:
@@ -31,6 +31,7 @@ def main() -> None:
         st.Page(requests.render, title=requests.TITLE, icon=":material/account_tree:", url_path="requests"),
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
         st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
+        st.Page(releases.render, title=releases.TITLE, icon=":material/rocket_launch:", url_path="releases"),
     ]
     st.navigation(pages, position="sidebar").run()
 

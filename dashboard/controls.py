@@ -32,9 +32,7 @@ def sidebar_filters(api: ApiClient) -> Query:
         available = api.filters(since=since)
         picked: dict[str, tuple[str, ...]] = {}
         for key, field, label, placeholder in _PICKERS:
-            picked[field] = tuple(st.multiselect(
-                label, _options(getattr(available, field), key), key=key, bind="query-params",
-                persist_state="session", placeholder=placeholder))
+            picked[field] = picker(label, getattr(available, field), key, placeholder)
         st.button("Refresh", icon=":material/refresh:", help="Read the latest numbers from the API",
                   width="stretch")
     return Query(since=since, projects=picked["projects"], services=picked["services"], models=picked["models"])
@@ -46,6 +44,13 @@ def time_range() -> str:
                                   key="range", bind="query-params", persist_state="session",
                                   help="How far back to look (UTC). Charts and totals cover this window.")
     return chosen if chosen in PRESETS else DEFAULT_RANGE
+
+
+def picker(label: str, seen: list[str], key: str, placeholder: str) -> tuple[str, ...]:
+    """A multi-select bound to `?key=` and kept for the session, offering what the API saw (plus the picks):
+    the same key on two pages is the same filter, so a service picked on Costs stays picked on Releases."""
+    return tuple(st.multiselect(label, _options(seen, key), key=key, bind="query-params", persist_state="session",
+                                placeholder=placeholder))
 
 
 def range_words(since: str) -> str:

@@ -29,12 +29,15 @@ def money(value: str | Decimal | None, currency: str = "USD") -> str:
 
 
 def money_exact(value: str | Decimal | None, currency: str = "USD") -> str:
-    """Money to the last digit the API sent ('$0.00123456', '$12.5'), for a per-span table where the parts must
-    add up to the total exactly; `money` is for reading, this is for checking."""
+    """Money to the last digit the API sent, at least cents ('$0.00123456', '$1,234.50'): for a per-span table
+    whose parts must add up to the total exactly, and a comparison where rounding a cost per request could hide
+    the difference being judged; `money` is for reading, this is for checking."""
     if value is None:
         return MISSING
     sign, amount, symbol = _parts(value, currency)
-    return f"{sign}{symbol}{amount.normalize():f}"
+    exponent = amount.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{sign}{symbol}{amount:,.{places}f}"
 
 
 def _parts(value: str | Decimal, currency: str) -> tuple[str, Decimal, str]:

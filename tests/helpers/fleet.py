@@ -89,11 +89,15 @@ FAST_COSTS = {"SPYGLASS_COSTS__INTERVAL_SECONDS": "2", "SPYGLASS_COSTS__ROLLUP_I
               "SPYGLASS_COSTS__BUDGETS": '[{"name": "default-project", "scope": "project", "value": "default", '
                                   '"monthly": "1"}]'}
 
+# The canary job judges the changes a test reports within seconds (the Releases page shows its verdicts).
+FAST_RELEASES = {"SPYGLASS_RELEASES__CANARY_INTERVAL_SECONDS": "2"}
+
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """`spyglass up` with its dashboard, holding FLEET (sent two hours ago)."""
-    service = ServiceProcess(tmp_path_factory.mktemp("fleet") / "data", dashboard=True, env=FAST_COSTS).start()
+    service = ServiceProcess(tmp_path_factory.mktemp("fleet") / "data", dashboard=True,
+                             env={**FAST_COSTS, **FAST_RELEASES}).start()
     try:
         send_fleet(service.otlp_http)
         summary = httpx.get(f"{service.api}/api/v1/summary", params={"since": "6h"}, timeout=10).json()

@@ -86,7 +86,7 @@ def test_span_rows_carry_exact_dollars_only_on_call_spans():
 def test_totals_tiles_and_the_exact_split():
     assert totals_tiles(DETAIL) == {"Cost": "$0.00575", "Duration": "2 s", "LLM calls": "1", "Tokens": "1.5k",
                                     "Spans": "3", "Errors": "1"}
-    assert totals_caption(DETAIL) == "exact: $0.00575 = token cost $0.00575 + GPU cost $0"
+    assert totals_caption(DETAIL) == "exact: $0.00575 = token cost $0.00575 + GPU cost $0.00"
 
 
 def test_call_details_show_models_tokens_by_kind_and_the_price_parts():
@@ -124,4 +124,4 @@ def test_tokens_and_exact_money_formats():
     assert (fmt.tokens(850), fmt.tokens(1234), fmt.tokens(2_500_000), fmt.tokens(None)) == \
         ("850", "1.23k", "2.5M", "–")
     assert (fmt.money_exact("0.001234560"), fmt.money_exact("12.50"), fmt.money_exact("100"),
-            fmt.money_exact("-0.5"), fmt.money_exact(None)) == ("$0.00123456", "$12.5", "$100", "-$0.5", "–")
+            fmt.money_exact("-0.5"), fmt.money_exact(None)) == ("$0.00123456", "$12.50", "$100.00", "-$0.50", "–")

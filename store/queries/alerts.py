@@ -55,7 +55,8 @@ def rows_of(table: pa.Table) -> list[dict[str, Any]]:
     """Rows as dicts with plain datetimes (nanosecond columns read to the microsecond) and maps as dicts."""
     for i, f in enumerate(table.schema):
         if pa.types.is_timestamp(f.type) and f.type.unit == "ns":
-            table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp("us", "UTC")))
+            # truncated, not refused: a detected change is dated to its first call's nanosecond
+            table = table.set_column(i, f.name, table.column(i).cast(pa.timestamp("us", "UTC"), safe=False))
     rows = table.to_pylist()
     for row in rows:
         for name in MAP_COLUMNS:

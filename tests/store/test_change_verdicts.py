@@ -73,3 +73,12 @@ def test_a_failed_change_comes_first_then_a_marginal_one_then_the_rest_newest_fi
         if verdict:
             insert_verdict(store, name, T - hours * H + timedelta(minutes=30), verdict)
     assert ids(store) == ["near-fail", "old-fail", "marginal", "pass", "unanalysed", "insufficient"]
+
+
+def test_a_change_dated_to_the_nanosecond_reads_back_to_the_microsecond(store):
+    """The changes job dates a change at its first call's nanosecond; reading it must not refuse the sub-microsecond."""
+    store.command("INSERT INTO changes (id, at, kind, project, service, from_value, to_value, source, recorded_at) "
+                  "VALUES ('ns', {at:DateTime64(9, 'UTC')}, 'deploy', 'p', 'chat', '1.4.0', '1.5.0', 'detected', "
+                  "now64(3))", {"at": "2026-11-20 10:00:00.123456789"})
+    [change] = changes_in_window(store, ChangeScope(project="p", service="chat"), SINCE, UNTIL)
+    assert change.at == datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=timezone.utc)

@@ -26,7 +26,8 @@ def test_a_backfill_lands_calls_agents_feedback_gpu_samples_and_versions(service
     finally:
         demo.close()
     plans = traffic(SEED, anchor, start, anchor, SCALE)
-    assert demo.runner.played.traces == len(plans) > 200
+    # Enough to check the shape at any hour: the quietest 3.5 h (around 03:00 UTC, a weekend) still plan ~100.
+    assert demo.runner.played.traces == len(plans) > 50
 
     calls = [(p, s) for p in plans for s in p.spans if "gen_ai.request.model" in s.attributes]
     expected = Counter((p.service, s.attributes["gen_ai.provider.name"]) for p, s in calls)

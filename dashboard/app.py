@@ -25,8 +25,9 @@ def main() -> None:
     """Configure the browser page and run whichever page the URL names."""
     st.set_page_config(page_title="Spyglass", page_icon=":material/visibility:", layout="wide")
     pages = [
-        st.Page(overview.render, title=overview.TITLE, icon=":material/monitoring:", url_path="overview",
-                default=True),
+        st.Page(overview.render, title=overview.TITLE, icon=":material/monitoring:", url_path="home", default=True),
+        # The default page is served at "/" only; /overview (a link anyone would type) opens it too.
+        st.Page(overview.render_alias, title=overview.TITLE, url_path="overview", visibility="hidden"),
         st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
         st.Page(requests.render, title=requests.TITLE, icon=":material/account_tree:", url_path="requests"),
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),

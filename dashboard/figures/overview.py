@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -59,6 +60,49 @@ def error_rate_over_time(timeseries: Timeseries) -> go.Figure:
     figure.update_yaxes(tickformat=".0%", range=[0, min(max(peak * 1.2, 0.05), 1.05)])
     figure.update_layout(showlegend=False)
     return figure
+
+
+def p95_over_time(timeseries: Timeseries, colors: Mapping[str, str] | None = None) -> go.Figure:
+    """p95 latency per bucket, one line per series; a bucket without calls is a gap, not a zero."""
+    since, until, step = _window(timeseries)
+    by_series: dict[str, dict[datetime, float | None]] = defaultdict(dict)
+    for point in timeseries.points:
+        by_series[label(point.series)][parse_time(point.bucket)] = point.p95_latency_ms
+    colors = colors or series_colors(by_series)
+    grid = bucket_grid(since, until, step)
+    figure = go.Figure()
+    for name in sorted(by_series):
+        values = by_series[name]
+        buckets = sorted(set(grid) | set(values))
+        figure.add_scatter(x=buckets, y=[values.get(b) for b in buckets], name=name, mode="lines+markers",
+                           connectgaps=False, line={"color": colors.get(name, PALETTE[0]), "width": 2},
+                           marker={"size": 5}, hovertemplate=f"{name}: %{{y:,.0f}} ms<extra></extra>")
+    _time_layout(figure, since, until, "p95 latency (ms)")
+    return figure
+
+
+def previous_window(since: str, until: str) -> tuple[str, str]:
+    """The period of the same length just before [since, until), as RFC 3339 for the API: what "vs previous
+    period" compares against."""
+    start, end = parse_time(since), parse_time(until)  # naive UTC
+    return f"{start - (end - start):%Y-%m-%dT%H:%M:%S.%f}Z", f"{start:%Y-%m-%dT%H:%M:%S.%f}Z"
+
+
+def change(current: float | Decimal | None, previous: float | Decimal | None) -> str | None:
+    """'+12.5%' / '-3.0%' against the previous period; None when there is nothing to compare with (no previous
+    value, or it was zero: a change from nothing has no percentage)."""
+    if current is None or previous is None or not previous:
+        return None
+    ratio = (Decimal(str(current)) - Decimal(str(previous))) / Decimal(str(previous))
+    return f"{float(ratio):+.1%}"
+
+
+def rate_change(current: float, previous: float, had_previous: bool) -> str | None:
+    """A change of a rate in percentage points ('+1.2 pp'): a relative change of an error rate near zero
+    would read '+300%' for one more error."""
+    if not had_previous:
+        return None
+    return f"{(current - previous) * 100:+.1f} pp"
 
 
 def latency_by_model(summary: Summary) -> go.Figure:

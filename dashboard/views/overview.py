@@ -1,22 +1,26 @@
-"""Overview: is the LLM fleet busy, healthy and fast, and which models carry it?
+"""Overview: is the LLM fleet busy, healthy, fast and within budget, and which models carry it?
 
-The first page an engineer opens: four KPI tiles, traffic and tokens over time stacked by
-model, the error rate over time, latency percentiles by model and the by-model totals.
-It reads two endpoints per run (summary, timeseries by model) plus the filter lists, all
-through the API client; figures and formats come from their pure modules.
+The first page an engineer opens: five KPI tiles, each against the previous period of the same
+length; traffic, spend and tokens over time stacked by model; the error rate and p95 latency over
+time; latency percentiles by model and the by-model totals. It reads the summary of this period and
+the previous one, the time series by model, and the spend (breakdown totals and its time series),
+all through the API client; figures and formats come from their pure modules.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
 
-from client.api import ApiClient, ApiError
-from client.models.llm import Timeseries, Totals
+from client.api import ApiClient, ApiError, Query
+from client.models.costs import CostFigures, CostTimeseries
+from client.models.llm import Summary, Timeseries, Totals
 from dashboard import format as fmt
 from dashboard import notices
 from dashboard.controls import range_words, sidebar_filters
+from dashboard.figures import costs as cost_figures
 from dashboard.figures import overview as figures
 from dashboard.figures.common import PLOTLY_CONFIG, parse_time, series_colors
 
@@ -30,24 +34,59 @@ def render() -> None:
         try:
             query = sidebar_filters(api)
             summary = api.summary(query)
-            series = api.timeseries(query, by="model") if summary.overall.requests else None
+            if not summary.overall.requests:
+                _empty(query, summary)
+                return
+            since, until = figures.previous_window(summary.since, summary.until)
+            before = replace(query, since=since, until=until)
+            previous = api.summary(before)
+            series = api.timeseries(query, by="model")
+            spend, spent_before = api.cost_breakdown(query, "model").totals, api.cost_breakdown(before, "model").totals
+            spend_series = api.cost_timeseries(query, "model")
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
             return
     st.caption(f"LLM calls in the {range_words(query.since)}: "
+               f"{fmt.time_range(parse_time(summary.since), parse_time(summary.until))}; changes are against the "
+               f"{fmt.time_range(parse_time(since), parse_time(until))} before it")
+    _kpis(summary.overall, previous.overall, series, spend, spent_before)
+    _charts(summary, series, spend_series)
+    st.subheader("Models")
+    st.dataframe(figures.by_model_rows(summary), hide_index=True, column_config=_TABLE_COLUMNS,
+                 key="by_model")
+
+
+def render_alias() -> None:
+    """The same page at /overview: Streamlit serves the default page only at "/" (and a page needs a callable of
+    its own)."""
+    render()
+
+
+def _empty(query: Query, summary: Summary) -> None:
+    st.caption(f"LLM calls in the {range_words(query.since)}: "
                f"{fmt.time_range(parse_time(summary.since), parse_time(summary.until))}")
-    if series is None:
-        notices.no_llm_calls(range_words(query.since), query.filtered)
-        return
-    _kpis(summary.overall, series)
+    notices.no_llm_calls(range_words(query.since), query.filtered)
+
+
+def _charts(summary: Summary, series: Timeseries, spend: CostTimeseries) -> None:
     colors = series_colors(figures.model_names(summary.by_model))
     left, right = st.columns(2)
     with left:
         st.subheader("Requests by model")
         st.plotly_chart(figures.requests_over_time(series, colors), key="requests", config=PLOTLY_CONFIG)
     with right:
+        st.subheader("Spend by model")
+        if spend.points:
+            st.plotly_chart(cost_figures.spend_over_time(spend), key="spend", config=PLOTLY_CONFIG)
+        else:
+            st.caption("No priced calls in the range yet (calls are priced within a minute of arriving).")
+    left, right = st.columns(2)
+    with left:
         st.subheader("Tokens by model")
         st.plotly_chart(figures.tokens_over_time(series, colors), key="tokens", config=PLOTLY_CONFIG)
+    with right:
+        st.subheader("p95 latency by model")
+        st.plotly_chart(figures.p95_over_time(series, colors), key="p95", config=PLOTLY_CONFIG)
     left, right = st.columns(2)
     with left:
         st.subheader("Error rate")
@@ -55,9 +94,6 @@ def render() -> None:
     with right:
         st.subheader("Latency by model")
         st.plotly_chart(figures.latency_by_model(summary), key="latency", config=PLOTLY_CONFIG)
-    st.subheader("Models")
-    st.dataframe(figures.by_model_rows(summary), hide_index=True, column_config=_TABLE_COLUMNS,
-                 key="by_model")
 
 
 _TILE_HEIGHT = 180  # one height for all KPI tiles, whether or not they carry a sparkline
@@ -75,22 +111,36 @@ _TABLE_COLUMNS: dict[str, Any] = {
 }
 
 
-def _kpis(overall: Totals, series: Timeseries) -> None:
-    """Requests, error rate, total tokens and p95 latency; volume tiles get a sparkline."""
+def _kpis(overall: Totals, before: Totals, series: Timeseries, spend: CostFigures, spent_before: CostFigures) -> None:
+    """Requests, spend, error rate, total tokens and p95 latency, each with its change against the previous
+    period (up is bad, so red, for all but requests and tokens); volume tiles get a sparkline."""
     tokens, latency = overall.tokens, overall.latency_ms
     token_trend = figures.totals_per_bucket(series, lambda p: p.input_tokens + p.output_tokens)
-    requests, errors, total_tokens, p95 = st.columns(4)
+    requests, cost, errors, total_tokens, p95 = st.columns(5)
     with requests:
         st.metric("Requests", fmt.count(overall.requests), border=True, height=_TILE_HEIGHT,
+                  delta=figures.change(overall.requests, before.requests), delta_color="off",
                   chart_data=figures.totals_per_bucket(series, lambda p: p.requests), chart_type="bar",
-                  help="LLM calls (GenAI operation spans) in the range")
+                  help=f"LLM calls (GenAI operation spans) in the range; {before.requests:,} in the previous period")
+    with cost:
+        st.metric("Spend", fmt.money(spend.cost), border=True, height=_TILE_HEIGHT,
+                  delta=figures.change(spend.cost, spent_before.cost), delta_color="inverse",
+                  help=f"token cost {fmt.money(spend.token_cost)} + GPU cost {fmt.money(spend.gpu_cost)} of "
+                       f"{spend.priced_calls:,} priced calls ({spend.unpriced_calls:,} unpriced); "
+                       f"{fmt.money(spent_before.cost)} in the previous period")
     with errors:
         st.metric("Error rate", fmt.percent(overall.error_rate), border=True, height=_TILE_HEIGHT,
-                  help=f"{overall.errors:,} of {overall.requests:,} calls ended with an error status")
+                  delta=figures.rate_change(overall.error_rate, before.error_rate, bool(before.requests)),
+                  delta_color="inverse",
+                  help=f"{overall.errors:,} of {overall.requests:,} calls ended with an error status; "
+                       f"{fmt.percent(before.error_rate)} in the previous period")
     with total_tokens:
         st.metric("Total tokens", fmt.count(tokens.total), border=True, height=_TILE_HEIGHT, chart_data=token_trend,
+                  delta=figures.change(tokens.total, before.tokens.total), delta_color="off",
                   chart_type="bar", help=f"input {tokens.input:,} + output {tokens.output:,} "
                                          f"(cache read {tokens.cache_read:,}, reasoning {tokens.reasoning:,})")
     with p95:
         st.metric("p95 latency", fmt.duration_ms(latency.p95), border=True, height=_TILE_HEIGHT,
-                  help=f"p50 {fmt.duration_ms(latency.p50)}, p99 {fmt.duration_ms(latency.p99)}")
+                  delta=figures.change(latency.p95, before.latency_ms.p95), delta_color="inverse",
+                  help=f"p50 {fmt.duration_ms(latency.p50)}, p99 {fmt.duration_ms(latency.p99)}; "
+                       f"{fmt.duration_ms(before.latency_ms.p95)} in the previous period")

@@ -6,13 +6,17 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
+from dashboard.format import money
 from tests.helpers.fleet import FLEET, SHARED_SERVICES, wait_for_dashboard
 from tests.helpers.service_process import free_port
+from tests.helpers.wait import eventually
 
 pytestmark = SHARED_SERVICES
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
@@ -23,14 +27,25 @@ def _tile(page, label: str):
     return page.locator('[data-testid="stMetric"]').filter(has_text=label)
 
 
-def test_overview_shows_the_fleet(fleet, open_page, tmp_path):
+@pytest.fixture
+def spend(fleet) -> Decimal:
+    """The fleet's spend, once the cost jobs have priced and rolled up every call (the Spend chart reads the
+    rollup)."""
+    return eventually(lambda: _priced_spend(fleet), what="the fleet's calls priced and rolled up")
+
+
+def test_overview_shows_the_fleet(fleet, spend, open_page, tmp_path):
     page = open_page(f"{fleet.dashboard_url}/?range=6h")
-    expect(page.locator(CHART)).to_have_count(4, timeout=30_000)
+    expect(page.locator(CHART)).to_have_count(6, timeout=30_000)
     tokens = sum(call.input_tokens + call.output_tokens for call in FLEET)
     expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text(str(len(FLEET)))
     expect(_tile(page, "Error rate").get_by_test_id("stMetricValue")).to_have_text("16.7%")
     expect(_tile(page, "Total tokens").get_by_test_id("stMetricValue")).to_have_text(f"{tokens:,}")
     expect(_tile(page, "p95 latency").get_by_test_id("stMetricValue")).to_have_text("800 ms")
+    expect(_tile(page, "Spend").get_by_test_id("stMetricValue")).to_have_text(money(spend))
+    # Nothing was sent in the six hours before: no change to show, rather than "+inf %".
+    expect(page.get_by_test_id("stMetricDelta")).to_have_count(0)
+    expect(page.get_by_text("changes are against the")).to_be_visible()
     for model in ("gpt-4o", "claude-sonnet-4"):
         # Legend entries of the stacked charts and the latency chart's category axis.
         expect(page.locator(".legendtext", has_text=model).first).to_be_visible()
@@ -45,12 +60,27 @@ def test_overview_shows_the_fleet(fleet, open_page, tmp_path):
     assert shot.stat().st_size > 60_000, "a page with four charts and a table, not a blank one"
 
 
-def test_model_filter_narrows_every_number(fleet, open_page):
+def test_model_filter_narrows_every_number(fleet, spend, open_page):
     page = open_page(f"{fleet.dashboard_url}/?range=6h&model=claude-sonnet-4")
-    expect(page.locator(CHART)).to_have_count(4, timeout=30_000)
+    expect(page.locator(CHART)).to_have_count(6, timeout=30_000)
     expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text("2")
     expect(_tile(page, "Error rate").get_by_test_id("stMetricValue")).to_have_text("50.0%")
     expect(page.locator(".legendtext", has_text="gpt-4o")).to_have_count(0)
+
+
+def test_overview_opens_at_its_own_address(fleet, open_page):
+    """/overview is where a user types or links the page; it must not say "Page not found"."""
+    page = open_page(f"{fleet.dashboard_url}/overview?range=6h")
+    expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text(str(len(FLEET)))
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def _priced_spend(fleet) -> Decimal | None:
+    params = {"since": "6h", "by": "model"}
+    totals = httpx.get(f"{fleet.api}/api/v1/costs/breakdown", params=params, timeout=10).json()["totals"]
+    rolled_up = httpx.get(f"{fleet.api}/api/v1/costs/timeseries", params=params, timeout=10).json()["points"]
+    return Decimal(totals["cost"]) if totals["priced_calls"] == len(FLEET) and rolled_up else None
 
 
 def test_empty_range_says_how_to_send_data(fleet, open_page, tmp_path):

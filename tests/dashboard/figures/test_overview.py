@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -73,3 +74,31 @@ def test_latency_by_model_and_table_rows():
 def test_totals_per_bucket_fill_the_range():
     assert figures.totals_per_bucket(SERIES, lambda p: p.requests) == [4, 0, 3]
     assert figures.totals_per_bucket(SERIES, lambda p: p.input_tokens + p.output_tokens) == [440, 0, 22]
+
+
+def test_p95_line_per_model_breaks_where_a_model_had_no_calls():
+    points = [{**p, "p95_latency_ms": latency} for p, latency in
+              zip(SERIES.model_dump()["points"], (250.0, 90.0, 120.0, None), strict=True)]
+    figure = figures.p95_over_time(make(Timeseries, **{**SERIES.model_dump(), "points": points}))
+    lines = {trace.name: list(trace.y) for trace in figure.data}
+    assert lines["gpt-4o"] == [250.0, None, 120.0]  # 01:00 had no gpt-4o call: a gap, not 0 ms
+    assert lines["claude"] == [90.0, None, None]
+    assert lines["(unknown)"] == [None, None, None]  # a series whose only bucket reported no latency
+
+
+def test_previous_window_is_the_same_length_just_before():
+    assert figures.previous_window("2026-11-21T06:00:00Z", "2026-11-21T12:00:00.500000Z") == (
+        "2026-11-20T23:59:59.500000Z", "2026-11-21T06:00:00.000000Z")
+
+
+@pytest.mark.parametrize(("current", "previous", "expected"), [
+    (120, 100, "+20.0%"), (75, 100, "-25.0%"), (5, 0, None), (5, None, None), (None, 5, None),
+])
+def test_change_against_the_previous_period(current, previous, expected):
+    assert figures.change(current, previous) == expected
+
+
+def test_money_change_is_exact_and_rates_change_in_points():
+    assert figures.change(Decimal("0.30"), Decimal("0.20")) == "+50.0%"
+    assert figures.rate_change(0.05, 0.02, had_previous=True) == "+3.0 pp"
+    assert figures.rate_change(0.05, 0.0, had_previous=False) is None

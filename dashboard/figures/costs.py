@@ -42,6 +42,8 @@ def spend_over_time(series: CostTimeseries) -> go.Figure:
                         mode="lines+markers", line={"color": "#7F7F7F", "dash": "dot"},
                         hovertemplate="%{x}<br>$%{y:.4g}<extra>" + IDLE + "</extra>")
     fig.update_layout(barmode="stack", yaxis_title="USD", **_LAYOUT)
+    # The whole range, as on every time chart: one busy hour must not stretch across the plot.
+    fig.update_xaxes(range=[parse_time(series.since), parse_time(series.until)], title_text="time (UTC)")
     return fig
 
 

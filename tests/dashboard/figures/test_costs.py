@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from client.models.costs import Budgets, CostBreakdown, CostTimeseries, IdleCost, Unpriced
@@ -76,12 +77,14 @@ def test_the_hours_without_a_gpu_price_are_counted_by_reason():
 
 
 def test_spend_is_stacked_costliest_first_and_budget_bars_are_shares():
-    series = make(CostTimeseries, points=[{"bucket": "2026-11-21T00:00:00Z", "group": "a", "cost": "1"},
+    window = {"since": "2026-11-20T22:00:00Z", "until": "2026-11-21T04:00:00Z"}
+    series = make(CostTimeseries, **window, points=[{"bucket": "2026-11-21T00:00:00Z", "group": "a", "cost": "1"},
                                           {"bucket": "2026-11-21T00:00:00Z", "group": "b", "cost": "3"},
                                           {"bucket": "2026-11-21T01:00:00Z", "group": "a", "cost": "1"}])
     fig = spend_over_time(series)
     assert [t.name for t in fig.data] == ["b", "a"] and fig.layout.barmode == "stack"
-    with_idle = make(CostTimeseries, points=series.model_dump()["points"],
+    assert list(fig.layout.xaxis.range) == [datetime(2026, 11, 20, 22), datetime(2026, 11, 21, 4)], "the whole range"
+    with_idle = make(CostTimeseries, **window, points=series.model_dump()["points"],
                      idle=[{"bucket": "2026-11-21T00:00:00Z", "idle": "2.5"}])
     idle = spend_over_time(with_idle).data[-1]
     assert (idle.name, idle.type, list(idle.y)) == (IDLE, "scatter", [2.5]), "idle is a line apart, not a stacked bar"

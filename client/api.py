@@ -304,9 +304,11 @@ class ApiClient(IncidentCalls, ReleaseCalls):
         """Per score name and source: count, mean value, pass rate; and the calls in the range."""
         return self._get(QUALITY_SUMMARY, query.params())
 
-    def quality_timeseries(self, query: Query, by: str = "model", source: str = "eval") -> QualityTimeseries:
+    def quality_timeseries(self, query: Query, by: str = "model", source: str = "eval",
+                           step_seconds: int | None = None) -> QualityTimeseries:
         """Per bucket, `by` value (model, feature, team, service) and score name: count, mean, good."""
-        return self._get(QUALITY_TIMESERIES, [*query.params(), ("by", by), ("source", source)])
+        step = [("step", str(step_seconds))] if step_seconds else []
+        return self._get(QUALITY_TIMESERIES, [*query.params(), ("by", by), ("source", source), *step])
 
     def quality_worst(self, query: Query, source: str = "eval", limit: int = 20) -> QualityWorst:
         """The lowest scores with their trace and span."""

@@ -38,19 +38,55 @@ def summary_rows(summary: QualitySummary) -> list[dict[str, Any]]:
              "pass rate": percent(r.pass_rate)} for r in summary.scores]
 
 
+# A pass rate over fewer evaluations than this jumps between 0 % and 100 % and says nothing.
+MIN_PER_BUCKET = 20
+_STEPS = (300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400)
+
+
+def bucket_for(series: QualityTimeseries, name: str) -> int | None:
+    """A bucket width (seconds) wide enough that each line's buckets hold about MIN_PER_BUCKET evaluations of
+    `name`, from what the series already holds; None when its own step already does (or no wider one helps)."""
+    counts: dict[str, int] = defaultdict(int)
+    for point in series.points:
+        if point.name == name:
+            counts[point.series] += point.count
+    if not counts:
+        return None
+    span = (parse_time(series.until) - parse_time(series.since)).total_seconds()
+    thinnest = min(counts.values())
+    wide_enough = (step for step in _STEPS  # enough evaluations, or one bucket over the whole range
+                   if step >= series.step_seconds and (thinnest * step / span >= MIN_PER_BUCKET or step >= span))
+    step = next(wide_enough, _STEPS[-1])
+    return step if step > series.step_seconds else None
+
+
+def bucket_words(step_seconds: int) -> str:
+    """300 -> '5-minute', 3600 -> '1-hour', 86400 -> '1-day': a bucket width for a caption."""
+    for unit, words in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if step_seconds % unit == 0:
+            return f"{step_seconds // unit}-{words}"
+    return f"{step_seconds}-second"
+
+
 def pass_rate_over_time(series: QualityTimeseries, name: str) -> go.Figure:
-    """Pass rate of the score `name` per bucket, one line per series (model, feature or team)."""
-    per_series: dict[str, list[tuple[datetime, float]]] = defaultdict(list)
+    """Pass rate of the score `name` per bucket, one line per series (model, feature or team); the marker's
+    size and the hover say how many evaluations each point stands on."""
+    per_series: dict[str, list[tuple[datetime, float, int, int]]] = defaultdict(list)
     for point in series.points:
         if point.name == name and point.count:
-            per_series[point.series or UNKNOWN].append((parse_time(point.bucket), point.good / point.count))
+            per_series[point.series or UNKNOWN].append(
+                (parse_time(point.bucket), point.good / point.count, point.good, point.count))
     colors = series_colors(per_series)
+    largest = max((p[3] for points in per_series.values() for p in points), default=1)
     figure = go.Figure()
     for label in sorted(per_series):
-        times, rates = zip(*sorted(per_series[label]), strict=True)
-        figure.add_trace(go.Scatter(x=times, y=rates, name=label, mode="lines+markers",
-                                    line={"color": colors[label]},
-                                    hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.1%}<extra>" + label + "</extra>"))
+        times, rates, good, counts = zip(*sorted(per_series[label]), strict=True)
+        figure.add_trace(go.Scatter(
+            x=times, y=rates, name=label, mode="lines+markers", line={"color": colors[label]},
+            marker={"size": [5 + 10 * (count / largest) ** 0.5 for count in counts]},
+            customdata=list(zip(good, counts, strict=True)),
+            hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>%{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,} "
+                          "passed)<extra>" + label + "</extra>"))
     figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, legend={"orientation": "h"},
                          yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": "pass rate"},
                          xaxis={"title": "UTC", "range": [parse_time(series.since), parse_time(series.until)]})

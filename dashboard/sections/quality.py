@@ -43,6 +43,15 @@ def render(api: ApiClient, query: Query) -> None:
     if names:
         name = st.selectbox("Evaluation", names, key="quality_name")
         st.subheader(f"Pass rate of {name} by {by}")
+        wider = figures.bucket_for(series, name)
+        if wider:
+            try:
+                series = api.quality_timeseries(query, by=by or "model", step_seconds=wider)
+            except ApiError as exc:
+                notices.api_error(exc, api.base_url)
+                return
+        st.caption(f"{figures.bucket_words(series.step_seconds)} buckets, chosen so each point stands on about "
+                   f"{figures.MIN_PER_BUCKET} evaluations or more where the data allows; hover for the counts.")
         st.plotly_chart(figures.pass_rate_over_time(series, name), key="quality_over_time", config=PLOTLY_CONFIG)
     st.subheader("Worst evaluations")
     st.markdown(figures.worst_table(worst))

@@ -13,6 +13,9 @@ from client.models.quality import (
     UnjoinedFeedback,
 )
 from dashboard.figures.quality import (
+    MIN_PER_BUCKET,
+    bucket_for,
+    bucket_words,
     cost_rows,
     expired_feedback,
     feedback_rows,
@@ -34,6 +37,27 @@ def test_pass_rate_chart_has_one_line_per_series_for_the_chosen_score():
     figure = pass_rate_over_time(SERIES, "relevance")
     lines = {trace.name: list(trace.y) for trace in figure.data}
     assert lines == {"gpt-4o": [0.75, 0.0], "(unknown)": [1.0]}
+    counts = {trace.name: [tuple(c) for c in trace.customdata] for trace in figure.data}
+    assert counts["gpt-4o"] == [(3, 4), (0, 2)], "each point carries how many evaluations it stands on"
+
+
+def _scores(per_hour: int, hours: int, step: int = 300) -> QualityTimeseries:
+    return make(QualityTimeseries, since="2026-11-21T00:00:00Z", until=f"2026-11-21T{hours:02d}:00:00Z",
+                step_seconds=step, points=[
+                    {"bucket": f"2026-11-21T{h:02d}:00:00Z", "series": s, "name": "relevance", "count": per_hour,
+                     "good": per_hour // 2} for h in range(hours) for s in ("a", "b")])
+
+
+def test_buckets_widen_until_each_point_stands_on_enough_evaluations():
+    # 4 evaluations per hour per model over 6 hours: 5-minute buckets hold one or two; 6-hour ones hold 24.
+    assert bucket_for(_scores(per_hour=4, hours=6), "relevance") == 6 * 3600
+    assert bucket_for(_scores(per_hour=400, hours=6), "relevance") is None, "5-minute buckets already hold 33"
+    assert bucket_for(_scores(per_hour=40, hours=6), "relevance") == 1800
+    assert 40 * 1800 / 3600 >= MIN_PER_BUCKET
+    # Too few for any bucket: one bucket over the whole range rather than a jumpy line.
+    assert bucket_for(_scores(per_hour=1, hours=6), "relevance") == 6 * 3600
+    assert bucket_for(_scores(per_hour=1, hours=6), "tone") is None, "no such score: nothing to choose"
+    assert bucket_words(1800) == "30-minute" and bucket_words(86400) == "1-day"
 
 
 def test_worst_table_links_each_row_to_its_trace_and_escapes_cells():

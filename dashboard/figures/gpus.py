@@ -49,16 +49,20 @@ def fleet_rows(fleet: GpuFleet) -> list[dict[str, Any]]:
 
 
 def utilization_heatmap(timeseries: GpuTimeseries) -> go.Figure:
-    """GPU × time, colour = mean utilisation of the bucket; one row per GPU, busiest on top."""
+    """GPU × time, colour = mean utilisation of the bucket; one row per GPU in the fleet table's order (host, then
+    GPU index, then MIG instance) from the top, so a row is found where the table lists it."""
     since, until = parse_time(timeseries.since), parse_time(timeseries.until)
     buckets = bucket_grid(since, until, timeseries.step_seconds)
     column = {bucket: i for i, bucket in enumerate(buckets)}
     cells: dict[str, list[float | None]] = {}
+    keys: dict[str, tuple[str, int, str, str]] = {}
     for point in timeseries.points:
         bucket = parse_time(point.bucket)
         if bucket in column:
-            cells.setdefault(gpu_label(point), [None] * len(buckets))[column[bucket]] = point.utilization
-    order = sorted(cells, key=lambda label: (_mean(cells[label]), label))  # Plotly draws the first row at the bottom
+            label = gpu_label(point)
+            cells.setdefault(label, [None] * len(buckets))[column[bucket]] = point.utilization
+            keys[label] = _fleet_order(point)
+    order = sorted(cells, key=keys.__getitem__, reverse=True)  # Plotly draws the first row at the bottom
     figure = go.Figure(go.Heatmap(
         x=buckets, y=order, z=[cells[label] for label in order], zmin=0, zmax=1, colorscale="Viridis",
         colorbar={"title": "util", "tickformat": ".0%"}, hoverongaps=False,
@@ -127,6 +131,7 @@ def _gib(value: float | None) -> float | None:
     return value / GIB if value is not None else None
 
 
-def _mean(values: list[float | None]) -> float:
-    known = [v for v in values if v is not None]
-    return sum(known) / len(known) if known else -1.0
+def _fleet_order(gpu: GpuPoint) -> tuple[str, int, str, str]:
+    """Host, then GPU index as a number (GPU 10 after GPU 9), then MIG instance: the API's fleet order."""
+    index = gpu.gpu_index if gpu.gpu_index is not None else 1 << 30
+    return gpu.host_name, index, gpu.mig_instance or "", gpu.gpu_uuid or ""

@@ -19,7 +19,7 @@ from client.api import ApiClient, ApiError, Query
 from client.models.gpu import GpuCosts, GpuFleet, GpuWaste, ScrapeTarget
 from dashboard import format as fmt
 from dashboard import notices
-from dashboard.controls import range_words, time_range
+from dashboard.controls import picker, range_words, time_range
 from dashboard.figures import costs as cost_figures
 from dashboard.figures import gpus as gpu_figures
 from dashboard.figures.common import PLOTLY_CONFIG, parse_time
@@ -49,10 +49,7 @@ def render() -> None:
     st.title(TITLE)
     with ApiClient.from_env() as api:
         try:
-            with st.sidebar:
-                st.subheader("Filters")
-                query = Query(since=time_range())
-            fleet = api.gpu_fleet(query)
+            query, fleet = _filters(api)
             targets = api.gpu_scrape_targets()
             if fleet.gpus:
                 per_gpu = api.gpu_timeseries(query, by="gpu")
@@ -64,7 +61,10 @@ def render() -> None:
             return
     st.caption(f"GPUs in the {range_words(query.since)}: "
                f"{fmt.time_range(parse_time(fleet.since), parse_time(fleet.until))}")
-    if not fleet.gpus:
+    if not fleet.gpus and query.filtered:
+        st.info(f"No GPU matches these filters in the {range_words(query.since)}. Clear a filter or widen the "
+                "time range.", icon=":material/filter_alt_off:")
+    elif not fleet.gpus:
         notices.no_gpu_samples(range_words(query.since))
     else:
         _kpis(fleet, waste)
@@ -84,6 +84,22 @@ def render() -> None:
     _targets(targets)
 
 
+def _filters(api: ApiClient) -> tuple[Query, GpuFleet]:
+    """The range, and project, host and GPU model pickers (bound to the URL like every page's filters) offering
+    what the range holds; returns the query and the fleet it selects."""
+    with st.sidebar:
+        st.subheader("Filters")
+        since = time_range()
+        everything = api.gpu_fleet(Query(since=since))
+        projects = picker("Project", sorted({g.project for g in everything.gpus}), "project", "All projects")
+        hosts = picker("Host", sorted({g.host_name for g in everything.gpus}), "host", "All hosts")
+        models = picker("GPU model", sorted({g.gpu_model for g in everything.gpus if g.gpu_model}), "gpu_model",
+                        "All GPU models")
+    query = Query(since=since, projects=projects,
+                  filters=tuple(("host", h) for h in hosts) + tuple(("gpu_model", m) for m in models))
+    return query, (api.gpu_fleet(query) if query.filtered else everything)
+
+
 def _kpis(fleet: GpuFleet, waste: GpuWaste) -> None:
     gpus = fleet.gpus
     known = [g.utilization_mean for g in gpus if g.utilization_mean is not None]
@@ -95,8 +111,14 @@ def _kpis(fleet: GpuFleet, waste: GpuWaste) -> None:
     idle.metric("Idle GPUs", fmt.count(len(waste.gpus)), border=True,
                 help=f"under {waste.max_utilization:.0%} utilisation for "
                      f"{waste.min_idle_seconds // 60} minutes or more")
-    watts.metric("Mean power", f"{power / 1000:,.1f} kW" if power >= 1000 else f"{power:,.0f} W", border=True,
-                 help="sum over GPUs of each GPU's mean power draw")
+    reporting = sum(1 for g in gpus if g.power_mean_watts is not None)
+    per_gpu = f"{power / reporting:,.0f} W per GPU on average" if reporting else "no GPU reports its power"
+    watts.metric("Power draw", _watts(power), border=True,
+                 help=f"the fleet's mean total draw (sum over GPUs of each one's mean power); {per_gpu}")
+
+
+def _watts(value: float) -> str:
+    return f"{value / 1000:,.1f} kW" if value >= 1000 else f"{value:,.0f} W"
 
 
 def _idle(waste: GpuWaste) -> None:

@@ -71,3 +71,13 @@ def test_a_range_without_samples_says_how_to_send_them(gpu_fleet, open_page):
     expect(page.get_by_text(f"spyglass gpu-agent --endpoint {gpu_fleet.otlp_http}")).to_be_visible()
     expect(page.locator(CHART)).to_have_count(0)
     expect(page.get_by_role("heading", name="DCGM scrape targets")).to_be_visible()
+
+
+def test_host_filter_narrows_the_fleet_and_lives_in_the_url(gpu_fleet, open_page):
+    page = open_page(f"{gpu_fleet.dashboard_url}/gpus?range=6h&host=node-b", title="GPUs")
+    expect(_tile(page, "GPUs")).to_have_text("2", timeout=30_000)
+    expect(page.locator(".ytick text", has_text="node-a")).to_have_count(0)
+    expect(page.locator(".ytick text", has_text="node-b · GPU 1")).to_have_count(2)
+    # The power tile is the fleet's total draw, and says so (its help names the mean per GPU).
+    expect(page.get_by_test_id("stMetricLabel").get_by_text("Power draw", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)

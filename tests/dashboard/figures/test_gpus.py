@@ -43,7 +43,18 @@ def test_fleet_rows_convert_bytes_and_keep_unknowns_unknown():
     assert None not in mig.values()
 
 
-def test_heatmap_spans_the_range_with_gaps_for_missing_buckets_and_busiest_on_top():
+def test_heatmap_rows_follow_the_fleet_table_host_then_gpu_number():
+    points = [{"bucket": "2026-11-21T00:00:00Z", "project": "p", "host_name": host, "gpu_uuid": f"{host}-{i}",
+               "gpu_index": i, "utilization": util}
+              for host, i, util in (("node-b", 0, 0.9), ("node-a", 10, 0.1), ("node-a", 9, 0.99), ("node-a", 2, 0.0))]
+    series = make(GpuTimeseries, since="2026-11-21T00:00:00Z", until="2026-11-21T01:00:00Z", step_seconds=3600,
+                  points=points)
+    rows = list(gpu_figures.utilization_heatmap(series).data[0].y)
+    assert rows[::-1] == ["node-a · GPU 2", "node-a · GPU 9", "node-a · GPU 10", "node-b · GPU 0"], \
+        "top to bottom as the table lists them, whatever their utilisation"
+
+
+def test_heatmap_spans_the_range_with_gaps_for_missing_buckets():
     trace = gpu_figures.utilization_heatmap(SERIES).data[0]
     assert list(trace.x) == [datetime(2026, 11, 21, h) for h in range(3)]
     assert list(trace.y) == ["node-a · GPU 1", "node-a · GPU 0"]        # Plotly's first row is the bottom one

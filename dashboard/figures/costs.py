@@ -8,11 +8,14 @@ belongs to no call and is drawn and listed apart, never stacked onto the spend.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly.graph_objects as go
 
+from client.api import Query
 from client.models.costs import Budgets, CostBreakdown, CostTimeseries, IdleCost, Unpriced
 from client.models.gpu import GpuCosts
 from dashboard.figures.common import parse_time, series_colors
@@ -47,12 +50,32 @@ def spend_over_time(series: CostTimeseries) -> go.Figure:
     return fig
 
 
-def breakdown_rows(body: CostBreakdown) -> list[dict[str, Any]]:
+# Breakdown dimensions the Requests page filters traces by (its URL keys are the same names).
+TRACE_FILTERS = ("project", "service", "model", "team", "feature", "user")
+
+
+def traces_link(query: Query, path: Sequence[tuple[str, str]]) -> str | None:
+    """The Requests page's URL for the traces behind a breakdown row, costliest first: the page's filters with
+    the row's own groups in place of the sidebar's picks for those dimensions. None when a group cannot be
+    expressed as a trace filter (a provider, an environment, an empty value): the list would hold more than the
+    row."""
+    if any(dimension not in TRACE_FILTERS or not value for dimension, value in path):
+        return None
+    chosen = dict(path)
+    sidebar = {"project": query.projects, "service": query.services, "model": query.models}
+    pairs = [("range", query.since)]
+    pairs += [(name, value) for name, values in sidebar.items() if name not in chosen for value in values]
+    pairs += [*path, ("sort", "cost")]
+    return f"requests?{urlencode(pairs)}"
+
+
+def breakdown_rows(body: CostBreakdown, links: Sequence[str | None] | None = None) -> list[dict[str, Any]]:
     """Table rows: the group columns, spend and its token and GPU parts, share, calls and the unit economics
-    (users only when the API counted them)."""
+    (users only when the API counted them), and each row's `links` entry as "traces" beside its groups when
+    given (a wide table scrolls: the link stays in view)."""
     rows = []
-    for r in body.rows:
-        row = {**{name: r.group(name) or "(none)" for name in body.by},
+    for i, r in enumerate(body.rows):
+        row = {**{name: r.group(name) or "(none)" for name in body.by}, **({"traces": links[i]} if links else {}),
                "spend": money(r.cost), "token": money(r.token_cost), "GPU": money(r.gpu_cost),
                "share": float(r.share) if r.share is not None else None,  # a progress bar: blank, not "None"
                "calls": r.calls, "on GPUs": r.gpu_calls, "successful": r.successful_calls,

@@ -93,11 +93,15 @@ def _breakdown(api: ApiClient, query: Query) -> None:
             st.rerun()
     level = levels[len(path)]
     body = api.cost_breakdown(query, level, dict(path))
-    rows = cf.breakdown_rows(body)
+    links = [cf.traces_link(query, [*path, (level, row.group(level))]) for row in body.rows]
+    rows = cf.breakdown_rows(body, links)
     event = st.dataframe(rows, hide_index=True, key=f"breakdown_{len(path)}", on_select="rerun",
                          selection_mode="single-row", column_config={
                              "share": st.column_config.ProgressColumn("share", format="percent", min_value=0,
-                                                                      max_value=1)})
+                                                                      max_value=1),
+                             "traces": st.column_config.LinkColumn(
+                                 "traces", display_text="open traces",
+                                 help="The Requests page: this row's traces, costliest first")})
     selected = event.selection.rows if event and event.selection else []
     if selected and len(path) < len(levels) - 1:
         path.append((level, body.rows[selected[0]].group(level)))

@@ -3,6 +3,8 @@ token and GPU split and idle GPU cost apart on the GPU fleet."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urljoin, urlsplit
+
 import httpx
 from playwright.sync_api import expect
 
@@ -75,3 +77,25 @@ def test_costs_page_splits_token_and_gpu_cost_and_shows_idle_apart(gpu_fleet, op
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert "None" not in page.locator("section.main, [data-testid='stMain']").first.inner_text()
     page.screenshot(path=str(tmp_path / "costs-gpu.png"), full_page=True)
+
+
+def test_a_breakdown_row_opens_its_traces_costliest_first(fleet, open_page):
+    priced_totals(fleet)
+    page = open_page(f"{fleet.dashboard_url}/costs?range=6h", title="Costs")
+    page.get_by_test_id("stSelectbox").filter(has_text="Group by").click()
+    page.get_by_role("option", name="model", exact=True).click()
+    table = page.get_by_test_id("stDataFrame").first
+    # The canvas draws "open traces"; the table's accessible cell carries the link's address.
+    link = table.locator('td[role="gridcell"]', has_text="requests?").first
+    expect(link).to_be_attached(timeout=30_000)
+    href = link.text_content()
+    assert href is not None and "sort=cost" in href and "model=" in href, href
+    page.goto(urljoin(page.url, href), wait_until="domcontentloaded")  # a link cell opens a new tab
+    expect(page.get_by_role("heading", name="Requests", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("radiogroup", name="Sort by").get_by_role("radio", name="cost")).to_be_checked()
+    model = parse_qs(urlsplit(href).query)["model"][0]
+    rows = page.get_by_test_id("stDataFrame").first.locator('td[role="gridcell"]', has_text=model)
+    expect(rows.first).to_be_attached()
+    other = "claude-sonnet-4" if model == "gpt-4o" else "gpt-4o"
+    expect(page.get_by_test_id("stDataFrame").first.locator('td[role="gridcell"]', has_text=other)).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from urllib.parse import parse_qsl
 
+from client.api import Query
 from client.models.costs import Budgets, CostBreakdown, CostTimeseries, IdleCost, Unpriced
 from client.models.gpu import GpuCosts
 from dashboard.figures.costs import (
@@ -15,6 +17,7 @@ from dashboard.figures.costs import (
     gpu_idle_total,
     idle_rows,
     spend_over_time,
+    traces_link,
     unpriced_hours,
     unpriced_rows,
 )
@@ -92,3 +95,17 @@ def test_spend_is_stacked_costliest_first_and_budget_bars_are_shares():
                                       "forecast_month_end": "120", "soft_threshold": "0.8"}])
     fig = budget_burn(budgets)
     assert list(fig.data[0].x) == [0.25] and list(fig.data[1].x) == [1.2]
+
+
+def test_a_breakdown_row_links_to_its_traces_costliest_first():
+    query = Query(since="7d", projects=("web",), models=("gpt-4o", "gpt-4o-mini"))
+    link = traces_link(query, [("team", "search"), ("model", "gpt-4o")])
+    assert link is not None and link.startswith("requests?")
+    assert parse_qsl(link.split("?", 1)[1]) == [("range", "7d"), ("project", "web"), ("team", "search"),
+                                                 ("model", "gpt-4o"), ("sort", "cost")], \
+        "the row's model replaces the sidebar's two; the sidebar's project stays"
+    assert traces_link(query, [("provider", "openai")]) is None, "the trace list has no provider filter"
+    assert traces_link(query, [("team", "")]) is None, "'(none)' is no filter"
+    body = make(CostBreakdown, by=["team"], rows=[{"team": "search", "cost": "1"}])
+    assert breakdown_rows(body, [link])[0]["traces"] == link
+    assert "traces" not in breakdown_rows(body)[0]

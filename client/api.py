@@ -149,18 +149,20 @@ class Query:
     services: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
     filters: tuple[tuple[str, str], ...] = ()
+    environments: tuple[str, ...] = ()
 
     @property
     def filtered(self) -> bool:
         """True when any dimension filter is set (the range alone does not count)."""
-        return bool(self.projects or self.services or self.models or self.filters)
+        return bool(self.projects or self.services or self.models or self.filters or self.environments)
 
     def params(self) -> list[tuple[str, str]]:
         """Query-string pairs; filters repeat (`model=a&model=b`) as the API expects."""
         pairs = [("since", self.since)]
         if self.until:
             pairs.append(("until", self.until))
-        for name, values in (("project", self.projects), ("service", self.services), ("model", self.models)):
+        for name, values in (("project", self.projects), ("environment", self.environments),
+                             ("service", self.services), ("model", self.models)):
             pairs.extend((name, value) for value in values)
         return [*pairs, *self.filters]
 

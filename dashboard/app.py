@@ -18,6 +18,7 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboard import controls  # noqa: E402
 from dashboard.views import costs, gpus, overview, quality, releases, requests  # noqa: E402
 
 
@@ -34,7 +35,16 @@ def main() -> None:
         st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
         st.Page(releases.render, title=releases.TITLE, icon=":material/rocket_launch:", url_path="releases"),
     ]
-    st.navigation(pages, position="sidebar").run()
+    current = st.navigation(pages, position="hidden")
+    controls.restore_filters()
+    menu = st.sidebar.container()  # above the page's own sidebar filters, filled once they have their values
+    current.run()
+    carried = controls.remember_filters()
+    with menu:
+        for page in pages:
+            if page.visibility == "visible":
+                st.page_link(page, query_params=carried)
+        st.divider()
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ class FilterValues(Wire):
     projects: list[str]
     services: list[str]
     models: list[str]
+    environments: list[str] = []  # `deployment.environment.name`; absent from services older than the picker
 
 
 class LlmCall(Wire):

@@ -22,7 +22,8 @@ def render() -> None:
     st.title(TITLE)
     with ApiClient.from_env() as api:
         try:
-            query = sidebar_filters(api)
+            query = sidebar_filters(api, environments=False)
+            st.sidebar.caption("Quality scores and drift carry no environment: this page covers every one.")
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
             return

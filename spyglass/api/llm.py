@@ -43,7 +43,7 @@ def timeseries(store: StoreDep, f: CallFilters, step: Annotated[int | None, Quer
 
 @router.get("/filters")
 def filter_values(store: StoreDep, since: str | None = None, until: str | None = None) -> FilterValues:
-    """Projects, services and models seen in the range, for filter pickers."""
+    """Projects, environments, services and models seen in the range, for filter pickers."""
     return FilterValues.model_validate(queries.dimensions(store, filters(since, until, [], [], [], timedelta(days=7))))
 
 

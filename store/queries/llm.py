@@ -96,10 +96,11 @@ LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}""", {**params, "limit": limit, "
 
 
 def dimensions(store: Store, filters: Filters) -> dict[str, list[str]]:
-    """The distinct projects, services and models in the range (for filter pickers)."""
+    """The distinct projects, environments, services and models in the range (for filter pickers)."""
     where, params = filters.where()
     row = query_rows(store, f"""
 SELECT groupUniqArray(1000)(project) AS projects,
+    groupUniqArrayIf(1000)(environment, environment != '') AS environments,
     groupUniqArray(1000)(service_name) AS services,
     groupUniqArrayIf(1000)(model, model != '') AS models
 FROM llm_calls

@@ -29,13 +29,18 @@ def _open_gpus(open_page, url: str, since: str):
 
 
 def _idle_dollars(service) -> dict[str, str]:
-    """The idle cost per host as the API reports it once the gpu-costs job has run (formatted like the page)."""
-    def hosts() -> list[dict] | None:
-        found = httpx.get(f"{service.api}/api/v1/gpu/costs", params={"since": "6h"}, timeout=30).json()["hosts"]
-        return found if len(found) == 2 and all(h["idle"] for h in found) else None
+    """The idle cost per host as the API reports it once the gpu-costs job has priced every hour of the samples
+    (formatted like the page): the same answer twice, seconds apart, since the job prices hour by hour."""
+    seen: list[dict[str, str]] = []
 
-    return {h["host_name"]: money(h["idle"]) for h in eventually(hosts, timeout=60, interval=0.5,
-                                                                  what="GPU cost of both hosts")}
+    def settled() -> dict[str, str] | None:
+        found = httpx.get(f"{service.api}/api/v1/gpu/costs", params={"since": "6h"}, timeout=30).json()["hosts"]
+        if len(found) != 2 or not all(h["idle"] for h in found):
+            return None
+        seen.append({h["host_name"]: money(h["idle"]) for h in found})
+        return seen[-1] if len(seen) > 1 and seen[-1] == seen[-2] else None
+
+    return eventually(settled, timeout=90, interval=3, what="GPU cost of both hosts, settled")
 
 
 def _tile(page, label: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -138,3 +139,24 @@ def test_unreachable_api_shows_a_banner(dashboard_without_api, open_page):
     expect(banner).to_be_visible(timeout=30_000)
     expect(banner).to_contain_text("spyglass up")
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_filters_survive_a_page_change_and_a_reload(fleet, spend, open_page):
+    page = open_page(f"{fleet.dashboard_url}/?range=6h&model=claude-sonnet-4")
+    expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text("2")
+    page.get_by_role("link", name="Costs").click()
+    expect(page.get_by_role("heading", name="Costs")).to_be_visible()
+    claude = httpx.get(f"{fleet.api}/api/v1/costs/breakdown", timeout=10,
+                       params={"since": "6h", "by": "model", "model": "claude-sonnet-4"}).json()["totals"]["cost"]
+    assert Decimal(claude) < spend
+    expect(_tile(page, "Spend").get_by_test_id("stMetricValue")).to_have_text(money(claude))
+    expect(page).to_have_url(re.compile(r"/costs\?.*model=claude-sonnet-4"))
+    page.reload(wait_until="domcontentloaded")
+    expect(_tile(page, "Spend").get_by_test_id("stMetricValue")).to_have_text(money(claude))
+    expect(page.get_by_test_id("stMultiSelect").filter(has_text="claude-sonnet-4")).to_be_visible()
+
+
+def test_an_environment_with_no_calls_says_the_filters_match_nothing(fleet, open_page):
+    page = open_page(f"{fleet.dashboard_url}/?range=6h&environment=staging")
+    expect(page.get_by_text("No LLM calls match these filters")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("stMultiSelect").filter(has_text="Environment")).to_be_visible()

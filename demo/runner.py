@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from demo import quality
+from demo import faults, quality
 from demo.emit_feedback import FeedbackSender
 from demo.emit_traces import TraceEmitter
 from demo.spans import TracePlan, shifted, to_ns
@@ -53,12 +53,13 @@ class Runner:
     feedback: FeedbackSender
     sinks: Sequence[WindowSink] = ()
     scale: float = 1.0               # traffic as a multiple of the fleet's nominal rates
+    schedule: tuple[faults.Fault, ...] = ()  # the faults played (demo/faults.py SCHEDULE; none with --no-faults)
     played: Played = field(default_factory=Played)
 
     def play(self, start: datetime, end: datetime, place: Callable[[TracePlan], TracePlan] | None = None,
              window: tuple[datetime, datetime] | None = None) -> list[TracePlan]:
         """Send the traffic of [start, end); `place` moves each trace (live play), `window` is then where it lands."""
-        plans = traffic(self.seed, self.anchor, start, end, self.scale)
+        plans = traffic(self.seed, self.anchor, start, end, self.scale, schedule=self.schedule)
         if place is not None:
             plans = [place(p) for p in plans]
         self.emitter.emit(plans)

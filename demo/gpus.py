@@ -19,7 +19,7 @@ from demo.spans import TracePlan
 MEMORY_TOTAL = 85_520_809_984
 MEMORY_RESERVED = 0.9            # vLLM's gpu_memory_utilization
 IDLE_WATTS, MAX_WATTS = 70.0, 700.0
-HALF_LOAD_CONCURRENCY = 0.08     # mean concurrent requests at which the GPUs are half busy (small host, big batches)
+HALF_LOAD_CONCURRENCY = 0.04     # mean concurrent requests at which the GPUs are half busy (small host, big batches)
 
 
 def host_busy_seconds(traces: Iterable[TracePlan], host: str = fleet.GPU_HOST) -> float:

@@ -1,6 +1,6 @@
 """Play the fleet: a backfill of past days at full speed, then live traffic until told to stop.
 
-The backfill plays [start, end) one simulated hour at a time: generate, send the spans, flush (the
+The backfill plays [start, end) six simulated hours at a time: generate, send the spans, flush (the
 batch exports of that hour are acknowledged), send the hour's feedback, and let each `WindowSink`
 (the GPU node) report the same hour. Live play maps wall time to simulated time: each tick of wall
 time `w` plays `speed × w` of simulated traffic, placed back onto the tick (request start times are
@@ -25,7 +25,7 @@ from demo.spans import TracePlan, shifted, to_ns
 from demo.traffic import traffic
 
 log = logging.getLogger(__name__)
-BACKFILL_STEP = timedelta(hours=1)
+BACKFILL_STEP = timedelta(hours=6)  # a window per 6 hours: each ends with a flush (a round trip and a commit)
 
 
 class WindowSink(Protocol):

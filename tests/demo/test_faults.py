@@ -13,8 +13,8 @@ import pytest
 
 from alerts.rules import check_rules, shipped_files
 from demo import faults, fleet
-from detectors.registry import DETECTORS
 from demo.traffic import traffic
+from detectors.registry import DETECTORS
 
 ANCHOR = datetime(2026, 12, 9, 16, 20, tzinfo=timezone.utc)  # a Wednesday afternoon
 SEED = 4

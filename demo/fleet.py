@@ -15,6 +15,9 @@ from datetime import datetime, timedelta, timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 GPU_HOST = "gpu-node-1"          # the vLLM-like host: `server.address` of its calls, `host.name` of its GPUs
+DCGM_HOST = "gpu-node-2"         # a Llama replica in the pool from the demo's start, scraped through dcgm-exporter text
+IDLE_HOST = "gpu-node-3"         # a Llama replica reporting through the gpu-agent; the idle-node fault drains it
+AGENT_HOSTS = (GPU_HOST, IDLE_HOST)
 GPU_MODEL = "NVIDIA H100 80GB HBM3"
 GPU_COUNT = 2
 
@@ -36,10 +39,13 @@ class Model:
 OPENAI_MINI = Model("openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18", 900, 220, 95.0, 0.35, 0.006)
 OPENAI_4O = Model("openai", "gpt-4o", "gpt-4o-2024-08-06", 1500, 380, 70.0, 0.55, 0.008)
 OPENAI_EMBED = Model("openai", "text-embedding-3-small", "text-embedding-3-small", 60, 0, 0.0, 0.08, 0.002)
-CLAUDE = Model("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", 2600, 420, 60.0, 0.9, 0.01)
+CLAUDE = Model("anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5-20250929", 2600, 420, 60.0, 0.9, 0.005)
 GEMINI = Model("gcp.gemini", "gemini-2.5-flash", "gemini-2.5-flash", 3200, 300, 140.0, 0.45, 0.012)
 LLAMA = Model("vllm", "meta-llama/Llama-3.1-8B-Instruct", "meta-llama/Llama-3.1-8B-Instruct", 1100, 260, 110.0,
               0.12, 0.004)
+# The unpriced-model fault's model: no entry of the shipped price catalog covers it.
+NEW_MODEL = Model("openai", "gpt-6-mini-preview", "gpt-6-mini-preview-2026-11-20", 900, 240, 120.0, 0.3, 0.004)
+MODELS = {m.name: m for m in (OPENAI_MINI, OPENAI_4O, NEW_MODEL)}
 RERANKER = Model("vllm", "BAAI/bge-reranker-v2-m3", "BAAI/bge-reranker-v2-m3", 2400, 0, 0.0, 0.05, 0.002)
 
 
@@ -74,6 +80,13 @@ CANARY_STABLE = "v3"
 CANARY_NEW = "v4"
 CANARY_SHARE = 0.2
 CANARY_LEAD = timedelta(hours=3)
+
+
+def llama_host(span_id: str, live: bool, idle: frozenset[str]) -> str:
+    """The replica that serves a Llama call: a hash of its span id over the pool (the DCGM-scraped replica
+    joins when live play starts; a drained host is out), so routing draws nothing from the request's random."""
+    pool = [h for h in (GPU_HOST, IDLE_HOST) if h not in idle] + ([DCGM_HOST] if live else [])
+    return pool[int(span_id, 16) % len(pool)] if pool else GPU_HOST
 
 
 def service_version(service: Service, at: datetime) -> str:

@@ -19,7 +19,7 @@ from demo.spans import TracePlan
 MEMORY_TOTAL = 85_520_809_984
 MEMORY_RESERVED = 0.9            # vLLM's gpu_memory_utilization
 IDLE_WATTS, MAX_WATTS = 70.0, 700.0
-HALF_LOAD_CONCURRENCY = 0.08     # mean concurrent requests at which the GPUs are half busy (small host, big batches)
+HALF_LOAD_CONCURRENCY = 0.04     # mean concurrent requests at which the GPUs are half busy (small host, big batches)
 
 
 def host_busy_seconds(traces: Iterable[TracePlan], host: str = fleet.GPU_HOST) -> float:
@@ -34,17 +34,21 @@ def utilisation(busy_seconds: float, interval_seconds: float) -> float:
     return 0.03 + 0.95 * concurrency / (concurrency + HALF_LOAD_CONCURRENCY)
 
 
+HOSTS = (fleet.GPU_HOST, fleet.DCGM_HOST, fleet.IDLE_HOST)
+
+
 def readings(seed: int, at_ns: int, busy_seconds: float, interval_seconds: float,
-             energy_mj: list[int]) -> list[dict[str, Any]]:
-    """Each GPU's readings at `at_ns`, with its energy counter so far (millijoules, one per GPU)."""
-    rng = random.Random(f"{seed}:gpu:{at_ns}")
+             energy_mj: list[int], host: str = fleet.GPU_HOST) -> list[dict[str, Any]]:
+    """Each GPU of `host` at `at_ns`, with its energy counter so far (millijoules, one per GPU)."""
+    number = HOSTS.index(host)
+    rng = random.Random(f"{seed}:gpu:{at_ns}" if number == 0 else f"{seed}:gpu:{host}:{at_ns}")
     level = utilisation(busy_seconds, interval_seconds)
     gpus = []
     for index in range(fleet.GPU_COUNT):
         util = min(1.0, max(0.02, level + rng.gauss(0.0, 0.02)))  # the driver and vLLM keep a GPU a little busy
         used = int(MEMORY_TOTAL * (MEMORY_RESERVED - 0.02 + 0.03 * util))
         gpus.append({
-            "name": fleet.GPU_MODEL, "uuid": f"GPU-{seed % 10**8:08d}-demo-0000-0000-{index:012d}",
+            "name": fleet.GPU_MODEL, "uuid": f"GPU-{seed % 10**8:08d}-demo-{number:04d}-0000-{index:012d}",
             "utilization": {"gpu": round(util * 100), "memory": round(util * 60)},
             "memory": {"total": MEMORY_TOTAL, "used": used},
             "power_mw": int((IDLE_WATTS + (MAX_WATTS - IDLE_WATTS) * util) * 1000),

@@ -1,6 +1,6 @@
 """Play the fleet: a backfill of past days at full speed, then live traffic until told to stop.
 
-The backfill plays [start, end) one simulated hour at a time: generate, send the spans, flush (the
+The backfill plays [start, end) six simulated hours at a time: generate, send the spans, flush (the
 batch exports of that hour are acknowledged), send the hour's feedback, and let each `WindowSink`
 (the GPU node) report the same hour. Live play maps wall time to simulated time: each tick of wall
 time `w` plays `speed × w` of simulated traffic, placed back onto the tick (request start times are
@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from demo import quality
+from demo import faults, quality
 from demo.emit_feedback import FeedbackSender
 from demo.emit_traces import TraceEmitter
 from demo.spans import TracePlan, shifted, to_ns
 from demo.traffic import traffic
 
 log = logging.getLogger(__name__)
-BACKFILL_STEP = timedelta(hours=1)
+BACKFILL_STEP = timedelta(hours=6)  # a window per 6 hours: each ends with a flush (a round trip and a commit)
 
 
 class WindowSink(Protocol):
@@ -53,12 +53,13 @@ class Runner:
     feedback: FeedbackSender
     sinks: Sequence[WindowSink] = ()
     scale: float = 1.0               # traffic as a multiple of the fleet's nominal rates
+    schedule: tuple[faults.Fault, ...] = ()  # the faults played (demo/faults.py SCHEDULE; none with --no-faults)
     played: Played = field(default_factory=Played)
 
     def play(self, start: datetime, end: datetime, place: Callable[[TracePlan], TracePlan] | None = None,
              window: tuple[datetime, datetime] | None = None) -> list[TracePlan]:
         """Send the traffic of [start, end); `place` moves each trace (live play), `window` is then where it lands."""
-        plans = traffic(self.seed, self.anchor, start, end, self.scale)
+        plans = traffic(self.seed, self.anchor, start, end, self.scale, schedule=self.schedule)
         if place is not None:
             plans = [place(p) for p in plans]
         self.emitter.emit(plans)

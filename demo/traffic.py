@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
-from demo import fleet
+from demo import faults, fleet
 from demo.spans import TracePlan, to_ns
 from demo.trees import Request, grow
 
@@ -46,22 +46,30 @@ def _user(rng: random.Random) -> str:
 
 
 def minute_traffic(seed: int, anchor: datetime, service: fleet.Service, minute: datetime,
-                   scale: float = 1.0) -> list[TracePlan]:
-    """Every request `service` receives in the minute starting at `minute` (UTC, on the minute)."""
+                   scale: float = 1.0, schedule: tuple[faults.Fault, ...] = ()) -> list[TracePlan]:
+    """Every request `service` receives in the minute starting at `minute` (UTC, on the minute), under the
+    faults of `schedule`. The fleet's own requests are drawn first, so faults never change which they are."""
     index = int((minute - fleet.EPOCH) / MINUTE)
     rng = random.Random(f"{seed}:{service.name}:{index}")
     count = _poisson(rng, service.requests_per_minute * diurnal(minute) * scale)
-    base_ns = index * 60 * NS
-    traces = []
-    for _ in range(count):
-        start_ns = base_ns + rng.randrange(60 * NS)
-        at = datetime.fromtimestamp(start_ns / NS, timezone.utc)
-        user = _user(rng)
-        request = Request(service=service, start_ns=start_ns, user=user, feature=rng.choice(service.features),
-                          session=f"s-{user}-{index // 30}", service_version=fleet.service_version(service, at),
-                          prompt_version=fleet.prompt_version(service, at, anchor, rng.random()))
-        traces.append(grow(request, rng))
+    traces = [_request(rng, anchor, service, index, schedule, None) for _ in range(count)]
+    for extra in faults.extra_requests(faults.active(schedule, anchor, minute), service.name):
+        traces += [_request(rng, anchor, service, index, schedule, extra)
+                   for _ in range(_poisson(rng, extra.per_minute))]
     return traces
+
+
+def _request(rng: random.Random, anchor: datetime, service: fleet.Service, index: int,
+             schedule: tuple[faults.Fault, ...], extra: faults.ExtraRequests | None) -> TracePlan:
+    start_ns = index * 60 * NS + rng.randrange(60 * NS)
+    at = datetime.fromtimestamp(start_ns / NS, timezone.utc)
+    user = _user(rng) if extra is None else extra.user
+    feature = rng.choice(service.features) if extra is None else extra.feature
+    request = Request(service=service, start_ns=start_ns, user=user, feature=feature,
+                      session=f"s-{user}-{index // 30}", service_version=fleet.service_version(service, at),
+                      prompt_version=fleet.prompt_version(service, at, anchor, rng.random()),
+                      effects=faults.active(schedule, anchor, at), extra=extra, live=at >= anchor)
+    return grow(request, rng)
 
 
 def minutes(start: datetime, end: datetime) -> Iterator[datetime]:
@@ -73,11 +81,12 @@ def minutes(start: datetime, end: datetime) -> Iterator[datetime]:
 
 
 def traffic(seed: int, anchor: datetime, start: datetime, end: datetime, scale: float = 1.0,
-            services: tuple[fleet.Service, ...] = fleet.SERVICES) -> list[TracePlan]:
-    """Every request of the fleet that starts in [start, end), in start order."""
+            services: tuple[fleet.Service, ...] = fleet.SERVICES,
+            schedule: tuple[faults.Fault, ...] = ()) -> list[TracePlan]:
+    """Every request of the fleet that starts in [start, end), in start order, under the faults of `schedule`."""
     start_ns, end_ns = to_ns(start), to_ns(end)
     found = [trace for minute in minutes(start, end) for service in services
-             for trace in minute_traffic(seed, anchor, service, minute, scale)
+             for trace in minute_traffic(seed, anchor, service, minute, scale, schedule)
              if start_ns <= trace.start_ns < end_ns]
     return sorted(found, key=lambda t: t.start_ns)
 

@@ -16,7 +16,7 @@ import math
 import random
 from dataclasses import dataclass, field, replace
 
-from demo import fleet
+from demo import faults, fleet
 from demo.fleet import Model
 from demo.spans import Attributes, Event, SpanPlan, TracePlan, new_span_id, new_trace_id
 
@@ -37,6 +37,9 @@ class Request:
     session: str
     service_version: str
     prompt_version: str
+    effects: tuple[faults.Effect, ...] = ()   # of the faults active at its start (demo/faults.py)
+    extra: faults.ExtraRequests | None = None  # set on the requests a fault adds
+    live: bool = False                          # played live (the DCGM-scraped replica is in the pool)
 
 
 @dataclass
@@ -67,33 +70,45 @@ def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
 def model_call(tree: _Tree, model: Model, parent: str, start_ns: int, operation: str = "chat",
                stream: bool = True, finish: str = "stop", evaluation: Attributes | None = None) -> SpanPlan:
     """One model-call span: tokens and latency drawn from the model's distributions; may fail."""
-    rng = tree.rng
+    rng, r = tree.rng, tree.request
     attributes: Attributes = {
         "gen_ai.operation.name": operation, "gen_ai.provider.name": model.provider,
         "gen_ai.request.model": model.name, **tree.call_attributes()}
-    if model.provider == "vllm":
-        attributes["server.address"] = fleet.GPU_HOST
+    slower, more_in, more_out = faults.call_factors(r.effects, r.service.name, model.provider, model.name,
+                                                    r.prompt_version)
+    more_in *= r.extra.input if r.extra else 1.0
     name = f"{operation} {model.name}"
     if rng.random() < model.error_rate:
         error = rng.choice(ERROR_TYPES)
         attributes["error.type"] = error
-        end_ns = start_ns + int(_lognormal(rng, 0.6, 0.5) * SECOND)
-        return tree.add(SpanPlan(new_span_id(rng), parent, name, "client", start_ns, end_ns, attributes, error))
-    input_tokens = max(8, int(_lognormal(rng, model.input_median, 0.5)))
-    output_tokens = max(1, int(_lognormal(rng, model.output_median, 0.6))) if model.output_median else 0
+        end_ns = start_ns + int(_lognormal(rng, 0.6, 0.5) * slower * SECOND)
+        return tree.add(_on_host(SpanPlan(new_span_id(rng), parent, name, "client", start_ns, end_ns, attributes,
+                                          error), r))
+    input_tokens = max(8, int(_lognormal(rng, model.input_median, 0.5) * more_in))
+    output_tokens = max(1, int(_lognormal(rng, model.output_median, 0.6) * more_out)) if model.output_median else 0
     attributes |= {"gen_ai.response.model": model.response_name, "gen_ai.usage.input_tokens": input_tokens,
                    "gen_ai.usage.output_tokens": output_tokens, "gen_ai.response.id": f"resp-{new_span_id(rng)}"}
     if rng.random() < CACHE_HIT_RATE[tree.request.service.kind] and operation == "chat":
         attributes["gen_ai.usage.cache_read.input_tokens"] = int(input_tokens * rng.uniform(0.4, 0.9))
-    ttft = _lognormal(rng, model.ttft_median_s, 0.35) + input_tokens / 60_000
-    generating = output_tokens / model.tokens_per_second if model.tokens_per_second else 0.0
+    ttft = (_lognormal(rng, model.ttft_median_s, 0.35) + input_tokens / 60_000) * slower
+    generating = output_tokens / model.tokens_per_second * slower if model.tokens_per_second else 0.0
     end_ns = start_ns + int((ttft + generating * rng.uniform(0.85, 1.2)) * SECOND)
     if operation == "chat":
         attributes["gen_ai.response.finish_reasons"] = (finish,)
         if stream:
             attributes["gen_ai.server.time_to_first_token"] = round(ttft, 4)
     events = () if evaluation is None else (Event("gen_ai.evaluation.result", end_ns, evaluation),)
-    return tree.add(SpanPlan(new_span_id(rng), parent, name, "client", start_ns, end_ns, attributes, None, events))
+    return tree.add(_on_host(SpanPlan(new_span_id(rng), parent, name, "client", start_ns, end_ns, attributes, None,
+                                      events), r))
+
+
+def _on_host(span: SpanPlan, request: Request) -> SpanPlan:
+    """A self-hosted call names the replica that served it (`server.address`); the reranker has one host."""
+    if span.attributes["gen_ai.provider.name"] != "vllm":
+        return span
+    host = fleet.GPU_HOST if span.attributes["gen_ai.request.model"] == fleet.RERANKER.name else \
+        fleet.llama_host(span.span_id, request.live, faults.idle_hosts(request.effects))
+    return replace(span, attributes={**span.attributes, "server.address": host})
 
 
 def _internal(tree: _Tree, parent: str, name: str, start_ns: int, duration_s: float,
@@ -104,6 +119,8 @@ def _internal(tree: _Tree, parent: str, name: str, start_ns: int, duration_s: fl
 
 def _chat(tree: _Tree, root: str, start: int) -> int:
     model = fleet.OPENAI_4O if tree.request.feature == "chat" and tree.rng.random() < 0.2 else fleet.OPENAI_MINI
+    extra = tree.request.extra
+    model = fleet.MODELS[extra.model] if extra and extra.model else model
     return model_call(tree, model, root, start + 4 * MS).end_ns
 
 

@@ -33,6 +33,10 @@ class Params(Filtered):
 
     window: Duration = Field(timedelta(hours=1), description="Unpriced calls in this window count.")
     min_calls: int = Field(1, ge=1, description="Unpriced calls of a model in the window that fire.")
+    self_hosted: tuple[str, ...] = Field((), description=(
+        "Providers that run on your GPUs (the service passes gpu.self_hosted_providers): their calls are priced "
+        "by GPU time, never by tokens, so no token price is not a missing price (the GPU pages show GPU hours "
+        "without a price)."))
 
 
 def lookback(p: Params) -> timedelta:
@@ -40,7 +44,8 @@ def lookback(p: Params) -> timedelta:
 
 
 def merge_params(rules: Sequence[Params]) -> Params:
-    return Params(**query_selection(rules), window=max(r.window for r in rules))
+    return Params(**query_selection(rules), window=max(r.window for r in rules),
+                  self_hosted=tuple(sorted(set().union(*(r.self_hosted for r in rules)))))
 
 
 def series(store: Store, p: Params, since: datetime, until: datetime) -> pl.DataFrame:
@@ -49,6 +54,7 @@ def series(store: Store, p: Params, since: datetime, until: datetime) -> pl.Data
 
 def detect(frame: pl.DataFrame, p: Params, now: datetime) -> list[Signal]:
     rows = selected(within(frame, now, p.window), p)
+    rows = rows.filter(~pl.col("provider").str.to_lowercase().is_in([h.lower() for h in p.self_hosted]))
     found = rows.group_by(KEYS).agg(
         pl.col("calls").sum(), pl.col("first_seen").min(), pl.col("last_seen").max(),
         pl.col("reason").unique().sort(), pl.col("service").unique().sort())

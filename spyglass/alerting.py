@@ -29,8 +29,10 @@ DETECTORS: Mapping[str, Detector] = registry.DETECTORS
 
 def param_defaults(s: Settings) -> dict[str, dict[str, Any]]:
     """Detector params that come from other settings, so that one value has one place: the budgets of
-    `costs.budgets` for `budget` rules, what passing and positive mean for `quality_drop` rules."""
+    `costs.budgets` for `budget` rules, what passing and positive mean for `quality_drop` rules, the providers
+    priced by GPU time for `unpriced_model` rules."""
     return {"budget": {"budgets": [b.model_dump() for b in s.costs.budgets]},
+            "unpriced_model": {"self_hosted": list(s.gpu.self_hosted_providers)},
             "quality_drop": {"pass_threshold": s.quality.pass_threshold, "pass_labels": list(s.quality.pass_labels),
                              "positive_labels": list(s.quality.feedback_positive_labels)}}
 

@@ -93,11 +93,16 @@ def _merged(rounds: Sequence[ResourceMetrics]) -> MetricsData:
 
 
 class GpuNode:
-    """The vLLM host's GPUs, sampled every `every` of the fleet's time, exported to `endpoint` (OTLP/HTTP)."""
+    """A vLLM host's GPUs, sampled every `every` of the fleet's time, exported to `endpoint` (OTLP/HTTP).
+
+    The stand-in NVML is one module-wide GPU set: nodes take turns (each round sets it, then samples), and
+    the caller initialises and shuts it down once (`standin_nvml.nvmlInit`/`nvmlShutdown`) around them all."""
 
     def __init__(self, endpoint: str, seed: int, headers: dict[str, str] | None = None, project: str | None = None,
-                 every: timedelta = SAMPLE_EVERY, batch_rounds: int = BATCH_ROUNDS) -> None:
+                 every: timedelta = SAMPLE_EVERY, batch_rounds: int = BATCH_ROUNDS,
+                 host: str = fleet.GPU_HOST) -> None:
         self.seed = seed
+        self.host = host
         self.every = every
         self.batch_rounds = batch_rounds
         self.rounds = 0
@@ -105,15 +110,13 @@ class GpuNode:
         self._calls: deque[tuple[int, float]] = deque()  # (start ns, busy seconds) of the host's recent requests
         self._next: datetime | None = None
         self._latest: list[gpu_agent.Reading] = []
-        standin_nvml.set_gpus(gpus.readings(seed, 0, 0.0, 60.0, self._energy))
-        standin_nvml.nvmlInit()
         self._exporter = HeldRounds(gpu_agent.exporter(endpoint, "http", headers or {}))
-        self._provider = gpu_agent.meter_provider(self._exporter, lambda: self._latest, fleet.GPU_HOST, project)
+        self._provider = gpu_agent.meter_provider(self._exporter, lambda: self._latest, host, project)
 
     def observe(self, start: datetime, end: datetime, traces: Sequence[TracePlan]) -> None:
         """Sample every round that falls in (start, end], from the host's load in the interval before it."""
         for plan in traces:
-            busy = gpus.host_busy_seconds([plan])
+            busy = gpus.host_busy_seconds([plan], self.host)
             if busy:
                 self._calls.append((plan.start_ns, busy))
         at = self._next or _ceil(start, self.every)
@@ -129,7 +132,7 @@ class GpuNode:
         while self._calls and self._calls[0][0] < since_ns:
             self._calls.popleft()
         busy = sum(b for start, b in self._calls if start < at_ns)
-        state = gpus.readings(self.seed, at_ns, busy, interval, self._energy)
+        state = gpus.readings(self.seed, at_ns, busy, interval, self._energy, self.host)
         standin_nvml.set_gpus(state)
         self._latest = gpu_agent.sample(standin_nvml)
         self._exporter.at_ns = at_ns
@@ -146,7 +149,20 @@ class GpuNode:
     def shutdown(self) -> None:
         self.send()
         self._provider.shutdown()
-        standin_nvml.nvmlShutdown()
+
+
+def open_nodes(endpoint: str, seed: int, headers: dict[str, str] | None = None,
+               hosts: tuple[str, ...] = fleet.AGENT_HOSTS) -> list[GpuNode]:
+    """The fleet's agent-reporting GPU hosts over one initialised stand-in NVML (`close_nodes` ends both)."""
+    standin_nvml.set_gpus(gpus.readings(seed, 0, 0.0, 60.0, [0] * fleet.GPU_COUNT))
+    standin_nvml.nvmlInit()
+    return [GpuNode(endpoint, seed, headers, host=host) for host in hosts]
+
+
+def close_nodes(nodes: Sequence[GpuNode]) -> None:
+    for node in nodes:
+        node.shutdown()
+    standin_nvml.nvmlShutdown()
 
 
 def _ceil(at: datetime, every: timedelta) -> datetime:

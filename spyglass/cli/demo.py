@@ -24,12 +24,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from client.api import ApiClient
+from demo import faults
 from demo.emit_feedback import FeedbackSender
 from demo.emit_traces import TraceEmitter
 from demo.runner import Runner
+from demo.standin_dcgm import DcgmHost, DcgmServer
 from spyglass import config
 from spyglass.config import flags as config_flags
-from spyglass.demo_gpus import GpuNode
+from spyglass.demo_gpus import GpuNode, close_nodes, open_nodes
+from spyglass.demo_settings import demo_settings
 from spyglass.service import endpoints, run_until_signalled
 from store.errors import BadInput
 
@@ -45,32 +48,37 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
     demo.add_argument("--days", type=float, default=7.0, help="days of history backfilled at start (default: 7)")
     demo.add_argument("--scale", type=float, default=1.0,
                       help="traffic as a multiple of the fleet's nominal request rates (default: 1)")
+    demo.add_argument("--no-faults", dest="faults", action="store_false",
+                      help="play the fleet without its scheduled faults (README: make demo)")
     config_flags.add_setting_flags(demo)
 
 
 @dataclass
 class DemoFleet:
-    """The fleet wired to one service: its runner (spans, feedback) and its GPU node."""
+    """The fleet wired to one service: its runner (spans, feedback) and its GPU hosts (agent-reporting nodes,
+    and the DCGM-reporting one when a stand-in exporter serves it)."""
 
     runner: Runner
-    gpu_node: GpuNode
+    gpu_nodes: list[GpuNode]
     api: ApiClient
 
     def close(self) -> None:
-        self.gpu_node.shutdown()
+        close_nodes(self.gpu_nodes)
         self.runner.emitter.shutdown()
         self.api.close()
 
 
 def open_fleet(otlp_http: str, api_url: str, seed: int, anchor: datetime, ingest_key: str | None = None,
-               scale: float = 1.0) -> DemoFleet:
-    """The demo fleet sending to a service's OTLP/HTTP receiver and REST API (an ingest key when it needs one)."""
+               scale: float = 1.0, schedule: tuple[faults.Fault, ...] = (),
+               dcgm: DcgmHost | None = None) -> DemoFleet:
+    """The demo fleet sending to a service's OTLP/HTTP receiver and REST API (an ingest key when it needs one),
+    playing the faults of `schedule`; `dcgm` is the DCGM-reporting replica's exporter, when one is served."""
     headers = {"Authorization": f"Bearer {ingest_key}"} if ingest_key else {}
     api = ApiClient(api_url)
-    gpu_node = GpuNode(otlp_http, seed, headers)
-    runner = Runner(seed, anchor, TraceEmitter(otlp_http, headers), FeedbackSender(api, ingest_key), [gpu_node],
-                    scale)
-    return DemoFleet(runner, gpu_node, api)
+    nodes = open_nodes(otlp_http, seed, headers)
+    runner = Runner(seed, anchor, TraceEmitter(otlp_http, headers), FeedbackSender(api, ingest_key),
+                    [*nodes, *([dcgm] if dcgm else [])], scale, schedule)
+    return DemoFleet(runner, nodes, api)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -89,18 +97,21 @@ def run(args: argparse.Namespace) -> int:
     temporary = None if "data_dir" in overrides else Path(tempfile.mkdtemp(prefix="spyglass-demo-"))
     if temporary is not None:
         overrides["data_dir"] = str(temporary)
+    dcgm = DcgmHost(args.seed)
+    exporter = DcgmServer(dcgm)
     try:
-        settings = config.load(args.config, **overrides)
+        settings = demo_settings(args.config, overrides, exporter.url)
         logging.getLogger().setLevel(settings.log_level)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per feedback request is noise here
-        _serve(settings, args)
+        _serve(settings, args, dcgm)
     finally:
+        exporter.close()
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
     return 0
 
 
-def _serve(settings: config.Settings, args: argparse.Namespace) -> None:
+def _serve(settings: config.Settings, args: argparse.Namespace, dcgm: DcgmHost) -> None:
     where = endpoints(settings)
     if "OTLP/HTTP" not in where or "API" not in where:
         raise BadInput("--roles: the demo needs the collector and api roles in its own process")
@@ -108,7 +119,7 @@ def _serve(settings: config.Settings, args: argparse.Namespace) -> None:
     anchor = datetime.now(timezone.utc).replace(microsecond=0)
     ingest_key = next(iter(settings.ingest_keys), None)
     fleet_thread = threading.Thread(target=_play, name="demo-fleet", daemon=True,
-                                    args=(where["OTLP/HTTP"], where["API"], args, anchor, ingest_key, stop))
+                                    args=(where["OTLP/HTTP"], where["API"], args, anchor, ingest_key, stop, dcgm))
 
     def ready() -> None:
         print("Spyglass demo is up: " + ", ".join(f"{name} {url}" for name, url in where.items())
@@ -124,17 +135,22 @@ def _serve(settings: config.Settings, args: argparse.Namespace) -> None:
 
 
 def _play(otlp_http: str, api_url: str, args: argparse.Namespace, anchor: datetime, ingest_key: str | None,
-          stop: threading.Event) -> None:
+          stop: threading.Event, dcgm: DcgmHost) -> None:
     """The fleet's thread: backfill, then live play until `stop`. A failure is one line; the service stays up."""
-    fleet = open_fleet(otlp_http, api_url, args.seed, anchor, ingest_key, args.scale)
+    schedule = faults.SCHEDULE if args.faults else ()
+    fleet = open_fleet(otlp_http, api_url, args.seed, anchor, ingest_key, args.scale, schedule, dcgm)
     try:
         began = time.monotonic()
         print(f"backfilling {args.days:g} days of the fleet's traffic (seed {args.seed}) ...", flush=True)
         fleet.runner.backfill(anchor - timedelta(days=args.days), anchor, stop)
         played = fleet.runner.played
+        rounds = sum(node.rounds for node in fleet.gpu_nodes)
         print(f"backfilled {played.traces} requests ({played.spans} spans), {played.feedback} feedback, "
-              f"{fleet.gpu_node.rounds} GPU samples rounds in {time.monotonic() - began:.0f} s; live traffic at "
+              f"{rounds} GPU sample rounds in {time.monotonic() - began:.1f} s; live traffic at "
               f"{args.speed:g}x (Ctrl-C to stop)", flush=True)
+        for fault, start, end in faults.live_offsets(schedule, args.speed):
+            print(f"fault {fault.name} (alert {fault.rule}): live from +{start.total_seconds():.0f} s to "
+                  f"+{end.total_seconds():.0f} s: {fault.summary}", flush=True)
         fleet.runner.live(args.speed, stop)
     except Exception as exc:  # the fleet is a guest of the service: report it, keep the dashboard up
         log.error("demo fleet stopped: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))

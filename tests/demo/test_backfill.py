@@ -62,10 +62,11 @@ def test_a_backfill_lands_calls_agents_feedback_gpu_samples_and_versions(service
 
     samples = service.rows("SELECT host_name, source, count() AS n, count(DISTINCT gpu_uuid) AS gpus, "
                            "min(timestamp) AS first, max(timestamp) AS last, max(utilization) AS top, "
-                           "min(utilization) AS low FROM gpu_samples GROUP BY host_name, source")
-    assert len(samples) == 1
-    gpu = samples[0]
-    assert (gpu["host_name"], gpu["source"], gpu["gpus"]) == (fleet.GPU_HOST, "agent", fleet.GPU_COUNT)
-    assert gpu["n"] == demo.gpu_node.rounds * fleet.GPU_COUNT and demo.gpu_node.rounds >= 200
-    assert gpu["first"].replace(tzinfo=timezone.utc) > start and gpu["last"].replace(tzinfo=timezone.utc) <= anchor
-    assert gpu["top"] > gpu["low"] > 0
+                           "min(utilization) AS low FROM gpu_samples GROUP BY host_name, source ORDER BY host_name")
+    assert [(g["host_name"], g["source"], g["gpus"]) for g in samples] == [
+        (host, "agent", fleet.GPU_COUNT) for host in fleet.AGENT_HOSTS]
+    for gpu, node in zip(samples, demo.gpu_nodes, strict=True):
+        assert gpu["n"] == node.rounds * fleet.GPU_COUNT and node.rounds >= 200
+        assert gpu["first"].replace(tzinfo=timezone.utc) > start
+        assert gpu["last"].replace(tzinfo=timezone.utc) <= anchor
+        assert gpu["top"] > gpu["low"] > 0

@@ -26,6 +26,19 @@ def test_unpriced_calls_fire_per_model_for_a_window():
     assert U.detect(frame, U.params({"where": {"service": ["other"]}}), day + timedelta(minutes=30)) == []
 
 
+def test_calls_of_providers_priced_by_gpu_time_are_not_unpriced():
+    """A vLLM call has no token price by design (its host's GPU time prices it): only other providers fire."""
+    day = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    frame = unpriced_frame([(day + timedelta(minutes=m), provider, model, 2) for m in range(1, 11)
+                            for provider, model in (("vLLM", "llama-3.1-8b"), ("openai", "gpt-9"))])
+    U = unpriced.DETECTOR
+    signals = U.detect(frame, U.params({"self_hosted": ["vllm", "tgi"]}), day + timedelta(minutes=30))
+    assert [s.labels for s in signals] == [{"provider": "openai", "model": "gpt-9"}]
+    assert len(U.detect(frame, U.params({}), day + timedelta(minutes=30))) == 2
+    merged = U.merge_params([U.params({"self_hosted": ["vllm"]}), U.params({"self_hosted": ["tgi"]})])
+    assert merged.self_hosted == ("tgi", "vllm")
+
+
 def minutes(subject: str, name: str, times: list[datetime], rows: int = 5) -> pl.DataFrame:
     return pl.DataFrame([(t, subject, "p", name, "", "", rows) for t in times], orient="row", schema={
         "time": pl.Datetime("us", "UTC"), "subject": pl.String, "project": pl.String, "service": pl.String,

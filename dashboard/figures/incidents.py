@@ -21,9 +21,17 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from client.models.incidents import ActionItem, Impact, IncidentSummary, Postmortem, PostmortemPatch, TimelineEntry
+from client.models.incidents import (
+    ActionItem,
+    Impact,
+    IncidentSummary,
+    LinkedAlert,
+    Postmortem,
+    PostmortemPatch,
+    TimelineEntry,
+)
 from dashboard import format as fmt
-from dashboard.figures.alerts import evidence_traces
+from dashboard.figures.alerts import evidence_traces, labels_text
 
 # Lifecycle order, with the words on the buttons.
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -38,6 +46,7 @@ TEXT_FIELDS: dict[str, str] = {"summary": "Summary", "trigger": "Trigger", "root
 REPORT_FORMATS: dict[str, tuple[str, str]] = {"md": ("Markdown", "text/markdown"), "html": ("HTML", "text/html")}
 BASELINE, CURRENT = "#9aa5b1", "#d62728"
 _CHECKBOX = re.compile(r"^[-*+] \[[ xX]\] ")
+_HEADING = re.compile(r"^#{1,4} ")
 
 
 def incident_rows(incidents: Iterable[IncidentSummary]) -> list[dict[str, str]]:
@@ -56,6 +65,11 @@ def actions(allowed: Iterable[str]) -> list[tuple[str, str, str]]:
 def timeline_rows(timeline: Iterable[TimelineEntry]) -> list[dict[str, str]]:
     return [{"at (UTC)": fmt.timestamp(e.at), "kind": e.kind.replace("_", " "), "by": e.actor, "what": e.text}
             for e in timeline]
+
+
+def linked_alert_rows(alerts: Iterable[LinkedAlert]) -> list[dict[str, str]]:
+    return [{"rule": a.rule, "severity": a.severity, "labels": labels_text(a.labels),
+             "fired (UTC)": fmt.timestamp(a.fired_at), "resolved (UTC)": fmt.timestamp(a.resolved_at)} for a in alerts]
 
 
 def timeline_traces(timeline: Iterable[TimelineEntry]) -> list[str]:
@@ -120,13 +134,25 @@ def _plotted(value: float | int | Decimal | None) -> float | None:
 
 
 def runbook_body(text: str) -> str:
-    """The runbook's markdown without its YAML front matter."""
+    """The runbook's markdown without its YAML front matter, its headings two levels down (under the page's)."""
     lines = text.splitlines()
     if lines and lines[0].strip() == "---":
-        for end, line in enumerate(lines[1:], 1):
-            if line.strip() == "---":
-                return "\n".join(lines[end + 1:]).strip("\n")
-    return text
+        ends = [n for n, line in enumerate(lines[1:], 1) if line.strip() == "---"]
+        lines = lines[ends[0] + 1:] if ends else lines
+    fence, shown = False, []
+    for line in lines:
+        fence = fence != line.lstrip().startswith("```")
+        shown.append(f"##{line}" if not fence and _HEADING.match(line) else line)
+    return "\n".join(shown).strip("\n")
+
+
+def step_label(text: str) -> tuple[str, str]:
+    """(checkbox label, markdown below it) of a step: its hard-wrapped lines as one label, unless it holds a code
+    block or a nested list, which stay below the first line."""
+    lines = [line.strip() for line in text.splitlines()]
+    if any(line.startswith(("```", "- ", "* ", "+ ")) for line in lines[1:]):
+        return lines[0], "\n".join(text.splitlines()[1:])
+    return " ".join(line for line in lines if line), ""
 
 
 def runbook_parts(body: str) -> list[str | int]:

@@ -52,10 +52,10 @@ def render(api: ApiClient, incident: IncidentDetail, by: str) -> None:
 def _step(incident_id: str, step: StepState) -> None:
     key = f"step_{incident_id}_{step.number}"
     st.session_state[key] = step.checked  # drawn from the API's state every run
-    first, _, rest = step.text.partition("\n")
-    st.checkbox(first, key=key, on_change=_intend, args=(incident_id, step.number, key))
-    if rest.strip():
-        st.markdown("\n".join(f"> {line}" for line in rest.splitlines()))
+    label, rest = inf.step_label(step.text)
+    st.checkbox(label, key=key, on_change=_intend, args=(incident_id, step.number, key))
+    if rest:
+        st.markdown(rest)
     if step.by:
         st.caption(f"{'checked' if step.checked else 'unchecked'} by {step.by} at {fmt.timestamp(step.at)} UTC")
 

@@ -147,7 +147,7 @@ def _deliveries(api: ApiClient, notifications: list[NotificationInfo], since: st
     for letter in dead:
         text, button = st.columns([6, 1])
         text.markdown(f"`{letter.receiver}` · {letter.status} · {af.labels_text(letter.group_labels, hide=())} · "
-                      f"{letter.attempts} attempts · {letter.last_error or 'no error recorded'}")
+                      f"last tried {fmt.timestamp(letter.updated_at)} UTC · {letter.last_error or 'no error recorded'}")
         if button.button("Replay", key=f"replay_{letter.id}", icon=":material/replay:"):
             writes.perform(api, f"Replaying notification {letter.id} to {letter.receiver}.",
                            partial(api.replay_notification, letter.id))

@@ -116,12 +116,15 @@ def _moves(api: ApiClient, incident: IncidentDetail, by: str) -> None:
 
 def _timeline(api: ApiClient, incident: IncidentDetail, by: str) -> None:
     st.dataframe(inf.timeline_rows(incident.timeline), hide_index=True, key="incident_timeline")
-    traces = inf.timeline_traces(incident.timeline)
+    if incident.alerts:
+        st.markdown("**Alerts**")
+        st.dataframe(inf.linked_alert_rows(incident.alerts), hide_index=True, key="incident_alerts")
+    traces = [*_alert_traces(api, incident), *inf.timeline_traces(incident.timeline)]
     links = [f"[requests of {incident.service or 'the fleet'} since it started]("
              f"{inf.requests_link(incident.service, parse_time(incident.started_at), _now(), PRESETS)})"]
-    st.markdown("Open on the Requests page: " + ", ".join([*links, *(af.trace_link(t) for t in traces)]))
+    st.markdown("Open on the Requests page: " + ", ".join([*links, *(af.trace_link(t) for t in dict.fromkeys(traces))]))
     for entry in (e for e in incident.timeline if e.kind == "diagnostic"):
-        with st.expander(f"Diagnostic: {entry.text}", icon=":material/query_stats:"):
+        with st.expander(entry.text, icon=":material/query_stats:"):
             columns, rows = entry.data.get("columns") or [], entry.data.get("rows") or []
             if columns and rows:
                 st.dataframe([dict(zip(columns, row, strict=False)) for row in rows], hide_index=True)
@@ -131,6 +134,13 @@ def _timeline(api: ApiClient, incident: IncidentDetail, by: str) -> None:
         text = st.text_area("Add a note", placeholder="what you saw, what you tried")
         if st.form_submit_button("Add note", icon=":material/edit_note:") and text.strip():
             writes.perform(api, "Note added.", lambda: api.note_incident(incident.id, by, text.strip()))
+
+
+def _alert_traces(api: ApiClient, incident: IncidentDetail) -> list[str]:
+    """The traces named in the evidence of the incident's alerts (while the API still holds their instances)."""
+    linked = {a.fingerprint for a in incident.alerts}
+    instances = api.alerts(rules=tuple(sorted({a.rule for a in incident.alerts}))).alerts
+    return [t for a in instances if a.fingerprint in linked for t in af.evidence_traces(a.evidence)]
 
 
 def _impact(incident: IncidentDetail) -> None:

@@ -14,12 +14,12 @@ through the same access rule as any client's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from client.api import ApiClient
 from tests.helpers.fleet import FLEET, Call, send_fleet, wait_for_dashboard
@@ -62,24 +62,25 @@ def _answer(index: int, request: Request) -> Answer:
     return Answer(500, "pager is down") if request.path.startswith("/pager") else Answer(200)
 
 
-def _settings(receiver: str, rules: Path) -> dict[str, str]:
-    route = {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s",
-             "routes": [{"receiver": "pager", "matchers": ['severity="critical"']}]}
-    return {"SPYGLASS_READ_KEYS": json.dumps([READ]), "SPYGLASS_ADMIN_KEYS": json.dumps([ADMIN]),
-            "SPYGLASS_ALERTS__SHIPPED_RULES": "false", "SPYGLASS_ALERTS__RULE_FILES": json.dumps([str(rules)]),
-            "SPYGLASS_ALERTS__EVALUATION_INTERVAL_SECONDS": "1", "SPYGLASS_ALERTS__ROUTE": json.dumps(route),
-            "SPYGLASS_ALERTS__RECEIVERS": json.dumps([{"name": "ops", "type": "webhook", "url": f"{receiver}/ops"},
-                                                      {"name": "pager", "type": "webhook",
-                                                       "url": f"{receiver}/pager"}]),
-            "SPYGLASS_ALERTS__DELIVERY_MAX_ATTEMPTS": "1", "SPYGLASS_ALERTS__DELIVERY_POLL_SECONDS": "1"}
+def write_config(root: Path, receiver: str) -> None:
+    """spyglass.yaml (read from the service's working directory) and the rule file: the route is an object, which
+    the environment cannot carry."""
+    (root / "rules.yaml").write_text(RULES)
+    alerts = {"shipped_rules": False, "rule_files": [str(root / "rules.yaml")], "evaluation_interval_seconds": 1,
+              "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s",
+                        "routes": [{"receiver": "pager", "matchers": ['severity="critical"']}]},
+              "receivers": [{"name": "ops", "type": "webhook", "url": f"{receiver}/ops"},
+                            {"name": "pager", "type": "webhook", "url": f"{receiver}/pager"}],
+              "delivery_max_attempts": 1, "delivery_poll_seconds": 1}
+    (root / "spyglass.yaml").write_text(yaml.safe_dump({"read_keys": [READ], "admin_keys": [ADMIN], "alerts": alerts}))
 
 
 @pytest.fixture(scope="session")
 def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ops]:
     root = tmp_path_factory.mktemp("ops")
-    (root / "rules.yaml").write_text(RULES)
     receiver = Endpoint(_answer)
-    service = ServiceProcess(root / "data", dashboard=True, env=_settings(receiver.url, root / "rules.yaml"))
+    write_config(root, receiver.url)
+    service = ServiceProcess(root / "data", dashboard=True)
     try:
         service.start()
         send_fleet(service.otlp_http, calls=FLEET, age_s=600, resource={"service.name": CHAT})

@@ -154,7 +154,7 @@ def silence_rows(silences: Iterable[SilenceInfo]) -> list[dict[str, str]]:
 
 def rule_rows(rules: Rules) -> list[dict[str, str]]:
     """The rules in force and how their last evaluation went."""
-    return [{"rule": r.name, "severity": r.severity, "kind": r.kind, "for": fmt.duration_ms(r.for_seconds * 1000),
+    return [{"rule": r.name, "severity": r.severity, "kind": r.kind, "for": fmt.duration_ms(r.for_seconds * 1000) if r.for_seconds else "at once",
              "runbook": r.runbook or "",
              "last evaluated (UTC)": fmt.timestamp(r.last_evaluation.evaluated_at if r.last_evaluation else None),
              "error": r.last_evaluation.error if r.last_evaluation else ""} for r in rules.rules]

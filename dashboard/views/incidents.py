@@ -62,7 +62,7 @@ def _list(everything: list[IncidentSummary], shown: list[IncidentSummary]) -> No
     if not shown:
         st.info("No incident matches these filters." if everything else
                 "No incident yet. Alerts of `alerts.incident_min_severity` (critical by default) open one, with the "
-                "runbook that applies pinned; `spyglass incident open` opens one by hand.", icon=":material/emergency:")
+                "runbook that applies pinned; `spyglass incidents open` opens one by hand.", icon=":material/emergency:")
         return
     st.dataframe(inf.incident_rows(shown), hide_index=True, key="incident_list", selection_mode="single-row",
                  on_select=partial(_open_selected, [i.id for i in shown]),

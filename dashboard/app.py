@@ -19,7 +19,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import controls  # noqa: E402
-from dashboard.views import costs, gpus, overview, quality, releases, requests  # noqa: E402
+from dashboard.views import alerts, costs, gpus, incidents, overview, quality, releases, requests  # noqa: E402
 
 
 def main() -> None:
@@ -34,6 +34,8 @@ def main() -> None:
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
         st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
         st.Page(releases.render, title=releases.TITLE, icon=":material/rocket_launch:", url_path="releases"),
+        st.Page(alerts.render, title=alerts.TITLE, icon=":material/notifications_active:", url_path="alerts"),
+        st.Page(incidents.render, title=incidents.TITLE, icon=":material/emergency:", url_path="incidents"),
     ]
     current = st.navigation(pages, position="hidden")
     controls.restore_filters()

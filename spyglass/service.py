@@ -231,10 +231,7 @@ class Service:
 
     def _start_dashboard(self) -> None:
         s = self.settings
-        env = {**os.environ, "SPYGLASS_API_URL": f"http://{_connect_host(s.host)}:{s.api_port}",
-               "SPYGLASS_OTLP_HTTP_URL": f"http://{_connect_host(s.host)}:{s.otlp_http_port}"}
-        if s.read_keys:
-            env["SPYGLASS_API_KEY"] = s.read_keys[0]
+        env = dashboard_env(s, os.environ)
         self._dashboard = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
              "--server.address", s.host, "--server.port", str(s.dashboard_port), "--server.headless", "true",
@@ -363,3 +360,19 @@ async def run_until_signalled(settings: Settings, on_ready: Callable[[], None] =
     await asyncio.to_thread(on_signal)
     log.info("signal received, draining")
     return await service.stop()
+
+
+def dashboard_env(s: Settings, environ: Mapping[str, str]) -> dict[str, str]:
+    """The dashboard's environment: where the API and the collector are, the read key it reads with, and (unless
+    `dashboard_writes` is off) an admin key for the pages that change state: a SPYGLASS_ADMIN_KEY already set
+    where `spyglass up` runs wins, else the first of `admin_keys`. With writes off no admin key is passed on, so a
+    refused write on the page says the dashboard is read-only rather than acting with a key inherited by accident."""
+    env = {**environ, "SPYGLASS_API_URL": f"http://{_connect_host(s.host)}:{s.api_port}",
+           "SPYGLASS_OTLP_HTTP_URL": f"http://{_connect_host(s.host)}:{s.otlp_http_port}"}
+    if s.read_keys:
+        env["SPYGLASS_API_KEY"] = s.read_keys[0]
+    if not s.dashboard_writes:
+        env.pop("SPYGLASS_ADMIN_KEY", None)
+    elif s.admin_keys and not env.get("SPYGLASS_ADMIN_KEY"):
+        env["SPYGLASS_ADMIN_KEY"] = s.admin_keys[0]
+    return env

@@ -18,7 +18,7 @@ from store import Store, open_store
 from tests.helpers.in_process import RunningService, make_settings
 from tests.helpers.stores import SERVER_URL, drop_database, store_settings
 
-pytest_plugins = ("tests.helpers.fleet", "tests.helpers.gpu_fleet", "tests.helpers.browser")
+pytest_plugins = ("tests.helpers.fleet", "tests.helpers.gpu_fleet", "tests.helpers.browser", "tests.helpers.ops_fleet")
 
 
 @pytest.fixture(scope="session")

@@ -45,6 +45,10 @@ class Settings(BaseModel):
     api_port: int = Field(8040, ge=0, le=65535, description="REST API port (with /healthz and /readyz).")
     dashboard_port: int = Field(8501, ge=0, le=65535, description="Dashboard (Streamlit) port.")
     dashboard: bool = Field(True, description="Start the dashboard with the API role.")
+    dashboard_writes: bool = Field(True, description=(
+        "Give the dashboard the first of admin_keys (as SPYGLASS_ADMIN_KEY), so its Alerts and Incidents pages can "
+        "silence, replay, acknowledge and edit: anyone who can open the dashboard can then change state. False: a "
+        "read-only dashboard (its writes are refused whenever keys are configured)."))
     roles: tuple[str, ...] = Field(ROLES, description=(
         "What this process runs: a subset of collector, api, scheduler (split them with a ClickHouse server)."))
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL.")

@@ -38,7 +38,8 @@ _TOTALS = """count() AS requests,
 def _percentiles_ms(quantiles_ns: list[float] | None) -> dict[str, float | None]:
     """p50/p95/p99 in milliseconds from ClickHouse's quantiles in nanoseconds (None: nothing was measured)."""
     values = quantiles_ns or (None, None, None)
-    return {name: (value / 1e6 if value is not None else None) for name, value in zip(("p50", "p95", "p99"), values)}
+    return {name: (value / 1e6 if value is not None else None)
+            for name, value in zip(("p50", "p95", "p99"), values, strict=True)}
 
 
 def _totals(row: dict[str, Any]) -> dict[str, Any]:

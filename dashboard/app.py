@@ -18,7 +18,17 @@ if _ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard.views import costs, gpus, overview, quality, releases, requests  # noqa: E402
+from dashboard.views import (  # noqa: E402
+    costs,
+    gpus,
+    models,
+    overview,
+    quality,
+    releases,
+    requests,
+    runbooks,
+    settings,
+)
 
 
 def main() -> None:
@@ -29,9 +39,12 @@ def main() -> None:
                 default=True),
         st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
         st.Page(requests.render, title=requests.TITLE, icon=":material/account_tree:", url_path="requests"),
+        st.Page(models.render, title=models.TITLE, icon=":material/model_training:", url_path="models"),
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
         st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
         st.Page(releases.render, title=releases.TITLE, icon=":material/rocket_launch:", url_path="releases"),
+        st.Page(runbooks.render, title=runbooks.TITLE, icon=":material/menu_book:", url_path="runbooks"),
+        st.Page(settings.render, title=settings.TITLE, icon=":material/settings:", url_path="settings"),
     ]
     st.navigation(pages, position="sidebar").run()
 

@@ -84,7 +84,7 @@ def _lines(series: Timeseries, field: str, title: str, colors: Mapping[str, str]
             continue
         fig.add_scatter(x=grid, y=values, name=name, mode="lines+markers", connectgaps=False,
                         line={"color": colors.get(name)}, hovertemplate="%{x}<br>%{y:,.0f} ms<extra>" + name + "</extra>")
-    fig.update_layout(title=title, yaxis_title="ms", xaxis_title="UTC", **_LAYOUT)
+    fig.update_layout(title=f"{title} (UTC)", yaxis_title="ms", **_LAYOUT)
     return fig
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.helpers.browser import watch_console
+
 
 @pytest.fixture
 def open_page(browser: Browser) -> Iterator[Callable[[str], Page]]:
@@ -17,6 +19,7 @@ def open_page(browser: Browser) -> Iterator[Callable[[str], Page]]:
     def open_(url: str, title: str = "Overview") -> Page:
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         pages.append(page)
+        watch_console(page)
         page.goto(url, wait_until="domcontentloaded", timeout=30_000)
         expect(page.get_by_role("heading", name=title)).to_be_visible(timeout=45_000)
         return page

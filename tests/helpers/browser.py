@@ -3,11 +3,12 @@ fixture `browser`, registered as a plugin by tests/conftest.py for the dashboard
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,3 +25,27 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+_CONSOLE: dict[int, list[str]] = {}
+# Console errors that are Streamlit's or the sandbox's, not a page's, and happen on every page:
+# - on a deep link (/costs) Streamlit's frontend first probes /costs/_stcore/health and /costs/_stcore/host-config
+#   for a base path, gets a 404, and falls back to /_stcore/...;
+# - the browser tab's icon (`page_icon=":material/..."`) is fetched from fonts.gstatic.com, which a machine
+#   without internet access cannot resolve.
+PLATFORM_NOISE = (re.compile(r"404 \(Not Found\) \(http://[^/]+/[\w-]+/_stcore/(health|host-config)\)$"),
+                  re.compile(r"\(https://fonts\.gstatic\.com/"))
+
+
+def watch_console(page: Page) -> None:
+    """Record the page's console errors and uncaught exceptions from now on (call before it navigates)."""
+    errors = _CONSOLE.setdefault(id(page), [])
+    page.on("console", lambda message: errors.append(f"{message.text} ({message.location.get('url', '')})")
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+
+def console_errors(page: Page) -> list[str]:
+    """What the browser's console reported as errors on `page` since `watch_console` (open_page watches), but
+    the platform's noise above."""
+    return [e for e in _CONSOLE.get(id(page), []) if not any(noise.search(e) for noise in PLATFORM_NOISE)]

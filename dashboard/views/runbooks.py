@@ -44,9 +44,10 @@ def _library(library: RunbookLibrary) -> None:
                  icon=":material/error:")
     st.subheader("Library")
     st.dataframe(rf.library_rows(library), hide_index=True, key="runbook_library")
-    st.caption(f"Library version {library.version[:12]}, loaded {library.loaded_at}. Shipped runbooks plus yours "
-               f"from `runbooks.dirs` ({', '.join(library.dirs) or 'none configured'}); a file of yours with a "
-               "shipped id overrides it. Edit the files: they reload on change, and every version is kept.")
+    st.caption(f"Library version {library.version[:12]}, loaded {library.loaded_at} from "
+               f"{', '.join(f'`{d}`' for d in library.dirs)}: the shipped runbooks plus yours (`runbooks.dirs`); a "
+               "file of yours with a shipped id overrides it. Edit the files: they reload on change, and every "
+               "version is kept.")
 
 
 def _runbook(api: ApiClient, runbook_id: str) -> None:

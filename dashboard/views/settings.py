@@ -70,8 +70,9 @@ def _rules(api: ApiClient) -> None:
                  icon=":material/error:")
     st.dataframe(sf.rule_rows(rules), hide_index=True, key="settings_rules")
     files = ", ".join(f"`{f}`" for f in rules.files) or "none"
-    st.caption(f"{len(rules.rules)} rules in force from the shipped rules (alerts/rules/) and yours "
-               f"(`alerts.rule_files`: {files}). `spyglass rules check FILE` checks an edit; "
+    st.caption(f"{len(rules.rules)} rules in force, from {files}: the shipped rules (alerts/rules/, unless "
+               "`alerts.shipped_rules` is false) and yours (`alerts.rule_files`). `spyglass rules check FILE` checks "
+               "an edit; "
                "`spyglass rules backtest` replays it over history.")
 
 

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from client.configuration import CONFIGURATION_ENDPOINTS, ConfigurationCalls
 from client.endpoint import Endpoint, Model
 from client.incidents import INCIDENT_ENDPOINTS, IncidentCalls
 from client.models.alerts import (
@@ -111,7 +112,7 @@ ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIE
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             FEEDBACK, TRACES, TRACE, *RELEASE_ENDPOINTS, *INCIDENT_ENDPOINTS)
+             FEEDBACK, TRACES, TRACE, *RELEASE_ENDPOINTS, *INCIDENT_ENDPOINTS, *CONFIGURATION_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -167,11 +168,12 @@ class Query:
         return [*pairs, *self.filters]
 
 
-class ApiClient(IncidentCalls, ReleaseCalls):
+class ApiClient(IncidentCalls, ReleaseCalls, ConfigurationCalls):
     """A synchronous client over one connection pool; use as a context manager or call close().
 
     `api_key` (a read key) goes with reads; `admin_key` with every request that changes state (POST, DELETE:
-    silences, replays, reprice), and with reads too when there is no read key, since an admin key reads.
+    silences, replays, reprice) and with the configuration (`settings()`), and with reads too when there is no read
+    key, since an admin key reads.
     """
 
     def __init__(self, base_url: str = DEFAULT_API_URL, api_key: str | None = None,
@@ -432,6 +434,8 @@ class ApiClient(IncidentCalls, ReleaseCalls):
         extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
         if endpoint.method != "GET":
             extra["headers"] = self._admin if headers is None else headers
+        elif headers is not None:  # a read that needs another key than the read key (GET /api/v1/settings)
+            extra["headers"] = headers
         try:
             response = self._http.request(endpoint.method, route, params=tuple(params), json=body, **extra)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:

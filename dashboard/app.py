@@ -19,7 +19,19 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard import controls  # noqa: E402
-from dashboard.views import alerts, costs, gpus, incidents, overview, quality, releases, requests  # noqa: E402
+from dashboard.views import (  # noqa: E402
+    alerts,
+    costs,
+    gpus,
+    incidents,
+    models,
+    overview,
+    quality,
+    releases,
+    requests,
+    runbooks,
+    settings,
+)
 
 
 def main() -> None:
@@ -31,11 +43,14 @@ def main() -> None:
         st.Page(overview.render_alias, title=overview.TITLE, url_path="overview", visibility="hidden"),
         st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
         st.Page(requests.render, title=requests.TITLE, icon=":material/account_tree:", url_path="requests"),
+        st.Page(models.render, title=models.TITLE, icon=":material/model_training:", url_path="models"),
         st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
         st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
         st.Page(releases.render, title=releases.TITLE, icon=":material/rocket_launch:", url_path="releases"),
         st.Page(alerts.render, title=alerts.TITLE, icon=":material/notifications_active:", url_path="alerts"),
         st.Page(incidents.render, title=incidents.TITLE, icon=":material/emergency:", url_path="incidents"),
+        st.Page(runbooks.render, title=runbooks.TITLE, icon=":material/menu_book:", url_path="runbooks"),
+        st.Page(settings.render, title=settings.TITLE, icon=":material/settings:", url_path="settings"),
     ]
     current = st.navigation(pages, position="hidden")
     controls.restore_filters()

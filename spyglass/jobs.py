@@ -53,8 +53,20 @@ class JobParts:
     alerts_clock: Callable[[], datetime] | None = None
 
 
+def job_intervals(s: Settings) -> dict[str, float]:
+    """How often each job runs, in seconds, by name: the settings that say so, in one place for the scheduler and
+    for GET /api/v1/settings. (The lease renews on its own clock; dcgm-scrape runs only with `gpu.dcgm_targets`
+    in a process that also collects, alerts only where alerting is wired in.)"""
+    return {"compaction": s.maintenance.compaction_interval_seconds, "costs": s.costs.interval_seconds,
+            "cost-rollup": s.costs.rollup_interval_seconds, "gpu-costs": s.gpu.cost_interval_seconds,
+            "drift": s.drift.interval_seconds, "heuristics": s.quality.heuristics_interval_seconds,
+            "quality-join": s.quality.join_interval_seconds, "changes": s.releases.detect_interval_seconds,
+            "canary": s.releases.canary_interval_seconds, "dcgm-scrape": s.gpu.dcgm_scrape_interval_seconds,
+            "alerts": s.alerts.evaluation_interval_seconds}
+
+
 def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
-    store, gpu, quality = parts.store, s.gpu, s.quality
+    store, gpu, quality, every = parts.store, s.gpu, s.quality, job_intervals(s)
     drift = drift_config(s)
     heuristics = HeuristicsConfig(dict(quality.heuristic_latency_ms), quality.heuristic_latency_default_ms,
                                   frozenset(s.content.capture_projects))
@@ -66,31 +78,31 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
     canary, rules = CanaryConfig(s.releases.canary_window, s.releases.canary_horizon), quality_rules(s)
     jobs = [
         Job("lease", parts.lease.renew_every, parts.lease.renew),
-        Job("compaction", s.maintenance.compaction_interval_seconds,
+        Job("compaction", every["compaction"],
             lambda now: compact(store, now.date(), should_stop=stop)),
-        Job("costs", s.costs.interval_seconds, lambda now: run_cost_job(store, parts.catalog.current(), now)),
-        Job("cost-rollup", s.costs.rollup_interval_seconds,
+        Job("costs", every["costs"], lambda now: run_cost_job(store, parts.catalog.current(), now)),
+        Job("cost-rollup", every["cost-rollup"],
             lambda now: run_rollup_job(store, now, should_stop=stop)),
-        Job("gpu-costs", gpu.cost_interval_seconds,
+        Job("gpu-costs", every["gpu-costs"],
             lambda now: run_gpu_cost_job(store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap,
                                          should_stop=stop)),
-        Job("drift", s.drift.interval_seconds,
+        Job("drift", every["drift"],
             lambda now: run_drift_job(store, drift, now, s.drift_reports_path, should_stop=stop)),
-        Job("heuristics", quality.heuristics_interval_seconds,
+        Job("heuristics", every["heuristics"],
             lambda now: run_heuristics_job(store, heuristics, now)),
         # With ingest keys, feedback stays in its key's project; open, it moves to its call's.
-        Job("quality-join", quality.join_interval_seconds,
+        Job("quality-join", every["quality-join"],
             lambda now: run_score_join(store, now, move=not s.ingest_keys)),
-        Job("changes", s.releases.detect_interval_seconds,
+        Job("changes", every["changes"],
             lambda now: run_changes_job(store, parts.catalog.current(), now, changes)),
-        Job("canary", s.releases.canary_interval_seconds,
+        Job("canary", every["canary"],
             lambda now: run_canary_job(store, now, canary, rules, should_stop=stop)),
     ]
     if parts.dcgm is not None:
-        jobs.append(Job("dcgm-scrape", gpu.dcgm_scrape_interval_seconds, parts.dcgm.scrape_all))
+        jobs.append(Job("dcgm-scrape", every["dcgm-scrape"], parts.dcgm.scrape_all))
     if parts.alerts is not None:
         evaluate, clock = parts.alerts.evaluate, parts.alerts_clock
-        jobs.append(Job("alerts", s.alerts.evaluation_interval_seconds,
+        jobs.append(Job("alerts", every["alerts"],
                         evaluate if clock is None else lambda now: evaluate(clock())))
     return jobs
 

@@ -53,6 +53,7 @@ from runbooks.source import RunbookSource
 from spyglass import alerting
 from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
+from spyglass.api.settings_wire import service_settings
 from spyglass.config import Settings
 from spyglass.jobs import JobParts, scheduled_jobs
 from spyglass.lease import Lease
@@ -153,7 +154,7 @@ class Service:
                     quality_rules=alerting.quality_rules(s),
                     dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
                     rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s),
-                    incidents=self.incidents))
+                    incidents=self.incidents, configuration=service_settings(s)))
                 self._serve(api, s.host, s.api_port, "api")
                 if (s.read_keys or s.ingest_keys) and not s.admin_keys:
                     log.warning("keys are configured but admin_keys is empty: every API route that changes state "

@@ -28,6 +28,8 @@ class Totals(Wire):
     error_rate: float  # 0-1; 0 when there were no requests
     tokens: Tokens
     latency_ms: Latency
+    streamed_requests: int  # the calls that reported a time to first token (streaming calls)
+    ttft_ms: Latency  # time to first token of those calls; None without any
 
 
 class ModelTotals(Totals):
@@ -35,7 +37,7 @@ class ModelTotals(Totals):
 
 
 class Summary(Window):
-    """GET /api/v1/summary: requests, errors, tokens and latency, overall and by model (busiest first)."""
+    """GET /api/v1/summary: requests, errors, tokens, latency and time to first token, overall and by model (busiest first)."""
 
     overall: Totals
     by_model: list[ModelTotals]
@@ -51,6 +53,7 @@ class TimeseriesPoint(Wire):
     cache_read_tokens: int
     reasoning_tokens: int
     p95_latency_ms: float | None
+    p95_ttft_ms: float | None  # of the bucket's streamed calls; None without any
 
 
 class Timeseries(Window):

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 
 from client.api import Query
-from client.models.costs import Budgets, CostBreakdown, CostTimeseries, IdleCost, Unpriced
+from client.models.costs import Budgets, CatalogStatus, CostBreakdown, CostTimeseries, IdleCost, Unpriced
 from client.models.gpu import GpuCosts
 from dashboard.figures.common import parse_time, series_colors
 from dashboard.format import money, timestamp
@@ -160,3 +160,12 @@ def gpu_idle_total(body: GpuCosts) -> tuple[Decimal, Decimal]:
     """(idle, GPU cost) over every host of the range (unpriced hosts count 0)."""
     return (sum((h.idle or Decimal(0) for h in body.hosts), Decimal(0)),
             sum((h.gpu_cost or Decimal(0) for h in body.hosts), Decimal(0)))
+
+
+def catalog_problem(status: CatalogStatus) -> str:
+    """Why the price catalog in force is not what its files say ('' when they loaded): an edit that failed keeps
+    the last good catalog, so calls are still priced, but by prices the user may think they changed."""
+    if not status.error:
+        return ""
+    return (f"**The price catalog file is broken: calls are priced with the last good catalog "
+            f"(version {status.version[:12]}, {status.entries:,} entries) until it is fixed.** {status.error}")

@@ -36,6 +36,9 @@ def render() -> None:
 
 
 def _page(api: ApiClient, query: Query) -> None:
+    problem = cf.catalog_problem(api.cost_catalog())
+    if problem:  # the numbers below are priced, but not by the prices the user just wrote: say so first
+        st.warning(f"{problem}\n\nThe Settings page shows the catalog in force.", icon=":material/warning:")
     _kpis(api.cost_breakdown(query, "provider", users=True))
     left, right = st.columns([3, 1])
     with right:

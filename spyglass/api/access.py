@@ -6,7 +6,8 @@
   key holder.
 - Decided exceptions, the only list: `POST /api/v1/feedback` takes an ingest key (it is telemetry; its route
   checks the key and picks the project), `POST /api/v1/rules/backtest` is a POST only because its body is a
-  rule file (it writes nothing and sends nothing) and takes a read key, and the probes are open.
+  rule file (it writes nothing and sends nothing) and takes a read key, `GET /api/v1/settings` takes an admin key
+  (it describes the deployment: receivers' hosts, how many keys, the store), and the probes are open.
 - No key configured at all: everything is open (zero configuration).
 
 Because the rule follows the method, a route a later issue adds is protected without a line here, and the
@@ -33,6 +34,7 @@ EXCEPTIONS: Mapping[tuple[str, str], Access] = {
     ("GET", "/readyz"): "open",
     ("POST", "/api/v1/feedback"): "ingest",
     ("POST", "/api/v1/rules/backtest"): "read",
+    ("GET", "/api/v1/settings"): "admin",
 }
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
 _ROLE_NAMES = {"read": "a read key", "ingest": "an ingest key"}
@@ -96,9 +98,10 @@ def check(keys: Keys, method: str, path: str, authorization: str | None) -> None
         if role is not None:
             raise Forbidden(f"{_ROLE_NAMES[role]} cannot read the API: send a read key")
         raise Unauthorized("a valid read key is required: send 'Authorization: Bearer <key>'")
-    route = f"{method} {path} changes state and needs an admin key"
+    does = "shows the service's configuration" if method in READS else "changes state"
+    route = f"{method} {path} {does} and needs an admin key"
     if role is not None:
-        raise Forbidden(f"{_ROLE_NAMES[role]} cannot change state: {route}")
+        raise Forbidden(f"{_ROLE_NAMES[role]} cannot {'read it' if method in READS else 'change state'}: {route}")
     none = "" if keys.admin else " (this service has none: add one to admin_keys)"
     sent = "the key sent is not one of this service's keys: " if _bearer(authorization) else ""
     raise Unauthorized(f"{sent}{route}: send 'Authorization: Bearer <admin key>'{none}")
@@ -127,7 +130,8 @@ def responses(need: Access) -> dict[int | str, dict[str, Any]]:
                 403: {"description": "The key sent is an ingest key: it cannot read", "content": _ERROR}}
     return {401: {"description": "An admin key is required when any key is configured, or the one sent is "
                                  "unknown", "content": _ERROR},
-            403: {"description": "The key sent is a read or ingest key: changing state needs an admin key",
+            403: {"description": "The key sent is a read or ingest key: changing state (or reading the service's "
+                                 "configuration) needs an admin key",
                   "content": _ERROR}}
 
 

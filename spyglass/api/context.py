@@ -18,6 +18,7 @@ from alerts.evaluation import Detector
 from alerts.incidents.desk import IncidentDesk
 from alerts.inhibit import InhibitRule
 from alerts.rule_source import RuleSource
+from client.models.settings import ServiceSettings
 from collector.auth import IngestKeys
 from collector.normalise.redaction import RedactionConfig
 from pipelines.costs.budgets import Budget
@@ -63,6 +64,7 @@ class ApiContext:
     detectors: Mapping[str, Detector] = field(default_factory=dict)  # by name, for backtests
     inhibit_rules: tuple[InhibitRule, ...] = ()  # to show which alerts are inhibited
     incidents: IncidentDesk | None = None  # None: no incidents here (the incident routes answer 503)
+    configuration: ServiceSettings | None = None  # the secret-free settings view (None: /api/v1/settings answers 503)
 
 
 def get_context(request: Request) -> ApiContext:

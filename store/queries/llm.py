@@ -30,20 +30,30 @@ _TOTALS = """count() AS requests,
     sum(cache_read_tokens) AS cache_read_tokens,
     sum(cache_write_tokens) AS cache_write_tokens,
     sum(reasoning_tokens) AS reasoning_tokens,
-    quantiles(0.5, 0.95, 0.99)(duration_ns) AS latency_ns"""
+    quantiles(0.5, 0.95, 0.99)(duration_ns) AS latency_ns,
+    countIf(ttft_ns IS NOT NULL) AS streamed,
+    quantiles(0.5, 0.95, 0.99)(ttft_ns) AS ttft_quantiles_ns"""
+
+
+def _percentiles_ms(quantiles_ns: list[float] | None) -> dict[str, float | None]:
+    """p50/p95/p99 in milliseconds from ClickHouse's quantiles in nanoseconds (None: nothing was measured)."""
+    values = quantiles_ns or (None, None, None)
+    return {name: (value / 1e6 if value is not None else None)
+            for name, value in zip(("p50", "p95", "p99"), values, strict=True)}
 
 
 def _totals(row: dict[str, Any]) -> dict[str, Any]:
     requests = row["requests"]
-    p50, p95, p99 = row["latency_ns"] if requests else (None, None, None)
     tokens = {kind: row[f"{kind}_tokens"] for kind in ("input", "output", "cache_read", "cache_write", "reasoning")}
     return {
         "requests": requests,
         "errors": row["errors"],
         "error_rate": row["errors"] / requests if requests else 0.0,
         "tokens": {**tokens, "total": tokens["input"] + tokens["output"]},
-        "latency_ms": {name: (value / 1e6 if value is not None else None)
-                       for name, value in (("p50", p50), ("p95", p95), ("p99", p99))},
+        "latency_ms": _percentiles_ms(row["latency_ns"] if requests else None),
+        # Time to first token exists only for streamed calls that reported it: its percentiles are theirs alone.
+        "streamed_requests": row["streamed"],
+        "ttft_ms": _percentiles_ms(row["ttft_quantiles_ns"] if row["streamed"] else None),
     }
 
 
@@ -62,11 +72,11 @@ ORDER BY is_total DESC, requests DESC, model""", params)
 
 
 _EMPTY = {"requests": 0, "errors": 0, "input_tokens": 0, "output_tokens": 0, "cache_read_tokens": 0,
-          "cache_write_tokens": 0, "reasoning_tokens": 0, "latency_ns": []}
+          "cache_write_tokens": 0, "reasoning_tokens": 0, "latency_ns": [], "streamed": 0, "ttft_quantiles_ns": []}
 
 
 def timeseries(store: Store, filters: Filters, step_seconds: int, by: str | None = None) -> pa.Table:
-    """Requests, errors, tokens and latency per time bucket (optionally per `by` value)."""
+    """Requests, errors, tokens, p95 latency and p95 time to first token (streamed calls) per time bucket (optionally per `by` value)."""
     where, params = filters.where()
     group = f", {SERIES_BY[by]} AS series" if by else ", '' AS series"
     return store.query_arrow(f"""
@@ -77,7 +87,8 @@ SELECT toDateTime64(toStartOfInterval(timestamp, toIntervalSecond({{step:UInt32}
     sum(output_tokens) AS output_tokens,
     sum(cache_read_tokens) AS cache_read_tokens,
     sum(reasoning_tokens) AS reasoning_tokens,
-    quantile(0.95)(duration_ns) / 1e6 AS p95_latency_ms
+    quantile(0.95)(duration_ns) / 1e6 AS p95_latency_ms,
+    quantile(0.95)(ttft_ns) / 1e6 AS p95_ttft_ms
 FROM llm_calls FINAL
 WHERE {where}
 GROUP BY bucket, series

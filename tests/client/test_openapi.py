@@ -165,6 +165,7 @@ CALLS = {
     "changes": (lambda api, q: [c.id for c in api.changes(since="1h", kind="config").changes], ["openapi-test"]),
     "change": (lambda api, q: api.change("openapi-test").to_value, "temperature=0.2"),
     "change_verdicts": (lambda api, q: api.change_verdicts("openapi-test").verdicts, []),
+    "settings": (lambda api, q: (api.settings().store.backend, api.settings().receivers), ("chdb", [])),
     "runbooks": (lambda api, q: len(api.runbooks().runbooks), 12),
     "runbook": (lambda api, q: api.runbook("cost-spike", "1.0.0").steps[0].number, 1),
     "runbook_versions": (lambda api, q: [v.version for v in api.runbook_versions("slo-burn").versions], ["1.0.0"]),

@@ -3,12 +3,12 @@ fixture `browser`, registered as a plugin by tests/conftest.py for the dashboard
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
-from weakref import WeakKeyDictionary
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -16,11 +16,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 # Streamlit draws a page in steps (a heading, then its tables); on a busy two-core runner the step
 # after a visible heading can take longer than Playwright's default 5 s, so assertions wait up to 20 s.
 EXPECT_TIMEOUT_MS = 20_000
-# Console errors that are Streamlit's and the sandbox's, not a page's: a deep link (/alerts) makes Streamlit's client
-# probe /alerts/_stcore/health and host-config (404) before the root's, and the page icon is fetched from
-# fonts.gstatic.com, which an offline machine cannot resolve.
-_NOT_THE_PAGES = ("/_stcore/", "fonts.gstatic.com")
-_ERRORS: WeakKeyDictionary[Page, list[str]] = WeakKeyDictionary()
 
 
 @pytest.fixture(scope="session")
@@ -32,16 +27,25 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+_CONSOLE: dict[int, list[str]] = {}
+# Console errors that are Streamlit's or the sandbox's, not a page's, and happen on every page:
+# - on a deep link (/costs) Streamlit's frontend first probes /costs/_stcore/health and /costs/_stcore/host-config
+#   for a base path, gets a 404, and falls back to /_stcore/...;
+# - the browser tab's icon (`page_icon=":material/..."`) is fetched from fonts.gstatic.com, which a machine
+#   without internet access cannot resolve.
+PLATFORM_NOISE = (re.compile(r"404 \(Not Found\) \(http://[^/]+/[\w-]+/_stcore/(health|host-config)\)$"),
+                  re.compile(r"\(https://fonts\.gstatic\.com/"))
+
+
 def watch_console(page: Page) -> None:
-    """Record the page's console errors from now on (call before `goto`); `console_errors` reads them."""
-    errors = _ERRORS.setdefault(page, [])
-
-    def record(message: ConsoleMessage) -> None:
-        if message.type == "error" and not any(part in message.location.get("url", "") for part in _NOT_THE_PAGES):
-            errors.append(f"{message.text} ({message.location.get('url', '')})")
-
-    page.on("console", record)
+    """Record the page's console errors and uncaught exceptions from now on (call before it navigates)."""
+    errors = _CONSOLE.setdefault(id(page), [])
+    page.on("console", lambda message: errors.append(f"{message.text} ({message.location.get('url', '')})")
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
 
 def console_errors(page: Page) -> list[str]:
-    return list(_ERRORS.get(page, []))
+    """What the browser's console reported as errors on `page` since `watch_console` (open_page watches), but
+    the platform's noise above."""
+    return [e for e in _CONSOLE.get(id(page), []) if not any(noise.search(e) for noise in PLATFORM_NOISE)]

@@ -7,6 +7,7 @@ The spans are stamped two hours ago, so one service serves both the "data" views
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,13 +39,14 @@ class Call:
     output_tokens: int
     duration_ms: int
     error: bool = False
+    ttft_ms: int | None = None  # time to first token, for a streamed call
 
 
-# Four calls to gpt-4o, two to claude-sonnet-4 of which one fails; times are exact so
-# latency percentiles are known: p95 over all six is 800 ms.
+# Four streamed calls to gpt-4o (first token at 120 ms), two to claude-sonnet-4 of which one fails; times are
+# exact so latency percentiles are known: p95 over all six is 800 ms.
 FLEET = (
-    Call("gpt-4o", "openai", 1000, 200, 200), Call("gpt-4o", "openai", 1000, 200, 200),
-    Call("gpt-4o", "openai", 1000, 200, 200), Call("gpt-4o", "openai", 1000, 200, 200),
+    Call("gpt-4o", "openai", 1000, 200, 200, ttft_ms=120), Call("gpt-4o", "openai", 1000, 200, 200, ttft_ms=120),
+    Call("gpt-4o", "openai", 1000, 200, 200, ttft_ms=120), Call("gpt-4o", "openai", 1000, 200, 200, ttft_ms=120),
     Call("claude-sonnet-4", "anthropic", 500, 100, 800),
     Call("claude-sonnet-4", "anthropic", 500, 100, 800, error=True),
 )
@@ -66,6 +68,8 @@ def send_fleet(otlp_http: str, calls: tuple[Call, ...] = FLEET, age_s: int = FLE
             "gen_ai.operation.name": "chat", "gen_ai.provider.name": call.provider,
             "gen_ai.request.model": call.model, "gen_ai.usage.input_tokens": call.input_tokens,
             "gen_ai.usage.output_tokens": call.output_tokens})
+        if call.ttft_ms is not None:
+            span.set_attribute("gen_ai.response.time_to_first_chunk", call.ttft_ms / 1000)
         if call.error:
             span.set_status(Status(StatusCode.ERROR, "overloaded"))
         span.end(end_time=begin + call.duration_ms * 1_000_000)
@@ -92,12 +96,18 @@ FAST_COSTS = {"SPYGLASS_COSTS__INTERVAL_SECONDS": "2", "SPYGLASS_COSTS__ROLLUP_I
 # The canary job judges the changes a test reports within seconds (the Releases page shows its verdicts).
 FAST_RELEASES = {"SPYGLASS_RELEASES__CANARY_INTERVAL_SECONDS": "2"}
 
+# A price catalog file of the fleet's own (pricing a model nobody calls), so a test can break it and see the pages
+# say so (tests/dashboard/test_settings_browser.py), then mend it.
+FLEET_CATALOG = 'entries:\n  - {id: fleet-spare, provider: openai, models: [fleet-spare-model], input: "1", output: "1"}\n'
+
 
 @pytest.fixture(scope="session")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
     """`spyglass up` with its dashboard, holding FLEET (sent two hours ago)."""
-    service = ServiceProcess(tmp_path_factory.mktemp("fleet") / "data", dashboard=True,
-                             env={**FAST_COSTS, **FAST_RELEASES}).start()
+    home = tmp_path_factory.mktemp("fleet")
+    (home / "prices.yaml").write_text(FLEET_CATALOG)
+    service = ServiceProcess(home / "data", dashboard=True, env={
+        **FAST_COSTS, **FAST_RELEASES, "SPYGLASS_COSTS__CATALOG_FILES": json.dumps([str(home / "prices.yaml")])}).start()
     try:
         send_fleet(service.otlp_http)
         summary = httpx.get(f"{service.api}/api/v1/summary", params={"since": "6h"}, timeout=10).json()

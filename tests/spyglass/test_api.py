@@ -87,6 +87,35 @@ def test_timeseries_and_filters(api):
         "projects": ["p1", "p2"], "services": ["chat", "search"], "models": ["claude-sonnet-4", "gpt-4o"]}
 
 
+STREAMED = """
+INSERT INTO llm_calls (timestamp, trace_id, span_id, request_model, duration_ns, ttft_ns, status)
+VALUES
+('2026-11-22 10:00:00', 'u1', 's1', 'gpt-4o', 900000000, 100000000, 'ok'),
+('2026-11-22 10:01:00', 'u2', 's2', 'gpt-4o', 900000000, 300000000, 'ok'),
+('2026-11-22 10:02:00', 'u3', 's3', 'gpt-4o', 900000000, NULL, 'ok'),
+('2026-11-22 10:03:00', 'u4', 's4', 'claude-sonnet-4', 500000000, NULL, 'ok')
+"""
+STREAMED_RANGE = {"since": "2026-11-22T00:00:00Z", "until": "2026-11-23T00:00:00Z"}
+
+
+def test_time_to_first_token_covers_only_the_calls_that_reported_it(service):
+    service.store.command(STREAMED)
+    body = get(service, "/api/v1/summary", STREAMED_RANGE).json()
+    assert body["overall"]["streamed_requests"] == 2 and body["overall"]["requests"] == 4
+    by_model = {m["model"]: m for m in body["by_model"]}
+    gpt, claude = by_model["gpt-4o"], by_model["claude-sonnet-4"]
+    assert gpt["streamed_requests"] == 2
+    # Interpolated between the two reported times (100 and 300 ms); the third call's missing TTFT is not a zero.
+    assert gpt["ttft_ms"]["p50"] == pytest.approx(200) and gpt["ttft_ms"]["p95"] == pytest.approx(290)
+    # No call of this model streamed: no time to first token, rather than a zero.
+    assert claude["streamed_requests"] == 0 and claude["ttft_ms"] == {"p50": None, "p95": None, "p99": None}
+    series = get(service, "/api/v1/timeseries", {**STREAMED_RANGE, "step": 86400, "by": "model"}).json()
+    ttft = {p["series"]: p["p95_ttft_ms"] for p in series["points"]}
+    assert ttft["gpt-4o"] == pytest.approx(290) and ttft["claude-sonnet-4"] is None
+    empty = get(service, "/api/v1/summary", RANGE).json()["overall"]
+    assert empty["streamed_requests"] == 0 and empty["ttft_ms"]["p95"] is None
+
+
 @pytest.mark.parametrize("path, params, fragment", [
     ("/api/v1/summary", {"since": "yesterday"}, "since"),
     ("/api/v1/summary", {"since": "2026-11-20T00:00:00"}, "time zone"),

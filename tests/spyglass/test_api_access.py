@@ -20,8 +20,9 @@ from spyglass.config import InvalidConfiguration, load
 from tests.helpers.cli import spyglass
 
 READ, ADMIN, INGEST = "reader-key", "admin-key", "ingest-key"
-# The decided exceptions to "a method that changes state needs an admin key" (README, Keys).
+# The decided exceptions to "a method that changes state needs an admin key, a read a read key" (README, Keys).
 NOT_ADMIN = {("POST", "/api/v1/feedback"): "ingest", ("POST", "/api/v1/rules/backtest"): "read"}
+ADMIN_READS = {("GET", "/api/v1/settings")}  # the deployment's configuration
 OPEN = {("GET", "/healthz"), ("GET", "/readyz")}
 KNOWN_WRITES = {("POST", "/api/v1/costs/reprice"), ("POST", "/api/v1/silences"),
                 ("DELETE", "/api/v1/silences/{silence_id}"), ("POST", "/api/v1/notifications/{notification_id}/replay"),
@@ -45,6 +46,8 @@ def send(api: str, method: str, path: str, key: str | None = None) -> httpx.Resp
 def need(method: str, path: str) -> str:
     if (method, path) in OPEN:
         return "open"
+    if (method, path) in ADMIN_READS:
+        return "admin"
     return NOT_ADMIN.get((method, path), "read" if method == "GET" else "admin")
 
 
@@ -78,6 +81,8 @@ def test_every_route_of_the_document_takes_the_keys_its_method_says(keyed):
     refused = send(keyed.api, "DELETE", "/api/v1/silences/{silence_id}", READ)
     assert refused.json()["error"] == ("a read key cannot change state: DELETE /api/v1/silences/{silence_id} "
                                        "changes state and needs an admin key")
+    assert send(keyed.api, "GET", "/api/v1/settings", READ).json()["error"] == (
+        "a read key cannot read it: GET /api/v1/settings shows the service's configuration and needs an admin key")
     missing = send(keyed.api, "POST", "/api/v1/costs/reprice")
     assert missing.headers["WWW-Authenticate"] == "Bearer"
     assert missing.json()["error"] == ("POST /api/v1/costs/reprice changes state and needs an admin key: send "

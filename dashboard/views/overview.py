@@ -1,6 +1,6 @@
 """Overview: is the LLM fleet busy, healthy, fast and within budget, and which models carry it?
 
-The first page an engineer opens: five KPI tiles, each against the previous period of the same
+The first page an engineer opens: six KPI tiles, each against the previous period of the same
 length; traffic, spend and tokens over time stacked by model; the error rate and p95 latency over
 time; latency percentiles by model and the by-model totals. It reads the summary of this period and
 the previous one, the time series by model, and the spend (breakdown totals and its time series),
@@ -112,11 +112,11 @@ _TABLE_COLUMNS: dict[str, Any] = {
 
 
 def _kpis(overall: Totals, before: Totals, series: Timeseries, spend: CostFigures, spent_before: CostFigures) -> None:
-    """Requests, spend, error rate, total tokens and p95 latency, each with its change against the previous
+    """Requests, spend, error rate, total tokens, p95 latency and p95 time to first token, each with its change against the previous
     period (up is bad, so red, for all but requests and tokens); volume tiles get a sparkline."""
     tokens, latency = overall.tokens, overall.latency_ms
     token_trend = figures.totals_per_bucket(series, lambda p: p.input_tokens + p.output_tokens)
-    requests, cost, errors, total_tokens, p95 = st.columns(5)
+    requests, cost, errors, total_tokens, p95, ttft = st.columns(6)
     with requests:
         st.metric("Requests", fmt.count(overall.requests), border=True, height=_TILE_HEIGHT,
                   delta=figures.change(overall.requests, before.requests), delta_color="off",
@@ -144,3 +144,9 @@ def _kpis(overall: Totals, before: Totals, series: Timeseries, spend: CostFigure
                   delta=figures.change(latency.p95, before.latency_ms.p95), delta_color="inverse",
                   help=f"p50 {fmt.duration_ms(latency.p50)}, p99 {fmt.duration_ms(latency.p99)}; "
                        f"{fmt.duration_ms(before.latency_ms.p95)} in the previous period")
+    with ttft:
+        first = overall.ttft_ms
+        st.metric("p95 TTFT", fmt.duration_ms(first.p95), border=True, height=_TILE_HEIGHT,
+                  delta=figures.change(first.p95, before.ttft_ms.p95), delta_color="inverse",
+                  help=f"time to first token of the {overall.streamed_requests:,} streamed calls (p50 "
+                       f"{fmt.duration_ms(first.p50)}); calls that do not stream have none")

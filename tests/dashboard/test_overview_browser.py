@@ -43,6 +43,7 @@ def test_overview_shows_the_fleet(fleet, spend, open_page, tmp_path):
     expect(_tile(page, "Error rate").get_by_test_id("stMetricValue")).to_have_text("16.7%")
     expect(_tile(page, "Total tokens").get_by_test_id("stMetricValue")).to_have_text(f"{tokens:,}")
     expect(_tile(page, "p95 latency").get_by_test_id("stMetricValue")).to_have_text("800 ms")
+    expect(_tile(page, "p95 TTFT").get_by_test_id("stMetricValue")).to_have_text("120 ms")  # the streamed gpt-4o calls
     expect(_tile(page, "Spend").get_by_test_id("stMetricValue")).to_have_text(money(spend))
     # Nothing was sent in the six hours before: no change to show, rather than "+inf %".
     expect(page.get_by_test_id("stMetricDelta")).to_have_count(0)

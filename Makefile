@@ -8,7 +8,7 @@ ARGS ?=
 # Test processes: the suite mostly waits on service and browser start-ups, so 3 on 2 cores (9 min vs 20).
 TEST_WORKERS ?= 3
 
-.PHONY: up demo test lint bench install browser alertmanager clean
+.PHONY: up demo screenshots test lint bench install browser alertmanager clean
 
 up: $(STAMP)
 	$(BIN)/spyglass up $(ARGS)
@@ -16,6 +16,11 @@ up: $(STAMP)
 # The service and dashboard fed by a simulated AI fleet: a week of history, then live traffic (README "make demo").
 demo: $(STAMP)
 	$(BIN)/spyglass demo $(ARGS)
+
+# Each dashboard page of the demo (a fresh one, its week of history and faults) saved to docs/screenshots/, with
+# the pages' load times (bench/pages.py).
+screenshots: $(STAMP) browser
+	$(BIN)/python bench/pages.py --screenshots docs/screenshots $(ARGS)
 
 test: $(STAMP) browser alertmanager lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
@@ -40,6 +45,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/traces.py
+	$(BIN)/python bench/demo.py
+	$(BIN)/python bench/pages.py
 
 install: $(STAMP)
 

@@ -14,11 +14,11 @@ from functools import partial
 
 import streamlit as st
 
-from client.api import ApiClient, ApiError
+from client.api import ApiClient
 from client.models.alerts import AlertInstance, SilenceInfo, SilenceRequest
 from client.models.notifications import NotificationInfo
 from dashboard import format as fmt
-from dashboard import notices, writes
+from dashboard import page, writes
 from dashboard.controls import range_words, time_range
 from dashboard.figures import alerts as af
 from dashboard.figures.common import PLOTLY_CONFIG
@@ -29,13 +29,8 @@ DEFAULT_DURATION = "2h"
 
 
 def render() -> None:
-    """The page body; `app.py` registers it with `st.navigation`."""
-    st.title(TITLE)
-    with ApiClient.from_env() as api:
-        try:
-            _page(api)
-        except ApiError as exc:
-            notices.api_error(exc, api.base_url)
+    """The page; `app.py` registers it with `st.navigation`."""
+    page.run(TITLE, _page)
 
 
 def _page(api: ApiClient) -> None:

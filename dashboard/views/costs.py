@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from client.api import ApiClient, ApiError, Query
+from client.api import ApiClient, Query
 from client.models.costs import CostBreakdown
 from dashboard import format as fmt
-from dashboard import notices
+from dashboard import page
 from dashboard.controls import range_words, sidebar_filters
 from dashboard.figures import costs as cf
 from dashboard.figures.common import PLOTLY_CONFIG
@@ -25,17 +25,12 @@ DIMENSIONS = ("model", "team", "feature", "service", "provider", "project", "env
 
 
 def render() -> None:
-    """The page body; `app.py` registers it with `st.navigation`."""
-    st.title(TITLE)
-    with ApiClient.from_env() as api:
-        try:
-            query = sidebar_filters(api)
-            _page(api, query)
-        except ApiError as exc:
-            notices.api_error(exc, api.base_url)
+    """The page; `app.py` registers it with `st.navigation`."""
+    page.run(TITLE, _page)
 
 
-def _page(api: ApiClient, query: Query) -> None:
+def _page(api: ApiClient) -> None:
+    query = sidebar_filters(api)
     problem = cf.catalog_problem(api.cost_catalog())
     if problem:  # the numbers below are priced, but not by the prices the user just wrote: say so first
         st.warning(f"{problem}\n\nThe Settings page shows the catalog in force.", icon=":material/warning:")

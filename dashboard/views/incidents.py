@@ -16,7 +16,7 @@ import streamlit as st
 from client.api import ApiClient, ApiError
 from client.models.incidents import IncidentDetail, IncidentSummary
 from dashboard import format as fmt
-from dashboard import notices, writes
+from dashboard import notices, page, writes
 from dashboard.controls import PRESETS, picker
 from dashboard.figures import alerts as af
 from dashboard.figures import incidents as inf
@@ -28,13 +28,8 @@ OPEN = ("triggered", "acknowledged", "mitigated")
 
 
 def render() -> None:
-    """The page body; `app.py` registers it with `st.navigation`."""
-    st.title(TITLE)
-    with ApiClient.from_env() as api:
-        try:
-            _page(api)
-        except ApiError as exc:
-            notices.api_error(exc, api.base_url)
+    """The page; `app.py` registers it with `st.navigation`."""
+    page.run(TITLE, _page)
 
 
 def _page(api: ApiClient) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from client.api import ApiClient, ApiError, Query
+from client.api import ApiClient
 from client.models.llm import Summary
 from dashboard import format as fmt
-from dashboard import notices
+from dashboard import notices, page
 from dashboard.controls import range_words, sidebar_filters
 from dashboard.figures import models as mf
 from dashboard.figures.common import PLOTLY_CONFIG
@@ -22,17 +22,12 @@ TITLE = "Models"
 
 
 def render() -> None:
-    """The page body; `app.py` registers it with `st.navigation`."""
-    st.title(TITLE)
-    with ApiClient.from_env() as api:
-        try:
-            query = sidebar_filters(api)
-            _page(api, query)
-        except ApiError as exc:
-            notices.api_error(exc, api.base_url)
+    """The page; `app.py` registers it with `st.navigation`."""
+    page.run(TITLE, _page)
 
 
-def _page(api: ApiClient, query: Query) -> None:
+def _page(api: ApiClient) -> None:
+    query = sidebar_filters(api)
     summary = api.summary(query)
     if not summary.by_model:
         notices.no_llm_calls(range_words(query.since), query.filtered)

@@ -16,7 +16,7 @@ from client.api import ApiClient, ApiError
 from client.models.changes import KINDS, Change
 from client.models.compare import Comparison
 from client.releases import CompareQuery
-from dashboard import notices
+from dashboard import notices, page
 from dashboard.controls import PRESETS, picker, range_words, time_range
 from dashboard.figures import releases as rf
 from dashboard.figures.common import PLOTLY_CONFIG
@@ -29,13 +29,8 @@ _CMP = ("cmp_by", "cmp_baseline", "cmp_candidate", "cmp_service", "cmp_since")
 
 
 def render() -> None:
-    """The page body; `app.py` registers it with `st.navigation`."""
-    st.title(TITLE)
-    with ApiClient.from_env() as api:
-        try:
-            _page(api)
-        except ApiError as exc:
-            notices.api_error(exc, api.base_url)
+    """The page; `app.py` registers it with `st.navigation`."""
+    page.run(TITLE, _page)
 
 
 def _page(api: ApiClient) -> None:

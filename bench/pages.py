@@ -1,0 +1,128 @@
+"""Every dashboard page's load time on the demo's data, and (with --screenshots) a picture of each (issue 16 §3, §5).
+
+    .venv/bin/python bench/pages.py [--days 7] [--scale 1] [--runs 3] [--screenshots docs/screenshots]
+
+1. `spyglass demo` on a fresh data directory (its backfill of --days, its faults), until it prints "backfilled".
+2. FIGURE: for each page, the median of --runs loads in a fresh headless Chromium tab (Debian's chromium, as the
+   browser tests): from navigation to the page's title drawn and Streamlit's script run over (the app root's
+   `data-test-script-state` is `notRunning`), which is when every number and chart of the page has been read
+   from the API.
+3. CEILING in the same run: the same measure for a bare Streamlit page (a title only) served beside it: what
+   Streamlit itself costs per page load on this machine, whatever the page does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.helpers.fleet import wait_for_dashboard  # noqa: E402
+from tests.helpers.service_process import free_port  # noqa: E402
+
+# (URL path, title, screenshot file): every page of dashboard/app.py, at the demo's default range.
+PAGES = (("", "Overview", "overview"), ("costs", "Costs", "costs"), ("requests?sort=cost", "Requests", "requests"),
+         ("models", "Models", "models"), ("quality", "Quality & Drift", "quality"), ("gpus", "GPUs", "gpus"),
+         ("releases", "Releases", "releases"), ("alerts", "Alerts", "alerts"), ("incidents", "Incidents", "incidents"),
+         ("runbooks", "Runbooks", "runbooks"), ("settings", "Settings", "settings"))
+BARE_PAGE = 'import streamlit as st\nst.title("Bare")\n'
+SETTLED = '[data-test-script-state="notRunning"]'  # Streamlit's app root once its script run is over
+
+
+def load_seconds(page: Page, url: str, title: str) -> float:
+    """Navigation to the title drawn and the page's script run over."""
+    began = time.monotonic()
+    page.goto(url, wait_until="domcontentloaded", timeout=60_000)
+    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=60_000)
+    expect(page.locator(SETTLED)).to_have_count(1, timeout=60_000)
+    return time.monotonic() - began
+
+
+def _start_demo(data_dir: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+    dashboard = free_port()
+    command = [sys.executable, "-m", "spyglass.cli", "demo", "--data-dir", str(data_dir), "--days", str(args.days),
+               "--scale", str(args.scale), "--otlp-http-port", str(free_port()), "--otlp-grpc-port",
+               str(free_port()), "--api-port", str(free_port()), "--dashboard-port", str(dashboard)]
+    # Not in the data directory: `python -m` puts the working directory first on sys.path, and the store's own
+    # `store/` folder there would shadow the `store` package.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               cwd=data_dir.parent)
+    assert process.stdout is not None
+    for line in process.stdout:
+        print(f"  demo: {line.rstrip()}", flush=True)
+        if line.startswith("backfilled"):
+            break
+    else:
+        raise SystemExit("the demo stopped before its backfill was done")
+    url = f"http://127.0.0.1:{dashboard}"
+    wait_for_dashboard(url, timeout=60)
+    return process, url
+
+
+def _start_bare(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
+    script = directory / "bare.py"
+    script.write_text(BARE_PAGE)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.address",
+                                "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
+                                "--browser.gatherUsageStats", "false"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=directory)
+    url = f"http://127.0.0.1:{port}"
+    wait_for_dashboard(url, timeout=60)
+    return process, url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--days", type=float, default=7.0)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--screenshots", type=Path, help="save each page here (make screenshots: docs/screenshots)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="spyglass-pages-") as tmp:
+        demo, url = _start_demo(Path(tmp) / "data", args)
+        bare, bare_url = _start_bare(Path(tmp))
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                view = {"viewport": {"width": 1400, "height": 1000}}
+                times = {}
+                for path, title, name in (("", "Bare", "bare"), *PAGES):
+                    base = bare_url if name == "bare" else url
+                    runs = []
+                    for _ in range(args.runs):
+                        page = browser.new_page(**view)
+                        runs.append(load_seconds(page, f"{base}/{path}", title))
+                        if args.screenshots and name != "bare" and len(runs) == args.runs:
+                            args.screenshots.mkdir(parents=True, exist_ok=True)
+                            page.screenshot(path=str(args.screenshots / f"{name}.png"), full_page=True)
+                        page.close()
+                    times[title] = statistics.median(runs)
+                    print(f"{title:>16}: {times[title]:.2f} s (median of {args.runs}: "
+                          f"{', '.join(f'{r:.2f}' for r in runs)})", flush=True)
+                browser.close()
+        finally:
+            for process in (bare, demo):
+                process.terminate()
+                process.wait(60)
+    floor = times.pop("Bare")
+    slowest = max(times, key=times.__getitem__)
+    print(f"\nFIGURE: slowest page {slowest} {times[slowest]:.2f} s; {sum(t <= 2 for t in times.values())} of "
+          f"{len(times)} pages within 2 s\nCEILING: a bare Streamlit page loads in {floor:.2f} s on this machine "
+          f"(load average {os.getloadavg()[0]:.1f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -33,25 +33,23 @@ from dashboard.views import (  # noqa: E402
     settings,
 )
 
+# The menu, in order: (view module, icon, URL path). Each module has TITLE and render(); the first is the default
+# page, served at "/". Tests open every page from this list.
+MENU = ((overview, ":material/monitoring:", "home"), (costs, ":material/payments:", "costs"),
+        (requests, ":material/account_tree:", "requests"), (models, ":material/model_training:", "models"),
+        (quality, ":material/fact_check:", "quality"), (gpus, ":material/memory:", "gpus"),
+        (releases, ":material/rocket_launch:", "releases"), (alerts, ":material/notifications_active:", "alerts"),
+        (incidents, ":material/emergency:", "incidents"), (runbooks, ":material/menu_book:", "runbooks"),
+        (settings, ":material/settings:", "settings"))
+
 
 def main() -> None:
     """Configure the browser page and run whichever page the URL names."""
     st.set_page_config(page_title="Spyglass", page_icon=":material/visibility:", layout="wide")
-    pages = [
-        st.Page(overview.render, title=overview.TITLE, icon=":material/monitoring:", url_path="home", default=True),
-        # The default page is served at "/" only; /overview (a link anyone would type) opens it too.
-        st.Page(overview.render_alias, title=overview.TITLE, url_path="overview", visibility="hidden"),
-        st.Page(costs.render, title=costs.TITLE, icon=":material/payments:", url_path="costs"),
-        st.Page(requests.render, title=requests.TITLE, icon=":material/account_tree:", url_path="requests"),
-        st.Page(models.render, title=models.TITLE, icon=":material/model_training:", url_path="models"),
-        st.Page(quality.render, title=quality.TITLE, icon=":material/fact_check:", url_path="quality"),
-        st.Page(gpus.render, title=gpus.TITLE, icon=":material/memory:", url_path="gpus"),
-        st.Page(releases.render, title=releases.TITLE, icon=":material/rocket_launch:", url_path="releases"),
-        st.Page(alerts.render, title=alerts.TITLE, icon=":material/notifications_active:", url_path="alerts"),
-        st.Page(incidents.render, title=incidents.TITLE, icon=":material/emergency:", url_path="incidents"),
-        st.Page(runbooks.render, title=runbooks.TITLE, icon=":material/menu_book:", url_path="runbooks"),
-        st.Page(settings.render, title=settings.TITLE, icon=":material/settings:", url_path="settings"),
-    ]
+    pages = [st.Page(view.render, title=view.TITLE, icon=icon, url_path=path, default=i == 0)
+             for i, (view, icon, path) in enumerate(MENU)]
+    # The default page is served at "/" only; /overview (a link anyone would type) opens it too.
+    pages.append(st.Page(overview.render_alias, title=overview.TITLE, url_path="overview", visibility="hidden"))
     current = st.navigation(pages, position="hidden")
     controls.restore_filters()
     menu = st.sidebar.container()  # above the page's own sidebar filters, filled once they have their values

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from collector.normalise.redaction import KINDS, RedactionConfig, iban_valid, luhn_valid, redactor
+from collector.normalise.pii_checks import iban_valid, luhn_valid
+from collector.normalise.redaction import KINDS, RedactionConfig, redactor
 
 CORPUS = yaml.safe_load((Path(__file__).parents[1] / "data" / "redaction_corpus.yaml").read_text())
 

@@ -1,0 +1,150 @@
+"""The built-in PII and secret patterns the redactor applies, in order, and where each one comes from.
+
+Vendor secrets follow the rules of gitleaks (github.com/gitleaks/gitleaks, cmd/generate/config/rules/:
+aws.go, aws_secret.go, anthropic.go, gcp.go, github.go, jwt.go, openai.go, privatekey.go, slack.go,
+stripe.go) and Yelp's detect-secrets plugins (aws.py, basic_auth.py, openai.py, private_key.py,
+stripe.py): the prefixes, alphabets, lengths and entropy thresholds are theirs; the regular expressions
+are rewritten for Python's `re` and for text that is often JSON-encoded. National identifiers follow the
+issuers' rules as python-stdnum encodes them (see pii_checks.py). Where we depart from a source it says so.
+
+Two facts of the content this runs on shape every pattern:
+
+- It is often JSON (`gen_ai.input.messages`), so a value can follow an escape: `\\n`, `\\"`, `\\u00a0`.
+  A pattern's left boundary ("not preceded by a word character") therefore also accepts a JSON escape
+  just before the value (`_first`), or every secret on the second line of a message would be missed.
+- Speed: the collector runs these on every captured message. A pattern whose first character is a
+  literal or a class lets `re` skip ahead between candidates, so the boundary is checked after the first
+  character (`\\d(?<![\\w.].)` is "a digit not preceded by a word character or a dot"), and patterns of
+  vendor secrets carry `needles`: literal strings of which one must occur before the regex is tried.
+
+`secret` (a named group): only that part is replaced, so the context that found it stays readable
+(`aws_secret_access_key = [REDACTED:aws_secret_key]`, `postgres://[REDACTED:url_credentials]@db:5432`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from collector.normalise.pii_checks import (
+    aws_secret_valid,
+    iban_valid,
+    ip_valid,
+    luhn_valid,
+    min_entropy,
+    nino_valid,
+    not_placeholder,
+    phone_digits_ok,
+    ssn_valid,
+)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One shape of one kind of PII: what it looks like, and (optionally) the check a match must pass.
+
+    `check` gets the `secret` group when the regex has one, else the whole match. `needles`: strings of
+    which one must occur in the text for the pattern to be tried at all (a C-speed `in` before a regex scan).
+    """
+
+    kind: str
+    regex: str
+    check: Callable[[str], bool] | None = None
+    needles: tuple[str, ...] = ()
+
+
+_JSON_ESCAPE = r"(?<=\\[nrtbf].)|(?<=\\u[0-9A-Fa-f]{4}.)"
+
+
+def _first(first: str, not_after: str) -> str:
+    """`first` (one character or class) not preceded by a character of `not_after` (a class body, `-`
+    escaped) nor by a backslash, unless the backslash starts a JSON escape (`\\n`, `\\u00a0`)."""
+    return rf"{first}(?:{_JSON_ESCAPE}|(?<![{not_after}\\].))"
+
+
+def _opaque(token: str) -> bool:
+    """A bearer token is random: letters and digits, or long and varied (not `Bearer authentication-is-...`)."""
+    value = token.split()[-1]
+    return (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)) or min_entropy(3.9)(value)
+
+
+# Separators between a label and its value: spaces, quotes (also JSON-escaped), `:`, `=`, `=>`, "is".
+_SAID = r"""(?:[\s"'`:=>,(#]|\\[nrt"\\]?|is\b|was\b){1,16}"""
+_PEM = r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
+_PEM_END = r"-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
+_PHONE_END = r"(?![\w-])"
+_SECRET_CHECK = min_entropy(3.0)
+
+# Order matters: earlier patterns are replaced first, most specific first (whole credentials, vendor
+# tokens, then generic tokens, then identifiers and numbers), so a JWT is not half-eaten by the phone
+# pattern and `Bearer sk-proj-...` is an OpenAI key rather than an anonymous bearer token.
+DEFAULT_PATTERNS: tuple[Pattern, ...] = (
+    # gitleaks private-key / detect-secrets PrivateKeyDetector; a block cut short (no END line) is redacted
+    # to the end of its base64 body.
+    Pattern("private_key", _PEM + rf"(?:[\s\S]*?{_PEM_END}|(?:[A-Za-z0-9+/=\s:,-]|\\[nr])*)",
+            needles=("PRIVATE KEY",)),
+    # detect-secrets BasicAuthDetector (`://user:password@`); templates like ${DB_PASSWORD} are not secrets.
+    Pattern("url_credentials", r"""(?<=[A-Za-z0-9])://(?P<secret>[^\s:/?#@"'<>\\\[\]]*:[^\s/?#@"'<>\\\[\]]+)@"""
+            r"(?=[A-Za-z0-9\[])", not_placeholder, needles=("://",)),
+    # gitleaks slack-webhook-url.
+    Pattern("slack_webhook", r"(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,}",
+            needles=("hooks.slack.com",)),
+    # gitleaks slack-bot/user/legacy(-bot)/workspace/config/app tokens, one alternation.
+    Pattern("slack_token", _first("x", r"\w\-") + r"(?:ox(?:[abposre]-(?:\d-)?\d{6,13}-[0-9A-Za-z][0-9A-Za-z-]{8,}"
+            r"|[ar]-(?:\d-)?[0-9A-Za-z]{8,48}(?![0-9A-Za-z-])|e\.xox[bp]-\d-[0-9A-Za-z]{100,})"
+            r"|app-\d-[A-Z0-9]+-\d+-[a-z0-9]+)", _SECRET_CHECK, needles=("xox", "xapp-")),
+    # gitleaks stripe-access-token (secret `sk_` and restricted `rk_` keys; publishable `pk_` keys are public).
+    Pattern("stripe_key", _first("[sr]", r"\w") + r"k_(?:test|live|prod)_[0-9A-Za-z]{10,99}(?![0-9A-Za-z])",
+            min_entropy(3.5), needles=("k_live_", "k_test_", "k_prod_")),
+    # gitleaks gcp-api-key.
+    Pattern("google_api_key", _first("A", r"\w\-") + r"Iza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", min_entropy(3.5),
+            needles=("AIza",)),
+    # gitleaks anthropic-api-key / admin / oauth: `sk-ant-<type><nn>-`; any length from 20 characters on
+    # (gitleaks requires the full 93+AA shape; a truncated key in a chat is still a key).
+    Pattern("anthropic_key", _first("s", r"\w\-") + r"k-ant-[0-9A-Za-z_-]{20,}", _SECRET_CHECK, needles=("sk-ant-",)),
+    # gitleaks openai-api-key: project, service-account and admin keys by prefix (any length from 20 on),
+    # legacy user keys by their `T3BlbkFJ` marker (base64 of "OpenAI").
+    Pattern("openai_key", _first("s", r"\w\-") + r"k-(?:(?:proj|svcacct|admin)-[0-9A-Za-z_-]{20,}"
+            r"|[0-9A-Za-z]{20}T3BlbkFJ[0-9A-Za-z]{20}(?![0-9A-Za-z]))", _SECRET_CHECK,
+            needles=("sk-proj-", "sk-svcacct-", "sk-admin-", "T3BlbkFJ")),
+    # Other `sk-` keys (DeepSeek, Moonshot, OpenAI keys without the marker, ...).
+    Pattern("api_key", _first("s", r"\w\-") + r"k-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_]{20,}(?![\w-])", _SECRET_CHECK,
+            needles=("sk-",)),
+    # gitleaks github-pat / oauth / app-token / refresh-token / fine-grained-pat.
+    Pattern("github_token", _first("g", r"\w") + r"(?:h[pousr]_[0-9A-Za-z]{36,255}|ithub_pat_\w{82})(?![0-9A-Za-z_])",
+            _SECRET_CHECK, needles=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")),
+    # gitleaks aws-access-token (access key ids; the documentation's AKIA...EXAMPLE is redacted too).
+    Pattern("aws_access_key_id", _first("A", r"\w") + r"(?:3T[A-Z0-9]|KIA|SIA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])",
+            _SECRET_CHECK, needles=("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
+    # gitleaks aws-secret-access-key is a sub-rule (40 base64 characters, entropy 3) found next to its
+    # label; detect-secrets reads it off `= '<40 chars>'`. Here: after a label naming it, 40 characters.
+    Pattern("aws_secret_key", r"(?i:(?:aws[_ .-]?)?secret[_ .-]?access[_ .-]?key|aws[_ .-]?secret(?:[_ .-]?key)?)"
+            + _SAID + r"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])", aws_secret_valid,
+            needles=("ecret", "ECRET")),
+    # gitleaks jwt: header and payload are base64url JSON objects (`eyJ`), then a signature.
+    Pattern("jwt", _first("e", r"\w\-") + r"yJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}",
+            needles=("eyJ",)),
+    Pattern("bearer_token", _first("[Bb]", r"\w") + r"(?i:earer)\s+[A-Za-z0-9._~+/-]{16,}=*", _opaque,
+            needles=("earer", "EARER")),
+    Pattern("email", _first(r"[A-Za-z0-9_%+\-]", r"A-Za-z0-9._%+\-")
+            + r"[A-Za-z0-9._%+-]*@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", needles=("@",)),
+    Pattern("iban", _first("[A-Z]", r"\w") + r"[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),
+    # SSA rules (pii_checks.ssn_valid). Dashed on its own; spaced or bare nine digits only after a label,
+    # where a phone or an order number would otherwise be taken for one.
+    Pattern("us_ssn", r"(?i:\bssn#?|social[ -]security(?:[ -](?:number|no\.?|#))?)" + _SAID
+            + r"(?P<secret>\d{3}(?P<sep>[- ]?)\d{2}(?P=sep)\d{4})(?![\w-])", ssn_valid,
+            needles=("SSN", "ssn", "Ssn", "ocial", "OCIAL")),
+    Pattern("us_ssn", _first(r"\d", r"\w.+\-") + r"\d{2}-\d{2}-\d{4}(?![\w-]|\.\d)", ssn_valid),
+    # HMRC NIM39110 (pii_checks.nino_valid): two letters, six digits in optional pairs, a suffix A-D.
+    Pattern("uk_nino", _first("[A-Z]", r"\w") + r"[A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)", nino_valid),
+    Pattern("card_number", _first(r"\d", r"\w.\-") + r"(?:[ -]?\d){12,18}(?![\w.-])", luhn_valid),
+    Pattern("ipv6", _first("[0-9A-Fa-f:]", r"\w:.") + r"(?:[0-9A-Fa-f]{0,4}:){1,7}[0-9A-Fa-f]{0,4}(?![\w:])",
+            ip_valid, needles=(":",)),
+    Pattern("ipv4", _first(r"\d", r"\w.") + r"\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w.]|\.\d)", ip_valid,
+            needles=(".",)),
+    Pattern("phone", _first(r"\+", r"\w+\-") + r"\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
+            + _PHONE_END, phone_digits_ok, needles=("+",)),
+    Pattern("phone", _first(r"\(", r"\w+\-") + r"\d{3}\) ?\d{3}[ .-]\d{4}" + _PHONE_END, needles=("(",)),
+    Pattern("phone", _first(r"\d", r"\w+\-") + r"\d{2}[.-]\d{3}[.-]\d{4}" + _PHONE_END),
+)
+KINDS: tuple[str, ...] = tuple(dict.fromkeys(p.kind for p in DEFAULT_PATTERNS))

@@ -4,7 +4,7 @@ A bare regular expression cannot tell a card number from an order id, or an SSN 
 a checksum or an issuing rule can. Each check here is the published rule of one identifier, so a
 look-alike that breaks the rule survives redaction:
 
-- payment cards: the Luhn check digit (ISO/IEC 7812), 13 to 19 digits;
+- payment cards: a card network's issuer prefix and the Luhn check digit (ISO/IEC 7812), 13 to 19 digits;
 - IBAN: ISO 13616 mod 97;
 - US SSN: the Social Security Administration's never-issued ranges (area 000, 666 and 900-999,
   group 00, serial 0000) and the numbers known to be void, as python-stdnum's `stdnum.us.ssn` lists them;
@@ -26,6 +26,17 @@ from collections.abc import Callable
 _VOID_SSNS = frozenset({"078051120", "219099999", "457555462"})
 _NINO_BAD_LETTERS = frozenset("DFIQUV")
 _NINO_UNALLOCATED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+def card_valid(text: str) -> bool:
+    """A payment card number: a card network's prefix (ISO/IEC 7812 issuer identification: Visa 4,
+    Mastercard 51-55 and 2221-2720, Amex 34/37, JCB 35, Diners 30/36/38, Maestro 50/56-59, Discover,
+    UnionPay and others 6) and the Luhn check. The prefix keeps 13-digit epoch milliseconds (1...) and
+    ISBNs (978...) that happen to pass Luhn from being taken for cards."""
+    digits = "".join(c for c in text if c.isdigit())
+    network = digits[:1] in ("4", "5", "6") or (digits[:1] == "3" and digits[1:2] in "045678") \
+        or "2221" <= digits[:4] <= "2720"
+    return network and luhn_valid(digits)
 
 
 def luhn_valid(text: str) -> bool:

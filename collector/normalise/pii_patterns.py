@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 from collector.normalise.pii_checks import (
     aws_secret_valid,
+    card_valid,
     iban_valid,
     ip_valid,
-    luhn_valid,
     min_entropy,
     nino_valid,
     not_placeholder,
@@ -83,15 +83,12 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
     # to the end of its base64 body.
     Pattern("private_key", _PEM + rf"(?:[\s\S]*?{_PEM_END}|(?:[A-Za-z0-9+/=\s:,-]|\\[nr])*)",
             needles=("PRIVATE KEY",)),
-    # detect-secrets BasicAuthDetector (`://user:password@`); templates like ${DB_PASSWORD} are not secrets.
-    Pattern("url_credentials", r"""(?<=[A-Za-z0-9])://(?P<secret>[^\s:/?#@"'<>\\\[\]]*:[^\s/?#@"'<>\\\[\]]+)@"""
-            r"(?=[A-Za-z0-9\[])", not_placeholder, needles=("://",)),
     # gitleaks slack-webhook-url.
     Pattern("slack_webhook", r"(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,}",
             needles=("hooks.slack.com",)),
     # gitleaks slack-bot/user/legacy(-bot)/workspace/config/app tokens, one alternation.
     Pattern("slack_token", _first("x", r"\w\-") + r"(?:ox(?:[abposre]-(?:\d-)?\d{6,13}-[0-9A-Za-z][0-9A-Za-z-]{8,}"
-            r"|[ar]-(?:\d-)?[0-9A-Za-z]{8,48}(?![0-9A-Za-z-])|e\.xox[bp]-\d-[0-9A-Za-z]{100,})"
+            r"|[ar]-(?:\d-)?[0-9A-Za-z]{8,48}(?![0-9A-Za-z-])|e-\d-[0-9A-Za-z]{100,}|e\.xox[bp]-\d-[0-9A-Za-z]{100,})"
             r"|app-\d-[A-Z0-9]+-\d+-[a-z0-9]+)", _SECRET_CHECK, needles=("xox", "xapp-")),
     # gitleaks stripe-access-token (secret `sk_` and restricted `rk_` keys; publishable `pk_` keys are public).
     Pattern("stripe_key", _first("[sr]", r"\w") + r"k_(?:test|live|prod)_[0-9A-Za-z]{10,99}(?![0-9A-Za-z])",
@@ -121,13 +118,19 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
     Pattern("aws_secret_key", r"(?i:(?:aws[_ .-]?)?secret[_ .-]?access[_ .-]?key|aws[_ .-]?secret(?:[_ .-]?key)?)"
             + _SAID + r"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])", aws_secret_valid,
             needles=("ecret", "ECRET")),
+    # detect-secrets BasicAuthDetector (`://user:password@`); templates like ${DB_PASSWORD} are not secrets.
+    # After the vendor tokens, so `https://x-access-token:ghp_...@github.com` names the token's kind.
+    Pattern("url_credentials", r"""(?<=[A-Za-z0-9])://(?P<secret>[^\s:/?#@"'<>\\\[\]]*:[^\s/?#@"'<>\\\[\]]+)@"""
+            r"(?=[A-Za-z0-9\[])", not_placeholder, needles=("://",)),
     # gitleaks jwt: header and payload are base64url JSON objects (`eyJ`), then a signature.
     Pattern("jwt", _first("e", r"\w\-") + r"yJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}",
             needles=("eyJ",)),
     Pattern("bearer_token", _first("[Bb]", r"\w") + r"(?i:earer)\s+[A-Za-z0-9._~+/-]{16,}=*", _opaque,
             needles=("earer", "EARER")),
+    # Not an SSH remote or an scp target (`git@github.com:org/repo.git`, `deploy@web.example.com:/srv`).
     Pattern("email", _first(r"[A-Za-z0-9_%+\-]", r"A-Za-z0-9._%+\-")
-            + r"[A-Za-z0-9._%+-]*@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", needles=("@",)),
+            + r"[A-Za-z0-9._%+-]*@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b(?!\.[A-Za-z0-9-]|:[\w~/.-])",
+            needles=("@",)),
     Pattern("iban", _first("[A-Z]", r"\w") + r"[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),
     # SSA rules (pii_checks.ssn_valid). Dashed on its own; spaced or bare nine digits only after a label,
     # where a phone or an order number would otherwise be taken for one.
@@ -137,10 +140,10 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
     Pattern("us_ssn", _first(r"\d", r"\w.+\-") + r"\d{2}-\d{2}-\d{4}(?![\w-]|\.\d)", ssn_valid),
     # HMRC NIM39110 (pii_checks.nino_valid): two letters, six digits in optional pairs, a suffix A-D.
     Pattern("uk_nino", _first("[A-Z]", r"\w") + r"[A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)", nino_valid),
-    Pattern("card_number", _first(r"\d", r"\w.\-") + r"(?:[ -]?\d){12,18}(?![\w.-])", luhn_valid),
+    Pattern("card_number", _first(r"\d", r"\w.\-") + r"(?:[ -]?\d){12,18}(?![\w-]|\.\d)", card_valid),
     Pattern("ipv6", _first("[0-9A-Fa-f:]", r"\w:.") + r"(?:[0-9A-Fa-f]{0,4}:){1,7}[0-9A-Fa-f]{0,4}(?![\w:])",
             ip_valid, needles=(":",)),
-    Pattern("ipv4", _first(r"\d", r"\w.") + r"\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w.]|\.\d)", ip_valid,
+    Pattern("ipv4", _first(r"\d", r"\w.") + r"\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\w|\.\d)", ip_valid,
             needles=(".",)),
     Pattern("phone", _first(r"\+", r"\w+\-") + r"\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
             + _PHONE_END, phone_digits_ok, needles=("+",)),

@@ -71,7 +71,7 @@ def main() -> None:
     redactors = {"this version": redactor().redact}
     if args.baseline:
         redactors[f"baseline {args.baseline}"] = _baseline(args.baseline)
-    print("| redactor | workload | texts | MB | seconds (best of %d) | texts/s | MB/s |" % args.repeat)
+    print(f"| redactor | workload | texts | MB | seconds (best of {args.repeat}) | texts/s | MB/s |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for name, redact in redactors.items():
         for workload, batch in (("corpus", texts), ("transcripts", transcripts), ("prose", prose)):

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
-import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,17 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from collector.normalise.redaction import redactor  # noqa: E402
-from tests.helpers.pii_report import corpus  # noqa: E402
-
-
-def _baseline(ref: str) -> Callable[[str], object]:
-    """The redactor of an earlier revision, loaded from git (it must not import our newer modules)."""
-    source = subprocess.run(["git", "show", f"{ref}:collector/normalise/redaction.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    module = types.ModuleType(f"redaction_{ref}")
-    sys.modules[module.__name__] = module  # dataclasses look their module up while the class is created
-    exec(compile(source, f"{ref}:redaction.py", "exec"), module.__dict__)
-    return module.redactor().redact
+from tests.helpers.pii_report import corpus, load_redactor  # noqa: E402
 
 
 def _time(redact: Callable[[str], object], texts: list[str], repeat: int) -> float:
@@ -70,7 +58,7 @@ def main() -> None:
              for i in range(0, len(readme), 4000)]
     redactors = {"this version": redactor().redact}
     if args.baseline:
-        redactors[f"baseline {args.baseline}"] = _baseline(args.baseline)
+        redactors[f"baseline {args.baseline}"] = load_redactor(args.baseline)
     print(f"| redactor | workload | texts | MB | seconds (best of {args.repeat}) | texts/s | MB/s |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for name, redact in redactors.items():

@@ -1,6 +1,7 @@
 """Recall and false positives of the redactor per kind, measured on the labelled corpus; prints the docs' table.
 
-    .venv/bin/python -m tests.helpers.pii_report        # the tables of docs/redaction.md
+    .venv/bin/python -m tests.helpers.pii_report                   # the tables of docs/redaction.md
+    .venv/bin/python -m tests.helpers.pii_report --baseline REF    # and recall of the redactor at git REF
 
 A PII sample counts as redacted only when the output is exactly the text with the planted value replaced
 by `[REDACTED:<kind>]`: the value is gone, under its own kind, and nothing around it was eaten. A false
@@ -11,12 +12,21 @@ docs use this same code.
 
 from __future__ import annotations
 
+import argparse
+import re
+import subprocess
+import sys
+import types
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from collector.normalise.redaction import KINDS, Redaction, redactor
 from tests.helpers.pii_corpus import Sample, lookalike_samples, pii_samples
+
+ROOT = Path(__file__).resolve().parents[2]
+_TOKEN = re.compile(r"\[REDACTED:\w+\]")
 
 
 @dataclass
@@ -26,6 +36,7 @@ class Tally:
     strings: set[str] = field(default_factory=set)
     samples: int = 0
     ok: int = 0
+    any_kind: int = 0  # the value (and nothing else) replaced, under whatever kind name
     false_positives: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -59,6 +70,8 @@ def measure(samples: Iterable[Sample], redact: Callable[[str], Redaction] | None
         tally.false_positives.update(result.counts - expected)
         if result.text == sample.expected and result.counts == expected:
             tally.ok += 1
+        if _TOKEN.sub("[REDACTED]", result.text) == _TOKEN.sub("[REDACTED]", sample.expected):
+            tally.any_kind += 1
         else:
             misses.append((sample, result.text))
     return Measurement(dict(kinds), dict(families), misses)
@@ -90,9 +103,37 @@ def tables(m: Measurement) -> str:
     return "\n".join(lines)
 
 
+def load_redactor(ref: str) -> Callable[[str], Redaction]:
+    """The redactor of an earlier git revision, when collector/normalise/redaction.py was self-contained."""
+    source = subprocess.run(["git", "show", f"{ref}:collector/normalise/redaction.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    module = types.ModuleType(f"redaction_{ref}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up while the class is created
+    exec(compile(source, f"{ref}:redaction.py", "exec"), module.__dict__)
+    return module.redactor().redact
+
+
+def comparison(now: Measurement, before: Measurement, ref: str) -> str:
+    """Per kind, the share of PII samples whose value was replaced (under any kind name), now and at `ref`."""
+    lines = [f"| kind | value redacted, this version | value redacted, {ref} |", "|---|---:|---:|"]
+    for kind in KINDS:
+        a, b = now.kinds[kind], before.kinds[kind]
+        lines.append(f"| `{kind}` | {a.any_kind / a.samples:.1%} | {b.any_kind / b.samples:.1%} |")
+    unchanged = [sum(t.ok for t in m.families.values()) for m in (now, before)]
+    total = sum(t.samples for t in now.families.values())
+    lines.append(f"| look-alikes unchanged | {unchanged[0]} of {total} | {unchanged[1]} of {total} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", help="git revision whose redactor to measure as well")
+    args = parser.parse_args()
     measurement = measure(corpus())
     print(tables(measurement))
+    if args.baseline:
+        print()
+        print(comparison(measurement, measure(corpus(), load_redactor(args.baseline)), args.baseline))
     for sample, out in measurement.misses[:20]:
         print(f"\nMISS {sample.label} ({sample.shape}): {sample.text!r}\n  got      {out!r}\n  expected {sample.expected!r}")
 

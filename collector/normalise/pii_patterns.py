@@ -134,8 +134,7 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
     Pattern("bearer_token", _first("[Bb](?i:earer)", r"\w", 6) + r"\s+[A-Za-z0-9._~+/-]{16,}=*", _opaque,
             needles=("earer", "EARER")),
     # Not an SSH remote or an scp target (`git@github.com:org/repo.git`, `deploy@web.example.com:/srv`).
-    Pattern("email", _first(r"[A-Za-z0-9_%+\-]", r"A-Za-z0-9._%+\-")
-            + r"[A-Za-z0-9._%+-]*@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b(?!\.[A-Za-z0-9-]|:[\w~/.-])",
+    Pattern("email", r"\b(?:(?<=\\)[nrtbf]|(?<=\\)u[0-9A-Fa-f]{4})?(?P<secret>[A-Za-z0-9._%+-]+@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b(?!\.[A-Za-z0-9-]|:[\w~/.-]))",
             needles=("@",)),
     Pattern("iban", _first("[A-Z]", r"\w", ahead=r"[A-Z]\d\d") + r"[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),
     # SSA rules (pii_checks.ssn_valid). Dashed on its own; spaced or bare nine digits only after a label,

@@ -115,6 +115,7 @@ def aws_secret_valid(text: str) -> bool:
 
 
 def not_placeholder(text: str) -> bool:
-    """URL credentials that are a template (`${DB_PASSWORD}`, `{{ .Values.pw }}`, `<password>`, `****`) are not secrets."""
+    """URL credentials whose password is a template (`${DB_PASSWORD}`, `{{ .Values.pw }}`, `<password>`) or a
+    mask (`****`) are not secrets."""
     password = text.partition(":")[2]
     return not (password.startswith(("$", "{", "<", "%(")) or set(password) <= {"*", "x", "X", "."})

@@ -89,11 +89,13 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
     # gitleaks slack-webhook-url.
     Pattern("slack_webhook", r"(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,}",
             needles=("hooks.slack.com",)),
-    # gitleaks slack-bot/user/legacy(-bot)/workspace/config/app tokens, one alternation.
-    Pattern("slack_token", _first("xox", r"\w\-", 3) + r"(?:(?:[abposre]-(?:\d-)?\d{6,13}-[0-9A-Za-z][0-9A-Za-z-]{8,}"
-            r"|[ar]-(?:\d-)?[0-9A-Za-z]{8,48}(?![0-9A-Za-z-])|e-\d-[0-9A-Za-z]{100,}|e\.xox[bp]-\d-[0-9A-Za-z]{100,}))", _SECRET_CHECK,
-            needles=("xox",)),
-    Pattern("slack_token", _first("xapp-", r"\w\-", 5) + r"\d-[A-Z0-9]+-\d+-[a-z0-9]+", _SECRET_CHECK, needles=("xapp-",)),
+    # gitleaks slack-bot/user/legacy(-bot)/workspace/config/refresh tokens (one alternation) and app tokens.
+    Pattern("slack_token", _first("xox", r"\w\-", 3)
+            + r"(?:(?:[abposre]-(?:\d-)?\d{6,13}-[0-9A-Za-z][0-9A-Za-z-]{8,}"
+            r"|[ar]-(?:\d-)?[0-9A-Za-z]{8,48}(?![0-9A-Za-z-])|e-\d-[0-9A-Za-z]{100,}|e\.xox[bp]-\d-[0-9A-Za-z]{100,}))",
+            _SECRET_CHECK, needles=("xox",)),
+    Pattern("slack_token", _first("xapp-", r"\w\-", 5) + r"\d-[A-Z0-9]+-\d+-[a-z0-9]+", _SECRET_CHECK,
+            needles=("xapp-",)),
     # gitleaks stripe-access-token (secret `sk_` and restricted `rk_` keys; publishable `pk_` keys are public).
     Pattern("stripe_key", _first("[sr]k_", r"\w", 3) + r"(?:test|live|prod)_[0-9A-Za-z]{10,99}(?![0-9A-Za-z])",
             min_entropy(3.5), needles=("k_live_", "k_test_", "k_prod_")),
@@ -102,26 +104,28 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
             needles=("AIza",)),
     # gitleaks anthropic-api-key / admin / oauth: `sk-ant-<type><nn>-`; any length from 20 characters on
     # (gitleaks requires the full 93+AA shape; a truncated key in a chat is still a key).
-    Pattern("anthropic_key", _first("sk-ant-", r"\w\-", 7) + r"[0-9A-Za-z_-]{20,}", _SECRET_CHECK, needles=("sk-ant-",)),
+    Pattern("anthropic_key", _first("sk-ant-", r"\w\-", 7) + r"[0-9A-Za-z_-]{20,}", _SECRET_CHECK,
+            needles=("sk-ant-",)),
     # gitleaks openai-api-key: project, service-account and admin keys by prefix (any length from 20 on),
     # legacy user keys by their `T3BlbkFJ` marker (base64 of "OpenAI").
     Pattern("openai_key", _first("sk-", r"\w\-", 3) + r"(?:(?:proj|svcacct|admin)-[0-9A-Za-z_-]{20,}"
             r"|[0-9A-Za-z]{20}T3BlbkFJ[0-9A-Za-z]{20}(?![0-9A-Za-z]))", _SECRET_CHECK,
             needles=("sk-proj-", "sk-svcacct-", "sk-admin-", "T3BlbkFJ")),
-    # Other `sk-` keys (DeepSeek, Moonshot, OpenAI keys without the marker, ...).
+    # Other `sk-` keys (DeepSeek, Moonshot, OpenRouter, OpenAI keys without the marker, ...).
     Pattern("api_key", _first("sk-", r"\w\-", 3) + r"(?:[A-Za-z0-9]+-)*[A-Za-z0-9_]{20,}(?![\w-])", _SECRET_CHECK,
             needles=("sk-",)),
     # gitleaks github-pat / oauth / app-token / refresh-token / fine-grained-pat.
     Pattern("github_token", _first("gh[pousr]_", r"\w", 4) + r"[0-9A-Za-z]{36,255}(?![0-9A-Za-z_])", _SECRET_CHECK,
             needles=("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
-    Pattern("github_token", _first("github_pat_", r"\w", 11) + r"\w{82}(?!\w)", _SECRET_CHECK, needles=("github_pat_",)),
+    Pattern("github_token", _first("github_pat_", r"\w", 11) + r"\w{82}(?!\w)", _SECRET_CHECK,
+            needles=("github_pat_",)),
     # gitleaks aws-access-token (access key ids; the documentation's AKIA...EXAMPLE is redacted too).
-    Pattern("aws_access_key_id", _first("(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)", r"\w", 4) + r"[A-Z0-9]{16}(?![A-Za-z0-9])",
-            _SECRET_CHECK, needles=("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
+    Pattern("aws_access_key_id", _first("(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)", r"\w", 4)
+            + r"[A-Z0-9]{16}(?![A-Za-z0-9])", _SECRET_CHECK, needles=("AKIA", "ASIA", "ABIA", "ACCA", "A3T")),
     # gitleaks aws-secret-access-key is a sub-rule (40 base64 characters, entropy 3) found next to its
     # label; detect-secrets reads it off `= '<40 chars>'`. Here: after a label naming it, 40 characters.
-    Pattern("aws_secret_key", _first("[AaSs]", "A-Za-z0-9") + r"(?i:(?<=a)ws[_ .-]?secret(?:[_ .-]?access)?(?:[_ .-]?key)?"
-            r"|(?<=s)ecret[_ .-]?access[_ .-]?key)"
+    Pattern("aws_secret_key", _first("[AaSs]", "A-Za-z0-9")
+            + r"(?i:(?<=a)ws[_ .-]?secret(?:[_ .-]?access)?(?:[_ .-]?key)?|(?<=s)ecret[_ .-]?access[_ .-]?key)"
             + _SAID + r"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])", aws_secret_valid,
             needles=("ecret", "ECRET")),
     # detect-secrets BasicAuthDetector (`://user:password@`); templates like ${DB_PASSWORD} are not secrets.
@@ -133,10 +137,13 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
             needles=("eyJ",)),
     Pattern("bearer_token", _first("[Bb](?i:earer)", r"\w", 6) + r"\s+[A-Za-z0-9._~+/-]{16,}=*", _opaque,
             needles=("earer", "EARER")),
-    # Not an SSH remote or an scp target (`git@github.com:org/repo.git`, `deploy@web.example.com:/srv`).
-    Pattern("email", r"\b(?:(?<=\\)[nrtbf]|(?<=\\)u[0-9A-Fa-f]{4})?(?P<secret>[A-Za-z0-9._%+-]+@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b(?!\.[A-Za-z0-9-]|:[\w~/.-]))",
-            needles=("@",)),
-    Pattern("iban", _first("[A-Z]", r"\w", ahead=r"[A-Z]\d\d") + r"[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),
+    # A JSON escape just before the address is skipped; not an SSH remote or an scp target
+    # (`git@github.com:org/repo.git`, `deploy@web.example.com:/srv`).
+    Pattern("email", r"\b(?:(?<=\\)[nrtbf]|(?<=\\)u[0-9A-Fa-f]{4})?"
+            r"(?P<secret>[A-Za-z0-9._%+-]+@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+            r"(?!\.[A-Za-z0-9-]|:[\w~/.-]))", needles=("@",)),
+    Pattern("iban", _first("[A-Z]", r"\w", ahead=r"[A-Z]\d\d")
+            + r"[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),
     # SSA rules (pii_checks.ssn_valid). Dashed on its own; spaced or bare nine digits only after a label,
     # where a phone or an order number would otherwise be taken for one.
     Pattern("us_ssn", _first("[Ss]", r"\w") + r"(?i:sn#?|ocial[ -]security(?:[ -](?:number|no\.?|#))?)" + _SAID
@@ -144,12 +151,14 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
             needles=("SSN", "ssn", "Ssn", "ocial", "OCIAL")),
     Pattern("us_ssn", _first(r"\d\d\d-", r"\w.+\-", 4) + r"\d{2}-\d{4}(?![\w-]|\.\d)", ssn_valid),
     # HMRC NIM39110 (pii_checks.nino_valid): two letters, six digits in optional pairs, a suffix A-D.
-    Pattern("uk_nino", _first("[A-Z]", r"\w", ahead=r"[A-Z] ?\d\d") + r"[A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)", nino_valid),
-    Pattern("card_number", _first(r"\d", r"\w.\-", ahead=r"[ -]?\d[ -]?\d") + r"(?:[ -]?\d){12,18}(?![\w-]|\.\d)", card_valid),
-    Pattern("ipv6", _first("[0-9A-Fa-f:]", r"\w:.", ahead="[0-9A-Fa-f]{0,4}:") + r"(?:[0-9A-Fa-f]{0,4}:){1,7}[0-9A-Fa-f]{0,4}(?![\w:])",
-            ip_valid, needles=(":",)),
-    Pattern("ipv4", _first(r"\d", r"\w.", ahead=r"\d{0,2}\.") + r"\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\w|\.\d)", ip_valid,
-            needles=(".",)),
+    Pattern("uk_nino", _first("[A-Z]", r"\w", ahead=r"[A-Z] ?\d\d") + r"[A-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)",
+            nino_valid),
+    Pattern("card_number", _first(r"\d", r"\w.\-", ahead=r"[ -]?\d[ -]?\d") + r"(?:[ -]?\d){12,18}(?![\w-]|\.\d)",
+            card_valid),
+    Pattern("ipv6", _first("[0-9A-Fa-f:]", r"\w:.", ahead="[0-9A-Fa-f]{0,4}:")
+            + r"(?:[0-9A-Fa-f]{0,4}:){1,7}[0-9A-Fa-f]{0,4}(?![\w:])", ip_valid, needles=(":",)),
+    Pattern("ipv4", _first(r"\d", r"\w.", ahead=r"\d{0,2}\.") + r"\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\w|\.\d)",
+            ip_valid, needles=(".",)),
     Pattern("phone", _first(r"\+", r"\w+\-") + r"\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{2,4}){1,4}"
             + _PHONE_END, phone_digits_ok, needles=("+",)),
     Pattern("phone", _first(r"\(", r"\w+\-") + r"\d{3}\) ?\d{3}[ .-]\d{4}" + _PHONE_END, needles=("(",)),

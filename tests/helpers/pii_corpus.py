@@ -50,13 +50,16 @@ TEMPLATES: dict[str, list[str]] = {
                      "Header was:\n{v}\nstill failing", '{{"headers": {{"Authorization": "{v}"}}}}'],
     "private_key": ["Here is the deploy key:\n{v}\nplease add it to the runner.", "{v}", "key.pem contains\n\n{v}\n",
                     "```\n{v}\n```"],
-    "url_credentials": ["DATABASE_URL=postgres://{v}@db.internal:5432/orders", "connect with mysql://{v}@mysql.example.net/shop",
-                        "redis url is redis://{v}@cache.prod:6379/0", "clone https://{v}@git.example.com/team/repo.git",
-                        "broker: amqp://{v}@rabbit.internal:5672/%2F", "try mongodb+srv://{v}@cluster0.example.net/?retryWrites=true"],
+    "url_credentials": ["DATABASE_URL=postgres://{v}@db.internal:5432/orders",
+                        "connect with mysql://{v}@mysql.example.net/shop", "redis url is redis://{v}@cache.prod:6379/0",
+                        "clone https://{v}@git.example.com/team/repo.git",
+                        "broker: amqp://{v}@rabbit.internal:5672/%2F",
+                        "try mongodb+srv://{v}@cluster0.example.net/?retryWrites=true"],
     "slack_token": _ANY + ["SLACK_BOT_TOKEN={v}", "client = WebClient(token=\"{v}\")"],
     "slack_webhook": _ANY + ["curl -X POST -d '{{\"text\":\"hi\"}}' {v}", "webhook_url: {v}"],
     "stripe_key": _ANY + ["stripe.api_key = \"{v}\"", "STRIPE_SECRET_KEY={v}"],
-    "google_api_key": _ANY + ["GOOGLE_API_KEY={v}", "https://maps.googleapis.com/maps/api/geocode/json?key={v}&address=x"],
+    "google_api_key": _ANY + ["GOOGLE_API_KEY={v}",
+                              "https://maps.googleapis.com/maps/api/geocode/json?key={v}&address=x"],
     "openai_key": _ANY + ["OPENAI_API_KEY={v}", "client = OpenAI(api_key=\"{v}\")", "Authorization: Bearer {v}"],
     "anthropic_key": _ANY + ["ANTHROPIC_API_KEY={v}", "x-api-key: {v}"],
     "aws_access_key_id": _ANY + ["aws_access_key_id = {v}", "export AWS_ACCESS_KEY_ID={v}"],
@@ -107,7 +110,8 @@ def _samples(label: str, value: str, template: str, replacement: str, shape: str
              pii: bool) -> list[Sample]:
     sentence, expected = template.format(v=value), template.format(v=replacement)
     return [Sample(label, value, "sentence", sentence, expected, pii),
-            Sample(label, value, shape, as_json(sentence, shape, ascii_only), as_json(expected, shape, ascii_only), pii)]
+            Sample(label, value, shape, as_json(sentence, shape, ascii_only), as_json(expected, shape, ascii_only),
+                   pii)]
 
 
 def pii_samples() -> list[Sample]:

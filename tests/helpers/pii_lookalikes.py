@@ -26,7 +26,8 @@ def version(rng: random.Random) -> str:
 def timestamp(rng: random.Random) -> str:
     y, mo, d, h, mi, s = 2026, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), \
         rng.randint(0, 59)
-    return rng.choice([f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z", f"{y}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}.123",
+    return rng.choice([f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}Z",
+                       f"{y}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}.123",
                        f"{h:02d}:{mi:02d}:{s:02d}", str(rng.randint(1_700_000_000, 1_800_000_000)),
                        str(rng.randint(1_700_000_000_000, 1_800_000_000_000)),
                        str(rng.randint(1_700_000_000_000_000, 1_800_000_000_000_000)), f"{d:02d}/{mo:02d}/{y}"])
@@ -114,7 +115,8 @@ def public_key(rng: random.Random) -> str:
     label = rng.choice(["PUBLIC KEY", "CERTIFICATE", "RSA PUBLIC KEY", "CERTIFICATE REQUEST", "PGP PUBLIC KEY BLOCK"])
     body = "\n".join(pick(rng, ALNUM + "+/", 64) for _ in range(rng.randint(2, 5)))
     return rng.choice([f"-----BEGIN {label}-----\n{body}\n-----END {label}-----",
-                       f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{pick(rng, ALNUM, 43)} {rng.choice(['ann', 'ci'])}@laptop"])
+                       f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{pick(rng, ALNUM, 43)} "
+                       f"{rng.choice(['ann', 'ci'])}@laptop"])
 
 
 def plain_url(rng: random.Random) -> str:
@@ -130,12 +132,14 @@ def code(rng: random.Random) -> str:
     return rng.choice([f"git clone git@github.com:{rng.choice(['acme', 'ops'])}/repo.git",
                        f"scp build.tgz deploy@web-{rng.randint(1, 9)}.example.com:/srv/app", "ann@laptop:~$ make test",
                        f"for i in range({rng.randint(2, 99)}): total += i", f"x = 0x{pick(rng, HEX, 8)}",
-                       f"SELECT * FROM calls WHERE id = {rng.randint(10**8, 10**9)}", "kubectl -n prod get pods -o wide",
+                       f"SELECT * FROM calls WHERE id = {rng.randint(10**8, 10**9)}",
+                       "kubectl -n prod get pods -o wide",
                        f"docker run -p {rng.randint(3000, 9000)}:80 nginx:1.27"])
 
 
 def labelled_non_secret(rng: random.Random) -> str:
-    return rng.choice(["aws_secret_access_key = <YOUR_SECRET_ACCESS_KEY>", "AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY}",
+    return rng.choice(["aws_secret_access_key = <YOUR_SECRET_ACCESS_KEY>",
+                       "AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY}",
                        f"aws secret access key fingerprint {pick(rng, HEX, 40)}",
                        f"SSN format is XXX-XX-XXXX (ticket {rng.randint(1000, 9999)})",
                        f"social security office {rng.randint(100, 999)} on Main St",

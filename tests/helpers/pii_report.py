@@ -87,11 +87,13 @@ def tables(m: Measurement) -> str:
              "|---|---:|---:|---:|---:|---:|"]
     for kind in KINDS:
         t = m.kinds.get(kind, Tally())
-        lines.append(f"| `{kind}` | {len(t.strings)} | {t.samples} | {t.ok} | {t.rate:.1%} | {m.false_positives(kind)} |")
+        fps = m.false_positives(kind)
+        lines.append(f"| `{kind}` | {len(t.strings)} | {t.samples} | {t.ok} | {t.rate:.1%} | {fps} |")
     total = Tally(samples=sum(t.samples for t in m.kinds.values()), ok=sum(t.ok for t in m.kinds.values()))
     strings = sum(len(t.strings) for t in m.kinds.values())
     fps = sum(m.false_positives(k) for k in KINDS)
-    lines.append(f"| **all** | **{strings}** | **{total.samples}** | **{total.ok}** | **{total.rate:.1%}** | **{fps}** |")
+    lines.append(f"| **all** | **{strings}** | **{total.samples}** | **{total.ok}** | **{total.rate:.1%}** "
+                 f"| **{fps}** |")
     lines += ["", "| look-alike family | strings | samples (sentence + JSON) | unchanged | redacted by mistake |",
               "|---|---:|---:|---:|---|"]
     for family, t in m.families.items():
@@ -135,7 +137,8 @@ def main() -> None:
         print()
         print(comparison(measurement, measure(corpus(), load_redactor(args.baseline)), args.baseline))
     for sample, out in measurement.misses[:20]:
-        print(f"\nMISS {sample.label} ({sample.shape}): {sample.text!r}\n  got      {out!r}\n  expected {sample.expected!r}")
+        print(f"\nMISS {sample.label} ({sample.shape}): {sample.text!r}")
+        print(f"  got      {out!r}\n  expected {sample.expected!r}")
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ def jwt(rng: random.Random) -> str:
 
 def bearer_token(rng: random.Random) -> str:
     token = rng.choice([pick(rng, ALNUM, 40), f"ya29.{pick(rng, URLSAFE, 60)}",
-                        f"{pick(rng, HEX, 8)}-{pick(rng, HEX, 4)}-{pick(rng, HEX, 4)}-{pick(rng, HEX, 4)}-{pick(rng, HEX, 12)}",
+                        "-".join(pick(rng, HEX, n) for n in (8, 4, 4, 4, 12)),
                         f"{pick(rng, ALNUM, 24)}.{pick(rng, ALNUM, 16)}", pick(rng, ALNUM + "~+/", 32) + "=="])
     return f"{rng.choice(['Bearer', 'bearer', 'BEARER'])} {token}"
 
@@ -146,7 +146,8 @@ def url_credentials(rng: random.Random) -> str:
 
 def slack_token(rng: random.Random) -> str:
     d = lambda n: pick(rng, string.digits, n)  # noqa: E731
-    return rng.choice([f"xoxb-{d(12)}-{d(13)}-{pick(rng, ALNUM, 24)}", f"xoxp-{d(11)}-{d(10)}-{d(11)}-{pick(rng, HEX, 32)}",
+    return rng.choice([f"xoxb-{d(12)}-{d(13)}-{pick(rng, ALNUM, 24)}",
+                       f"xoxp-{d(11)}-{d(10)}-{d(11)}-{pick(rng, HEX, 32)}",
                        f"xoxb-{d(12)}-{pick(rng, ALNUM, 24)}", f"xoxs-{d(10)}-{d(10)}-{d(10)}-{pick(rng, HEX, 10)}",
                        f"xoxa-2-{d(9)}-{d(11)}-{d(13)}-{pick(rng, HEX, 18)}", f"xoxe-1-{pick(rng, ALNUM, 146)}",
                        f"xapp-1-A{pick(rng, string.ascii_uppercase + string.digits, 10)}-{d(13)}-{pick(rng, HEX, 64)}"])
@@ -154,7 +155,8 @@ def slack_token(rng: random.Random) -> str:
 
 def slack_webhook(rng: random.Random) -> str:
     upper = string.ascii_uppercase + string.digits
-    return rng.choice([f"https://hooks.slack.com/services/T{pick(rng, upper, 8)}/B{pick(rng, upper, 8)}/{pick(rng, ALNUM, 24)}",
+    return rng.choice([f"https://hooks.slack.com/services/T{pick(rng, upper, 8)}/B{pick(rng, upper, 8)}/"
+                       f"{pick(rng, ALNUM, 24)}",
                        f"https://hooks.slack.com/workflows/T{pick(rng, upper, 10)}/A{pick(rng, upper, 10)}/"
                        f"{pick(rng, string.digits, 18)}/{pick(rng, ALNUM, 24)}"])
 

@@ -83,8 +83,8 @@ _SECRET_CHECK = min_entropy(3.0)
 # pattern and `Bearer sk-proj-...` is an OpenAI key rather than an anonymous bearer token.
 DEFAULT_PATTERNS: tuple[Pattern, ...] = (
     # gitleaks private-key / detect-secrets PrivateKeyDetector; a block cut short (no END line) is redacted
-    # to the end of its base64 body.
-    Pattern("private_key", _PEM + rf"(?:[\s\S]*?{_PEM_END}|(?:[A-Za-z0-9+/=\s:,-]|\\[nr])*)",
+    # to the end of its base64 body. 16 KB bounds the search for the END line (an RSA-8192 key is ~6.5 KB).
+    Pattern("private_key", _PEM + rf"(?:[\s\S]{{0,16384}}?{_PEM_END}|(?:[A-Za-z0-9+/=\s:,-]|\\[nr]){{0,16384}})",
             needles=("PRIVATE KEY",)),
     # gitleaks slack-webhook-url.
     Pattern("slack_webhook", r"(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,}",
@@ -138,9 +138,10 @@ DEFAULT_PATTERNS: tuple[Pattern, ...] = (
     Pattern("bearer_token", _first("[Bb](?i:earer)", r"\w", 6) + r"\s+[A-Za-z0-9._~+/-]{16,}=*", _opaque,
             needles=("earer", "EARER")),
     # A JSON escape just before the address is skipped; not an SSH remote or an scp target
-    # (`git@github.com:org/repo.git`, `deploy@web.example.com:/srv`).
+    # (`git@github.com:org/repo.git`, `deploy@web.example.com:/srv`). The local part is at most 64 characters
+    # (RFC 5321), which also keeps a long run like `a.a.a.…` from costing a scan per dot.
     Pattern("email", r"\b(?:(?<=\\)[nrtbf]|(?<=\\)u[0-9A-Fa-f]{4})?"
-            r"(?P<secret>[A-Za-z0-9._%+-]+@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+            r"(?P<secret>[A-Za-z0-9._%+-]{1,64}@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
             r"(?!\.[A-Za-z0-9-]|:[\w~/.-]))", needles=("@",)),
     Pattern("iban", _first("[A-Z]", r"\w", ahead=r"[A-Z]\d\d")
             + r"[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", iban_valid),

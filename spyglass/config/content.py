@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from collector.normalise.redaction import RedactionConfig
+from collector.normalise.redaction import KINDS, RedactionConfig
 from spyglass.config.section import Section
 
 
@@ -12,8 +12,7 @@ class ContentSettings(Section):
     capture_projects: list[str] = Field(default_factory=list, description=(
         "Projects whose prompt/completion content is stored (after PII redaction); others have it stripped."))
     redaction_disabled: list[str] = Field(default_factory=list, description=(
-        "Built-in redaction kinds to turn off (email, phone, card_number, iban, api_key, bearer_token, jwt, "
-        "ipv4, ipv6)."))
+        f"Built-in redaction kinds to turn off ({', '.join(KINDS)}; docs/redaction.md)."))
     redaction_patterns: dict[str, str] = Field(default_factory=dict, description=(
         "Extra redaction kinds, kind -> regular expression, applied after the built-in ones."))
 

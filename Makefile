@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/traces.py
+	$(BIN)/python bench/redaction.py
 	$(BIN)/python bench/demo.py
 	$(BIN)/python bench/pages.py
 

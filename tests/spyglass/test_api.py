@@ -8,13 +8,13 @@ import pytest
 
 CALLS = """
 INSERT INTO llm_calls (timestamp, trace_id, span_id, project, service_name, request_model, response_model,
-    input_tokens, output_tokens, cache_read_tokens, reasoning_tokens, duration_ns, status, team)
+    input_tokens, output_tokens, cache_read_tokens, reasoning_tokens, duration_ns, status, team, environment)
 VALUES
-('2026-11-20 10:00:00', 't1', 's1', 'p1', 'chat', 'gpt-4o', 'gpt-4o-2024', 100, 10, 50, 0, 100000000, 'ok', 'a'),
-('2026-11-20 10:10:00', 't2', 's2', 'p1', 'chat', 'gpt-4o', '', 200, 20, 0, 5, 200000000, 'error', 'a'),
-('2026-11-20 10:20:00', 't3', 's3', 'p1', 'search', 'gpt-4o', '', 300, 30, 0, 0, 300000000, 'ok', 'b'),
-('2026-11-20 11:30:00', 't4', 's4', 'p2', 'search', '', 'claude-sonnet-4', 1000, 100, 0, 0, 1000000000, 'ok', 'b'),
-('2026-11-19 09:00:00', 't5', 's5', 'p1', 'chat', 'gpt-4o', '', 7, 7, 0, 0, 5000000, 'ok', 'a')
+('2026-11-20 10:00:00', 't1', 's1', 'p1', 'chat', 'gpt-4o', 'gpt-4o-2024', 100, 10, 50, 0, 100000000, 'ok', 'a', 'prod'),
+('2026-11-20 10:10:00', 't2', 's2', 'p1', 'chat', 'gpt-4o', '', 200, 20, 0, 5, 200000000, 'error', 'a', 'prod'),
+('2026-11-20 10:20:00', 't3', 's3', 'p1', 'search', 'gpt-4o', '', 300, 30, 0, 0, 300000000, 'ok', 'b', 'staging'),
+('2026-11-20 11:30:00', 't4', 's4', 'p2', 'search', '', 'claude-sonnet-4', 1000, 100, 0, 0, 1000000000, 'ok', 'b', ''),
+('2026-11-19 09:00:00', 't5', 's5', 'p1', 'chat', 'gpt-4o', '', 7, 7, 0, 0, 5000000, 'ok', 'a', 'dev')
 """
 RANGE = {"since": "2026-11-20T00:00:00Z", "until": "2026-11-21T00:00:00Z"}
 
@@ -83,8 +83,11 @@ def test_timeseries_and_filters(api):
     points = {(p["bucket"], p["series"]): p["requests"] for p in body["points"]}
     assert points == {("2026-11-20T10:00:00.000000000Z", "gpt-4o"): 3,
                       ("2026-11-20T11:00:00.000000000Z", "claude-sonnet-4"): 1}
-    assert get(api, "/api/v1/filters", RANGE).json() == {
-        "projects": ["p1", "p2"], "services": ["chat", "search"], "models": ["claude-sonnet-4", "gpt-4o"]}
+    assert get(api, "/api/v1/filters", RANGE).json() == {  # no empty environment; 'dev' is out of the range
+        "projects": ["p1", "p2"], "services": ["chat", "search"], "models": ["claude-sonnet-4", "gpt-4o"],
+        "environments": ["prod", "staging"]}
+    staging = get(api, "/api/v1/summary", {**RANGE, "environment": "staging"}).json()["overall"]
+    assert staging["requests"] == 1
 
 
 STREAMED = """

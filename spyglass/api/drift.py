@@ -25,6 +25,7 @@ from client.models.wire import ErrorBody
 from pipelines.drift.direction import severity
 from spyglass.api.common import Strings, filters
 from spyglass.api.context import ContextDep, StoreDep
+from spyglass.api.scope import ScopeDep
 from spyglass.timerange import rfc3339
 from store.base import Store
 from store.errors import BadInput
@@ -38,12 +39,12 @@ MAX_RESULTS = 1_000
 
 
 @router.get("")
-def list_drift(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+def list_drift(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
                service: Strings = None, model: Strings = None, feature: Strings = None, latest: bool = False,
                limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 200) -> DriftResults:
     """Comparisons computed in the range (default: the last 7 days), newest first, each with its features;
     `latest=true` keeps only the newest comparison per (project, service, model, feature)."""
-    f = filters(since, until, project, service, model, timedelta(days=7), feature=feature)
+    f = filters(scope, since, until, project, service, model, timedelta(days=7), feature=feature)
     return DriftResults.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until),
                                         "results": _results(store, q.list_results(store, f, latest, limit))})
 

@@ -32,6 +32,7 @@ from client.models.traces import TraceDetail, TraceRow, Traces, TraceTokens
 from client.models.wire import ErrorBody
 from spyglass.api.common import Strings, filters
 from spyglass.api.context import ContextDep, StoreDep
+from spyglass.api.scope import ScopeDep
 from spyglass.api.trace_detail import trace_detail
 from spyglass.timerange import rfc3339, rfc3339_ns
 from store.errors import BadInput
@@ -98,7 +99,7 @@ def _row(row: dict[str, Any]) -> TraceRow:
 
 
 @router.get("/traces")
-def traces(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
+def traces(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
            service: Strings = None, model: Strings = None, team: Strings = None, feature: Strings = None,
            user: Strings = None, environment: Strings = None, status: str | None = None,
            min_cost: str | None = None, min_duration: str | None = None, q_: Annotated[str | None, Query(alias="q")] = None,
@@ -110,7 +111,7 @@ def traces(store: StoreDep, since: str | None = None, until: str | None = None, 
         raise BadInput(f"sort: {sort!r} is not one of {', '.join(q.SORTS)}")
     if status not in (None, "ok", "error"):
         raise BadInput(f"status: {status!r} is not ok or error (a trace is in error when a call or its root failed)")
-    f = filters(since, until, project, service, model, timedelta(hours=24), team=team, feature=feature, user_id=user,
+    f = filters(scope, since, until, project, service, model, timedelta(hours=24), team=team, feature=feature, user_id=user,
                 environment=environment)
     text = (q_ or "").strip()
     query = q.TraceListQuery(f, sort, limit, None if status is None else status == "error", parse_min_cost(min_cost),

@@ -25,7 +25,7 @@ from client.models.wire import ErrorBody
 from pipelines.drift.direction import severity
 from spyglass.api.common import Strings, filters
 from spyglass.api.context import ContextDep, StoreDep
-from spyglass.api.scope import ScopeDep
+from spyglass.api.scope import Scope, ScopeDep
 from spyglass.timerange import rfc3339
 from store.base import Store
 from store.errors import BadInput
@@ -50,16 +50,17 @@ def list_drift(store: StoreDep, scope: ScopeDep, since: str | None = None, until
 
 
 @router.get("/{result_id}", response_model=DriftResult, responses=_NOT_FOUND)
-def get_drift(store: StoreDep, result_id: str) -> DriftResult | JSONResponse:
-    """One comparison with its features (404 when the id is unknown)."""
-    results = _results(store, q.get_result(store, _valid(result_id)))
+def get_drift(store: StoreDep, scope: ScopeDep, result_id: str) -> DriftResult | JSONResponse:
+    """One comparison with its features (404 when the id is unknown, or of a project the key does not read)."""
+    results = _results(store, _result(store, scope, result_id))
     return DriftResult.model_validate(results[0]) if results else _not_found(result_id)
 
 
 @router.get("/{result_id}/report", response_class=HTMLResponse, responses=_NOT_FOUND)
-def get_report(context: ContextDep, result_id: str) -> Response:
-    """The comparison's Evidently HTML report (404 when the id is unknown or it has no report)."""
-    rows = q.get_result(context.store, _valid(result_id)).to_pylist()
+def get_report(context: ContextDep, scope: ScopeDep, result_id: str) -> Response:
+    """The comparison's Evidently HTML report (404 when the id is unknown, of a project the key does not read,
+    or it has no report)."""
+    rows = _result(context.store, scope, result_id).to_pylist()
     if not rows:
         return _not_found(result_id)
     if not rows[0]["report_file"]:
@@ -77,6 +78,12 @@ def _valid(result_id: str) -> str:
     if not _ID.match(result_id):
         raise BadInput(f"id: {result_id!r} is not a drift result id (32 hexadecimal digits)")
     return result_id
+
+
+def _result(store: Store, scope: Scope, result_id: str) -> pa.Table:
+    """The result's row, or none when the id is unknown or its project is not the key's (so a 404 either way)."""
+    table = q.get_result(store, _valid(result_id))
+    return table.filter(pa.array([scope.allows(p) for p in table.column("project").to_pylist()], pa.bool_()))
 
 
 def _not_found(result_id: str) -> JSONResponse:

@@ -33,7 +33,7 @@ from client.models.wire import ErrorBody
 from spyglass.api.common import Strings, filters
 from spyglass.api.context import ContextDep, StoreDep
 from spyglass.api.scope import ScopeDep
-from spyglass.api.trace_detail import trace_detail
+from spyglass.api.trace_detail import span_project, trace_detail
 from spyglass.timerange import rfc3339, rfc3339_ns
 from store.errors import BadInput
 from store.queries import traces as q
@@ -125,16 +125,18 @@ def traces(store: StoreDep, scope: ScopeDep, since: str | None = None, until: st
 
 
 @router.get("/traces/{trace_id}", response_model=TraceDetail, responses=_NOT_FOUND)
-def trace(context: ContextDep, trace_id: str) -> TraceDetail | JSONResponse:
+def trace(context: ContextDep, scope: ScopeDep, trace_id: str) -> TraceDetail | JSONResponse:
     """Every span of the trace, parents before children by start, with each LLM call's typed tokens and cost
     (token price breakdown, or its GPU share), and the trace's totals. Prompt and completion content appears
-    only for projects that capture it, redacted as stored."""
+    only for projects that capture it, redacted as stored. A trace that touches a project the key does not read is
+    a 404, as an unknown id: a scoped key cannot learn that it exists."""
     trace_id = trace_id.strip().lower()
     if not _TRACE_ID.fullmatch(trace_id):
         raise BadInput(f"trace_id: {trace_id!r} is not a trace id (32 hexadecimal digits)")
     store = context.store
     spans, calls = q.trace_spans(store, trace_id), q.trace_calls(store, trace_id)
-    if not spans and not calls:
+    projects = [c["project"] for c in calls] + [span_project(s) for s in spans]
+    if not projects or not scope.allows_all(projects):
         return JSONResponse({"error": f"no trace with id {trace_id}"}, status_code=404)
     costs = q.call_costs(store, trace_id, calls)
     return trace_detail(trace_id, spans, calls, costs, lambda project: project in context.content_projects)

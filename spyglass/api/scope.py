@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from store.errors import Forbidden
+from store.matchers import Matcher
 
 PROJECT_LABEL = "project"
 
@@ -79,6 +80,16 @@ class Scope:
 
 
 EVERYTHING = Scope()
+
+
+def matched_project(matchers: Iterable[Matcher]) -> str | None:
+    """The project a silence (or any set of matchers) is limited to: its `project="..."` matcher's value."""
+    return next((m.value for m in matchers if m.name == PROJECT_LABEL and m.op == "="), None)
+
+
+def alert_projects(notification: Mapping[str, Any]) -> list[str | None]:
+    """The projects of the alerts a notification carries (None for an alert without a project label)."""
+    return [alert["labels"].get(PROJECT_LABEL) for alert in notification["alerts"]]
 
 
 def get_scope(request: Request) -> Scope:

@@ -61,7 +61,8 @@ def list_alerts(context: ContextDep, scope: ScopeDep, status: Strings = None, ru
     muted = mutings(states, db.silences(active_at=now), context.inhibit_rules, now)
     seen = {s.fingerprint for s in states if scope.allows_labels(s.labels)}
     silences = {s.id for s in db.silences() if scope.allows(matched_project(s.matchers))}
-    picked = [s for s in states if s.fingerprint in seen and (not status or s.status in status) and (not rule or s.rule in rule)
+    picked = [s for s in states if s.fingerprint in seen and (not status or s.status in status)
+              and (not rule or s.rule in rule)
               and (not severity or s.labels.get("severity") in severity)]
     picked.sort(key=lambda s: (_ORDER[s.status], _SEVERITY.get(s.labels.get("severity", ""), 3), s.rule,
                                sorted(s.labels.items())))
@@ -71,9 +72,9 @@ def list_alerts(context: ContextDep, scope: ScopeDep, status: Strings = None, ru
 
 
 @router.get("/alerts/history")
-def alert_history(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None, rule: str | None = None,
-                  fingerprint: str | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000
-                  ) -> AlertHistory:
+def alert_history(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+                  rule: str | None = None, fingerprint: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> AlertHistory:
     """Transitions in the range (default: the last 24 hours), newest first (of the key's projects, by the `project`
     label)."""
     start, end = time_range(since, until, timedelta(hours=24))

@@ -26,8 +26,8 @@ Strings = Annotated[list[str] | None, Query()]
 
 
 def filters(scope: Scope, since: str | None, until: str | None, project: Sequence[str] | None,
-            service: Sequence[str] | None, model: Sequence[str] | None, default_lookback: timedelta = timedelta(hours=24),
-            **extra: Sequence[str] | None) -> queries.Filters:
+            service: Sequence[str] | None, model: Sequence[str] | None,
+            default_lookback: timedelta = timedelta(hours=24), **extra: Sequence[str] | None) -> queries.Filters:
     """Filters from query parameters, the projects narrowed to the key's (403 for a project outside them)."""
     start, end = time_range(since, until, default_lookback)
     return queries.Filters(start, end, scope.narrow(project), tuple(service or ()), tuple(model or ()),
@@ -61,8 +61,8 @@ def cost_filters(default_lookback: timedelta) -> Callable[..., queries.Filters]:
     def dependency(scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
                    service: Strings = None, model: Strings = None, environment: Strings = None, team: Strings = None,
                    feature: Strings = None, user: Strings = None, provider: Strings = None) -> queries.Filters:
-        return filters(scope, since, until, project, service, model, default_lookback, environment=environment, team=team,
-                       feature=feature, user=user, provider=provider)
+        return filters(scope, since, until, project, service, model, default_lookback, environment=environment,
+                       team=team, feature=feature, user=user, provider=provider)
 
     return dependency
 

@@ -100,8 +100,9 @@ def _by(value: str) -> list[str]:
 
 @router.get("/costs/timeseries")
 def cost_timeseries(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
-                    project: Strings = None, service: Strings = None, model: Strings = None, environment: Strings = None,
-                    team: Strings = None, feature: Strings = None, user: Strings = None, provider: Strings = None,
+                    project: Strings = None, service: Strings = None, model: Strings = None,
+                    environment: Strings = None, team: Strings = None, feature: Strings = None, user: Strings = None,
+                    provider: Strings = None,
                     by: str | None = None, step: Annotated[int | None, Query(ge=HOUR, le=31 * 86400)] = None,
                     top: Annotated[int, Query(ge=1, le=50)] = 8) -> CostTimeseries:
     """Spend per bucket (whole hours), split by a dimension into the costliest `top` groups and "other"."""
@@ -130,8 +131,8 @@ def _idle_per_bucket(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # Unset fields are left out: a row carries only its `by` dimensions, and `users` only when asked for.
 @router.get("/costs/breakdown", response_model_exclude_unset=True)
-def cost_breakdown(store: StoreDep, scope: ScopeDep, by: str = "model", since: str | None = None, until: str | None = None,
-                   project: Strings = None, service: Strings = None, model: Strings = None,
+def cost_breakdown(store: StoreDep, scope: ScopeDep, by: str = "model", since: str | None = None,
+                   until: str | None = None, project: Strings = None, service: Strings = None, model: Strings = None,
                    environment: Strings = None, team: Strings = None, feature: Strings = None, user: Strings = None,
                    provider: Strings = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
                    users: bool = False) -> CostBreakdown:

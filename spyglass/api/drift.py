@@ -39,8 +39,9 @@ MAX_RESULTS = 1_000
 
 
 @router.get("")
-def list_drift(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
-               service: Strings = None, model: Strings = None, feature: Strings = None, latest: bool = False,
+def list_drift(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+               project: Strings = None, service: Strings = None, model: Strings = None, feature: Strings = None,
+               latest: bool = False,
                limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 200) -> DriftResults:
     """Comparisons computed in the range (default: the last 7 days), newest first, each with its features;
     `latest=true` keeps only the newest comparison per (project, service, model, feature)."""

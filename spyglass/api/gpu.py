@@ -36,8 +36,8 @@ def _window(f: queries.GpuFilters) -> dict[str, str]:
 
 
 @router.get("/fleet")
-def fleet(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
-          host: Strings = None, gpu_model: Strings = None, gpu: Strings = None) -> GpuFleet:
+def fleet(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+          project: Strings = None, host: Strings = None, gpu_model: Strings = None, gpu: Strings = None) -> GpuFleet:
     """Per GPU (MIG instances apart): last seen, utilisation mean/p95, memory used/total/headroom, power, samples."""
     f = _filters(scope, since, until, project, host, gpu_model, gpu)
     return GpuFleet.model_validate({**_window(f), "gpus": json_rows(queries.fleet(store, f))})
@@ -45,8 +45,8 @@ def fleet(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str
 
 # Unset fields are left out: a GPU's point has its identity, a host's point its number of GPUs.
 @router.get("/timeseries", response_model_exclude_unset=True)
-def timeseries(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
-               host: Strings = None, gpu_model: Strings = None, gpu: Strings = None,
+def timeseries(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+               project: Strings = None, host: Strings = None, gpu_model: Strings = None, gpu: Strings = None,
                step: Annotated[int | None, Query(ge=60, le=31 * 86400)] = None, by: str = "gpu") -> GpuTimeseries:
     """Mean utilisation, memory and power per time bucket (whole minutes), per GPU (`by=gpu`) or per host."""
     if by not in queries.SERIES_BY:
@@ -60,8 +60,8 @@ def timeseries(store: StoreDep, scope: ScopeDep, since: str | None = None, until
 
 
 @router.get("/waste")
-def waste(context: ContextDep, scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
-          host: Strings = None, gpu_model: Strings = None, gpu: Strings = None,
+def waste(context: ContextDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+          project: Strings = None, host: Strings = None, gpu_model: Strings = None, gpu: Strings = None,
           max_utilization: Annotated[float | None, Query(gt=0, le=1)] = None,
           min_idle_seconds: Annotated[int | None, Query(ge=60, le=31 * 86400)] = None) -> GpuWaste:
     """GPUs idle (every one-minute mean utilisation below `max_utilization`) for `min_idle_seconds` or longer."""

@@ -45,7 +45,8 @@ def timeseries(store: StoreDep, f: CallFilters, step: Annotated[int | None, Quer
 @router.get("/filters")
 def filter_values(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None) -> FilterValues:
     """Projects, environments, services and models seen in the range, for filter pickers."""
-    return FilterValues.model_validate(queries.dimensions(store, filters(scope, since, until, [], [], [], timedelta(days=7))))
+    f = filters(scope, since, until, [], [], [], timedelta(days=7))
+    return FilterValues.model_validate(queries.dimensions(store, f))
 
 
 @router.get("/llm-calls", response_model=LlmCalls, responses={200: {

@@ -43,8 +43,8 @@ def info(row: dict[str, Any]) -> NotificationInfo:
 
 
 @router.get("")
-def list_all(store: StoreDep, scope: ScopeDep, state: str | None = None, receiver: str | None = None, group_key: str | None = None,
-             since: str | None = None, until: str | None = None,
+def list_all(store: StoreDep, scope: ScopeDep, state: str | None = None, receiver: str | None = None,
+             group_key: str | None = None, since: str | None = None, until: str | None = None,
              limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100) -> Notifications:
     """Notifications newest first (by creation), in one state (pending, delivered, dead), for one receiver or
     group; `since`/`until` bound their creation time (default: no bound)."""

@@ -81,18 +81,18 @@ def timeseries(store: StoreDep, rule: RulesDep, scope: ScopeDep, by: QualityBy =
 
 
 @router.get("/worst")
-def worst(store: StoreDep, rule: RulesDep, scope: ScopeDep, source: Source = "eval", limit: Limit = 20, since: str | None = None,
-          until: str | None = None, project: Strings = None, service: Strings = None, model: Strings = None,
-          team: Strings = None, feature: Strings = None) -> QualityWorst:
+def worst(store: StoreDep, rule: RulesDep, scope: ScopeDep, source: Source = "eval", limit: Limit = 20,
+          since: str | None = None, until: str | None = None, project: Strings = None, service: Strings = None,
+          model: Strings = None, team: Strings = None, feature: Strings = None) -> QualityWorst:
     """The lowest scores with their trace and span (failing first, then lowest value, newest first)."""
     f = _filters(scope, since, until, project, service, model, team, feature)
     return QualityWorst.model_validate({**_window(f), "rows": json_rows(q.worst(store, f, source, limit, rule))})
 
 
 @router.get("/feedback")
-def feedback(store: StoreDep, rule: RulesDep, scope: ScopeDep, limit: Limit = 50, since: str | None = None, until: str | None = None,
-             project: Strings = None, service: Strings = None, model: Strings = None, team: Strings = None,
-             feature: Strings = None) -> QualityFeedback:
+def feedback(store: StoreDep, rule: RulesDep, scope: ScopeDep, limit: Limit = 50, since: str | None = None,
+             until: str | None = None, project: Strings = None, service: Strings = None, model: Strings = None,
+             team: Strings = None, feature: Strings = None) -> QualityFeedback:
     """Recent feedback, newest first (unjoined feedback too, unless a dimension filter excludes it), and how much
     feedback still waits for its call, or waited longer than the join horizon (in the projects asked for)."""
     f = _filters(scope, since, until, project, service, model, team, feature)

@@ -83,7 +83,8 @@ def _span(row: dict[str, Any], depth: int, call: LlmCall | None, captures: Calla
                 service=row["service"], kind=row["kind"], start=rfc3339_ns(row["start_ns"]), end=rfc3339_ns(end),
                 duration_ms=row["duration_ns"] / 1e6, status_code=row["status_code"],
                 status_message=row["status_message"], scope_name=row["scope_name"], attributes=seen.attributes,
-                resource_attributes=dict(row["resource_attributes"]), content=seen.content, stored=row.get("stored", True), llm_call=call,
+                resource_attributes=dict(row["resource_attributes"]), content=seen.content,
+                stored=row.get("stored", True), llm_call=call,
                 events=[SpanEvent(time=rfc3339_ns(ns), name=name, attributes=attrs)
                         for ns, (name, attrs) in zip(row["event_ns"], seen.events, strict=True)])
 

@@ -99,9 +99,9 @@ def _row(row: dict[str, Any]) -> TraceRow:
 
 
 @router.get("/traces")
-def traces(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
-           service: Strings = None, model: Strings = None, team: Strings = None, feature: Strings = None,
-           user: Strings = None, environment: Strings = None, status: str | None = None,
+def traces(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+           project: Strings = None, service: Strings = None, model: Strings = None, team: Strings = None,
+           feature: Strings = None, user: Strings = None, environment: Strings = None, status: str | None = None,
            min_cost: str | None = None, min_duration: str | None = None, q_: Annotated[str | None, Query(alias="q")] = None,
            sort: str = "time", limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
            cursor: str | None = None) -> Traces:
@@ -111,8 +111,8 @@ def traces(store: StoreDep, scope: ScopeDep, since: str | None = None, until: st
         raise BadInput(f"sort: {sort!r} is not one of {', '.join(q.SORTS)}")
     if status not in (None, "ok", "error"):
         raise BadInput(f"status: {status!r} is not ok or error (a trace is in error when a call or its root failed)")
-    f = filters(scope, since, until, project, service, model, timedelta(hours=24), team=team, feature=feature, user_id=user,
-                environment=environment)
+    f = filters(scope, since, until, project, service, model, timedelta(hours=24), team=team, feature=feature,
+                user_id=user, environment=environment)
     text = (q_ or "").strip()
     query = q.TraceListQuery(f, sort, limit, None if status is None else status == "error", parse_min_cost(min_cost),
                              parse_min_duration(min_duration), text or None,

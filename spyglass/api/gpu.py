@@ -92,6 +92,7 @@ def idle_gpus(stretches: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @router.get("/scrape-targets")
-def scrape_targets(context: ContextDep) -> ScrapeTargets:
-    """Per dcgm-exporter target: up, last attempt/success, consecutive failures, last error, samples."""
-    return ScrapeTargets.model_validate({"targets": context.dcgm_status()})
+def scrape_targets(context: ContextDep, scope: ScopeDep) -> ScrapeTargets:
+    """Per dcgm-exporter target: up, last attempt/success, consecutive failures, last error, samples. The targets
+    are the service's own (their samples go to one configured project): a key scoped to projects sees none."""
+    return ScrapeTargets.model_validate({"targets": context.dcgm_status() if scope.everything else []})

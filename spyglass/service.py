@@ -143,7 +143,7 @@ class Service:
                 await asyncio.to_thread(self._start_scheduler)
             if "api" in s.roles:
                 api = build_api(ApiContext(
-                    store=self.store, read_keys=tuple(s.read_keys), admin_keys=tuple(s.admin_keys),
+                    store=self.store, read_keys=s.read_scopes, admin_keys=s.admin_scopes,
                     readiness=self._readiness, ingest_keys=IngestKeys(s.ingest_keys),
                     catalog_source=self.catalog_source, runbooks=self.runbooks, budgets=tuple(s.costs.budgets),
                     self_hosted_providers=frozenset(p.lower() for p in s.gpu.self_hosted_providers),
@@ -371,9 +371,9 @@ def dashboard_env(s: Settings, environ: Mapping[str, str]) -> dict[str, str]:
     env = {**environ, "SPYGLASS_API_URL": f"http://{_connect_host(s.host)}:{s.api_port}",
            "SPYGLASS_OTLP_HTTP_URL": f"http://{_connect_host(s.host)}:{s.otlp_http_port}"}
     if s.read_keys:
-        env["SPYGLASS_API_KEY"] = s.read_keys[0]
+        env["SPYGLASS_API_KEY"] = next(iter(s.read_keys))
     if not s.dashboard_writes:
         env.pop("SPYGLASS_ADMIN_KEY", None)
     elif s.admin_keys and not env.get("SPYGLASS_ADMIN_KEY"):
-        env["SPYGLASS_ADMIN_KEY"] = s.admin_keys[0]
+        env["SPYGLASS_ADMIN_KEY"] = next(iter(s.admin_keys))
     return env

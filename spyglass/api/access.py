@@ -10,6 +10,10 @@
   (it describes the deployment: receivers' hosts, how many keys, the store), and the probes are open.
 - No key configured at all: everything is open (zero configuration).
 
+Read and admin keys may be scoped to projects: `check` returns the `Scope` of the key sent (scope.py), which the
+dependency puts on the request for every route to filter by. A key of ours sent where no key is needed still
+carries its scope (a scoped key reads its projects only, even from an open API).
+
 Because the rule follows the method, a route a later issue adds is protected without a line here, and the
 OpenAPI document says the same: `responses` gives each route its 401 and 403 from the same `access`.
 """
@@ -18,12 +22,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 
+from spyglass.api.scope import EVERYTHING, Scope
 from store.errors import Forbidden, Unauthorized
 
 Access = Literal["open", "read", "admin", "ingest"]
@@ -57,43 +62,59 @@ def _holds(keys: tuple[bytes, ...], key: bytes) -> bool:
     return found
 
 
+def _matching(keys: Mapping[str, frozenset[str] | None], key: bytes) -> tuple[bool, Scope]:
+    """Whether `key` is one of `keys`, and its scope (compared with every key: the time does not say which)."""
+    found, scope = False, EVERYTHING
+    for known, projects in keys.items():
+        if hmac.compare_digest(known.encode(), key):
+            found, scope = True, Scope(projects)
+    return found, scope
+
+
 @dataclass(frozen=True)
 class Keys:
-    """The service's configured keys, by role (ingest keys only to recognise one sent to the wrong route)."""
+    """The service's configured keys, by role, read and admin keys with their projects (None: every project);
+    ingest keys only to recognise one sent to the wrong route."""
 
-    read: tuple[str, ...] = ()
-    admin: tuple[str, ...] = ()
+    read: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    admin: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
     ingest: tuple[str, ...] = ()
 
     @property
     def configured(self) -> bool:
         return bool(self.read or self.admin or self.ingest)
 
-    def role(self, authorization: str | None) -> Role | None:
-        """The role of the bearer key sent; None when none was sent or it is no key of ours."""
+    def holder(self, authorization: str | None) -> tuple[Role, Scope] | None:
+        """The role and scope of the bearer key sent; None when none was sent or it is no key of ours."""
         key = _bearer(authorization)
         if key is None:
             return None
-        roles: tuple[tuple[Role, tuple[str, ...]], ...] = (("admin", self.admin), ("read", self.read),
-                                                            ("ingest", self.ingest))
-        for role, keys in roles:
-            if _holds(tuple(k.encode() for k in keys), key.encode()):
-                return role
+        for role, keys in (("admin", self.admin), ("read", self.read)):
+            found, scope = _matching(keys, key.encode())
+            if found:
+                return role, scope  # type: ignore[return-value]  # the loop's literals are Roles
+        if _holds(tuple(k.encode() for k in self.ingest), key.encode()):
+            return "ingest", EVERYTHING
         return None
 
+    def role(self, authorization: str | None) -> Role | None:
+        """The role of the bearer key sent; None when none was sent or it is no key of ours."""
+        held = self.holder(authorization)
+        return held[0] if held else None
 
-def check(keys: Keys, method: str, path: str, authorization: str | None) -> None:
-    """Allow, or raise Unauthorized (no key, or not ours: 401) or Forbidden (ours, not enough: 403)."""
+
+def check(keys: Keys, method: str, path: str, authorization: str | None) -> Scope:
+    """The scope of the request's key when it may call, or raise Unauthorized (no key, or not ours: 401) or
+    Forbidden (ours, not enough: 403)."""
     need = access(method, path)
+    held = keys.holder(authorization)
+    role, scope = held if held else (None, EVERYTHING)
     if need in ("open", "ingest"):  # the feedback route checks its ingest key itself
-        return
-    if need == "read" and not keys.read:
-        return
-    if need == "admin" and not keys.configured:
-        return
-    role = keys.role(authorization)
+        return scope
+    if (need == "read" and not keys.read) or (need == "admin" and not keys.configured):
+        return scope
     if role == "admin" or (need == "read" and role == "read"):
-        return
+        return scope
     if need == "read":
         if role is not None:
             raise Forbidden(f"{_ROLE_NAMES[role]} cannot read the API: send a read key")
@@ -112,7 +133,7 @@ def dependency(keys: Keys) -> Callable[[Request], Coroutine[Any, Any, None]]:
     async def authorize(request: Request) -> None:
         route = request.scope.get("route")
         if isinstance(route, APIRoute):
-            check(keys, request.method, route.path, request.headers.get("authorization"))
+            request.state.scope = check(keys, request.method, route.path, request.headers.get("authorization"))
 
     return authorize
 

@@ -24,6 +24,7 @@ from alerts.state import AlertState
 from client.models.alerts import AlertHistory, Alerts, BacktestRequest, BacktestResult, RuleInfo, Rules
 from spyglass.api.common import Strings
 from spyglass.api.context import ApiContext, ContextDep, StoreDep
+from spyglass.api.scope import ScopeDep, matched_project
 from spyglass.timerange import parse_time, rfc3339, time_range
 from store.errors import BadInput, StoreUnavailable
 from store.queries import alerts as q
@@ -49,29 +50,35 @@ def _instance(state: AlertState, silenced_by: Sequence[str], inhibited_by: Seque
 
 
 @router.get("/alerts")
-def list_alerts(context: ContextDep, status: Strings = None, rule: Strings = None,
+def list_alerts(context: ContextDep, scope: ScopeDep, status: Strings = None, rule: Strings = None,
                 severity: Strings = None) -> Alerts:
     """Pending, firing and recently resolved instances (firing first, most severe first), each with the
-    silences and firing alerts that mute it."""
+    silences and firing alerts that mute it. A key scoped to projects sees the alerts whose `project` label is
+    one of them (and of what mutes them, only what it sees)."""
     now = datetime.now(timezone.utc)
     db = AlertStore(context.store)
     states = list(db.states().values())
     muted = mutings(states, db.silences(active_at=now), context.inhibit_rules, now)
-    picked = [s for s in states if (not status or s.status in status) and (not rule or s.rule in rule)
+    seen = {s.fingerprint for s in states if scope.allows_labels(s.labels)}
+    silences = {s.id for s in db.silences() if scope.allows(matched_project(s.matchers))}
+    picked = [s for s in states if s.fingerprint in seen and (not status or s.status in status)
+              and (not rule or s.rule in rule)
               and (not severity or s.labels.get("severity") in severity)]
     picked.sort(key=lambda s: (_ORDER[s.status], _SEVERITY.get(s.labels.get("severity", ""), 3), s.rule,
                                sorted(s.labels.items())))
     return Alerts.model_validate({"at": rfc3339(now), "alerts": [
-        _instance(s, muted[s.fingerprint].silenced_by, muted[s.fingerprint].inhibited_by) for s in picked]})
+        _instance(s, [i for i in muted[s.fingerprint].silenced_by if i in silences],
+                  [f for f in muted[s.fingerprint].inhibited_by if f in seen]) for s in picked]})
 
 
 @router.get("/alerts/history")
-def alert_history(store: StoreDep, since: str | None = None, until: str | None = None, rule: str | None = None,
-                  fingerprint: str | None = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000
-                  ) -> AlertHistory:
-    """Transitions in the range (default: the last 24 hours), newest first."""
+def alert_history(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+                  rule: str | None = None, fingerprint: str | None = None,
+                  limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> AlertHistory:
+    """Transitions in the range (default: the last 24 hours), newest first (of the key's projects, by the `project`
+    label)."""
     start, end = time_range(since, until, timedelta(hours=24))
-    rows = q.events(store, start, end, rule, fingerprint, limit)
+    rows = q.events(store, start, end, rule, fingerprint, limit, scope.narrow(None))
     for row in rows:
         row["at"] = rfc3339(row["at"])
     return AlertHistory.model_validate({"since": rfc3339(start), "until": rfc3339(end), "events": rows})
@@ -97,11 +104,12 @@ def rule_info(rule: Rule, health: dict[str, Any] | None) -> RuleInfo:
 
 
 @router.get("/rules")
-def list_rules(context: ContextDep) -> Rules:
-    """The rules in force with their last evaluation; `error` says why an edited rule file was not loaded."""
+def list_rules(context: ContextDep, scope: ScopeDep) -> Rules:
+    """The rules in force with their last evaluation; `error` says why an edited rule file was not loaded. The
+    last evaluation counts every project's instances: a key scoped to projects gets the rules without it."""
     source = _rules(context)
     status, ruleset = source.status(), source.current()
-    health = {row["rule"]: row for row in q.rule_health(context.store)}
+    health = {row["rule"]: row for row in q.rule_health(context.store)} if scope.everything else {}
     return Rules(version=status.version, files=list(status.files), error=status.error,
                  loaded_at=rfc3339(status.loaded_at), rules=[rule_info(r, health.get(r.name)) for r in ruleset.rules])
 
@@ -120,9 +128,11 @@ def _report(report: BacktestReport) -> dict[str, Any]:
 
 
 @router.post("/rules/backtest")
-def backtest_rules(context: ContextDep, body: BacktestRequest) -> BacktestResult:
+def backtest_rules(context: ContextDep, scope: ScopeDep, body: BacktestRequest) -> BacktestResult:
     """Replay the rules of a rule file (or one of them) over stored history; nothing is written or sent.
-    A file with problems is refused with every `file:line:` problem."""
+    A file with problems is refused with every `file:line:` problem. A rule's query reads any project, so a
+    backtest needs a key of every project."""
+    scope.require(None, "a backtest (its rules' queries read every project)")
     now = datetime.now(timezone.utc)
     since, until = parse_time(body.since, now, "since"), parse_time(body.until, now, "until")
     try:

@@ -2,7 +2,8 @@
 
 `call_filters` is the one definition of the filters over LLM calls: every endpoint that reads
 `llm_calls` (summary, time series, the calls) takes all of them, so none can ignore one;
-`cost_filters` is the same for the dimensions of the cost rows.
+`cost_filters` is the same for the dimensions of the cost rows. `filters` takes the request's key scope
+(scope.py) first, so no route builds Filters that reach beyond the key's projects.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pyarrow as pa
 from fastapi import Depends, Query
 
 from collector.normalise.genai_aliases import MODEL_OPERATIONS
+from spyglass.api.scope import Scope, ScopeDep
 from spyglass.timerange import rfc3339_ns, time_range
 from store import queries
 from store.errors import BadInput
@@ -23,15 +25,16 @@ from store.errors import BadInput
 Strings = Annotated[list[str] | None, Query()]
 
 
-def filters(since: str | None, until: str | None, project: Sequence[str] | None, service: Sequence[str] | None,
-            model: Sequence[str] | None, default_lookback: timedelta = timedelta(hours=24),
-            **extra: Sequence[str] | None) -> queries.Filters:
+def filters(scope: Scope, since: str | None, until: str | None, project: Sequence[str] | None,
+            service: Sequence[str] | None, model: Sequence[str] | None,
+            default_lookback: timedelta = timedelta(hours=24), **extra: Sequence[str] | None) -> queries.Filters:
+    """Filters from query parameters, the projects narrowed to the key's (403 for a project outside them)."""
     start, end = time_range(since, until, default_lookback)
-    return queries.Filters(start, end, tuple(project or ()), tuple(service or ()), tuple(model or ()),
+    return queries.Filters(start, end, scope.narrow(project), tuple(service or ()), tuple(model or ()),
                            {name: tuple(values) for name, values in extra.items() if values})
 
 
-def call_filters(since: str | None = None, until: str | None = None, project: Strings = None,
+def call_filters(scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
                  service: Strings = None, model: Strings = None, provider: Strings = None, operation: Strings = None,
                  status: Strings = None, error_type: Strings = None, team: Strings = None, feature: Strings = None,
                  user_id: Strings = None, session_id: Strings = None, host_name: Strings = None,
@@ -45,7 +48,7 @@ def call_filters(since: str | None = None, until: str | None = None, project: St
     if others:
         raise BadInput(f"operation: LLM calls are model operations ({', '.join(MODEL_OPERATIONS)}); "
                        f"{', '.join(map(repr, others))} spans (agents, tools, retrieval) are in /api/v1/operations")
-    return filters(since, until, project, service, model, provider=provider, operation=operation, status=status,
+    return filters(scope, since, until, project, service, model, provider=provider, operation=operation, status=status,
                    error_type=error_type, team=team, feature=feature, user_id=user_id, session_id=session_id,
                    host_name=host_name, environment=environment, trace_id=trace_id)
 
@@ -55,11 +58,11 @@ CallFilters = Annotated[queries.Filters, Depends(call_filters)]
 
 def cost_filters(default_lookback: timedelta) -> Callable[..., queries.Filters]:
     """A dependency: the filters over cost rows (their dimensions: store/queries/spend.DIMENSIONS)."""
-    def dependency(since: str | None = None, until: str | None = None, project: Strings = None,
+    def dependency(scope: ScopeDep, since: str | None = None, until: str | None = None, project: Strings = None,
                    service: Strings = None, model: Strings = None, environment: Strings = None, team: Strings = None,
                    feature: Strings = None, user: Strings = None, provider: Strings = None) -> queries.Filters:
-        return filters(since, until, project, service, model, default_lookback, environment=environment, team=team,
-                       feature=feature, user=user, provider=provider)
+        return filters(scope, since, until, project, service, model, default_lookback, environment=environment,
+                       team=team, feature=feature, user=user, provider=provider)
 
     return dependency
 

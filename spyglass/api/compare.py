@@ -20,6 +20,7 @@ from releases.analysis import BY, CompareRequest, compare_versions
 from releases.comparison import Comparison
 from spyglass.api.common import Strings
 from spyglass.api.context import ContextDep
+from spyglass.api.scope import ScopeDep
 from spyglass.timerange import parse_time, time_range
 from store.errors import BadInput
 
@@ -46,7 +47,7 @@ def _optional_time(value: str | None, now: datetime, name: str) -> datetime | No
 
 
 @router.get("/compare")
-def compare(context: ContextDep, by: str, baseline: str, candidate: str, since: str | None = None,
+def compare(context: ContextDep, scope: ScopeDep, by: str, baseline: str, candidate: str, since: str | None = None,
             until: str | None = None, baseline_since: str | None = None, baseline_until: str | None = None,
             project: Strings = None, service: Strings = None, model: Strings = None,
             prompt_name: Strings = None) -> ComparisonWire:
@@ -59,6 +60,6 @@ def compare(context: ContextDep, by: str, baseline: str, candidate: str, since: 
     request = CompareRequest(by=by, baseline=baseline.strip(), candidate=candidate.strip(), since=start, until=end,
                              baseline_since=_optional_time(baseline_since, now, "baseline_since"),
                              baseline_until=_optional_time(baseline_until, now, "baseline_until"),
-                             projects=tuple(project or ()), services=tuple(service or ()), models=tuple(model or ()),
+                             projects=scope.narrow(project), services=tuple(service or ()), models=tuple(model or ()),
                              prompt_names=tuple(prompt_name or ()))
     return wire(compare_versions(context.store, request, context.quality_rules))

@@ -42,8 +42,9 @@ class ApiContext:
     """Everything the API reads besides the request: the store and the service's configured parts."""
 
     store: Store
-    read_keys: tuple[str, ...] = ()  # empty: the read API is open
-    admin_keys: tuple[str, ...] = ()  # for routes that change state (spyglass/api/access.py)
+    # Key -> the projects it reaches (None: every project; spyglass/api/scope.py). Empty: the read API is open.
+    read_keys: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    admin_keys: Mapping[str, frozenset[str] | None] = field(default_factory=dict)  # for routes that change state
     # The writer's and the jobs' state for /readyz, when this process collects or schedules.
     readiness: Callable[[], Mapping[str, Any]] | None = None
     ingest_keys: IngestKeys = field(default_factory=IngestKeys)  # for POST /api/v1/feedback

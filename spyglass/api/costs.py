@@ -35,6 +35,7 @@ from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.reprice import reprice
 from spyglass.api.common import Strings, cost_filters, filters, json_rows, nice_step
 from spyglass.api.context import ApiContext, ContextDep, StoreDep
+from spyglass.api.scope import ScopeDep
 from spyglass.timerange import parse_time, rfc3339
 from store import queries
 from store.base import Store
@@ -61,8 +62,8 @@ def unit_economics(row: dict[str, Any]) -> dict[str, Decimal | None]:
             "cost_per_user": _ratio(cost, row["users"]) if "users" in row else None}
 
 
-def _cost_filters(since, until, project, service, model, environment, team, feature, user, provider, **kw):
-    return filters(since, until, project, service, model, environment=environment, team=team, feature=feature,
+def _cost_filters(scope, since, until, project, service, model, environment, team, feature, user, provider, **kw):
+    return filters(scope, since, until, project, service, model, environment=environment, team=team, feature=feature,
                    user=user, provider=provider, **kw)
 
 
@@ -98,13 +99,14 @@ def _by(value: str) -> list[str]:
 
 
 @router.get("/costs/timeseries")
-def cost_timeseries(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
-                    service: Strings = None, model: Strings = None, environment: Strings = None,
-                    team: Strings = None, feature: Strings = None, user: Strings = None, provider: Strings = None,
+def cost_timeseries(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+                    project: Strings = None, service: Strings = None, model: Strings = None,
+                    environment: Strings = None, team: Strings = None, feature: Strings = None, user: Strings = None,
+                    provider: Strings = None,
                     by: str | None = None, step: Annotated[int | None, Query(ge=HOUR, le=31 * 86400)] = None,
                     top: Annotated[int, Query(ge=1, le=50)] = 8) -> CostTimeseries:
     """Spend per bucket (whole hours), split by a dimension into the costliest `top` groups and "other"."""
-    f = _cost_filters(since, until, project, service, model, environment, team, feature, user, provider,
+    f = _cost_filters(scope, since, until, project, service, model, environment, team, feature, user, provider,
                       default_lookback=timedelta(days=7))
     if by is not None:
         _by(by)
@@ -129,8 +131,8 @@ def _idle_per_bucket(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # Unset fields are left out: a row carries only its `by` dimensions, and `users` only when asked for.
 @router.get("/costs/breakdown", response_model_exclude_unset=True)
-def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None, until: str | None = None,
-                   project: Strings = None, service: Strings = None, model: Strings = None,
+def cost_breakdown(store: StoreDep, scope: ScopeDep, by: str = "model", since: str | None = None,
+                   until: str | None = None, project: Strings = None, service: Strings = None, model: Strings = None,
                    environment: Strings = None, team: Strings = None, feature: Strings = None, user: Strings = None,
                    provider: Strings = None, limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
                    users: bool = False) -> CostBreakdown:
@@ -140,7 +142,7 @@ def cost_breakdown(store: StoreDep, by: str = "model", since: str | None = None,
     costs several times the rest of the query, so it is asked for, not paid on every call.
     """
     names = _by(by)
-    f = _cost_filters(since, until, project, service, model, environment, team, feature, user, provider,
+    f = _cost_filters(scope, since, until, project, service, model, environment, team, feature, user, provider,
                       default_lookback=timedelta(days=30))
     rows, total = spend.breakdown(store, f, names, limit, users)
 
@@ -184,8 +186,10 @@ def cost_catalog(context: ContextDep) -> CatalogStatus:
 
 
 @router.post("/costs/reprice")
-def cost_reprice(context: ContextDep, body: RepriceRequest) -> RepriceResult:
-    """Re-price the calls of [since, until) with the current catalog; old costs stay in the history."""
+def cost_reprice(context: ContextDep, scope: ScopeDep, body: RepriceRequest) -> RepriceResult:
+    """Re-price the calls of [since, until) with the current catalog; old costs stay in the history. It re-prices
+    every project's calls, so it needs a key of every project."""
+    scope.require(None, "a reprice (of every project's calls)")
     now = datetime.now(timezone.utc)
     since, until = parse_time(body.since, now, "since"), parse_time(body.until, now, "until")
     result = reprice(context.store, _catalog_source(context).current(), since, until, now)
@@ -203,10 +207,12 @@ def budget_status(e: BudgetEvaluation) -> BudgetStatus:
 
 
 @router.get("/budgets")
-def budgets(context: ContextDep) -> Budgets:
-    """Each configured budget: month-to-date, month-end forecast (weekday-seasonal), states."""
+def budgets(context: ContextDep, scope: ScopeDep) -> Budgets:
+    """Each configured budget: month-to-date, month-end forecast (weekday-seasonal), states. A key scoped to
+    projects sees the budgets of those projects (a team, feature or user budget spans projects)."""
     now = datetime.now(timezone.utc)
     history_start = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=35)
     evaluations = [evaluate(b, spend.daily_spend(context.store, SCOPES[b.scope], b.value, history_start,
-                                                 now + timedelta(hours=1)), now) for b in context.budgets]
+                                                 now + timedelta(hours=1)), now) for b in context.budgets
+                   if scope.allows(b.value if b.scope == "project" else None)]
     return Budgets(at=rfc3339(now), budgets=[budget_status(e) for e in evaluations])

@@ -25,6 +25,7 @@ from client.models.wire import ErrorBody
 from pipelines.drift.direction import severity
 from spyglass.api.common import Strings, filters
 from spyglass.api.context import ContextDep, StoreDep
+from spyglass.api.scope import Scope, ScopeDep
 from spyglass.timerange import rfc3339
 from store.base import Store
 from store.errors import BadInput
@@ -38,27 +39,29 @@ MAX_RESULTS = 1_000
 
 
 @router.get("")
-def list_drift(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
-               service: Strings = None, model: Strings = None, feature: Strings = None, latest: bool = False,
+def list_drift(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+               project: Strings = None, service: Strings = None, model: Strings = None, feature: Strings = None,
+               latest: bool = False,
                limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 200) -> DriftResults:
     """Comparisons computed in the range (default: the last 7 days), newest first, each with its features;
     `latest=true` keeps only the newest comparison per (project, service, model, feature)."""
-    f = filters(since, until, project, service, model, timedelta(days=7), feature=feature)
+    f = filters(scope, since, until, project, service, model, timedelta(days=7), feature=feature)
     return DriftResults.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until),
                                         "results": _results(store, q.list_results(store, f, latest, limit))})
 
 
 @router.get("/{result_id}", response_model=DriftResult, responses=_NOT_FOUND)
-def get_drift(store: StoreDep, result_id: str) -> DriftResult | JSONResponse:
-    """One comparison with its features (404 when the id is unknown)."""
-    results = _results(store, q.get_result(store, _valid(result_id)))
+def get_drift(store: StoreDep, scope: ScopeDep, result_id: str) -> DriftResult | JSONResponse:
+    """One comparison with its features (404 when the id is unknown, or of a project the key does not read)."""
+    results = _results(store, _result(store, scope, result_id))
     return DriftResult.model_validate(results[0]) if results else _not_found(result_id)
 
 
 @router.get("/{result_id}/report", response_class=HTMLResponse, responses=_NOT_FOUND)
-def get_report(context: ContextDep, result_id: str) -> Response:
-    """The comparison's Evidently HTML report (404 when the id is unknown or it has no report)."""
-    rows = q.get_result(context.store, _valid(result_id)).to_pylist()
+def get_report(context: ContextDep, scope: ScopeDep, result_id: str) -> Response:
+    """The comparison's Evidently HTML report (404 when the id is unknown, of a project the key does not read,
+    or it has no report)."""
+    rows = _result(context.store, scope, result_id).to_pylist()
     if not rows:
         return _not_found(result_id)
     if not rows[0]["report_file"]:
@@ -76,6 +79,12 @@ def _valid(result_id: str) -> str:
     if not _ID.match(result_id):
         raise BadInput(f"id: {result_id!r} is not a drift result id (32 hexadecimal digits)")
     return result_id
+
+
+def _result(store: Store, scope: Scope, result_id: str) -> pa.Table:
+    """The result's row, or none when the id is unknown or its project is not the key's (so a 404 either way)."""
+    table = q.get_result(store, _valid(result_id))
+    return table.filter(pa.array([scope.allows(p) for p in table.column("project").to_pylist()], pa.bool_()))
 
 
 def _not_found(result_id: str) -> JSONResponse:

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from client.models.export import FocusExport
 from pipelines.costs import focus
 from spyglass.api.context import StoreDep
+from spyglass.api.scope import ScopeDep
 from spyglass.timerange import rfc3339, time_range
 from store.errors import BadInput
 from store.queries import focus as q
@@ -30,13 +31,15 @@ def hour_bounds(start: datetime, end: datetime) -> tuple[datetime, datetime]:
 
 
 @router.get("/focus")
-def focus_rows(store: StoreDep, since: str, until: str) -> FocusExport:
-    """FOCUS usage rows (one per hour x resource x tag set) for the whole hours covering [since, until)."""
+def focus_rows(store: StoreDep, scope: ScopeDep, since: str, until: str) -> FocusExport:
+    """FOCUS usage rows (one per hour x resource x tag set) for the whole hours covering [since, until), of the
+    key's projects."""
+    projects = scope.narrow(None)
     start, end = hour_bounds(*time_range(since, until, timedelta(0)))
     if end - start > MAX_PERIOD:
         raise BadInput(f"the period is longer than {MAX_PERIOD.days} days; export it in parts")
-    rows = [*focus.api_rows(q.api_usage(store, start, end).to_dicts()),
-            *focus.gpu_allocated_rows(q.gpu_allocated(store, start, end).to_dicts()),
-            *focus.gpu_idle_rows(q.gpu_idle(store, start, end).to_dicts())]
+    rows = [*focus.api_rows(q.api_usage(store, start, end, projects).to_dicts()),
+            *focus.gpu_allocated_rows(q.gpu_allocated(store, start, end, projects).to_dicts()),
+            *focus.gpu_idle_rows(q.gpu_idle(store, start, end, projects).to_dicts())]
     return FocusExport.model_validate({"since": rfc3339(start), "until": rfc3339(end), "columns": list(focus.SCHEMA),
                                        "rows": focus.to_json(rows)})

@@ -18,6 +18,7 @@ from client.models.gpu import GpuCosts
 from pipelines.incremental import EPOCH
 from spyglass.api.common import Strings, filters, json_rows
 from spyglass.api.context import ApiContext, ContextDep
+from spyglass.api.scope import ScopeDep
 from spyglass.timerange import rfc3339
 from store.queries import gpu_cost_queue as queue
 from store.queries import gpu_costs as q
@@ -50,7 +51,8 @@ def unpriced_hours(context: ApiContext, f: Filters) -> list[dict[str, Any]]:
 
 # Unset fields are left out: `step_seconds` and each host's `series` come only with `step`.
 @router.get("/costs", response_model_exclude_unset=True)
-def costs(context: ContextDep, since: str | None = None, until: str | None = None, project: Strings = None,
+def costs(context: ContextDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+          project: Strings = None,
           step: Annotated[int | None, Query(ge=HOUR, le=31 * 86400, multiple_of=HOUR)] = None) -> GpuCosts:
     """Per GPU host over the range: cost, allocated, idle, idle share, calls, unknown-host calls; and the
     hours with GPU samples or self-hosted calls that have no GPU price, with the reason.
@@ -59,7 +61,7 @@ def costs(context: ContextDep, since: str | None = None, until: str | None = Non
     a multiple of 3600) each host also gets a `series` of the same figures per bucket.
     """
     store = context.store
-    f = filters(since, until, project, [], [])
+    f = filters(scope, since, until, project, [], [])
     hosts = q.host_costs(store, f).to_pylist()
     for row in hosts:
         del row["bucket"]

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from client.models.llm import FilterValues, LlmCalls, Summary, Timeseries
 from spyglass.api.common import CallFilters, filters, json_rows, nice_step
 from spyglass.api.context import StoreDep
+from spyglass.api.scope import ScopeDep
 from spyglass.timerange import rfc3339
 from store import queries
 from store.errors import BadInput
@@ -42,9 +43,10 @@ def timeseries(store: StoreDep, f: CallFilters, step: Annotated[int | None, Quer
 
 
 @router.get("/filters")
-def filter_values(store: StoreDep, since: str | None = None, until: str | None = None) -> FilterValues:
+def filter_values(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None) -> FilterValues:
     """Projects, environments, services and models seen in the range, for filter pickers."""
-    return FilterValues.model_validate(queries.dimensions(store, filters(since, until, [], [], [], timedelta(days=7))))
+    f = filters(scope, since, until, [], [], [], timedelta(days=7))
+    return FilterValues.model_validate(queries.dimensions(store, f))
 
 
 @router.get("/llm-calls", response_model=LlmCalls, responses={200: {

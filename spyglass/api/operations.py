@@ -17,6 +17,7 @@ from collector.normalise.genai_aliases import MODEL_OPERATIONS
 from collector.normalise.genai_view import span_sql
 from spyglass.api.common import Strings
 from spyglass.api.context import StoreDep
+from spyglass.api.scope import ScopeDep
 from spyglass.timerange import rfc3339, time_range
 from store.errors import BadInput
 from store.queries import operations as q
@@ -26,8 +27,8 @@ SPAN_SQL = span_sql()
 
 
 @router.get("/operations")
-def operations(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
-               service: Strings = None, operation: Strings = None, name: Strings = None,
+def operations(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+               project: Strings = None, service: Strings = None, operation: Strings = None, name: Strings = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Operations:
     """Per (operation, name, service), busiest first: calls, errors, error rate, latency p50/p95/p99.
 
@@ -38,7 +39,7 @@ def operations(store: StoreDep, since: str | None = None, until: str | None = No
         raise BadInput(f"operation: {', '.join(map(repr, models))} are model calls: see /api/v1/summary and "
                        "/api/v1/llm-calls")
     start, end = time_range(since, until, timedelta(hours=24))
-    f = q.OperationFilters(start, end, tuple(project or ()), tuple(service or ()), tuple(operation or ()),
+    f = q.OperationFilters(start, end, scope.narrow(project), tuple(service or ()), tuple(operation or ()),
                            tuple(name or ()))
     rows = []
     for row in q.operations(store, f, SPAN_SQL, MODEL_OPERATIONS, limit):

@@ -1,4 +1,8 @@
-"""Silences: list, create, read and expire (DELETE expires: a silence's history is never deleted)."""
+"""Silences: list, create, read and expire (DELETE expires: a silence's history is never deleted).
+
+A silence belongs to the project of its `project="..."` matcher: a key scoped to projects sees, creates and
+expires only those (a silence without one could mute any project's alerts: it needs a key of every project).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from alerts.silences import Silence, expire, new_silence
 from client.models.alerts import SilenceInfo, SilenceRequest, Silences
 from client.models.wire import ErrorBody
 from spyglass.api.context import StoreDep
+from spyglass.api.scope import Scope, ScopeDep, matched_project
 from spyglass.timerange import parse_time, rfc3339
 from store.errors import BadInput
 
@@ -29,17 +34,17 @@ def info(s: Silence, now: datetime) -> SilenceInfo:
 
 
 @router.get("")
-def list_silences(store: StoreDep, state: str | None = None) -> Silences:
+def list_silences(store: StoreDep, scope: ScopeDep, state: str | None = None) -> Silences:
     """Every silence (or those in one state: pending, active, expired), newest start first."""
     if state not in (None, "pending", "active", "expired"):
         raise BadInput(f"state: {state!r} is not pending, active or expired")
     now = datetime.now(timezone.utc)
-    found = [info(s, now) for s in AlertStore(store).silences()]
+    found = [info(s, now) for s in AlertStore(store).silences() if _visible(s, scope)]
     return Silences(silences=[s for s in found if state is None or s.state == state])
 
 
 @router.post("")
-def add_silence(store: StoreDep, body: SilenceRequest) -> SilenceInfo:
+def add_silence(store: StoreDep, scope: ScopeDep, body: SilenceRequest) -> SilenceInfo:
     """A new silence; refused with the reason if it has no matcher that needs a value, no author or comment,
     or ends before it starts."""
     now = datetime.now(timezone.utc)
@@ -54,26 +59,33 @@ def add_silence(store: StoreDep, body: SilenceRequest) -> SilenceInfo:
         except ValueError as exc:
             raise BadInput(f"duration: {exc}") from None
     silence = new_silence(body.matchers, starts, ends, body.created_by, body.comment, now)
+    scope.require(matched_project(silence.matchers), "a silence")
     AlertStore(store).save_silence(silence)
     return info(silence, now)
 
 
 @router.get("/{silence_id}", response_model=SilenceInfo, responses=_NOT_FOUND)
-def get_silence(store: StoreDep, silence_id: str) -> SilenceInfo | JSONResponse:
+def get_silence(store: StoreDep, scope: ScopeDep, silence_id: str) -> SilenceInfo | JSONResponse:
     silence = AlertStore(store).silence(silence_id)
-    return info(silence, datetime.now(timezone.utc)) if silence else _not_found(silence_id)
+    return info(silence, datetime.now(timezone.utc)) if silence and _visible(silence, scope) \
+        else _not_found(silence_id)
 
 
 @router.delete("/{silence_id}", response_model=SilenceInfo, responses=_NOT_FOUND)
-def expire_silence(store: StoreDep, silence_id: str) -> SilenceInfo | JSONResponse:
+def expire_silence(store: StoreDep, scope: ScopeDep, silence_id: str) -> SilenceInfo | JSONResponse:
     """Expire a silence now (a pending one never starts); an expired one is refused."""
     db, now = AlertStore(store), datetime.now(timezone.utc)
     silence = db.silence(silence_id)
-    if silence is None:
+    if silence is None or not _visible(silence, scope):
         return _not_found(silence_id)
     expired = expire(silence, now)
     db.save_silence(expired)
     return info(expired, now)
+
+
+def _visible(silence: Silence, scope: Scope) -> bool:
+    """Whether the silence is of the key's projects (else it answers 404, as an unknown id)."""
+    return scope.allows(matched_project(silence.matchers))
 
 
 def _not_found(silence_id: str) -> JSONResponse:

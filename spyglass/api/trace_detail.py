@@ -70,16 +70,21 @@ def _from_call(call: dict[str, Any]) -> dict[str, Any]:
             "event_ns": [], "event_names": [], "event_attributes": [], "stored": False}
 
 
+def span_project(row: dict[str, Any]) -> str:
+    """The project a span was sent under (the collector stamps it on the resource)."""
+    return dict(row["resource_attributes"]).get("spyglass.project") or DEFAULT_PROJECT
+
+
 def _span(row: dict[str, Any], depth: int, call: LlmCall | None, captures: Callable[[str], bool]) -> Span:
-    resource = dict(row["resource_attributes"])
     events = [(name, dict(attrs)) for name, attrs in zip(row["event_names"], row["event_attributes"], strict=True)]
-    seen = shown(dict(row["attributes"]), events, captures(resource.get("spyglass.project") or DEFAULT_PROJECT))
+    seen = shown(dict(row["attributes"]), events, captures(span_project(row)))
     end = row["start_ns"] + row["duration_ns"]
     return Span(span_id=row["span_id"], parent_span_id=row["parent_span_id"], depth=depth, name=row["name"],
                 service=row["service"], kind=row["kind"], start=rfc3339_ns(row["start_ns"]), end=rfc3339_ns(end),
                 duration_ms=row["duration_ns"] / 1e6, status_code=row["status_code"],
                 status_message=row["status_message"], scope_name=row["scope_name"], attributes=seen.attributes,
-                resource_attributes=resource, content=seen.content, stored=row.get("stored", True), llm_call=call,
+                resource_attributes=dict(row["resource_attributes"]), content=seen.content,
+                stored=row.get("stored", True), llm_call=call,
                 events=[SpanEvent(time=rfc3339_ns(ns), name=name, attributes=attrs)
                         for ns, (name, attrs) in zip(row["event_ns"], seen.events, strict=True)])
 

@@ -32,7 +32,8 @@ from client.models.traces import TraceDetail, TraceRow, Traces, TraceTokens
 from client.models.wire import ErrorBody
 from spyglass.api.common import Strings, filters
 from spyglass.api.context import ContextDep, StoreDep
-from spyglass.api.trace_detail import trace_detail
+from spyglass.api.scope import ScopeDep
+from spyglass.api.trace_detail import span_project, trace_detail
 from spyglass.timerange import rfc3339, rfc3339_ns
 from store.errors import BadInput
 from store.queries import traces as q
@@ -98,9 +99,9 @@ def _row(row: dict[str, Any]) -> TraceRow:
 
 
 @router.get("/traces")
-def traces(store: StoreDep, since: str | None = None, until: str | None = None, project: Strings = None,
-           service: Strings = None, model: Strings = None, team: Strings = None, feature: Strings = None,
-           user: Strings = None, environment: Strings = None, status: str | None = None,
+def traces(store: StoreDep, scope: ScopeDep, since: str | None = None, until: str | None = None,
+           project: Strings = None, service: Strings = None, model: Strings = None, team: Strings = None,
+           feature: Strings = None, user: Strings = None, environment: Strings = None, status: str | None = None,
            min_cost: str | None = None, min_duration: str | None = None, q_: Annotated[str | None, Query(alias="q")] = None,
            sort: str = "time", limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
            cursor: str | None = None) -> Traces:
@@ -110,8 +111,8 @@ def traces(store: StoreDep, since: str | None = None, until: str | None = None, 
         raise BadInput(f"sort: {sort!r} is not one of {', '.join(q.SORTS)}")
     if status not in (None, "ok", "error"):
         raise BadInput(f"status: {status!r} is not ok or error (a trace is in error when a call or its root failed)")
-    f = filters(since, until, project, service, model, timedelta(hours=24), team=team, feature=feature, user_id=user,
-                environment=environment)
+    f = filters(scope, since, until, project, service, model, timedelta(hours=24), team=team, feature=feature,
+                user_id=user, environment=environment)
     text = (q_ or "").strip()
     query = q.TraceListQuery(f, sort, limit, None if status is None else status == "error", parse_min_cost(min_cost),
                              parse_min_duration(min_duration), text or None,
@@ -124,16 +125,18 @@ def traces(store: StoreDep, since: str | None = None, until: str | None = None, 
 
 
 @router.get("/traces/{trace_id}", response_model=TraceDetail, responses=_NOT_FOUND)
-def trace(context: ContextDep, trace_id: str) -> TraceDetail | JSONResponse:
+def trace(context: ContextDep, scope: ScopeDep, trace_id: str) -> TraceDetail | JSONResponse:
     """Every span of the trace, parents before children by start, with each LLM call's typed tokens and cost
     (token price breakdown, or its GPU share), and the trace's totals. Prompt and completion content appears
-    only for projects that capture it, redacted as stored."""
+    only for projects that capture it, redacted as stored. A trace that touches a project the key does not read is
+    a 404, as an unknown id: a scoped key cannot learn that it exists."""
     trace_id = trace_id.strip().lower()
     if not _TRACE_ID.fullmatch(trace_id):
         raise BadInput(f"trace_id: {trace_id!r} is not a trace id (32 hexadecimal digits)")
     store = context.store
     spans, calls = q.trace_spans(store, trace_id), q.trace_calls(store, trace_id)
-    if not spans and not calls:
+    projects = [c["project"] for c in calls] + [span_project(s) for s in spans]
+    if not projects or not scope.allows_all(projects):
         return JSONResponse({"error": f"no trace with id {trace_id}"}, status_code=404)
     costs = q.call_costs(store, trace_id, calls)
     return trace_detail(trace_id, spans, calls, costs, lambda project: project in context.content_projects)

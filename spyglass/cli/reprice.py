@@ -32,7 +32,7 @@ def add_parser(verbs: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     url = args.api_url or endpoints(settings.model_copy(update={"roles": ("api",)}))["API"]
-    key = args.api_key or (settings.read_keys[0] if settings.read_keys else None)
+    key = args.api_key or next(iter(settings.read_keys), None)
     admin = args.admin_key or os.environ.get("SPYGLASS_ADMIN_KEY") or next(iter(settings.admin_keys), None)
     try:
         with ApiClient(url, key, admin_key=admin) as api:

@@ -18,6 +18,7 @@ from spyglass.config.content import ContentSettings
 from spyglass.config.costs import CostsSettings
 from spyglass.config.drift import DriftSettings
 from spyglass.config.gpu import GpuSettings
+from spyglass.config.keys import SHOWN_TYPE, KeyScopes, Scopes, check_key_scopes, scopes
 from spyglass.config.maintenance import MaintenanceSettings
 from spyglass.config.quality import QualitySettings
 from spyglass.config.releases import ReleasesSettings
@@ -58,13 +59,16 @@ class Settings(BaseModel):
     ingest_keys: dict[str, str] = Field(default_factory=dict, description=(
         "Ingest keys, key -> project. Empty: ingest is open and the project comes from the resource "
         "attribute spyglass.project (else default)."))
-    read_keys: list[str] = Field(default_factory=list, description=(
+    read_keys: KeyScopes = Field(default_factory=list, json_schema_extra={"shown_type": SHOWN_TYPE}, description=(
         "Keys that read the REST API (an admin key reads too). Empty: reads are open (the API binds to 127.0.0.1 "
-        "by default)."))
-    admin_keys: list[str] = Field(default_factory=list, description=(
+        "by default). A list: each key reads every project. A mapping scopes each key: {key: [project, ...]} reads "
+        "only those projects (every answer is filtered to them; asking for another is a 403), {key: \"*\"} reads "
+        "every project."))
+    admin_keys: KeyScopes = Field(default_factory=list, json_schema_extra={"shown_type": SHOWN_TYPE}, description=(
         "Keys that may change state through the REST API (silences, notification replay, reprice, ...); they "
         "read too. When any key is configured (read, ingest or admin), every route that changes state needs "
-        "one of these. No keys at all: the API is open."))
+        "one of these. No keys at all: the API is open. Scoped like read_keys: a mapping {key: [project, ...]} "
+        "reads and changes only those projects' data."))
 
     collector: CollectorSettings = Field(default_factory=CollectorSettings, description=(
         "OTLP receivers: request limits, decode workers and the batching writer."))
@@ -98,15 +102,18 @@ class Settings(BaseModel):
             raise ValueError(f"unknown roles {sorted(unknown)}; known: {', '.join(ROLES)}")
         return value
 
+    @field_validator("read_keys", "admin_keys", mode="before")
+    @classmethod
+    def _key_scopes(cls, value: Any) -> Any:
+        return check_key_scopes(value)
+
     @field_validator("admin_keys")
     @classmethod
-    def _admin_keys_apart(cls, value: list[str], info: ValidationInfo) -> list[str]:
+    def _admin_keys_apart(cls, value: KeyScopes, info: ValidationInfo) -> KeyScopes:
         """A key means one thing: an admin key that is also a read or ingest key is a mistake (never quoted)."""
         for other in ("read_keys", "ingest_keys"):
             if set(value) & set(info.data.get(other) or ()):
                 raise ValueError(f"a key is both an admin key and in {other}; give each key one role")
-        if any(not key.strip() for key in value):
-            raise ValueError("an admin key is empty")
         return value
 
     @field_validator("log_level")
@@ -115,6 +122,16 @@ class Settings(BaseModel):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value.upper()
+
+    @property
+    def read_scopes(self) -> Scopes:
+        """Each read key with the projects it reads (None: every project)."""
+        return scopes(self.read_keys)
+
+    @property
+    def admin_scopes(self) -> Scopes:
+        """Each admin key with the projects it reads and changes (None: every project)."""
+        return scopes(self.admin_keys)
 
     @property
     def drift_reports_path(self) -> Path:

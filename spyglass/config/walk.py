@@ -116,7 +116,7 @@ def kind_of(annotation: Any) -> Kind:
 def parse_text(kind: Kind, text: str, commas: bool) -> Any:
     """A value written as text (an environment variable, a flag): lists and mappings are JSON, lists may also be
     comma-separated when `commas`; JSON numbers read as exact decimals. ValueError when it cannot be read."""
-    if kind == "list" and commas and not text.lstrip().startswith("["):
+    if kind == "list" and commas and not text.lstrip().startswith(("[", "{")):
         return comma_list(text)
     if kind not in ("list", "json"):
         return text

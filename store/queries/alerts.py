@@ -97,8 +97,9 @@ def rule_health(store: Store) -> list[dict[str, Any]]:
 
 
 def events(store: Store, since: datetime, until: datetime, rule: str | None = None,
-           fingerprint: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-    """Transitions in [since, until), newest first, optionally of one rule or one instance."""
+           fingerprint: str | None = None, limit: int = 1000, projects: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Transitions in [since, until), newest first, optionally of one rule or one instance, or of alerts whose
+    `project` label is one of `projects`."""
     clauses = [f"at >= {{since:{NS_TYPE}}}", f"at < {{until:{NS_TYPE}}}"]
     params: dict[str, Any] = {"since": time_param(since), "until": time_param(until), "limit": limit}
     if rule is not None:
@@ -107,6 +108,9 @@ def events(store: Store, since: datetime, until: datetime, rule: str | None = No
     if fingerprint is not None:
         clauses.append("fingerprint = {fingerprint:String}")
         params["fingerprint"] = fingerprint
+    if projects:
+        clauses.append("labels['project'] IN {projects:Array(String)}")
+        params["projects"] = list(projects)
     return rows_of(store.query_arrow(f"""
 SELECT * FROM alert_events WHERE {' AND '.join(clauses)}
 ORDER BY at DESC, rule, fingerprint LIMIT {{limit:UInt32}}""", params))

@@ -125,14 +125,18 @@ def change(store: Store, change_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def find(store: Store, since: datetime, until: datetime, filters: dict[str, str], limit: int) -> list[dict[str, Any]]:
-    """Changes at or after `since` and before `until` matching every filter (`FILTERS`), newest first."""
+def find(store: Store, since: datetime, until: datetime, filters: dict[str, str], limit: int,
+         projects: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Changes at or after `since` and before `until` matching every filter (`FILTERS`), of `projects` (empty:
+    all), newest first."""
     unknown = set(filters) - set(FILTERS)
     if unknown:
         raise ValueError(f"not a change filter: {sorted(unknown)}")
     where = "".join(f" AND {name} = {{{name}:String}}" for name in filters)
+    where += " AND project IN {projects:Array(String)}" if projects else ""
     return query_rows(store, f"""
 SELECT {_SELECT} FROM changes FINAL
 WHERE at >= {{since:{NS_TYPE}}} AND at < {{until:{NS_TYPE}}}{where}
 ORDER BY at DESC, id LIMIT {{limit:UInt64}}""",
-                      {"since": time_param(since), "until": time_param(until), "limit": limit, **filters})
+                      {"since": time_param(since), "until": time_param(until), "limit": limit, **filters,
+                       "projects": list(projects)})

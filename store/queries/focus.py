@@ -6,12 +6,15 @@
   price on them too would count them twice.
 - GPU cost allocated to calls: `request_gpu_costs` of the latest GPU cost run per hour.
 - GPU idle cost: `gpu_cost_hourly` of the latest run, one row per host-hour.
-Hours are whole: [start, end) must be on hour boundaries (the caller aligns them).
+Hours are whole: [start, end) must be on hour boundaries (the caller aligns them). `projects` (empty: all)
+limits each source to those projects' rows (an API key's scope).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 
@@ -24,41 +27,45 @@ _TAGS = "project, service_name, environment, team, feature"
 _CALL_WINDOW = f"timestamp >= {{start:{NS_TYPE}}} AND timestamp < {{end:{NS_TYPE}}}"
 
 
-def _params(start: datetime, end: datetime) -> dict[str, str]:
-    return {"start": time_param(start, 0), "end": time_param(end, 0)}
+def _params(start: datetime, end: datetime, projects: Sequence[str]) -> dict[str, Any]:
+    return {"start": time_param(start, 0), "end": time_param(end, 0), "projects": list(projects)}
 
 
-def api_usage(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
+def _of(projects: Sequence[str]) -> str:
+    return " AND project IN {projects:Array(String)}" if projects else ""
+
+
+def api_usage(store: Store, start: datetime, end: datetime, projects: Sequence[str] = ()) -> pl.DataFrame:
     """Priced cost, call counts and tokens of API calls, per hour x model x tag set x price entry."""
     return query_df(store, f"""
 SELECT toDateTime64(toStartOfHour(timestamp), 0, 'UTC') AS hour, provider, model, {_TAGS}, currency, entry_id,
     catalog_version, sumIf(cost_total, priced) AS cost, countIf(priced) AS priced_calls,
     countIf(NOT priced) AS unpriced_calls, sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
 FROM request_costs FINAL
-WHERE {_CALL_WINDOW}
+WHERE {_CALL_WINDOW}{_of(projects)}
     AND (trace_id, span_id) GLOBAL NOT IN (
         SELECT trace_id, span_id FROM request_gpu_costs
         WHERE {_CALL_WINDOW} AND hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN})
 GROUP BY hour, provider, model, {_TAGS}, currency, entry_id, catalog_version
-ORDER BY hour, provider, model, {_TAGS}, entry_id, catalog_version""", _params(start, end))
+ORDER BY hour, provider, model, {_TAGS}, entry_id, catalog_version""", _params(start, end, projects))
 
 
-def gpu_allocated(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
+def gpu_allocated(store: Store, start: datetime, end: datetime, projects: Sequence[str] = ()) -> pl.DataFrame:
     """GPU cost allocated to calls, per hour x GPU host x model x tag set."""
     return query_df(store, f"""
 SELECT hour, gpu_host, provider, model, {_TAGS}, currency, price_source, price_version,
     sumIf(gpu_cost, priced) AS cost, countIf(priced) AS priced_calls, countIf(NOT priced) AS unpriced_calls,
     sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens
 FROM request_gpu_costs FINAL
-WHERE {_CALL_WINDOW} AND hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN}
+WHERE {_CALL_WINDOW} AND hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN}{_of(projects)}
 GROUP BY hour, gpu_host, provider, model, {_TAGS}, currency, price_source, price_version
-ORDER BY hour, gpu_host, provider, model, {_TAGS}""", _params(start, end))
+ORDER BY hour, gpu_host, provider, model, {_TAGS}""", _params(start, end, projects))
 
 
-def gpu_idle(store: Store, start: datetime, end: datetime) -> pl.DataFrame:
+def gpu_idle(store: Store, start: datetime, end: datetime, projects: Sequence[str] = ()) -> pl.DataFrame:
     """Each GPU host-hour's idle cost (NULL when unpriced) and idle GPU time."""
     return query_df(store, f"""
 SELECT hour, host_name, project, currency, price_source, price_version, priced, idle, idle_gpu_seconds
 FROM gpu_cost_hourly FINAL
-WHERE hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN}
-ORDER BY hour, host_name""", _params(start, end))
+WHERE hour >= {{start:{S_TYPE}}} AND hour < {{end:{S_TYPE}}} AND {LATEST_RUN}{_of(projects)}
+ORDER BY hour, host_name""", _params(start, end, projects))

@@ -21,6 +21,7 @@ from spyglass.config.gpu import GpuSettings
 from spyglass.config.maintenance import MaintenanceSettings
 from spyglass.config.quality import QualitySettings
 from spyglass.config.releases import ReleasesSettings
+from spyglass.config.retention import RetentionSettings
 from spyglass.config.runbooks import RunbooksSettings
 from spyglass.config.section import comma_list
 from spyglass.config.telemetry import TelemetrySettings
@@ -74,6 +75,8 @@ class Settings(BaseModel):
         "Spyglass's own metrics."))
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings, description=(
         "Housekeeping of the store."))
+    retention: RetentionSettings = Field(default_factory=RetentionSettings, description=(
+        "How long each family of tables keeps its rows, applied as ClickHouse TTLs that drop whole daily parts."))
     costs: CostsSettings = Field(default_factory=CostsSettings, description=(
         "Pricing LLM calls, the hourly rollup, your price catalogs and budgets."))
     gpu: GpuSettings = Field(default_factory=GpuSettings, description=(

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, JsonValue, field_validator, model_validator
 
 from spyglass.config.section import Section
 from store.retention import Family, shorter_rollups, table_ttls
 
 Days = Annotated[int, Field(ge=1)] | None
-_SHOWN = {"shown_type": "integer (≥ 1) or never"}
+_SHOWN: dict[str, JsonValue] = {"shown_type": "integer (≥ 1) or never"}
 
 
 def _days(default: int | None, description: str) -> Any:
-    extra = _SHOWN if default is not None else {**_SHOWN, "shown_default": "never"}
+    extra: dict[str, JsonValue] = _SHOWN if default is not None else {**_SHOWN, "shown_default": "never"}
     return Field(default, description=description, json_schema_extra=extra)
 
 

@@ -75,8 +75,6 @@ class Settings(BaseModel):
         "Spyglass's own metrics."))
     maintenance: MaintenanceSettings = Field(default_factory=MaintenanceSettings, description=(
         "Housekeeping of the store."))
-    retention: RetentionSettings = Field(default_factory=RetentionSettings, description=(
-        "How long each family of tables keeps its rows, applied as ClickHouse TTLs that drop whole daily parts."))
     costs: CostsSettings = Field(default_factory=CostsSettings, description=(
         "Pricing LLM calls, the hourly rollup, your price catalogs and budgets."))
     gpu: GpuSettings = Field(default_factory=GpuSettings, description=(
@@ -91,6 +89,8 @@ class Settings(BaseModel):
         "Runbooks: your directories beside the shipped library."))
     releases: ReleasesSettings = Field(default_factory=ReleasesSettings, description=(
         "Changes in the fleet: the job that detects new versions, models, providers and price catalogs."))
+    retention: RetentionSettings = Field(default_factory=RetentionSettings, description=(
+        "How long each family of tables keeps its rows, applied as ClickHouse TTLs that drop whole daily parts."))
 
     @field_validator("roles", mode="before")
     @classmethod

@@ -62,19 +62,22 @@ def read(store: Store, tables: list[str]) -> dict[str, TableTtl]:
 
 def changes(ddl: DDL, wanted: Mapping[str, str | None], current: Mapping[str, TableTtl]) -> dict[str, list[str]]:
     """The statements that bring each table of `current` to its wanted TTL ({table: statements}, only tables that
-    differ). Pure, so what a start would do can be checked without doing it."""
+    differ): the part-dropping settings where a TTL is wanted and they are missing, then the TTL where it differs.
+    Pure, so what a start would do can be checked without doing it."""
     out: dict[str, list[str]] = {}
     for table, has in current.items():
-        expression = wanted.get(table)
+        if table not in wanted:
+            continue
+        expression = wanted[table]
         ttl = _normal(expression) if expression else None
-        if table not in wanted or ttl == has.ttl:
-            continue
-        if ttl is None:
-            out[table] = ddl.remove_ttl(table)
-            continue
+        statements: list[str] = []
         missing = {name: value for name, value in DROP_PARTS.items() if has.settings.get(name) != value}
-        settings = ddl.modify_settings(table, ", ".join(f"{k} = {v}" for k, v in missing.items())) if missing else []
-        out[table] = [*settings, *ddl.modify_ttl(table, ttl)]
+        if ttl is not None and missing:
+            statements += ddl.modify_settings(table, ", ".join(f"{k} = {v}" for k, v in missing.items()))
+        if ttl != has.ttl:
+            statements += ddl.modify_ttl(table, ttl) if ttl is not None else ddl.remove_ttl(table)
+        if statements:
+            out[table] = statements
     return out
 
 

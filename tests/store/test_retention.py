@@ -164,3 +164,12 @@ def test_on_a_cluster_the_rows_table_is_altered_on_every_node():
         "ALTER TABLE `gpu_samples_local` ON CLUSTER `prod` MODIFY SETTING ttl_only_drop_parts = 1, "
         "materialize_ttl_recalculate_only = 1",
         "ALTER TABLE `gpu_samples_local` ON CLUSTER `prod` MODIFY TTL toDateTime(timestamp) + toIntervalDay(30)"]}
+
+
+def test_a_table_with_the_ttl_but_not_the_part_dropping_settings_gets_only_the_settings():
+    expression = ttl_expression("timestamp", 30)
+    current = {"gpu_samples": ttl.TableTtl(expression, {"index_granularity": "8192", "ttl_only_drop_parts": "1"}),
+               "llm_calls": ttl.TableTtl(None, {"index_granularity": "8192"})}
+    statements = ttl.changes(DDL("db"), {"gpu_samples": expression, "llm_calls": None}, current)
+    assert statements == {"gpu_samples": [
+        "ALTER TABLE `gpu_samples` MODIFY SETTING materialize_ttl_recalculate_only = 1"]}

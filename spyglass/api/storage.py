@@ -27,16 +27,16 @@ _COUNTS = ("rows", "parts", "compressed_bytes", "uncompressed_bytes")
 def storage(store: StoreDep) -> Storage:
     """Every table (MergeTree), largest (compressed) first: rows, parts, compressed and uncompressed bytes,
     oldest and newest data (and whether the parts' time range or the rows said so), the TTL in force and its days."""
-    suffix = "_local" if store.cluster else ""
-    tables = [_table(store, {**row, "table": row.pop("name").removesuffix(suffix)})
-              for row in json_rows(q.table_storage(store))]
+    tables = [_table(store, row) for row in json_rows(q.table_storage(store))]
     totals = {name: sum(t[name] for t in tables) for name in _COUNTS if name != "parts"}
     return Storage.model_validate({"tables": tables, **totals})
 
 
 def _table(store: Store, row: dict[str, Any]) -> dict[str, Any]:
-    """One table's answer: counts as integers (0 without parts), its family, TTL and where its times come from."""
+    """One table's answer (under its front name on a cluster): counts as integers (0 without parts), its family, TTL
+    and where its times come from."""
     in_force = ttl.parse_engine(row.pop("engine_full"))
+    row["table"] = row.pop("name").removesuffix("_local" if store.cluster else "")
     retained = TABLES.get(row["table"])
     out = {**row, **{k: int(row[k] or 0) for k in _COUNTS},
            "family": retained.family if retained else None, "ttl": in_force.ttl, "retention_days": in_force.days,

@@ -56,6 +56,7 @@ from client.models.quality import QualityCost, QualityFeedback, QualitySummary, 
 from client.models.runbooks import RunbookDiff, RunbookDocument, RunbookLibrary, RunbookVersions
 from client.models.traces import TraceDetail, Traces
 from client.releases import RELEASE_ENDPOINTS, ReleaseCalls
+from client.storage import STORAGE_ENDPOINTS, StorageCalls
 
 DEFAULT_API_URL = "http://127.0.0.1:8040"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -112,7 +113,8 @@ ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIE
              GPU_TIMESERIES, GPU_WASTE, GPU_SCRAPE_TARGETS, QUALITY_SUMMARY, QUALITY_TIMESERIES, QUALITY_WORST,
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
-             FEEDBACK, TRACES, TRACE, *RELEASE_ENDPOINTS, *INCIDENT_ENDPOINTS, *CONFIGURATION_ENDPOINTS)
+             FEEDBACK, TRACES, TRACE, *RELEASE_ENDPOINTS, *INCIDENT_ENDPOINTS, *CONFIGURATION_ENDPOINTS,
+             *STORAGE_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -168,7 +170,7 @@ class Query:
         return [*pairs, *self.filters]
 
 
-class ApiClient(IncidentCalls, ReleaseCalls, ConfigurationCalls):
+class ApiClient(IncidentCalls, ReleaseCalls, ConfigurationCalls, StorageCalls):
     """A synchronous client over one connection pool; use as a context manager or call close().
 
     `api_key` (a read key) goes with reads; `admin_key` with every request that changes state (POST, DELETE:

@@ -60,7 +60,7 @@ from spyglass.lease import Lease
 from spyglass.scheduler import Scheduler
 from spyglass.schema import migrate
 from spyglass.telemetry import self_meter_provider
-from store import Store, open_store
+from store import Store, open_store, ttl
 from store.errors import ConfigError
 from store.file_source import FileSource
 
@@ -99,6 +99,7 @@ class Service:
     store: Store | None = None
     batcher: Batcher | None = None
     applied_migrations: list[str] = field(default_factory=list)
+    retention_altered: list[str] = field(default_factory=list)  # tables whose TTL this start changed
     _servers: list[tuple[_Server, asyncio.Task]] = field(default_factory=list)
     pipeline: Pipeline | None = None
     telemetry: MeterProvider | None = None
@@ -199,6 +200,8 @@ class Service:
             self.dcgm_scraper = DcgmScraper(s.gpu.dcgm_targets, self.batcher.submit, timeout=5.0, project="default")
         self.lease = Lease(store)
         self.lease.acquire()
+        # Retention is the store owner's housekeeping: one scheduler per store, so one process applies it.
+        self.retention_altered = ttl.apply(store, s.retention.table_ttls())
         # Delivery belongs to the one scheduler: it resumes the outbox's pending notifications.
         self.outbox = Outbox(store, s.alerts.receivers, s.alerts.delivery_policy(), telemetry.get_meter("spyglass"))
         self.outbox.start()
@@ -245,6 +248,7 @@ class Service:
                                  self.applied_migrations}
         if self.scheduler:
             state["jobs"] = self.scheduler.status()
+            state["retention_altered_at_start"] = self.retention_altered
         if self.catalog_source:
             state["price_catalog"] = self.catalog_source.status().as_dict()
         if self.gpu_prices:

@@ -84,6 +84,17 @@ class DDL:
         """Compress a column differently from now on (metadata only: parts are recompressed as they merge)."""
         return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MODIFY COLUMN {q(column)} CODEC({codec})"]
 
+    def modify_ttl(self, table: str, expression: str) -> list[str]:
+        """Set the table's TTL (on the table that holds the rows)."""
+        return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MODIFY TTL {expression}"]
+
+    def remove_ttl(self, table: str) -> list[str]:
+        return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} REMOVE TTL"]
+
+    def modify_settings(self, table: str, settings: str) -> list[str]:
+        """Change MergeTree settings (`name = value, ...`) of the table that holds the rows."""
+        return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MODIFY SETTING {settings}"]
+
     def materialize_index(self, table: str, index: str) -> list[str]:
         """Build an added index for the parts written before it (a background mutation)."""
         return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MATERIALIZE INDEX {q(index)}"]

@@ -10,9 +10,11 @@ from typing import Any
 
 from client.models.alerts import Rules
 from client.models.settings import ServiceSettings
+from client.models.storage import Storage
 from dashboard.format import MISSING, count, timestamp
 
 _SECONDS = ((86400, "d"), (3600, "h"), (60, "min"))
+_BYTES = ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"))
 
 
 def every(seconds: float) -> str:
@@ -75,3 +77,27 @@ def rule_rows(rules: Rules) -> list[dict[str, Any]]:
     return [{"rule": r.name, "severity": r.severity, "kind": r.kind, "for": every(r.for_seconds) if r.for_seconds
              else "at once", "runbook": r.runbook or MISSING, "file": f"{r.file}:{r.line}",
              "last evaluation": last(r.last_evaluation)} for r in rules.rules]
+
+
+def data_size(size: int) -> str:
+    """Bytes as people read a disk: 512 -> '512 B', 1536 -> '1.5 KiB', 3 * 2**30 -> '3 GiB'."""
+    for unit_size, unit in _BYTES:
+        if size >= unit_size:
+            return f"{size / unit_size:.3g} {unit}"
+    return f"{size} B"
+
+
+def kept(days: int | None, ttl: str | None) -> str:
+    """The retention in force as people read it: '30 days', 'forever', or the TTL itself when it is not in days."""
+    if days is not None:
+        return f"{days:,} days"
+    return ttl or "forever"
+
+
+def storage_rows(body: Storage) -> list[dict[str, Any]]:
+    """Each table that holds rows, largest first: its family, rows, bytes on disk and raw, its time range, and how
+    long it is kept."""
+    return [{"table": t.table, "retention family": t.family or MISSING, "rows": count(t.rows),
+             "on disk": data_size(t.compressed_bytes), "uncompressed": data_size(t.uncompressed_bytes),
+             "oldest (UTC)": timestamp(t.oldest), "newest (UTC)": timestamp(t.newest),
+             "kept": kept(t.retention_days, t.ttl)} for t in body.tables if t.rows]

@@ -1,8 +1,9 @@
 """Settings: the configuration in force, read-only. The price catalog (and, prominently, why an edited catalog
-file was not loaded), budgets, alert rules, notification receivers and keys, the store and the scheduled jobs.
+file was not loaded), budgets, alert rules, notification receivers and keys, the store and the scheduled jobs, and
+what each table stores and how long it is kept.
 
 Configuration lives in files and the environment, not in the store, so nothing here can be changed from the
-browser; the page says where each part is configured. Reads GET /api/v1/costs/catalog, /budgets, /rules and
+browser; the page says where each part is configured. Reads GET /api/v1/costs/catalog, /budgets, /rules, /storage and
 /settings (the last needs an admin key once keys are configured: without one the page says so and shows the rest).
 Secrets never reach the page: the API sends receivers' hosts and key counts only.
 """
@@ -17,6 +18,7 @@ from client.api import ApiClient, ApiError
 from dashboard import notices
 from dashboard.figures import costs as cf
 from dashboard.figures import settings as sf
+from dashboard.format import count
 
 TITLE = "Settings"
 WHERE = ("**Read-only.** Spyglass is configured by files and the environment, highest first: command-line flags, "
@@ -30,7 +32,7 @@ def render() -> None:
     st.title(TITLE)
     st.info(WHERE, icon=":material/edit_off:")
     with ApiClient.from_env() as api:
-        parts: tuple[Callable[[ApiClient], None], ...] = (_catalog, _budgets, _rules, _configuration)
+        parts: tuple[Callable[[ApiClient], None], ...] = (_catalog, _budgets, _rules, _configuration, _storage)
         for part in parts:
             try:
                 part(api)
@@ -99,3 +101,16 @@ def _configuration(api: ApiClient) -> None:
     left, right = st.columns(2)
     left.dataframe(sf.store_rows(view), hide_index=True, key="settings_store")
     right.dataframe(sf.job_rows(view), hide_index=True, key="settings_jobs")
+
+
+def _storage(api: ApiClient) -> None:
+    body = api.storage()
+    st.subheader("Storage")
+    total, raw, rows = st.columns(3)
+    total.metric("On disk", sf.data_size(body.compressed_bytes), border=True)
+    raw.metric("Uncompressed", sf.data_size(body.uncompressed_bytes), border=True)
+    rows.metric("Rows", count(body.rows), border=True)
+    st.dataframe(sf.storage_rows(body), hide_index=True, key="settings_storage")
+    st.caption("Sizes and times from ClickHouse's active parts (oldest and newest: the range of each table's time "
+               "column, to the second). `retention:` in spyglass.yaml sets how long each family is kept; the scheduler "
+               "applies it as TTLs at start, and ClickHouse drops whole daily parts once all their rows are older.")

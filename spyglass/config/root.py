@@ -22,6 +22,7 @@ from spyglass.config.keys import SHOWN_TYPE, KeyScopes, Scopes, check_key_scopes
 from spyglass.config.maintenance import MaintenanceSettings
 from spyglass.config.quality import QualitySettings
 from spyglass.config.releases import ReleasesSettings
+from spyglass.config.retention import RetentionSettings
 from spyglass.config.runbooks import RunbooksSettings
 from spyglass.config.section import comma_list
 from spyglass.config.telemetry import TelemetrySettings
@@ -92,6 +93,8 @@ class Settings(BaseModel):
         "Runbooks: your directories beside the shipped library."))
     releases: ReleasesSettings = Field(default_factory=ReleasesSettings, description=(
         "Changes in the fleet: the job that detects new versions, models, providers and price catalogs."))
+    retention: RetentionSettings = Field(default_factory=RetentionSettings, description=(
+        "How long each family of tables keeps its rows, applied as ClickHouse TTLs that drop whole daily parts."))
 
     @field_validator("roles", mode="before")
     @classmethod

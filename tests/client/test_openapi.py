@@ -166,6 +166,7 @@ CALLS = {
     "change": (lambda api, q: api.change("openapi-test").to_value, "temperature=0.2"),
     "change_verdicts": (lambda api, q: api.change_verdicts("openapi-test").verdicts, []),
     "settings": (lambda api, q: (api.settings().store.backend, api.settings().receivers), ("chdb", [])),
+    "storage": (lambda api, q: next(t for t in api.storage().tables if t.table == "llm_calls").rows > 0, True),
     "runbooks": (lambda api, q: len(api.runbooks().runbooks), 12),
     "runbook": (lambda api, q: api.runbook("cost-spike", "1.0.0").steps[0].number, 1),
     "runbook_versions": (lambda api, q: [v.version for v in api.runbook_versions("slo-burn").versions], ["1.0.0"]),

@@ -1,6 +1,7 @@
-"""The Settings page in a real headless Chromium: the price catalog, budgets, rules, receivers, keys and jobs as
-the API reports them; a broken price catalog file said prominently here and as a banner on the Costs page (then
-mended); and with only a read key, the parts that need an admin key say so while the rest is shown."""
+"""The Settings page in a real headless Chromium: the price catalog, budgets, rules, receivers, keys, jobs and
+storage per table as the API reports them; a broken price catalog file said prominently here and as a banner on
+the Costs page (then mended); and with only a read key, the parts that need an admin key say so while the rest is
+shown."""
 
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ def test_settings_page_shows_the_configuration_the_api_reports(fleet, open_page,
     expect(jobs.filter(has_text="cost-rollup").first).to_be_attached()
     expect(jobs.filter(has_text=every(costs.interval_seconds)).first).to_be_attached()
     expect(_cells(page, 3).filter(has_text="embedded (chDB)").first).to_be_attached()
+    storage = _cells(page, 5)  # every table that holds rows; the fleet's service keeps everything
+    expect(storage.filter(has_text="llm_calls").first).to_be_attached()
+    expect(storage.filter(has_text="forever").first).to_be_attached()
+    expect(_tile(page, "On disk")).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert "None" not in page.locator("[data-testid='stMain']").first.inner_text()
     assert not console_errors(page), "\n".join(console_errors(page))

@@ -13,7 +13,7 @@ from spyglass.config import Settings
 from spyglass.service import Service, endpoints
 from store import Store, query_rows
 from tests.helpers.service_process import free_port
-from tests.helpers.stores import store_settings
+from tests.helpers.stores import KEEP_EVERYTHING, store_settings
 
 
 class RunningService:
@@ -78,7 +78,8 @@ def make_settings(backend: str, chdb_dir: Path, **overrides) -> Settings:
     # tests of its own, and the subprocess services run with the default pool.
     defaults = dict(otlp_http_port=free_port(), otlp_grpc_port=free_port(), api_port=free_port(), dashboard=False,
                     collector={"batch_linger_ms": 5, "decode_workers": 0},
-                    telemetry={"metrics_interval_seconds": 3600}, **store_settings(backend, chdb_dir))
+                    telemetry={"metrics_interval_seconds": 3600}, retention=KEEP_EVERYTHING,
+                    **store_settings(backend, chdb_dir))
     for name, value in overrides.items():
         both_sections = isinstance(value, dict) and isinstance(defaults.get(name), dict)
         defaults[name] = {**defaults[name], **value} if both_sections else value

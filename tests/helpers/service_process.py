@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.helpers.stores import KEEP_EVERYTHING_ENV
+
 
 def _ephemeral_low() -> int:
     try:
@@ -92,7 +94,7 @@ class ServiceProcess:
         log = open(self.log_path, "ab")
         earlier = log.tell()
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **self.env}, cwd=self.data_dir.parent)
+                                        env={**os.environ, **KEEP_EVERYTHING_ENV, **self.env}, cwd=self.data_dir.parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -7,10 +7,15 @@ import itertools
 import os
 from pathlib import Path
 
+from spyglass.config.retention import RetentionSettings
 from store import open_store
 from store.base import quote_identifier
 
 SERVER_URL = os.environ.get("SPYGLASS_TEST_CLICKHOUSE_URL")
+# Test data sits at fixed dates in the past, which the default retention would expire under tests that are not
+# about retention: the services the helpers start keep everything unless a test sets `retention` itself.
+KEEP_EVERYTHING: dict[str, None] = dict.fromkeys(RetentionSettings.model_fields)
+KEEP_EVERYTHING_ENV = {f"SPYGLASS_RETENTION__{name.upper()}": "never" for name in KEEP_EVERYTHING}
 _databases = itertools.count()
 
 

@@ -107,7 +107,8 @@ def test_the_old_flag_still_works_from_the_command_line(tmp_path):
                                          "interval_seconds, rollup_interval_seconds, catalog_files, deployments, budgets) "
                                          "(from costs.intervall_seconds in spyglass.yaml line 2)"),
     ("cost_intervall_seconds: 5\n", "cost_intervall_seconds: unknown setting (sections: collector, content, "
-                                    "telemetry, maintenance, costs, gpu, quality, drift, alerts, runbooks, releases); "
+                                    "telemetry, maintenance, costs, gpu, quality, drift, alerts, runbooks, releases, "
+                                    "retention); "
                                     "did you mean costs.interval_seconds?"),
     ("gpu: 5\n", "gpu: Input should be a valid dictionary"),
 ])

@@ -7,6 +7,7 @@ import pytest
 from client.models.alerts import Rules
 from client.models.costs import CatalogStatus
 from client.models.settings import ServiceSettings
+from client.models.storage import Storage
 from dashboard.figures import settings as sf
 from dashboard.figures.costs import catalog_problem
 from tests.helpers.wire import make
@@ -60,3 +61,29 @@ def test_a_broken_catalog_is_said_with_the_version_still_in_force():
                                    error="prices.yaml: not valid YAML (line 1)"))
     assert problem.startswith("**The price catalog file is broken") and "version 0123456789ab, 73 entries" in problem
     assert problem.endswith("prices.yaml: not valid YAML (line 1)")
+
+
+@pytest.mark.parametrize(("size", "shown"), [(0, "0 B"), (512, "512 B"), (1536, "1.5 KiB"), (3 << 30, "3 GiB"),
+                                             (5 * (1 << 40), "5 TiB")])
+def test_sizes_read_in_binary_units(size, shown):
+    assert sf.data_size(size) == shown
+
+
+def test_storage_rows_say_what_each_table_holds_and_how_long_it_is_kept():
+    body = make(Storage, rows=12, compressed_bytes=3072, uncompressed_bytes=10240, tables=[
+        {"table": "otel_traces", "family": "raw", "rows": 10, "parts": 2, "compressed_bytes": 2048,
+         "uncompressed_bytes": 8192, "oldest": "2026-11-01T00:00:00.000000000Z",
+         "newest": "2026-11-21T10:00:00.000000000Z", "time_from": "parts", "retention_days": 30,
+         "ttl": "toDateTime(Timestamp) + toIntervalDay(30)"},
+        {"table": "incidents", "family": "history", "rows": 2, "parts": 1, "compressed_bytes": 1024,
+         "uncompressed_bytes": 2048, "oldest": None, "newest": None, "time_from": None, "retention_days": None,
+         "ttl": None},
+        {"table": "cost_rollup_queue", "family": None, "rows": 0, "parts": 0, "compressed_bytes": 0,
+         "uncompressed_bytes": 0, "oldest": None, "newest": None, "time_from": None, "retention_days": 7,
+         "ttl": "toDateTime(queued_at) + toIntervalDay(7)"}])
+    traces, incidents = sf.storage_rows(body)  # an empty table is left out
+    assert traces == {"table": "otel_traces", "retention family": "raw", "rows": "10", "on disk": "2 KiB",
+                      "uncompressed": "8 KiB", "oldest (UTC)": "2026-11-01 00:00:00",
+                      "newest (UTC)": "2026-11-21 10:00:00", "kept": "30 days"}
+    assert (incidents["kept"], incidents["oldest (UTC)"]) == ("forever", "–")
+    assert sf.kept(None, "toDateTime(q) + toIntervalHour(1)") == "toDateTime(q) + toIntervalHour(1)"

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from client.models.storage import Storage
 from spyglass.api.common import json_rows
 from spyglass.api.context import StoreDep
+from spyglass.api.scope import ScopeDep
 from store import ttl
 from store.base import Store
 from store.queries import storage as q
@@ -24,9 +25,11 @@ _COUNTS = ("rows", "parts", "compressed_bytes", "uncompressed_bytes")
 
 
 @router.get("/storage")
-def storage(store: StoreDep) -> Storage:
+def storage(store: StoreDep, scope: ScopeDep) -> Storage:
     """Every table (MergeTree), largest (compressed) first: rows, parts, compressed and uncompressed bytes,
-    oldest and newest data (and whether the parts' time range or the rows said so), the TTL in force and its days."""
+    oldest and newest data (and whether the parts' time range or the rows said so), the TTL in force and its days.
+    Whole tables hold every project's rows, so a key scoped to some projects is refused (403)."""
+    scope.require(None, "storage figures (every project's tables)")
     tables = [_table(store, row) for row in json_rows(q.table_storage(store))]
     totals = {name: sum(t[name] for t in tables) for name in _COUNTS if name != "parts"}
     return Storage.model_validate({"tables": tables, **totals})

@@ -516,6 +516,7 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("GET", "/api/v1/traces"): filtered(),
     ("GET", "/api/v1/traces/{trace_id}"): item("traces"),
     ("GET", "/api/v1/settings"): refused(),
+    ("GET", "/api/v1/storage"): refused(key=A_READ),
 }
 PROBES = {("GET", "/healthz"), ("GET", "/readyz")}  # no data, no key
 

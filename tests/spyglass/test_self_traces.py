@@ -10,7 +10,7 @@ from tests.helpers.otel_clients import tracer_provider
 from tests.helpers.wait import eventually
 
 INGEST = ("otlp http export traces", "otlp grpc export traces")
-NO_JOBS = {"jobs_trace_ratio": 0.0}
+NO_JOBS = {"jobs_trace_ratio": 0.0}  # the test default (tests/helpers/in_process.py), said here
 
 
 def _spans(service, where: str = "1") -> list[dict]:

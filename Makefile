@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/traces.py
 	$(BIN)/python bench/redaction.py
+	$(BIN)/python bench/self_observability.py
 	$(BIN)/python bench/demo.py
 	$(BIN)/python bench/pages.py
 

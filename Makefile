@@ -8,7 +8,7 @@ ARGS ?=
 # Test processes: the suite mostly waits on service and browser start-ups, so 3 on 2 cores (9 min vs 20).
 TEST_WORKERS ?= 3
 
-.PHONY: up demo screenshots test lint bench install browser alertmanager clean
+.PHONY: up demo screenshots test lint bench install browser alertmanager prometheus clean
 
 up: $(STAMP)
 	$(BIN)/spyglass up $(ARGS)
@@ -22,7 +22,7 @@ demo: $(STAMP)
 screenshots: $(STAMP) browser
 	$(BIN)/python bench/pages.py --screenshots docs/screenshots $(ARGS)
 
-test: $(STAMP) browser alertmanager lint
+test: $(STAMP) browser alertmanager prometheus lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 # The code checks itself: ruff (pyflakes, bugbear, import order, pyupgrade) and mypy on the packages; the
@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/compare.py
 	$(BIN)/python bench/traces.py
 	$(BIN)/python bench/redaction.py
+	$(BIN)/python bench/self_observability.py
 	$(BIN)/python bench/demo.py
 	$(BIN)/python bench/pages.py
 
@@ -71,6 +72,13 @@ alertmanager:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager) >/dev/null \
 	  || { echo "could not install prometheus-alertmanager: its receiver tests need /usr/bin/prometheus-alertmanager"; \
 	       exit 1; }; }
+
+# GET /metrics is tested by Debian's real Prometheus scraping the service (tests/spyglass/test_prometheus.py).
+prometheus:
+	@test -x /usr/bin/prometheus || { \
+	  echo "installing Debian's prometheus for the /metrics scrape test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) \
+	    >/dev/null || { echo "could not install prometheus: the scrape test needs /usr/bin/prometheus"; exit 1; }; }
 
 clean:
 	rm -rf $(VENV) spyglass-data

@@ -92,7 +92,11 @@ class Engine:
     def __init__(self, store: Store, rules: Rules, detectors: Mapping[str, Detector], outbox: Outbox, route: Route,
                  inhibit_rules: Sequence[InhibitRule] = (), interval_seconds: float = 30,
                  send_resolved: Callable[[str], bool] = lambda receiver: True, workers: int = 4,
-                 incidents: IncidentHook | None = None) -> None:
+                 incidents: IncidentHook | None = None,
+                 on_result: Callable[[RuleResult], None] = lambda result: None) -> None:
+        """`on_result` sees each rule's result of every cycle (the service's self-observation: a span and the
+        evaluation metrics per rule)."""
+        self._on_result = on_result
         self._store, self._rules, self._detectors, self._outbox = store, rules, detectors, outbox
         self._incidents = incidents
         self._route, self._inhibit, self._send_resolved, self._workers = route, tuple(inhibit_rules), send_resolved, workers
@@ -128,6 +132,7 @@ class Engine:
                              sum(1 for s in states if s.status == "firing"), len(transitions), sent,
                              round(time.monotonic() - started, 3), opened)
         for r in results:
+            self._on_result(r)
             if r.error:
                 log.warning("rule=%s evaluation failed: %s", r.rule.name, r.error)
         return report

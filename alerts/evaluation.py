@@ -39,6 +39,7 @@ class RuleResult:
     samples: tuple[Sample, ...] | None  # None: the evaluation failed
     error: str = ""
     seconds: float = 0.0
+    started_ns: int = 0  # wall clock (time.time_ns) when its evaluation began: its self-trace span's start
 
 
 def sample(rule: Rule, labels: Mapping[str, str], value: float, threshold: float | None,
@@ -82,17 +83,17 @@ def shared_series(detector: Detector, store: Store, rules: Sequence[Rule], since
     return detector.series(store, merged, since - detector.lookback(merged), until)
 
 
-def _failed(rule: Rule, exc: Exception, seconds: float) -> RuleResult:
+def _failed(rule: Rule, exc: Exception, seconds: float, started_ns: int) -> RuleResult:
     kind = "" if isinstance(exc, SpyglassError | ValueError) else f"{type(exc).__name__}: "
-    return RuleResult(rule, None, f"{kind}{exc}", seconds)
+    return RuleResult(rule, None, f"{kind}{exc}", seconds, started_ns)
 
 
 def _detector_group(detector: Detector, store: Store, rules: Sequence[Rule], now: datetime) -> list[RuleResult]:
-    started = time.monotonic()
+    started, started_ns = time.monotonic(), time.time_ns()
     try:
         frame = shared_series(detector, store, rules, now, now)
     except Exception as exc:  # the detector's query failed: every rule that shares it says so
-        return [_failed(rule, exc, time.monotonic() - started) for rule in rules]
+        return [_failed(rule, exc, time.monotonic() - started, started_ns) for rule in rules]
     query_seconds = time.monotonic() - started
     results = []
     for rule in rules:
@@ -100,18 +101,19 @@ def _detector_group(detector: Detector, store: Store, rules: Sequence[Rule], now
         try:
             samples = detected(rule, detector, frame, now)
         except Exception as exc:  # one rule's detect failing leaves the others
-            results.append(_failed(rule, exc, query_seconds + time.monotonic() - began))
+            results.append(_failed(rule, exc, query_seconds + time.monotonic() - began, started_ns))
             continue
-        results.append(RuleResult(rule, samples, "", query_seconds + time.monotonic() - began))
+        results.append(RuleResult(rule, samples, "", query_seconds + time.monotonic() - began, started_ns))
     return results
 
 
 def _sql_rule(rule: Rule, store: Store, now: datetime, interval_seconds: int) -> list[RuleResult]:
-    started = time.monotonic()
+    started, started_ns = time.monotonic(), time.time_ns()
     try:
-        return [RuleResult(rule, queried(rule, store, now, interval_seconds), "", time.monotonic() - started)]
+        return [RuleResult(rule, queried(rule, store, now, interval_seconds), "", time.monotonic() - started,
+                           started_ns)]
     except Exception as exc:  # a broken query or a store away: this rule says so, the others go on
-        return [_failed(rule, exc, time.monotonic() - started)]
+        return [_failed(rule, exc, time.monotonic() - started, started_ns)]
 
 
 def _unavailable(name: str, rules: Sequence[Rule]) -> list[RuleResult]:

@@ -71,7 +71,11 @@ class Outbox:
 
     def __init__(self, store: Store, receivers: Sequence[ReceiverBase], policy: DeliveryPolicy = DeliveryPolicy(),
                  meter: Meter | None = None, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 jitter: Callable[[], float] = random.random) -> None:
+                 jitter: Callable[[], float] = random.random,
+                 on_attempt: Callable[[NotificationRow, Delivery, float], None] = lambda row, delivery, seconds: None
+                 ) -> None:
+        """`on_attempt` sees every delivery attempt as it ends, with its seconds (the service's self-trace)."""
+        self._on_attempt = on_attempt
         self.store, self.policy, self._clock = store, policy, clock
         self._configs = {config.name: config for config in receivers}
         self._lanes = {name: Lane(build(config, policy.timeout_seconds, policy.workers_per_receiver), policy, clock,
@@ -191,6 +195,7 @@ class Outbox:
     def _outcome(self, row: NotificationRow, delivery: Delivery, seconds: float) -> None:
         self._attempts.add(1, {"receiver": row.receiver, "outcome": delivery.outcome})
         self._seconds.record(seconds, {"receiver": row.receiver})
+        self._on_attempt(row, delivery, seconds)
         with self._lock:
             self._record(row)
 

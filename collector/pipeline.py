@@ -28,11 +28,13 @@ from opentelemetry.metrics import Meter, NoOpMeter
 from opentelemetry.proto.collector.logs.v1 import logs_service_pb2 as logs_pb
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2 as metrics_pb
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as trace_pb
+from opentelemetry.trace import Tracer
 
 from collector.batcher import Batcher
 from collector.decode import encoding, logs, metrics, traces
 from collector.decode.signal import Decoded
 from collector.normalise import content
+from collector.observe import RequestObserver
 from store.errors import StoreUnavailable
 
 
@@ -82,15 +84,15 @@ def _start_worker() -> None:
 
 class Pipeline:
     def __init__(self, batcher: Batcher, max_body_bytes: int = 64 << 20, workers: int = 0,
-                 meter: Meter | None = None, content_policy: content.ContentPolicy | None = None) -> None:
+                 meter: Meter | None = None, content_policy: content.ContentPolicy | None = None,
+                 tracer: Tracer | None = None) -> None:
         self.batcher = batcher
         self.content_policy = content_policy or content.ContentPolicy()
         self.max_body_bytes = max_body_bytes
         self.workers = workers
         self._pool = self._new_pool()
         meter = meter or NoOpMeter("spyglass")
-        self._requests = meter.create_counter(
-            "spyglass.receiver.requests", unit="{request}", description="OTLP export requests, by signal and outcome")
+        self.observer = RequestObserver(meter, tracer)  # the transports' span and counts per request
         self._items = meter.create_counter(
             "spyglass.receiver.items", unit="{item}", description="Spans, data points and log records, by outcome")
 
@@ -107,12 +109,7 @@ class Pipeline:
         Raises BadInput for undecodable bodies, QueueFull/StoreUnavailable (retryable) when
         the items could not be committed.
         """
-        try:
-            response, decoded = await self._export(signal, body, kind, content_encoding, project)
-        except Exception as exc:
-            self._requests.add(1, {"signal": signal.name, "outcome": type(exc).__name__})
-            raise
-        self._requests.add(1, {"signal": signal.name, "outcome": "ok"})
+        response, decoded = await self._export(signal, body, kind, content_encoding, project)
         self._items.add(decoded.accepted, {"signal": signal.name, "outcome": "accepted"})
         if decoded.rejected:
             self._items.add(decoded.rejected, {"signal": signal.name, "outcome": "rejected"})

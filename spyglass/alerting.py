@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from alerts.engine import Engine, Outbox
-from alerts.evaluation import Detector
+from alerts.evaluation import Detector, RuleResult
 from alerts.incidents.desk import IncidentDesk
 from alerts.incidents.opener import IncidentOpener
 from alerts.inhibit import InhibitRule
@@ -61,9 +61,10 @@ def incident_desk(s: Settings, store: Store, runbooks: RunbookSource | None, rul
 
 
 def engine(s: Settings, store: Store, rules: RuleSource, detectors: Mapping[str, Detector], outbox: Outbox,
-           send_resolved: Callable[[str], bool] = lambda receiver: True, desk: IncidentDesk | None = None) -> Engine:
+           send_resolved: Callable[[str], bool] = lambda receiver: True, desk: IncidentDesk | None = None,
+           on_result: Callable[[RuleResult], None] = lambda result: None) -> Engine:
     """The engine; with a desk, alerts at or above `alerts.incident_min_severity` open incidents (unless off)."""
     opener = None if desk is None or s.alerts.incident_min_severity == "off" else IncidentOpener(
         desk, route(s), s.alerts.incident_min_severity)
     return Engine(store, rules, detectors, outbox, route(s), inhibit_rules(s), s.alerts.evaluation_interval_seconds,
-                  send_resolved, incidents=opener)
+                  send_resolved, incidents=opener, on_result=on_result)

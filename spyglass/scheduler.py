@@ -3,7 +3,8 @@
 A job is a name, an interval and `run(now)`: the scheduler reads the clock and passes the time
 in, so no job reads the clock itself and every job can be run in a test at any time. A failing
 run is logged and recorded, never fatal; a slow job never overlaps itself (runs coalesce). Every
-run is measured through the service's meter (`spyglass.job.runs`, `.failures`, `.duration`).
+run is measured through the service's meter (`spyglass.job.runs`, `.failures`, `.duration`) and traced as a
+span `job <name>` by the service's jobs tracer (sampled by `telemetry.jobs_trace_ratio`).
 
 Stopping is bounded: `stop(timeout)` sets `stopping` (jobs that work in chunks ask it between
 chunks and end there; they are idempotent and resume from their watermark), waits at most
@@ -22,6 +23,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from opentelemetry.metrics import Meter, NoOpMeter
+from opentelemetry.trace import NoOpTracer, Tracer
 
 log = logging.getLogger(__name__)
 # APScheduler logs every run at INFO and every coalesced (skipped) run at WARNING; ours says what matters.
@@ -59,6 +61,7 @@ class Scheduler:
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
     stopping: threading.Event = field(default_factory=threading.Event)
     states: dict[str, JobState] = field(default_factory=dict)
+    tracer: Tracer = field(default_factory=NoOpTracer)
 
     def __post_init__(self) -> None:
         self._idle = threading.Condition()
@@ -82,7 +85,9 @@ class Scheduler:
             state.last_run = now.isoformat()
             outcome = "ok"
             try:
-                state.last_result = _plain(job.run(now))
+                # The span records a failure (status and exception event) as it passes through.
+                with self.tracer.start_as_current_span(f"job {job.name}", attributes={"job.name": job.name}):
+                    state.last_result = _plain(job.run(now))
                 state.last_error = ""
             except Exception as exc:  # a job's failure is recorded and retried next interval
                 outcome = "error"

@@ -33,6 +33,7 @@ from typing import Any
 import pyarrow as pa
 import uvicorn
 from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from alerts.evaluation import Detector
 from alerts.incidents.desk import IncidentDesk
@@ -51,6 +52,7 @@ from pipelines.gpu.prices import GpuPriceTable
 from pipelines.gpu.prices import load_table as load_gpu_prices
 from runbooks.source import RunbookSource
 from spyglass import alerting
+from spyglass.alert_telemetry import RuleObserver, delivery_span
 from spyglass.api import build_api
 from spyglass.api.context import ApiContext, GpuIdle
 from spyglass.api.settings_wire import service_settings
@@ -59,6 +61,7 @@ from spyglass.jobs import JobParts, scheduled_jobs
 from spyglass.lease import Lease
 from spyglass.scheduler import Scheduler
 from spyglass.schema import migrate
+from spyglass.self_traces import SelfTracing, TracedRequests, ratios
 from spyglass.telemetry import self_meter_provider
 from store import Store, open_store, ttl
 from store.errors import ConfigError
@@ -103,6 +106,8 @@ class Service:
     _servers: list[tuple[_Server, asyncio.Task]] = field(default_factory=list)
     pipeline: Pipeline | None = None
     telemetry: MeterProvider | None = None
+    metrics_reader: InMemoryMetricReader | None = None  # the same instruments, for GET /metrics
+    self_traces: SelfTracing | None = None
     scheduler: Scheduler | None = None
     _grpc: Any = None
     _dashboard: subprocess.Popen | None = None
@@ -129,7 +134,11 @@ class Service:
         try:
             # Our own metrics exist whatever the roles: through the writer when this process collects, else
             # straight into the store.
-            self.telemetry = self_meter_provider(self._write_own_metrics, s.telemetry.metrics_interval_seconds)
+            self.metrics_reader = InMemoryMetricReader()
+            self.telemetry = self_meter_provider(self._write_own_metrics, s.telemetry.metrics_interval_seconds,
+                                                 self.metrics_reader)
+            # Our own spans go the same way (never through a receiver: spyglass/self_traces.py).
+            self.self_traces = SelfTracing(self._write_own_metrics, ratios(s.telemetry))
             if "scheduler" in s.roles or "api" in s.roles:  # a bad catalog file stops the start (one line)
                 self.catalog_source = await asyncio.to_thread(CatalogSource, s.costs.catalog_files,
                                                             s.costs.deployments)
@@ -155,8 +164,8 @@ class Service:
                     quality_rules=alerting.quality_rules(s),
                     dcgm_status=self.dcgm_scraper.status if self.dcgm_scraper else list,
                     rules=self.rule_source, detectors=self.detectors, inhibit_rules=alerting.inhibit_rules(s),
-                    incidents=self.incidents, configuration=service_settings(s)))
-                self._serve(api, s.host, s.api_port, "api")
+                    incidents=self.incidents, configuration=service_settings(s), own_metrics=self.metrics_reader))
+                self._serve(TracedRequests(api, self.self_traces.tracer("api")), s.host, s.api_port, "api")
                 if (s.read_keys or s.ingest_keys) and not s.admin_keys:
                     log.warning("keys are configured but admin_keys is empty: every API route that changes state "
                                 "(silences, notification replay, reprice) is refused until an admin key is")
@@ -179,7 +188,9 @@ class Service:
         c = s.collector
         self.batcher = Batcher(store, c.batch_max_rows, c.batch_linger_ms / 1000, c.queue_max_rows, meter)
         policy = ContentPolicy(frozenset(s.content.capture_projects), s.content.redaction())
-        self.pipeline = pipeline = Pipeline(self.batcher, c.max_body_bytes, c.decode_workers, meter, policy)
+        assert self.self_traces is not None
+        self.pipeline = pipeline = Pipeline(self.batcher, c.max_body_bytes, c.decode_workers, meter, policy,
+                                            self.self_traces.tracer("ingest"))
         keys = IngestKeys(s.ingest_keys)
         self._serve(http_receiver.build_app(pipeline, keys, c.max_body_bytes, c.retry_after_seconds),
                     s.host, s.otlp_http_port, "otlp-http")
@@ -203,15 +214,19 @@ class Service:
         # Retention is the store owner's housekeeping: one scheduler per store, so one process applies it.
         self.retention_altered = ttl.apply(store, s.retention.table_ttls())
         # Delivery belongs to the one scheduler: it resumes the outbox's pending notifications.
-        self.outbox = Outbox(store, s.alerts.receivers, s.alerts.delivery_policy(), telemetry.get_meter("spyglass"))
+        assert self.self_traces is not None
+        tracer = self.self_traces.tracer("jobs")
+        self.outbox = Outbox(store, s.alerts.receivers, s.alerts.delivery_policy(), telemetry.get_meter("spyglass"),
+                             on_attempt=delivery_span(tracer))
         self.outbox.start()
         stopping = threading.Event()
         assert self.rule_source is not None, "the scheduler evaluates the rules loaded at start"
         engine = alerting.engine(s, store, self.rule_source, self.detectors, self.outbox, self.outbox.sends_resolved,
-                                 self.incidents)
+                                 self.incidents, RuleObserver(tracer, telemetry.get_meter("spyglass")))
         parts = JobParts(store, self.catalog_source, self.gpu_prices, self.lease, stopping, self.dcgm_scraper, engine,
                          self.alerts_clock)
-        self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping)
+        self.scheduler = Scheduler(scheduled_jobs(s, parts), telemetry.get_meter("spyglass"), stopping=stopping,
+                                   tracer=tracer)
         self.scheduler.start()
 
     def _write_own_metrics(self, tables: dict[str, pa.Table]) -> Future:
@@ -296,6 +311,8 @@ class Service:
             await asyncio.to_thread(self.pipeline.close)
         if self.telemetry is not None:  # a last export of our own metrics, before the writer drains
             await asyncio.to_thread(self.telemetry.shutdown)
+        if self.self_traces is not None:  # and of our own spans
+            await asyncio.to_thread(self.self_traces.shutdown)
         if self.batcher is not None:
             await asyncio.to_thread(self.batcher.close)
         if self.dcgm_scraper is not None:

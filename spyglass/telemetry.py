@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     MetricExporter,
     MetricExportResult,
+    MetricReader,
     MetricsData,
     PeriodicExportingMetricReader,
 )
@@ -50,8 +51,11 @@ class StoreMetricExporter(MetricExporter):
         return None
 
 
-def self_meter_provider(submit: Callable[[dict[str, pa.Table]], Future], interval_seconds: float) -> MeterProvider:
+def self_meter_provider(submit: Callable[[dict[str, pa.Table]], Future], interval_seconds: float,
+                        *readers: MetricReader) -> MeterProvider:
+    """Our meter provider: its periodic reader writes into the store; `readers` read the same instruments too
+    (the in-memory one GET /metrics renders)."""
     reader = PeriodicExportingMetricReader(StoreMetricExporter(submit),
                                            export_interval_millis=interval_seconds * 1000)
-    return MeterProvider(metric_readers=[reader],
+    return MeterProvider(metric_readers=[reader, *readers],
                          resource=Resource.create({"service.name": SELF, "spyglass.project": SELF}))

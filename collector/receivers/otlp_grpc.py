@@ -19,7 +19,7 @@ from grpc_status import rpc_status
 from collector.auth import IngestKeys
 from collector.decode import encoding
 from collector.pipeline import SIGNALS, Pipeline, Signal
-from collector.status import status_for
+from collector.status import Status, status_for
 
 log = logging.getLogger(__name__)
 
@@ -32,25 +32,33 @@ SERVICES = {
 
 def _exporter(pipeline: Pipeline, keys: IngestKeys, signal: Signal, retry_after: int):
     async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes | None:
-        try:
-            metadata = dict(context.invocation_metadata() or ())
-            project = keys.project_for(metadata.get("authorization"))
-            response = await pipeline.export(signal, body, encoding.PROTOBUF, None, project)
-            return response.SerializeToString()
-        except Exception as exc:  # every failure becomes a gRPC status; see collector/status.py
-            status = status_for(exc, retry_after)
-            if status.http == 500:
-                log.exception("otlp_grpc signal=%s failed", signal.name)
-            else:
-                log.info("otlp_grpc signal=%s status=%s error=%s", signal.name, status.grpc.name, exc)
-            detail = status_pb2.Status(code=status.grpc.value[0], message=str(exc))
-            if status.retry_after:
-                retry = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=status.retry_after))
-                detail.details.add().Pack(retry)
-            await context.abort_with_status(rpc_status.to_status(detail))  # raises: the call ends here
-            return None
+        with pipeline.observer.request(signal.name, "grpc") as observed:
+            observed.bytes = len(body)  # as gRPC hands it over: decompressed
+            try:
+                metadata = dict(context.invocation_metadata() or ())
+                project = keys.project_for(metadata.get("authorization"))
+                response = await pipeline.export(signal, body, encoding.PROTOBUF, None, project)
+                return response.SerializeToString()
+            except Exception as exc:  # every failure becomes a gRPC status; see collector/status.py
+                status = status_for(exc, retry_after)
+                observed.failed(exc, status.http)
+                error = exc  # aborting raises: outside the span, so a refusal is not recorded as our exception
+        await _abort(context, signal.name, error, status)
+        return None
 
     return export
+
+
+async def _abort(context: grpc.aio.ServicerContext, signal: str, exc: Exception, status: Status) -> None:
+    if status.http == 500:
+        log.error("otlp_grpc signal=%s failed", signal, exc_info=exc)
+    else:
+        log.info("otlp_grpc signal=%s status=%s error=%s", signal, status.grpc.name, exc)
+    detail = status_pb2.Status(code=status.grpc.value[0], message=str(exc))
+    if status.retry_after:
+        retry = error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=status.retry_after))
+        detail.details.add().Pack(retry)
+    await context.abort_with_status(rpc_status.to_status(detail))  # raises: the call ends here
 
 
 def build_server(pipeline: Pipeline, keys: IngestKeys, address: str, max_message_bytes: int = 64 << 20,

@@ -18,7 +18,7 @@ from collector.auth import IngestKeys
 from collector.decode import encoding
 from collector.decode.encoding import TooLarge
 from collector.pipeline import SIGNALS, Pipeline
-from collector.status import status_for
+from collector.status import Status, status_for
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,17 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _error(signal: str, exc: Exception, status: Status, kind: str) -> Response:
+    if status.http == 500:
+        log.error("otlp_http signal=%s failed", signal, exc_info=exc)
+    else:
+        log.info("otlp_http signal=%s status=%d error=%s", signal, status.http, exc)
+    headers = {"Retry-After": str(status.retry_after)} if status.retry_after else None
+    message = str(exc) if status.http != 500 else "internal error"
+    return Response(encoding.status_body(message, status.grpc.value[0], kind), status.http,
+                    headers=headers, media_type=kind)
+
+
 def build_app(pipeline: Pipeline, keys: IngestKeys, max_body_bytes: int = 64 << 20,
               retry_after: int = 1) -> Starlette:
     async def handle(request: Request) -> Response:
@@ -46,21 +57,18 @@ def build_app(pipeline: Pipeline, keys: IngestKeys, max_body_bytes: int = 64 << 
         if request.method != "POST":
             return Response(f"{request.method} is not allowed; OTLP/HTTP uses POST", 405,
                             headers={"Allow": "POST"}, media_type="text/plain")
-        try:
-            project = keys.project_for(request.headers.get("authorization"))
-            kind = encoding.media_type(request.headers.get("content-type"))
-            body = await _read_body(request, max_body_bytes)
-            response = await pipeline.export(signal, body, kind, request.headers.get("content-encoding"), project)
-        except Exception as exc:  # every failure becomes an OTLP status; see collector/status.py
-            status = status_for(exc, retry_after)
-            if status.http == 500:
-                log.exception("otlp_http signal=%s failed", signal.name)
-            else:
-                log.info("otlp_http signal=%s status=%d error=%s", signal.name, status.http, exc)
-            headers = {"Retry-After": str(status.retry_after)} if status.retry_after else None
-            message = str(exc) if status.http != 500 else "internal error"
-            return Response(encoding.status_body(message, status.grpc.value[0], kind), status.http,
-                            headers=headers, media_type=kind)
+        with pipeline.observer.request(signal.name, "http") as observed:
+            try:
+                project = keys.project_for(request.headers.get("authorization"))
+                kind = encoding.media_type(request.headers.get("content-type"))
+                body = await _read_body(request, max_body_bytes)
+                observed.bytes = len(body)
+                response = await pipeline.export(signal, body, kind, request.headers.get("content-encoding"),
+                                                 project)
+            except Exception as exc:  # every failure becomes an OTLP status; see collector/status.py
+                status = status_for(exc, retry_after)
+                observed.failed(exc, status.http)
+                return _error(signal.name, exc, status, kind)
         return Response(encoding.serialize(response, kind), 200, media_type=kind)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

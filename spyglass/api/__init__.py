@@ -37,6 +37,7 @@ from spyglass.api import (
     gpu_costs,
     incidents,
     llm,
+    metrics,
     notifications,
     operations,
     quality,
@@ -54,7 +55,7 @@ from store.errors import BadInput, Conflict, Forbidden, QueryError, StoreUnavail
 ROUTERS = (llm.router, operations.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router,
            drift.router, quality.router, alerts.router, silences.router, notifications.router, runbooks.router,
            incidents.router, feedback.router, changes.router, compare.router, traces.router, settings.router,
-           storage.router)
+           storage.router, metrics.router)
 # The error answers every router may give, documented once (the body is always {"error": "..."}); 401 and 403
 # depend on the route's access and are added to each route by access.document.
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from alerts.evaluation import Detector
 from alerts.incidents.desk import IncidentDesk
@@ -66,6 +67,7 @@ class ApiContext:
     inhibit_rules: tuple[InhibitRule, ...] = ()  # to show which alerts are inhibited
     incidents: IncidentDesk | None = None  # None: no incidents here (the incident routes answer 503)
     configuration: ServiceSettings | None = None  # the secret-free settings view (None: /api/v1/settings answers 503)
+    own_metrics: InMemoryMetricReader | None = None  # the service's instruments for GET /metrics (None: gauges only)
 
 
 def get_context(request: Request) -> ApiContext:

@@ -3,7 +3,8 @@
 Parameters, as a person types them:
 - `since`/`until` (default the last 24 hours): traces with an LLM call that started in the range;
 - `project`, `service`, `model`, `team`, `feature`, `user`, `environment` (exact, repeatable): traces with a call
-  matching them all; `status` is `ok` (no error) or `error` (a failed call or a failed root span);
+  matching them all; `service=spyglass` alone lists Spyglass's own traces instead, which have no LLM call
+  (store/queries/root_traces.py: read from their root spans); `status` is `ok` (no error) or `error` (a failed call or a failed root span);
 - `min_cost`: a decimal amount (`0.05`); `min_duration`: a duration (`1500ms`, `2s`, `1m30s`) or a number of
   milliseconds (`250`, `2.5`);
 - `q`: a trace id prefix (hexadecimal), an exact user id, session id or response id, or a piece of a span name
@@ -34,9 +35,11 @@ from spyglass.api.common import Strings, filters
 from spyglass.api.context import ContextDep, StoreDep
 from spyglass.api.scope import ScopeDep
 from spyglass.api.trace_detail import span_project, trace_detail
+from spyglass.telemetry import SELF
 from spyglass.timerange import rfc3339, rfc3339_ns
 from store.errors import BadInput
 from store.queries import traces as q
+from store.queries.root_traces import root_trace_list
 
 router = APIRouter(prefix="/api/v1")
 _TRACE_ID = re.compile(r"[0-9a-f]{32}")
@@ -117,7 +120,9 @@ def traces(store: StoreDep, scope: ScopeDep, since: str | None = None, until: st
     query = q.TraceListQuery(f, sort, limit, None if status is None else status == "error", parse_min_cost(min_cost),
                              parse_min_duration(min_duration), text or None,
                              decode_cursor(cursor, sort) if cursor else None)
-    rows = q.trace_list(store, query)
+    if service == [SELF]:  # the service's own work serves every project: a key of every project reads it
+        scope.require(None, "Spyglass's own traces")
+    rows = root_trace_list(store, query, SELF) if service == [SELF] else q.trace_list(store, query)
     last = rows[-1] if len(rows) == limit else None
     return Traces(since=rfc3339(f.since), until=rfc3339(f.until), sort=sort, limit=limit,
                   rows=[_row(r) for r in rows],

@@ -98,10 +98,7 @@ def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
         params["min_duration"] = t.min_duration_ns
     key = SORTS[t.sort]
     if t.after is not None:
-        kind = _KEY_TYPES[t.sort]
-        conditions.append(f"({key} < {{after_key:{kind}}} OR ({key} = {{after_key:{kind}}} "
-                          "AND trace_id > {after_trace:String}))")
-        params.update(after_key=t.after.key, after_trace=t.after.trace_id)
+        conditions.append(after_condition(t, params))
     return query_rows(store, f"""
 SELECT trace_id, fromUnixTimestamp64Nano(start_ns, 'UTC') AS start, start_ns, duration_ns, root_found,
     root_span_name, service, trace_project AS project, calls, errors, error, cost, token_cost, gpu_cost,
@@ -147,6 +144,15 @@ FROM (
 WHERE {" AND ".join(conditions) or "1"}
 ORDER BY {key} DESC, trace_id
 LIMIT {{limit:UInt32}}""", params)
+
+
+def after_condition(t: TraceListQuery, params: dict[str, Any]) -> str:
+    """The keyset condition that continues after `t.after` in `t.sort` (adds its parameters to `params`)."""
+    assert t.after is not None
+    key, kind = SORTS[t.sort], _KEY_TYPES[t.sort]
+    params.update(after_key=t.after.key, after_trace=t.after.trace_id)
+    return (f"({key} < {{after_key:{kind}}} OR ({key} = {{after_key:{kind}}} "
+            "AND trace_id > {after_trace:String}))")
 
 
 def sort_key(row: dict[str, Any], sort: str) -> str:

@@ -75,11 +75,12 @@ def make_settings(backend: str, chdb_dir: Path, **overrides) -> Settings:
     """Settings for a test service; `overrides` nest by section and merge into the test defaults, so
     `costs={"interval_seconds": 2}` keeps the other costs settings."""
     # In-process tests decode on a thread (no worker start-up per test); the worker pool has
-    # tests of its own, and the subprocess services run with the default pool.
+    # tests of its own, and the subprocess services run with the default pool. Spyglass's own metrics and spans
+    # stay out of the tables the tests count unless a test asks for them (tests/spyglass/test_self_traces.py).
     defaults = dict(otlp_http_port=free_port(), otlp_grpc_port=free_port(), api_port=free_port(), dashboard=False,
                     collector={"batch_linger_ms": 5, "decode_workers": 0},
-                    telemetry={"metrics_interval_seconds": 3600}, retention=KEEP_EVERYTHING,
-                    **store_settings(backend, chdb_dir))
+                    telemetry={"metrics_interval_seconds": 3600, "ingest_trace_ratio": 0.0, "api_trace_ratio": 0.0,
+                               "jobs_trace_ratio": 0.0}, retention=KEEP_EVERYTHING, **store_settings(backend, chdb_dir))
     for name, value in overrides.items():
         both_sections = isinstance(value, dict) and isinstance(defaults.get(name), dict)
         defaults[name] = {**defaults[name], **value} if both_sections else value

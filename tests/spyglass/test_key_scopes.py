@@ -517,6 +517,7 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("GET", "/api/v1/traces/{trace_id}"): item("traces"),
     ("GET", "/api/v1/settings"): refused(),
     ("GET", "/api/v1/storage"): refused(key=A_READ),
+    ("GET", "/metrics"): refused(key=A_READ),
 }
 PROBES = {("GET", "/healthz"), ("GET", "/readyz")}  # no data, no key
 
@@ -539,3 +540,11 @@ ORDER = sorted(CHECKS, key=lambda route: (route[0] != "GET", route[1]))
 @pytest.mark.parametrize("route", ORDER, ids=[f"{m} {p}" for m, p in ORDER])
 def test_a_scoped_key_sees_only_its_projects(tenants: Tenants, route: tuple[str, str]) -> None:
     CHECKS[route](tenants, *route)
+
+
+def test_spyglass_own_traces_need_a_key_of_every_project(tenants: Tenants) -> None:
+    """The service's own spans (service.name=spyglass) serve every project, like its metrics."""
+    response = tenants.send("GET", "/api/v1/traces?service=spyglass", A_READ)
+    _forbidden(response, "own traces")
+    assert "every project" in response.json()["error"]
+    assert tenants.get("/api/v1/traces?service=spyglass", ALL_READ).json()["rows"] is not None

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from spyglass.api.common import filters
+from spyglass.api.scope import EVERYTHING
 from store.base import query_rows
 from store.queries import gpu
 
@@ -40,7 +41,7 @@ def test_edge_minutes_are_read_from_the_projection(fleet):
 
 def test_the_fleet_over_a_window_with_partial_hours_counts_every_minute_once(fleet):
     since, until = BASE + timedelta(minutes=20), BASE + timedelta(hours=2, minutes=40)  # 10:20 .. 12:40
-    rows = gpu.fleet(fleet, gpu.GpuFilters(filters(since.isoformat(), until.isoformat(), [], [], []))).to_pylist()
+    rows = gpu.fleet(fleet, gpu.GpuFilters(filters(EVERYTHING, since.isoformat(), until.isoformat(), [], [], []))).to_pylist()
     assert len(rows) == GPUS
     for row in rows:
         number = int(row["gpu_uuid"].removeprefix("GPU-"))

@@ -7,7 +7,9 @@
    browser tests): from navigation to the page's title drawn and Streamlit's script run over (the app root's
    `data-test-script-state` is `notRunning`), which is when every number and chart of the page has been read
    from the API.
-3. CEILING in the same run: the same measure for a bare Streamlit page (a title only) served beside it: what
+3. With --screenshots: each page once more, settled, saved as <page>.png (Requests with the costliest trace open,
+   Incidents with the newest incident open).
+4. CEILING in the same run: the same measure for a bare Streamlit page (a title only) served beside it: what
    Streamlit itself costs per page load on this machine, whatever the page does.
 """
 
@@ -22,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +53,27 @@ def load_seconds(page: Page, url: str, title: str) -> float:
     return time.monotonic() - began
 
 
-def _start_demo(data_dir: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
+def _detail_paths(api: str) -> dict[str, str]:
+    """For the screenshots: the costliest trace opened on Requests, the newest incident opened on Incidents."""
+    trace = httpx.get(f"{api}/api/v1/traces", params={"sort": "cost", "limit": 1}, timeout=30).json()["rows"]
+    incidents = httpx.get(f"{api}/api/v1/incidents", timeout=30).json()["incidents"]
+    paths = {}
+    if trace:
+        paths["requests"] = f"requests?sort=cost&trace={trace[0]['trace_id']}"
+    if incidents:
+        paths["incidents"] = f"incidents?incident={incidents[0]['id']}"
+    return paths
+
+
+def _screenshot(page: Page, url: str, title: str, path: Path) -> None:
+    """A settled picture: the page loaded, then a second for a page that reruns once (its first draw done)."""
+    load_seconds(page, url, title)
+    page.wait_for_timeout(1500)
+    expect(page.locator(SETTLED)).to_have_count(1, timeout=60_000)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def _start_demo(data_dir: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[str], str, str]:
     dashboard = free_port()
     command = [sys.executable, "-m", "spyglass.cli", "demo", "--data-dir", str(data_dir), "--days", str(args.days),
                "--scale", str(args.scale), "--otlp-http-port", str(free_port()), "--otlp-grpc-port",
@@ -60,15 +83,18 @@ def _start_demo(data_dir: Path, args: argparse.Namespace) -> tuple[subprocess.Po
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                cwd=data_dir.parent)
     assert process.stdout is not None
+    api = ""
     for line in process.stdout:
         print(f"  demo: {line.rstrip()}", flush=True)
+        if line.startswith("Spyglass demo is up"):
+            api = line.split("API ", 1)[1].split(",", 1)[0].strip()
         if line.startswith("backfilled"):
             break
     else:
         raise SystemExit("the demo stopped before its backfill was done")
     url = f"http://127.0.0.1:{dashboard}"
     wait_for_dashboard(url, timeout=60)
-    return process, url
+    return process, url, api
 
 
 def _start_bare(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -92,7 +118,7 @@ def main() -> None:
     parser.add_argument("--screenshots", type=Path, help="save each page here (make screenshots: docs/screenshots)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="spyglass-pages-") as tmp:
-        demo, url = _start_demo(Path(tmp) / "data", args)
+        demo, url, api = _start_demo(Path(tmp) / "data", args)
         bare, bare_url = _start_bare(Path(tmp))
         try:
             with sync_playwright() as playwright:
@@ -105,9 +131,12 @@ def main() -> None:
                     for _ in range(args.runs):
                         page = browser.new_page(**view)
                         runs.append(load_seconds(page, f"{base}/{path}", title))
-                        if args.screenshots and name != "bare" and len(runs) == args.runs:
-                            args.screenshots.mkdir(parents=True, exist_ok=True)
-                            page.screenshot(path=str(args.screenshots / f"{name}.png"), full_page=True)
+                        page.close()
+                    if args.screenshots and name != "bare":
+                        args.screenshots.mkdir(parents=True, exist_ok=True)
+                        page = browser.new_page(**view)
+                        shown = _detail_paths(api).get(name, path)
+                        _screenshot(page, f"{url}/{shown}", title, args.screenshots / f"{name}.png")
                         page.close()
                     times[title] = statistics.median(runs)
                     print(f"{title:>16}: {times[title]:.2f} s (median of {args.runs}: "

@@ -9,7 +9,9 @@ all through the API client; figures and formats come from their pure modules.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -39,17 +41,19 @@ def render() -> None:
                 return
             since, until = figures.previous_window(summary.since, summary.until)
             before = replace(query, since=since, until=until)
-            previous = api.summary(before)
-            series = api.timeseries(query, by="model")
-            spend, spent_before = api.cost_breakdown(query, "model").totals, api.cost_breakdown(before, "model").totals
-            spend_series = api.cost_timeseries(query, "model")
+            # Five independent reads at once: the page waits for the slowest, not for their sum.
+            with ThreadPoolExecutor(max_workers=5) as pool:
+                previous, series, spent, spent_before, spend_series = pool.map(lambda read: read(), (
+                    partial(api.summary, before), partial(api.timeseries, query, by="model"),
+                    partial(api.cost_breakdown, query, "model"), partial(api.cost_breakdown, before, "model"),
+                    partial(api.cost_timeseries, query, "model")))
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
             return
     st.caption(f"LLM calls in the {range_words(query.since)}: "
                f"{fmt.time_range(parse_time(summary.since), parse_time(summary.until))}; changes are against the "
                f"{fmt.time_range(parse_time(since), parse_time(until))} before it")
-    _kpis(summary.overall, previous.overall, series, spend, spent_before)
+    _kpis(summary.overall, previous.overall, series, spent.totals, spent_before.totals)
     _charts(summary, series, spend_series)
     st.subheader("Models")
     st.dataframe(figures.by_model_rows(summary), hide_index=True, column_config=_TABLE_COLUMNS,

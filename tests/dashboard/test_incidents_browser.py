@@ -24,7 +24,7 @@ def tab(page: Page, name: str) -> None:
 
 
 def download(page: Page, label: str) -> str:
-    with page.expect_download() as started:
+    with page.expect_download(timeout=90_000) as started:  # the report is rendered when the button is clicked
         page.get_by_role("button", name=label).click()
     return Path(started.value.path()).read_text()
 

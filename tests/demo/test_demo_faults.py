@@ -57,7 +57,7 @@ def test_the_faults_fire_their_alerts_a_warning_opens_an_incident_and_dcgm_is_sc
         idle = [a for a in _firing(api, "gpu-idle") if a["host"] == fleet.IDLE_HOST]
         return (loop, unpriced, canary, idle) if loop and unpriced and canary and idle else None
 
-    eventually(expected_alerts, timeout=180, interval=2, what="the faults' alerts firing")
+    eventually(expected_alerts, timeout=300, interval=2, what="the faults' alerts firing")
     # Self-hosted calls are priced by GPU time: never "unpriced" for want of a token price.
     assert not [a for a in _firing(api, "unpriced-model") if a["provider"] == "vllm"]
     latency = api.alerts(rules=("latency-regression",)).alerts

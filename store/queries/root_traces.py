@@ -13,7 +13,7 @@ from typing import Any
 
 from store.base import Store, query_rows
 from store.params import NS_TYPE, time_param
-from store.queries.traces import SORTS, SPAN_ERROR, TraceListQuery, after_condition
+from store.queries.traces import SORTS, SPAN_ERROR, TraceListQuery, row_conditions
 
 _ZERO = "toDecimal128(0, 12)"
 
@@ -27,16 +27,7 @@ def root_trace_list(store: Store, t: TraceListQuery, service: str) -> list[dict[
         conditions.append("(startsWith(trace_id, {q_lower:String}) OR positionCaseInsensitive(root_span_name, "
                           "{q:String}) > 0)")
         params.update(q=t.q, q_lower=t.q.lower())
-    if t.error is not None:
-        conditions.append("error" if t.error else "NOT error")
-    if t.min_cost is not None:
-        conditions.append("cost >= {min_cost:Decimal(38, 12)}")
-        params["min_cost"] = str(t.min_cost)
-    if t.min_duration_ns is not None:
-        conditions.append("duration_ns >= {min_duration:Int64}")
-        params["min_duration"] = t.min_duration_ns
-    if t.after is not None:
-        conditions.append(after_condition(t, params))
+    conditions += row_conditions(t, params)
     return query_rows(store, f"""
 SELECT *, fromUnixTimestamp64Nano(start_ns, 'UTC') AS start
 FROM (

@@ -88,17 +88,8 @@ def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
         params.update(q=t.q, q_lower=t.q.lower())
         q_hit, q_columns = f", max({_CALL_TEXT}) AS q_hit", ", span_name, session_id, response_id"
         conditions.append("(q_hit OR positionCaseInsensitive(root_span_name, {q:String}) > 0)")
-    if t.error is not None:
-        conditions.append("error" if t.error else "NOT error")
-    if t.min_cost is not None:
-        conditions.append("cost >= {min_cost:Decimal(38, 12)}")
-        params["min_cost"] = str(t.min_cost)
-    if t.min_duration_ns is not None:
-        conditions.append("duration_ns >= {min_duration:Int64}")
-        params["min_duration"] = t.min_duration_ns
+    conditions += row_conditions(t, params)
     key = SORTS[t.sort]
-    if t.after is not None:
-        conditions.append(after_condition(t, params))
     return query_rows(store, f"""
 SELECT trace_id, fromUnixTimestamp64Nano(start_ns, 'UTC') AS start, start_ns, duration_ns, root_found,
     root_span_name, service, trace_project AS project, calls, errors, error, cost, token_cost, gpu_cost,
@@ -144,6 +135,23 @@ FROM (
 WHERE {" AND ".join(conditions) or "1"}
 ORDER BY {key} DESC, trace_id
 LIMIT {{limit:UInt32}}""", params)
+
+
+def row_conditions(t: TraceListQuery, params: dict[str, Any]) -> list[str]:
+    """The conditions on a listed trace's row (error, minimum cost and duration, the keyset position) that every
+    trace list applies alike (adds their parameters to `params`)."""
+    conditions = []
+    if t.error is not None:
+        conditions.append("error" if t.error else "NOT error")
+    if t.min_cost is not None:
+        conditions.append("cost >= {min_cost:Decimal(38, 12)}")
+        params["min_cost"] = str(t.min_cost)
+    if t.min_duration_ns is not None:
+        conditions.append("duration_ns >= {min_duration:Int64}")
+        params["min_duration"] = t.min_duration_ns
+    if t.after is not None:
+        conditions.append(after_condition(t, params))
+    return conditions
 
 
 def after_condition(t: TraceListQuery, params: dict[str, Any]) -> str:

@@ -62,7 +62,8 @@ def test_ratio_zero_traces_no_ingest_request(service_factory):
     service = service_factory(telemetry={"ingest_trace_ratio": 0.0, "api_trace_ratio": 1.0, **NO_JOBS})
     _send(service, "http", 3)
     assert httpx.get(f"{service.api}/api/v1/traces").status_code == 200
-    names = [s["name"] for s in _spans(service)]
+    # The API request's span ends after its answer is sent: wait for it, then none of the ingest requests is there.
+    names = [s["name"] for s in eventually(lambda: _spans(service), what="the API request's span")]
     assert names == ["GET /api/v1/traces"]  # the API request is traced, none of the ingest requests
 
 

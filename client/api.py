@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from client.catalog import CATALOG_ENDPOINTS, CatalogCalls
 from client.configuration import CONFIGURATION_ENDPOINTS, ConfigurationCalls
 from client.endpoint import Endpoint, Model
 from client.incidents import INCIDENT_ENDPOINTS, IncidentCalls
@@ -114,7 +115,7 @@ ENDPOINTS = (SUMMARY, TIMESERIES, FILTERS, LLM_CALLS, OPERATIONS, COST_TIMESERIE
              QUALITY_FEEDBACK, QUALITY_COST, ALERTS, ALERT_HISTORY, RULES, BACKTEST, SILENCES, ADD_SILENCE, SILENCE,
              EXPIRE_SILENCE, NOTIFICATIONS, REPLAY_NOTIFICATION, RUNBOOKS, RUNBOOK, RUNBOOK_VERSIONS, RUNBOOK_DIFF,
              FEEDBACK, TRACES, TRACE, *RELEASE_ENDPOINTS, *INCIDENT_ENDPOINTS, *CONFIGURATION_ENDPOINTS,
-             *STORAGE_ENDPOINTS)
+             *STORAGE_ENDPOINTS, *CATALOG_ENDPOINTS)
 
 
 class ApiError(Exception):
@@ -170,7 +171,7 @@ class Query:
         return [*pairs, *self.filters]
 
 
-class ApiClient(IncidentCalls, ReleaseCalls, ConfigurationCalls, StorageCalls):
+class ApiClient(IncidentCalls, ReleaseCalls, ConfigurationCalls, StorageCalls, CatalogCalls):
     """A synchronous client over one connection pool; use as a context manager or call close().
 
     `api_key` (a read key) goes with reads; `admin_key` with every request that changes state (POST, DELETE:

@@ -1,5 +1,6 @@
-"""What the client's call mixins (client/incidents.py, client/releases.py, client/configuration.py) use of `ApiClient` (client/api.py): its
-transport, declared for the type checker only, so each mixin is checked on its own."""
+"""What the client's call mixins (client/incidents.py, client/releases.py, client/configuration.py,
+client/catalog.py) use of `ApiClient` (client/api.py): its transport, declared for the type checker only, so each
+mixin is checked on its own."""
 
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from client.models.wire import ErrorBody
 from spyglass.api import (
     alerts,
+    catalog,
     changes,
     compare,
     costs,
@@ -52,7 +53,7 @@ from spyglass.api.context import ApiContext
 from spyglass.api.parameters import refuse_unknown
 from store.errors import BadInput, Conflict, Forbidden, QueryError, StoreUnavailable, Unauthorized
 
-ROUTERS = (llm.router, operations.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router,
+ROUTERS = (llm.router, operations.router, catalog.router, costs.router, coverage.router, gpu.router, gpu_costs.router, export.router,
            drift.router, quality.router, alerts.router, silences.router, notifications.router, runbooks.router,
            incidents.router, feedback.router, changes.router, compare.router, traces.router, settings.router,
            storage.router, metrics.router)

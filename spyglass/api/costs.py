@@ -173,7 +173,7 @@ def cost_unpriced(context: ContextDep,
                                     "self_hosted_calls": spend.gpu_priced_calls(context.store, f)})
 
 
-def _catalog_source(context: ApiContext) -> CatalogSource:
+def catalog_source(context: ApiContext) -> CatalogSource:
     if context.catalog_source is None:
         raise StoreUnavailable("this process has no price catalog (it runs neither the api nor the scheduler role)")
     return context.catalog_source
@@ -182,7 +182,7 @@ def _catalog_source(context: ApiContext) -> CatalogSource:
 @router.get("/costs/catalog")
 def cost_catalog(context: ContextDep) -> CatalogStatus:
     """The catalog version in use, its entry count and files, and why an edited file was not loaded."""
-    return CatalogStatus.model_validate(_catalog_source(context).status(), from_attributes=True)
+    return CatalogStatus.model_validate(catalog_source(context).status(), from_attributes=True)
 
 
 @router.post("/costs/reprice")
@@ -192,7 +192,7 @@ def cost_reprice(context: ContextDep, scope: ScopeDep, body: RepriceRequest) -> 
     scope.require(None, "a reprice (of every project's calls)")
     now = datetime.now(timezone.utc)
     since, until = parse_time(body.since, now, "since"), parse_time(body.until, now, "until")
-    result = reprice(context.store, _catalog_source(context).current(), since, until, now)
+    result = reprice(context.store, catalog_source(context).current(), since, until, now)
     return RepriceResult(since=result.since.isoformat(), until=result.until.isoformat(),
                          catalog_version=result.catalog_version, repriced=result.repriced, changed=result.changed,
                          total_before=result.total_before, total_after=result.total_after)

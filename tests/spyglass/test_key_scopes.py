@@ -463,6 +463,7 @@ CHECKS: dict[tuple[str, str], Check] = {
     ("GET", "/api/v1/costs/unpriced"): filtered(),
     ("GET", "/api/v1/costs/coverage"): filtered(),
     ("GET", "/api/v1/costs/catalog"): same,
+    ("GET", "/api/v1/costs/catalog/entries"): same,  # no project-scoped entry here: tests/spyglass/test_catalog_api.py
     ("POST", "/api/v1/costs/reprice"): refused({"since": "1h", "until": "now"}),
     ("GET", "/api/v1/budgets"): _budgets,
     ("GET", "/api/v1/gpu/fleet"): filtered(),

@@ -130,6 +130,8 @@ CALLS = {
     "cost_unpriced": (lambda api, q: api.cost_unpriced(q).calls, 0),
     "cost_coverage": (lambda api, q: (api.cost_coverage(q).priced_calls, str(api.cost_coverage(q).share)), (6, "1")),
     "cost_catalog": (lambda api, q: api.cost_catalog().error, ""),
+    "price_catalog": (lambda api, q: [e.id for e in api.price_catalog().entries if e.origin == "user"],
+                      ["fleet-spare"]),  # tests/helpers/fleet.py's catalog file
     "reprice": (lambda api, q: api.reprice("1h").changed, 0),  # the catalog did not change: nothing does
     "budgets": (lambda api, q: [b.name for b in api.budgets().budgets], ["default-project"]),
     "gpu_costs": (lambda api, q: api.gpu_costs(q).hosts, []),

@@ -27,7 +27,7 @@ test: $(STAMP) browser alertmanager prometheus lint
 
 # The code checks itself: ruff (pyflakes, bugbear, import order, pyupgrade) and mypy on the packages; the
 # import layering is a test (tests/test_layering.py).
-PACKAGES := store collector pipelines detectors alerts runbooks releases client dashboard demo spyglass
+PACKAGES := store collector pipelines detectors alerts runbooks releases client dashboard demo mcp_server spyglass
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy $(PACKAGES)

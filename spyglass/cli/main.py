@@ -1,6 +1,6 @@
 """`spyglass <verb>`: the service (`up`), the service fed by a simulated fleet (`demo`), the GPU node agent
-(`gpu-agent`), catalog, rule and runbook tools (`prices`, `rules`, `runbooks`), and admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`,
-`notifications`, `incidents`, `postmortem`, `changes`).
+(`gpu-agent`), catalog, rule and runbook tools (`prices`, `rules`, `runbooks`), admin verbs over the REST API (`reprice`, `export`, `rules backtest`, `silence`,
+`notifications`, `incidents`, `postmortem`, `changes`), and the MCP server for AI assistants (`mcp`).
 
 Errors are one readable line on stderr and a non-zero exit, never a traceback.
 """
@@ -19,6 +19,7 @@ from spyglass.cli import demo as demo_cli
 from spyglass.cli import export as export_cli
 from spyglass.cli import gate as gate_cli
 from spyglass.cli import incidents as incidents_cli
+from spyglass.cli import mcp as mcp_cli
 from spyglass.cli import notifications as notifications_cli
 from spyglass.cli import postmortem as postmortem_cli
 from spyglass.cli import prices as prices_cli
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     postmortem_cli.add_parser(verbs)
     changes_cli.add_parser(verbs)
     gate_cli.add_parser(verbs)
+    mcp_cli.add_parser(verbs)
     agent = verbs.add_parser("gpu-agent", help="sample this node's GPUs through NVML and export hw.gpu.* metrics")
     agent.add_argument("--endpoint", required=True, help="collector URL, e.g. http://spyglass:4318 (gRPC: :4317)")
     agent.add_argument("--interval", type=float, default=5.0, help="seconds between samples (default: 5)")
@@ -114,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return changes_cli.run(args)
         if args.verb == "gate":
             return gate_cli.run(args)
+        if args.verb == "mcp":
+            return mcp_cli.run(args)
         if args.verb == "demo":
             return demo_cli.run(args)
         if args.verb == "up":

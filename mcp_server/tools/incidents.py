@@ -36,7 +36,7 @@ def register(server: MCPServer, spyglass: Connection) -> None:
         shortly before it, suspects first) and the post-mortem fields."""
         return spyglass.ask(f"incident {incident_id}", lambda api: api.incident(incident_id))
 
-    @server.tool(annotations=READ)
+    @server.tool(annotations=READ, structured_output=False)  # Markdown, read as text
     def incident_postmortem(incident_id: IncidentId) -> str:
         """The post-mortem report of one incident as Markdown: summary, impact with exact dollars, timeline, root
         cause, trigger, resolution, runbook steps followed, action items. Works for an open incident too (a

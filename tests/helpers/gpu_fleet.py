@@ -47,7 +47,7 @@ def _kv(key: str, value: str) -> KeyValue:
     return KeyValue(key=key, value=AnyValue(string_value=value))
 
 
-def _request(end_ns: int) -> ExportMetricsServiceRequest:
+def gpu_metrics_request(end_ns: int) -> ExportMetricsServiceRequest:
     resources = []
     for host in ("node-a", "node-b"):
         points: dict[str, list[NumberDataPoint]] = {"hw.gpu.utilization": [], "hw.gpu.memory.usage": [],
@@ -79,7 +79,7 @@ def gpu_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProce
                                   "SPYGLASS_GPU__COST_INTERVAL_SECONDS": "1"}).start()
     try:
         end_ns = (time.time_ns() - 30 * 60_000_000_000) // 60_000_000_000 * 60_000_000_000
-        response = httpx.post(f"{service.otlp_http}/v1/metrics", content=_request(end_ns).SerializeToString(),
+        response = httpx.post(f"{service.otlp_http}/v1/metrics", content=gpu_metrics_request(end_ns).SerializeToString(),
                               headers={"Content-Type": "application/x-protobuf"}, timeout=30)
         assert response.status_code == 200, response.text
         fleet = httpx.get(f"{service.api}/api/v1/gpu/fleet", params={"since": "6h"}, timeout=30).json()

@@ -1,7 +1,7 @@
 """`spyglass mcp` driven by the MCP SDK's own client over stdio and over streamable HTTP, against one seeded service
 for the module (tests/helpers/mcp_fleet.py): the tools it lists, each tool's answer held to the REST API's answer for
 the same question, bad arguments answered with a clear tool error (never a traceback), the resources and the prompt,
-and a service that is down.
+a service that is down, and the write tools (`--allow-writes`) with and without the admin key.
 
 Ranges are absolute (fixed once for the module), so the MCP answer and the REST answer cover the same window.
 """
@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from client.models.alerts import Alerts
+from client.models.alerts import Alerts, SilenceInfo
 from client.models.catalog import PriceCatalog
 from client.models.compare import Comparison
 from client.models.costs import CostBreakdown
@@ -29,13 +29,14 @@ from client.models.traces import TraceDetail, Traces
 from mcp_server.answers import SpendSummary
 from tests.helpers.mcp_clients import HttpServer, McpSession, mcp_args, stdio_server
 from tests.helpers.mcp_fleet import seeded_service
-from tests.helpers.ops_fleet import READ, Ops
+from tests.helpers.ops_fleet import ADMIN, READ, Ops
 from tests.helpers.service_process import free_port
 
 pytestmark = pytest.mark.xdist_group("mcp-server")
 READ_TOOLS = {"spend_summary", "spend_breakdown", "top_costly_traces", "trace_spans", "compare_versions",
               "firing_alerts", "list_incidents", "incident_detail", "incident_postmortem", "runbook", "gpu_fleet",
               "gpu_waste", "drift_status"}
+WRITE_TOOLS = {"acknowledge_incident", "add_incident_note", "create_silence"}
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 SINCE, UNTIL = (NOW - timedelta(hours=3)).isoformat().replace("+00:00", "Z"), NOW.isoformat().replace("+00:00", "Z")
 RANGE = {"since": SINCE, "until": UNTIL}
@@ -241,3 +242,53 @@ def test_a_service_that_is_down_is_a_clear_error(tmp_path):
         assert result.is_error and dead in result.content[0].text and "spyglass up" in result.content[0].text
         with pytest.raises(Exception, match="spyglass up"):
             session.read("spyglass://prices")
+
+
+@pytest.fixture(scope="module")
+def writer(seeded: Ops, tmp_path_factory: pytest.TempPathFactory):
+    server = HttpServer(mcp_args(seeded.service.api, READ, ADMIN, allow_writes=True),
+                        tmp_path_factory.mktemp("mcp-writes") / "log")
+    try:
+        with McpSession(server.url) as session:
+            yield session
+    finally:
+        server.stop()
+
+
+def test_the_write_tools_are_there_only_with_allow_writes(mcp, writer):
+    tools = writer.tools()
+    assert set(tools) == READ_TOOLS | WRITE_TOOLS
+    assert not any(tools[name].annotations.read_only_hint for name in WRITE_TOOLS)
+    refused = mcp.call("create_silence", {"matchers": ['alertname="chat-volume"'], "comment": "c", "created_by": "x"})
+    assert refused.is_error and "create_silence" in refused.content[0].text
+
+
+def test_acknowledge_note_and_silence_go_through_the_api(writer, seeded):
+    entry = answer(writer, "add_incident_note", {"incident_id": "INC-1", "by": "alice", "text": "the agent loops"})
+    timeline = rest(seeded, "incidents/INC-1")["timeline"]
+    assert entry in timeline and any(e["actor"] == "alice" and "the agent loops" in e["text"] for e in timeline)
+    acknowledged = IncidentDetail.model_validate(answer(writer, "acknowledge_incident",
+                                                        {"incident_id": "INC-1", "by": "alice"}))
+    assert acknowledged.status == "acknowledged" == rest(seeded, "incidents/INC-1")["status"]
+    again = writer.call("acknowledge_incident", {"incident_id": "INC-1", "by": "alice"})
+    assert again.is_error and "(409)" in again.content[0].text, again.content
+    silence = SilenceInfo.model_validate(answer(writer, "create_silence", {
+        "matchers": ['alertname="chat-volume"'], "comment": "known load test", "created_by": "alice",
+        "duration": "30m"}))
+    assert silence.state == "active" and silence.created_by == "alice"
+    assert silence.id in {s["id"] for s in rest(seeded, "silences")["silences"]}
+    for bad, said in (({"matchers": [], "comment": "c", "created_by": "x"}, "matchers"),
+                      ({"matchers": ["not a matcher"], "comment": "c", "created_by": "x"}, "(400)"),
+                      ({"incident_id": "INC-1", "by": "", "text": "t"}, "by")):
+        tool = "add_incident_note" if "text" in bad else "create_silence"
+        result = writer.call(tool, bad)
+        assert result.is_error and said in result.content[0].text, result.content
+
+
+def test_writes_without_the_admin_key_are_refused_and_say_which_key(seeded):
+    before = rest(seeded, "silences")["silences"]
+    with McpSession(stdio_server(mcp_args(seeded.service.api, READ, allow_writes=True))) as session:
+        result = session.call("create_silence", {"matchers": ['alertname="agent-spend"'], "comment": "c",
+                                                 "created_by": "mallory"})
+    assert result.is_error and "--admin-key" in result.content[0].text, result.content
+    assert rest(seeded, "silences")["silences"] == before

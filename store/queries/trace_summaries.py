@@ -1,0 +1,79 @@
+"""Queries of the trace summary job (pipelines/traces/summary_job.py): which traces changed, their extent, and
+their recomputation into `trace_summaries` (migration 23).
+
+A trace changed when, on one day of call time: one of its calls was ingested in the job's window (a new call,
+already priced: the window ends at the cost job's watermark), or it has a call in a five-minute slice the cost,
+reprice or GPU cost jobs queued (a new or changed price, a GPU allocation), or it is stored without a root span
+whose root has arrived since. Recomputing reads all its calls: they lie within the day's bounds widened to the
+extent of its stored row (`first_ns`, `last_ns`), because every call not in that row is new, hence on the day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from store.base import Store, query_rows
+from store.params import MS_TYPE, NS_TYPE, time_param
+from store.queries.trace_rows import CALL_SIDE, ROOT_LOOKBACK, ROOT_SIDE, computed
+
+# The job's watermark on the calls' ingestion time: calls ingested after it are the list's tail.
+CALLS_MARK = "trace-summaries-calls"
+_SLICES = "Array(DateTime('UTC'))"
+_CHANGED = f"""
+SELECT trace_id FROM llm_calls
+WHERE toDate(timestamp) = {{day:Date}} AND ((ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})
+    OR toStartOfFiveMinutes(timestamp) IN {{slices:{_SLICES}}})
+UNION DISTINCT
+SELECT trace_id FROM trace_summaries FINAL
+WHERE toDate(hour) = {{day:Date}} AND hour >= {{rootless_since:DateTime('UTC')}} AND root_found = 0
+    AND trace_id IN (
+        SELECT TraceId FROM otel_traces
+        WHERE ParentSpanId = '' AND Timestamp >= {{roots_since:{NS_TYPE}}} AND TraceId IN (
+            SELECT trace_id FROM trace_summaries FINAL
+            WHERE toDate(hour) = {{day:Date}} AND hour >= {{rootless_since:DateTime('UTC')}} AND root_found = 0))"""
+
+
+def call_days(store: Store, after: datetime, until: datetime) -> list[date]:
+    """The days (of call time) of the calls ingested in (after, until]."""
+    rows = query_rows(store, f"""
+SELECT DISTINCT toDate(timestamp) AS day FROM llm_calls
+WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}} ORDER BY day""",
+                      {"after": time_param(after, 3), "until": time_param(until, 3)})
+    return [r["day"] for r in rows]
+
+
+def changed_params(day: date, after: datetime, until: datetime, slices: list[datetime],
+                   rootless_since: datetime) -> dict[str, Any]:
+    """Parameters of the changed traces of `day`: calls ingested in (after, until], calls in `slices`, rows since
+    `rootless_since` without a root span."""
+    return {"day": day.isoformat(), "after": time_param(after, 3), "until": time_param(until, 3),
+            "slices": [time_param(s, 0) for s in slices], "rootless_since": time_param(rootless_since, 0),
+            "roots_since": time_param(rootless_since - ROOT_LOOKBACK)}
+
+
+def stored_extent(store: Store, params: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The first and last call start (ns) over the stored rows of the changed traces (None without any)."""
+    [row] = query_rows(store, f"""
+SELECT minOrNull(first_ns) AS lo, maxOrNull(last_ns) AS hi FROM trace_summaries FINAL
+WHERE trace_id IN ({_CHANGED})""", params)
+    return row["lo"], row["hi"]
+
+
+def recompute(store: Store, params: dict[str, Any], lo: datetime, hi: datetime, computed_at: datetime) -> None:
+    """Write the changed traces' rows, from their calls in [lo, hi], versioned `computed_at`; then a tombstone for
+    each stored row of theirs that the new one did not replace (the trace's first call moved to another hour)."""
+    params = {**params, "lo": time_param(lo), "hi": time_param(hi), "roots_lo": time_param(lo - ROOT_LOOKBACK),
+              "computed_at": time_param(computed_at, 3)}
+    calls = f"trace_id IN ({_CHANGED}) AND timestamp >= {{lo:{NS_TYPE}}} AND timestamp <= {{hi:{NS_TYPE}}}"
+    hours = f"hour >= toStartOfHour({{lo:{NS_TYPE}}}) AND hour <= {{hi:{NS_TYPE}}}"
+    roots = f"TraceId IN ({_CHANGED}) AND Timestamp >= {{roots_lo:{NS_TYPE}}} AND Timestamp <= {{hi:{NS_TYPE}}}"
+    columns = ", ".join((*CALL_SIDE, *ROOT_SIDE))
+    store.command(f"""
+INSERT INTO trace_summaries (hour, trace_id, {columns}, computed_at) SETTINGS max_partitions_per_insert_block = 0
+SELECT toStartOfHour(fromUnixTimestamp64Nano(first_ns, 'UTC')), trace_id, {columns}, {{computed_at:{MS_TYPE}}}
+FROM ({computed(calls, hours, roots)})""", params)
+    store.command(f"""
+INSERT INTO trace_summaries (hour, trace_id, computed_at, is_deleted) SETTINGS max_partitions_per_insert_block = 0
+SELECT hour, trace_id, {{computed_at:{MS_TYPE}}}, 1 FROM trace_summaries FINAL
+WHERE trace_id IN ({_CHANGED}) AND computed_at < {{computed_at:{MS_TYPE}}}""", params)

@@ -44,7 +44,11 @@ _KEY_TYPES = {"time": "Int64", "cost": "Decimal(38, 12)", "duration": "Int64"}
 MAX_SPANS = 10_000
 _CALL_TEXT = ("startsWith(trace_id, {q_lower:String}) OR user_id = {q:String} OR session_id = {q:String} "
               "OR response_id = {q:String} OR positionCaseInsensitive(span_name, {q:String}) > 0")
-_TAIL = f"SELECT trace_id FROM llm_calls WHERE ingested_at > {{covered:{MS_TYPE}}}"
+# The tail: traces with a call ingested after the job's calls watermark. Their stored rows are not read; those that
+# can be listed have all their calls at or after `since` (the first one is in the range), so only they are computed.
+_TAIL_CALLS = f"llm_calls WHERE ingested_at > {{covered:{MS_TYPE}}}"
+_TAIL_ALL = f"SELECT trace_id FROM {_TAIL_CALLS}"
+_TAIL = f"{_TAIL_ALL} AND timestamp >= {{since:{NS_TYPE}}}"
 _FIRST_IN_RANGE = (f"first_ns >= toUnixTimestamp64Nano({{since:{NS_TYPE}}}) "
                    f"AND first_ns < toUnixTimestamp64Nano({{until:{NS_TYPE}}})")
 _LOOKBACK_NS = int(ROOT_LOOKBACK.total_seconds()) * 10**9
@@ -77,11 +81,11 @@ def _narrowed(f: Filters) -> bool:
 
 
 def _tail_extent(store: Store, params: dict[str, Any]) -> tuple[int | None, int | None]:
-    """The first and last call start (ns) of the traces with calls ingested after `{covered}`: their new calls
-    and the extent of their stored rows, which holds every other call of theirs."""
+    """The first and last call start (ns) of the tail's traces that can be listed: their new calls and the extent
+    of their stored rows, which holds every other call of theirs."""
     [row] = query_rows(store, f"""
 SELECT minOrNull(lo) AS lo, maxOrNull(hi) AS hi FROM (
-    SELECT toUnixTimestamp64Nano(timestamp) AS lo, lo AS hi FROM llm_calls WHERE ingested_at > {{covered:{MS_TYPE}}}
+    SELECT toUnixTimestamp64Nano(timestamp) AS lo, lo AS hi FROM {_TAIL_CALLS} AND trace_id IN ({_TAIL})
     UNION ALL
     SELECT first_ns, last_ns FROM trace_summaries FINAL WHERE trace_id IN ({_TAIL}))""", params)
     return row["lo"], row["hi"]
@@ -97,7 +101,7 @@ def _stored() -> str:
                              f"AND TraceId IN (SELECT trace_id FROM ({rows}) WHERE root_found = 0)")
     return f"""
 SELECT s.trace_id AS trace_id, {sides}
-FROM ({rows} AND trace_id NOT IN ({_TAIL})) AS s
+FROM ({rows} AND trace_id NOT IN ({_TAIL_ALL})) AS s
 LEFT ANY JOIN ({roots}) AS r ON s.trace_id = r.trace_id"""
 
 

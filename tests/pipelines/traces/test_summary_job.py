@@ -185,3 +185,17 @@ def test_paging_across_the_summary_and_the_tail_neither_repeats_nor_skips(store)
     runs = []
     assert _pages(store, query, between=lambda: runs.append(run_job(store))) == [r["trace_id"] for r in expected]
     assert len(stored(store)) == 10
+
+
+def test_a_trace_is_listed_in_the_range_of_its_first_call_with_all_its_calls(store):
+    call(store, "x", "x1", RANGE.since - timedelta(minutes=10), tokens=1)
+    call(store, "x", "x2", RANGE.since + timedelta(minutes=10), tokens=2)
+    call(store, "y", "y1", RANGE.since + timedelta(minutes=20), tokens=4)
+    earlier = TraceListQuery(Filters(RANGE.since - timedelta(hours=1), RANGE.since + timedelta(minutes=1)))
+    for _ in ("computed from the calls", "summarised"):
+        assert set(listed(store)) == {"y"}
+        [x] = trace_list(store, earlier)
+        assert (x["trace_id"], x["calls"], x["input_tokens"]) == ("x", 2, 3)
+        priced_up_to_now(store)
+        run_job(store)
+    assert [r["trace_id"] for r in stored(store)] == ["x", "y"]

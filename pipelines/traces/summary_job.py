@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from pipelines.costs.job import JOB_NAME as COST_JOB
 from pipelines.incremental import EPOCH, utc
@@ -31,9 +31,9 @@ JOB_NAME = "trace-summaries"
 ROOTLESS_HOURS = 6
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(), timezone.utc)
-    return start, start + timedelta(days=1) - timedelta(microseconds=1)
+def _at(ns: int) -> datetime:
+    """A time from nanoseconds, to the microsecond below (the bounds are inclusive, the upper one is passed + 1 µs)."""
+    return datetime.fromtimestamp(ns // 10**9, timezone.utc).replace(microsecond=ns // 1000 % 10**6)
 
 
 def run_trace_summary_job(store: Store, now: datetime, safety_delay: timedelta = timedelta(seconds=1),
@@ -53,12 +53,10 @@ def run_trace_summary_job(store: Store, now: datetime, safety_delay: timedelta =
         if should_stop():
             return {"days": 0, "stopped": True, "watermark": queue_mark.isoformat()}
         params = q.changed_params(day, calls_mark, calls_end, [s for s in slices if s.date() == day], rootless_since)
-        lo, hi = _day_bounds(day)
-        first, last = q.stored_extent(store, params)
-        if first is not None and last is not None:
-            lo = min(lo, datetime.fromtimestamp(first // 10**9, timezone.utc))
-            hi = max(hi, datetime.fromtimestamp(last // 10**9 + 1, timezone.utc))
-        q.recompute(store, params, lo, hi, now)
+        bounds = q.extent(store, params)
+        if bounds is None:
+            continue
+        q.recompute(store, params, _at(bounds[0]), _at(bounds[1] + 1000), now)
     watermarks.set_watermark(store, q.CALLS_MARK, calls_end, now)
     watermarks.set_watermark(store, JOB_NAME, max(end, queue_mark), now)
     if slices or calls_end > calls_mark:

@@ -4,8 +4,8 @@ their recomputation into `trace_summaries` (migration 23).
 A trace changed when, on one day of call time: one of its calls was ingested in the job's window (a new call,
 already priced: the window ends at the cost job's watermark), or it has a call in a five-minute slice the cost,
 reprice or GPU cost jobs queued (a new or changed price, a GPU allocation), or it is stored without a root span
-whose root has arrived since. Recomputing reads all its calls: they lie within the day's bounds widened to the
-extent of its stored row (`first_ns`, `last_ns`), because every call not in that row is new, hence on the day.
+whose root has arrived since. Recomputing reads all its calls: they lie between the changed calls' times widened to
+the extent of its stored rows (`first_ns`, `last_ns`), because every call not in a stored row is a changed one.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from store.queries.trace_rows import CALL_SIDE, ROOT_LOOKBACK, ROOT_SIDE, comput
 # The job's watermark on the calls' ingestion time: calls ingested after it are the list's tail.
 CALLS_MARK = "trace-summaries-calls"
 _SLICES = "Array(DateTime('UTC'))"
+_NEW_CALLS = f"(ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})"
+_IN_SLICES = f"toStartOfFiveMinutes(timestamp) IN {{slices:{_SLICES}}}"
 _CHANGED = f"""
-SELECT trace_id FROM llm_calls
-WHERE toDate(timestamp) = {{day:Date}} AND ((ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})
-    OR toStartOfFiveMinutes(timestamp) IN {{slices:{_SLICES}}})
+SELECT trace_id FROM llm_calls WHERE toDate(timestamp) = {{day:Date}} AND ({_NEW_CALLS} OR {_IN_SLICES})
 UNION DISTINCT
 SELECT trace_id FROM trace_summaries FINAL
 WHERE toDate(hour) = {{day:Date}} AND hour >= {{rootless_since:DateTime('UTC')}} AND root_found = 0
@@ -52,17 +52,23 @@ def changed_params(day: date, after: datetime, until: datetime, slices: list[dat
             "roots_since": time_param(rootless_since - ROOT_LOOKBACK)}
 
 
-def stored_extent(store: Store, params: dict[str, Any]) -> tuple[int | None, int | None]:
-    """The first and last call start (ns) over the stored rows of the changed traces (None without any)."""
+def extent(store: Store, params: dict[str, Any]) -> tuple[int, int] | None:
+    """The first and last call start (ns) that recomputing the changed traces must read (None: nothing changed):
+    their changed calls, and the extent of each version of their stored rows (read without FINAL, so the bloom
+    filter on the trace id skips granules; an older version can only widen the bounds)."""
     [row] = query_rows(store, f"""
-SELECT minOrNull(first_ns) AS lo, maxOrNull(last_ns) AS hi FROM trace_summaries FINAL
-WHERE trace_id IN ({_CHANGED})""", params)
-    return row["lo"], row["hi"]
+SELECT minOrNull(lo) AS lo, maxOrNull(hi) AS hi FROM (
+    SELECT toUnixTimestamp64Nano(timestamp) AS lo, lo AS hi FROM llm_calls
+    WHERE toDate(timestamp) = {{day:Date}} AND ({_NEW_CALLS} OR {_IN_SLICES})
+    UNION ALL
+    SELECT first_ns, last_ns FROM trace_summaries WHERE trace_id IN ({_CHANGED}) AND is_deleted = 0)""", params)
+    return None if row["lo"] is None else (row["lo"], row["hi"])
 
 
 def recompute(store: Store, params: dict[str, Any], lo: datetime, hi: datetime, computed_at: datetime) -> None:
     """Write the changed traces' rows, from their calls in [lo, hi], versioned `computed_at`; then a tombstone for
-    each stored row of theirs that the new one did not replace (the trace's first call moved to another hour)."""
+    each key of theirs that the new rows do not have (the trace's first call moved to another hour). Keys are
+    read without FINAL, so the bloom filter skips granules: a key tombstoned before gets another tombstone."""
     params = {**params, "lo": time_param(lo), "hi": time_param(hi), "roots_lo": time_param(lo - ROOT_LOOKBACK),
               "computed_at": time_param(computed_at, 3)}
     calls = f"trace_id IN ({_CHANGED}) AND timestamp >= {{lo:{NS_TYPE}}} AND timestamp <= {{hi:{NS_TYPE}}}"
@@ -73,7 +79,8 @@ def recompute(store: Store, params: dict[str, Any], lo: datetime, hi: datetime, 
 INSERT INTO trace_summaries (hour, trace_id, {columns}, computed_at) SETTINGS max_partitions_per_insert_block = 0
 SELECT toStartOfHour(fromUnixTimestamp64Nano(first_ns, 'UTC')), trace_id, {columns}, {{computed_at:{MS_TYPE}}}
 FROM ({computed(calls, hours, roots)})""", params)
+    keys = f"SELECT DISTINCT hour, trace_id FROM trace_summaries WHERE trace_id IN ({_CHANGED}) AND is_deleted = 0"
     store.command(f"""
 INSERT INTO trace_summaries (hour, trace_id, computed_at, is_deleted) SETTINGS max_partitions_per_insert_block = 0
-SELECT hour, trace_id, {{computed_at:{MS_TYPE}}}, 1 FROM trace_summaries FINAL
-WHERE trace_id IN ({_CHANGED}) AND computed_at < {{computed_at:{MS_TYPE}}}""", params)
+SELECT hour, trace_id, {{computed_at:{MS_TYPE}}}, 1 FROM ({keys} AND computed_at < {{computed_at:{MS_TYPE}}})
+WHERE (hour, trace_id) NOT IN ({keys} AND computed_at = {{computed_at:{MS_TYPE}}})""", params)

@@ -82,12 +82,13 @@ def _narrowed(f: Filters) -> bool:
 
 def _tail_extent(store: Store, params: dict[str, Any]) -> tuple[int | None, int | None]:
     """The first and last call start (ns) of the tail's traces that can be listed: their new calls and the extent
-    of their stored rows, which holds every other call of theirs."""
+    of their stored rows, which holds every other call of theirs (every version: read without FINAL, the bloom
+    filter on the trace id skips granules, and an older version can only widen the bounds)."""
     [row] = query_rows(store, f"""
 SELECT minOrNull(lo) AS lo, maxOrNull(hi) AS hi FROM (
     SELECT toUnixTimestamp64Nano(timestamp) AS lo, lo AS hi FROM {_TAIL_CALLS} AND trace_id IN ({_TAIL})
     UNION ALL
-    SELECT first_ns, last_ns FROM trace_summaries FINAL WHERE trace_id IN ({_TAIL}))""", params)
+    SELECT first_ns, last_ns FROM trace_summaries WHERE trace_id IN ({_TAIL}) AND is_deleted = 0)""", params)
     return row["lo"], row["hi"]
 
 

@@ -45,14 +45,17 @@ def run_trace_summary_job(store: Store, now: datetime, safety_delay: timedelta =
     queue_mark = utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
     calls_mark = utc(watermarks.watermark(store, q.CALLS_MARK) or EPOCH)
     calls_end = max(calls_mark, min(end, utc(watermarks.watermark(store, COST_JOB) or EPOCH)))
-    slices = [utc(s) for s in cost_rollup.queued_slices(store, queue_mark, end)] if end > queue_mark else []
+    queued = {source: [utc(s) for s in cost_rollup.queued_slices(store, queue_mark, end, source)]
+              if end > queue_mark else [] for source in ("costs", "gpu")}
+    slices = sorted({*queued["costs"], *queued["gpu"]})
     rootless_since = (end - timedelta(hours=ROOTLESS_HOURS)).replace(minute=0, second=0, microsecond=0)
     days = sorted({*q.call_days(store, calls_mark, calls_end), *(s.date() for s in slices), rootless_since.date(),
                    end.date()})
     for day in days:
         if should_stop():
             return {"days": 0, "stopped": True, "watermark": queue_mark.isoformat()}
-        params = q.changed_params(day, calls_mark, calls_end, [s for s in slices if s.date() == day], rootless_since)
+        on_day = {source: [s for s in times if s.date() == day] for source, times in queued.items()}
+        params = q.changed_params(day, calls_mark, calls_end, on_day["costs"], on_day["gpu"], rootless_since)
         bounds = q.extent(store, params)
         if bounds is None:
             continue

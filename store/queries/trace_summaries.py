@@ -3,8 +3,8 @@ their recomputation into `trace_summaries` (migration 23).
 
 A trace changed when, on one day of call time: one of its calls was ingested in the job's window (a new call,
 already priced: the window ends at the cost job's watermark), or it has a call in a five-minute slice the cost or
-reprice jobs queued (a price written again), or a GPU-allocated call in a slice the GPU cost job queued, or it is stored without a root span
-whose root has arrived since. Recomputing reads all its calls: they lie between the changed calls' times widened to
+reprice jobs queued (a price written again), or a GPU-allocated call in a slice the GPU cost job queued, or it is
+stored without a root span whose root has arrived since. Recomputing reads all its calls: they lie between the changed calls' times widened to
 the extent of its stored rows (`first_ns`, `last_ns`), because every call not in a stored row is a changed one.
 """
 
@@ -30,13 +30,10 @@ SELECT trace_id FROM llm_calls WHERE toDate(timestamp) = {{day:Date}} AND ({_NEW
 UNION DISTINCT
 SELECT trace_id FROM {_GPU_CALLS}
 UNION DISTINCT
-SELECT trace_id FROM trace_summaries FINAL
-WHERE toDate(hour) = {{day:Date}} AND hour >= {{rootless_since:DateTime('UTC')}} AND root_found = 0
-    AND trace_id IN (
-        SELECT TraceId FROM otel_traces
-        WHERE ParentSpanId = '' AND Timestamp >= {{roots_since:{NS_TYPE}}} AND TraceId IN (
-            SELECT trace_id FROM trace_summaries FINAL
-            WHERE toDate(hour) = {{day:Date}} AND hour >= {{rootless_since:DateTime('UTC')}} AND root_found = 0))"""
+SELECT TraceId FROM otel_traces
+WHERE ParentSpanId = '' AND Timestamp >= {{roots_since:{NS_TYPE}}} AND TraceId IN (
+    SELECT trace_id FROM trace_summaries FINAL
+    WHERE toDate(hour) = {{day:Date}} AND hour >= {{rootless_since:DateTime('UTC')}} AND root_found = 0)"""
 
 
 def call_days(store: Store, after: datetime, until: datetime) -> list[date]:

@@ -1,7 +1,7 @@
 """Trace explorer benchmark: GET /api/v1/traces for a day and GET /api/v1/traces/{id} over 10 million `llm_calls`
 and their spans (issue 16 §1).
 
-    .venv/bin/python bench/traces.py [--rows 10000000] [--days 30] [--runs 5] [--dir DIR]
+    .venv/bin/python bench/traces.py [--rows 10000000] [--days 30] [--runs 5] [--dir DIR] [--reuse]
 
 1. A store on DIR (a temporary directory by default) with the migrations applied; generated in SQL (INSERT ...
    SELECT FROM numbers()) in `--chunks` inserts: `--rows` LLM calls, two per trace (an embeddings call, then a
@@ -13,9 +13,13 @@ and their spans (issue 16 §1).
    no network): the trace list for the last day sorted by time, cost and duration, filtered to one service,
    and its second page (a cursor); one trace by id (the median over `--runs` different traces). Each the median
    of `--runs` after a warm-up. Targets: the list under 500 ms, one trace under 200 ms.
-3. CEILINGS in the same run: the day's calls grouped by trace from `llm_calls` alone (no cost join, no root
+   The list reads `trace_summaries`: the trace summary job runs over everything first (its cost per 1 M calls is
+   reported), as the service's scheduler does as calls are priced.
+3. COMPARISON: the day's list computed from the calls (what the list read before the summary: the day's calls
+   joined with their cost rows, grouped by trace, the root spans joined), sorted by cost.
+4. CEILINGS in the same run: the day's calls grouped by trace from `llm_calls` alone (no cost join, no root
    spans), and one trace's spans from `otel_traces` alone.
-4. The same after OPTIMIZE FINAL (what the service's compaction leaves of closed days).
+5. The same after OPTIMIZE FINAL (what the service's compaction leaves of closed days).
 """
 
 from __future__ import annotations
@@ -38,11 +42,14 @@ if str(ROOT) not in sys.path:
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from pipelines.traces.summary_job import run_trace_summary_job  # noqa: E402
 from spyglass.api import build_api  # noqa: E402
 from spyglass.api.context import ApiContext  # noqa: E402
 from spyglass.schema import migrate  # noqa: E402
 from store import open_store  # noqa: E402
 from store.base import Store  # noqa: E402
+from store.params import time_param  # noqa: E402
+from store.queries import cost_rollup, trace_rows, watermarks  # noqa: E402
 
 SERVICES = ["chat-api", "support-bot", "search-rag", "code-assist", "summarizer", "agent-runner", "email-drafts",
             "batch-embedder"]
@@ -119,25 +126,61 @@ SELECT trace_id, min(timestamp) AS start, count() AS calls, sum(input_tokens) AS
 WHERE timestamp >= {since:DateTime64(9, 'UTC')} AND timestamp < {until:DateTime64(9, 'UTC')}
 GROUP BY trace_id ORDER BY start DESC, trace_id LIMIT 50"""
 SPANS_CEILING = "SELECT * FROM otel_traces WHERE TraceId = {trace_id:String}"
+_DAY = "timestamp >= {since:DateTime64(9, 'UTC')} AND timestamp < {until:DateTime64(9, 'UTC')}"
+FROM_CALLS = f"""
+SELECT * FROM (SELECT {trace_rows.LISTED} FROM ({trace_rows.computed(
+    _DAY, "hour >= toStartOfHour({since:DateTime64(9, 'UTC')}) AND hour <= {until:DateTime64(9, 'UTC')}",
+    "Timestamp >= {since:DateTime64(9, 'UTC')} - INTERVAL 1 HOUR AND Timestamp < {until:DateTime64(9, 'UTC')} "
+    "AND TraceId IN (SELECT trace_id FROM llm_calls WHERE " + _DAY + ")")}))
+ORDER BY cost DESC, trace_id LIMIT 50"""
+
+
+def insert_traces(store: Store, first: int, count: int, start_ns: int, span_ns: int) -> None:
+    """Traces `first` .. `first + count - 1` (their spans and calls), started at random in [start_ns, + span_ns)."""
+    ids = {name: _hex("t", k) for name, k in (("h1", 4), ("h2", 5), ("root", 6))}
+    trace = _TRACE.format(start_ns=start_ns, span_ns=span_ns, services=_arr(SERVICES), pick=_PICK, **ids)
+    common = {"trace": trace, "retrieval": _hex("t", 7), "embed": _hex("t", 8), "chat": _hex("t", 18),
+              "models": _arr(CHAT), "providers": _arr(PROVIDERS)}
+    store.command(SPANS.format(first=first, count=count, **common))
+    store.command(CALLS.format(first=first, count=count, **common))
 
 
 def generate(store: Store, rows: int, days: int, chunks: int, end: datetime) -> None:
     traces = rows // 2
     span_ns = days * 86400 * 10**9
     start_ns = int(end.timestamp() * 1e9) - span_ns
-    ids = {name: _hex("t", k) for name, k in (("h1", 4), ("h2", 5), ("root", 6))}
-    trace = _TRACE.format(start_ns=start_ns, span_ns=span_ns, services=_arr(SERVICES), pick=_PICK, **ids)
-    common = {"trace": trace, "retrieval": _hex("t", 7), "embed": _hex("t", 8), "chat": _hex("t", 18),
-              "models": _arr(CHAT), "providers": _arr(PROVIDERS)}
     chunk = -(-traces // chunks)
     for first in range(0, traces, chunk):
-        count = min(chunk, traces - first)
-        store.command(SPANS.format(first=first, count=count, **common))
-        store.command(CALLS.format(first=first, count=count, **common))
+        insert_traces(store, first, min(chunk, traces - first), start_ns, span_ns)
     for day in range(days + 1):
         store.command(COSTS, {"day": (end - timedelta(days=day)).strftime("%Y-%m-%d")})
     store.command(GPU)
     store.command(RUNS)
+
+
+def steady_state(store: Store, rounds: int, calls: int) -> None:
+    """The job as the scheduler runs it in steady state: `rounds` times, `calls` new calls over the last minute
+    are ingested and priced (their cost rows, their slices queued, the cost job's watermark), then the job runs."""
+    [row] = store.query_arrow("SELECT count() AS n FROM llm_calls").to_pylist()
+    first, took = row["n"] // 2 + 1, []
+    for _ in range(rounds):
+        mark = datetime.now(timezone.utc)
+        insert_traces(store, first, calls // 2, int(mark.timestamp() * 1e9) - 60 * 10**9, 60 * 10**9)
+        first += calls // 2
+        store.command(COSTS.replace("toDate(timestamp) = {day:Date}", "ingested_at > {mark:DateTime64(3, 'UTC')}"),
+                      {"mark": time_param(mark, 3)})
+        slices = store.query_arrow("SELECT DISTINCT toDateTime64(toStartOfFiveMinutes(timestamp), 0, 'UTC') AS s "
+                                   "FROM llm_calls WHERE ingested_at > {mark:DateTime64(3, 'UTC')}",
+                                   {"mark": time_param(mark, 3)}).column("s").to_pylist()
+        cost_rollup.queue_slices(store, slices)
+        now = datetime.now(timezone.utc)
+        watermarks.set_watermark(store, "costs", now, now)
+        start = time.perf_counter()
+        run_trace_summary_job(store, now + timedelta(seconds=1))
+        took.append(time.perf_counter() - start)
+    print(f"trace summary job in steady state: {calls:,} new calls per run, median {statistics.median(took):.2f} s "
+          f"per run ({statistics.median(took) / calls * 1e6:.1f} s per 1 M calls; each run re-reads the traces of "
+          f"the queued five-minute slices), load average {os.getloadavg()[0]:.1f}")
 
 
 def median_ms(fn: Callable[[], Any], runs: int) -> float:
@@ -177,6 +220,8 @@ def measure(store: Store, client: TestClient, end: datetime, runs: int, state: s
         times.append(time.perf_counter() - start)
     out["one trace"] = statistics.median(times) * 1e3
     params = {k: v.replace("T", " ").replace("+00:00", "") for k, v in day.items()}
+    out["COMPARISON list sort=cost computed from the calls (the list before trace_summaries)"] = median_ms(
+        lambda: store.query_arrow(FROM_CALLS, params), runs)
     out["CEILING list: the day's calls grouped by trace, llm_calls alone"] = median_ms(
         lambda: store.query_arrow(LIST_CEILING, params), runs)
     out["CEILING one trace: its spans from otel_traces alone"] = median_ms(
@@ -184,9 +229,23 @@ def measure(store: Store, client: TestClient, end: datetime, runs: int, state: s
     print(f"[{state}] load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"{spans / max(len(times), 1):.0f} spans per trace read")
     for name, ms in out.items():
-        target = " (target < 500 ms)" if name.startswith("list") else " (target < 200 ms)" if name == "one trace" else ""
+        target = " (target < 500 ms)" if name.startswith(("list", "COMPARISON")) else " (target < 200 ms)" if name == "one trace" else ""
         print(f"[{state}] {name}: {ms:.0f} ms{target}")
     return out
+
+
+def summarise(store: Store) -> None:
+    """The trace summary job over every call, as the scheduler runs it once the cost job has priced them."""
+    now = datetime.now(timezone.utc)
+    watermarks.set_watermark(store, "costs", now, now)
+    [row] = store.query_arrow("SELECT count() AS n FROM llm_calls").to_pylist()
+    start = time.perf_counter()
+    result = run_trace_summary_job(store, now + timedelta(seconds=2))
+    took = time.perf_counter() - start
+    [summaries] = store.query_arrow("SELECT count() AS n FROM trace_summaries FINAL").to_pylist()
+    print(f"trace summary job: {row['n']:,} calls -> {summaries['n']:,} traces in {took:.1f} s "
+          f"({took / row['n'] * 1e6:.1f} s per 1 M calls; {result['days']} days), "
+          f"load average {os.getloadavg()[0]:.1f}; calls watermark {time_param(now, 3)}")
 
 
 def main() -> None:
@@ -196,21 +255,30 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=10)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dir", default=None, help="data directory, kept (default: a temporary one, removed)")
+    parser.add_argument("--steady-rounds", type=int, default=5)
+    parser.add_argument("--steady-calls", type=int, default=20_000, help="new calls per steady-state run")
+    parser.add_argument("--reuse", action="store_true", help="--dir holds a generated store: measure it again")
     args = parser.parse_args()
     work = args.dir or tempfile.mkdtemp(prefix="spyglass-bench-traces-")
     store = open_store(work, None, "bench")
     migrate(store)
     end = (datetime.now(timezone.utc) - timedelta(minutes=1)).replace(microsecond=0)
     start = time.perf_counter()
-    generate(store, args.rows, args.days, args.chunks, end)
+    if args.reuse:
+        [last] = store.query_arrow("SELECT max(timestamp) AS t FROM llm_calls").to_pylist()
+        end = last["t"].replace(tzinfo=timezone.utc, microsecond=0) + timedelta(seconds=1)
+    else:
+        generate(store, args.rows, args.days, args.chunks, end)
     [row] = store.query_arrow("SELECT (SELECT count() FROM llm_calls) AS calls, (SELECT count() FROM otel_traces) "
                               "AS spans, (SELECT count() FROM llm_calls WHERE timestamp >= now() - INTERVAL 1 DAY) "
                               "AS day").to_pylist()
     print(f"generated {row['calls']:,} calls and {row['spans']:,} spans over {args.days} days "
           f"({row['day']:,} calls in the last day) in {time.perf_counter() - start:.1f} s")
+    summarise(store)
+    steady_state(store, args.steady_rounds, args.steady_calls)
     with TestClient(build_api(ApiContext(store=store))) as client:
         measure(store, client, end, args.runs, "as inserted")
-        for table in ("llm_calls", "otel_traces", "request_costs", "request_gpu_costs"):
+        for table in ("llm_calls", "otel_traces", "request_costs", "request_gpu_costs", "trace_summaries"):
             store.command(f"OPTIMIZE TABLE {table} FINAL")
         measure(store, client, end, args.runs, "after OPTIMIZE FINAL")
     store.close()

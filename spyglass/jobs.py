@@ -25,6 +25,7 @@ from pipelines.gpu.job import run_gpu_cost_job
 from pipelines.gpu.prices import GpuPriceTable
 from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
 from pipelines.quality.score_join import run_score_join
+from pipelines.traces.summary_job import run_trace_summary_job
 from releases.canary_job import CanaryConfig, run_canary_job
 from releases.changes_job import ChangesConfig, run_changes_job
 from spyglass.alerting import quality_rules
@@ -58,7 +59,8 @@ def job_intervals(s: Settings) -> dict[str, float]:
     for GET /api/v1/settings. (The lease renews on its own clock; dcgm-scrape runs only with `gpu.dcgm_targets`
     in a process that also collects, alerts only where alerting is wired in.)"""
     return {"compaction": s.maintenance.compaction_interval_seconds, "costs": s.costs.interval_seconds,
-            "cost-rollup": s.costs.rollup_interval_seconds, "gpu-costs": s.gpu.cost_interval_seconds,
+            "cost-rollup": s.costs.rollup_interval_seconds,
+            "trace-summaries": s.costs.trace_summary_interval_seconds, "gpu-costs": s.gpu.cost_interval_seconds,
             "drift": s.drift.interval_seconds, "heuristics": s.quality.heuristics_interval_seconds,
             "quality-join": s.quality.join_interval_seconds, "changes": s.releases.detect_interval_seconds,
             "canary": s.releases.canary_interval_seconds, "dcgm-scrape": s.gpu.dcgm_scrape_interval_seconds,
@@ -83,6 +85,8 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
         Job("costs", every["costs"], lambda now: run_cost_job(store, parts.catalog.current(), now)),
         Job("cost-rollup", every["cost-rollup"],
             lambda now: run_rollup_job(store, now, should_stop=stop)),
+        Job("trace-summaries", every["trace-summaries"],
+            lambda now: run_trace_summary_job(store, now, should_stop=stop)),
         Job("gpu-costs", every["gpu-costs"],
             lambda now: run_gpu_cost_job(store, parts.gpu_prices.current(), allocation, now, gpu_lookback, gpu_gap,
                                          should_stop=stop)),

@@ -54,6 +54,7 @@ TABLES: dict[str, Retained] = {
     "request_cost_history": Retained("calls", "timestamp"),
     "request_gpu_costs": Retained("calls", "timestamp"),
     "quality_scores": Retained("calls", "timestamp"),
+    "trace_summaries": Retained("calls", "hour"),
     "cost_hourly": Retained("rollups", "hour"),
     "cost_slices": Retained("rollups", "slice"),
     "gpu_samples_1m": Retained("rollups", "period"),

@@ -1,9 +1,10 @@
 """The trace explorer: GET /api/v1/traces (one row per trace, keyset paging) and GET /api/v1/traces/{trace_id}.
 
 Parameters, as a person types them:
-- `since`/`until` (default the last 24 hours): traces with an LLM call that started in the range;
+- `since`/`until` (default the last 24 hours): traces whose first LLM call started in the range (a row sums all
+  its calls);
 - `project`, `service`, `model`, `team`, `feature`, `user`, `environment` (exact, repeatable): traces with a call
-  matching them all; `service=spyglass` alone lists Spyglass's own traces instead, which have no LLM call
+  in the range matching them all; `service=spyglass` alone lists Spyglass's own traces instead, which have no LLM call
   (store/queries/root_traces.py: read from their root spans); `status` is `ok` (no error) or `error` (a failed call or a failed root span);
 - `min_cost`: a decimal amount (`0.05`); `min_duration`: a duration (`1500ms`, `2s`, `1m30s`) or a number of
   milliseconds (`250`, `2.5`);

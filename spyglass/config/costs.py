@@ -14,6 +14,9 @@ class CostsSettings(Section):
     rollup_interval_seconds: float = Field(60, gt=0, description=(
         "How often the five-minute slices whose costs changed, then their hours, are re-aggregated into "
         "cost_hourly."))
+    trace_summary_interval_seconds: float = Field(30, gt=0, description=(
+        "How often the traces whose calls were priced, or whose costs or root spans changed, are summarised into "
+        "trace_summaries (what the trace list reads; newer traces are computed from their calls)."))
     catalog_files: list[str] = Field(default_factory=list, description=(
         "Your price catalog files, layered in order over the shipped one (pipelines/costs/prices.yaml)."))
     deployments: dict[str, str] = Field(default_factory=dict, description=(

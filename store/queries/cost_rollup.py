@@ -41,12 +41,14 @@ SELECT toStartOfHour(s), s, {{source:String}} FROM (SELECT arrayJoin({{slices:{_
                   {"slices": seconds_param(slices), "source": source})
 
 
-def queued_slices(store: Store, after: datetime, until: datetime) -> list[datetime]:
-    """The slices queued in (after, until] (a row queued before migration 13 names its hour's start)."""
+def queued_slices(store: Store, after: datetime, until: datetime, source: str | None = None) -> list[datetime]:
+    """The slices queued in (after, until] (a row queued before migration 13 names its hour's start), by `source`
+    only when given."""
+    by_source = "" if source is None else " AND source = {source:String}"
     rows = query_rows(store, f"""
 SELECT DISTINCT toDateTime64(slice, 0, 'UTC') AS slice FROM cost_rollup_queue
-WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}} ORDER BY slice""",
-                      {"after": time_param(after, 3), "until": time_param(until, 3)})
+WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}}{by_source} ORDER BY slice""",
+                      {"after": time_param(after, 3), "until": time_param(until, 3), "source": source})
     return [r["slice"] for r in rows]
 
 

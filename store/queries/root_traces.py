@@ -13,7 +13,8 @@ from typing import Any
 
 from store.base import Store, query_rows
 from store.params import NS_TYPE, time_param
-from store.queries.traces import SORTS, SPAN_ERROR, TraceListQuery, row_conditions
+from store.queries.trace_rows import SPAN_ERROR
+from store.queries.traces import SORTS, TraceListQuery, row_conditions
 
 _ZERO = "toDecimal128(0, 12)"
 

@@ -1,18 +1,23 @@
 """The trace explorer's reads: traces as a list (one row per trace, keyset paging) and one trace whole.
 
-The list is read from `llm_calls` (keyed by project, service, model, time: a day is a range of the key in
-daily partitions) joined with the cost rows by the one spend rule (store/queries/call_spend.py), grouped by
-trace, and only then joined with the root spans of those traces from `otel_traces` (the root's name,
-service, start and end). Scanning `otel_traces` for the list would read every span of the day, most of them
-not model calls; here it is read for root spans (`ParentSpanId = ''`) of the traces already found. So:
+The list reads `trace_summaries` (migration 23: one row per trace, kept by the trace summary job,
+pipelines/traces/summary_job.py) for the traces the job has summarised, and computes the rest from the calls
+with the same SQL (store/queries/trace_rows.py): the traces with a call ingested after the job's calls watermark
+(`trace-summaries-calls`), a few seconds to a minute of ingest. So a trace ingested a second ago is listed, and
+the two parts cannot disagree. Computing the day from the calls (joining the day's calls with their cost rows,
+grouping by trace, joining the root spans) took 1.3-2.1 s over 10 M calls; the summary reads a day of rows.
 
-- a trace is listed when one of its LLM calls started in [since, until), and its row sums its calls in that
-  range (a trace crossing the range's edge shows the calls inside it; the detail shows all);
-- a call filter (project, service, model, team, feature, user, environment) selects the traces that have a
-  call matching all of them; the row still sums every call of the trace;
+- a trace is listed when its first LLM call started in [since, until), and its row sums all its calls. (Until
+  issue 16's summary, a trace was listed in every range holding one of its calls, with those calls only: a trace
+  crossing midnight was two partial rows. One row per trace, the same in every range, is what a summary can
+  store, and what a person reading "this trace cost $x" expects.)
+- a call filter (project, service, model, team, feature, user, environment) selects the traces that have a call
+  in the range matching all of them; the row still sums every call of the trace;
 - the start and duration are the root span's when it is stored (a root up to `ROOT_LOOKBACK` before the
-  first call), widened to the calls; without a stored root, those of its calls;
-- the error flag: a failed call, or a root span with an error status.
+  first call), widened to the calls; without a stored root, those of its calls. A summary stored before its
+  root arrived gets it at read time (a join limited to such rows) until the job completes it;
+- the error flag: a failed call, or a root span with an error status;
+- a re-priced call or a GPU allocation reaches a summarised trace at the job's next run (as `cost_hourly`).
 
 One trace is read by its id: `otel_traces` and `llm_calls` through their bloom filter indexes on the trace id
 (store/migrations/m0001_otel_tables.py, m0002_llm_calls.py), then its cost rows by the calls' own sort-key
@@ -22,26 +27,31 @@ values (project, service, model and time), which prune `request_costs` to a few 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
 from store.base import Store, query_rows
-from store.params import NS_TYPE, S_TYPE, time_param
-from store.queries import call_spend
+from store.params import MS_TYPE, NS_TYPE, time_param
+from store.queries import call_spend, trace_rows, watermarks
+from store.queries import trace_summaries as summaries
 from store.queries.filters import Filters
-from store.queries.spend import hour_window
+from store.queries.trace_rows import ROOT_LOOKBACK
 
 # Sort name -> the column a page is ordered by (descending), ties broken by trace id (ascending).
 SORTS = {"time": "start_ns", "cost": "cost", "duration": "duration_ns"}
 _KEY_TYPES = {"time": "Int64", "cost": "Decimal(38, 12)", "duration": "Int64"}
-ROOT_LOOKBACK = timedelta(hours=1)
-SPAN_ERROR = "StatusCode IN ('Error', 'STATUS_CODE_ERROR')"
 MAX_SPANS = 10_000
 _CALL_TEXT = ("startsWith(trace_id, {q_lower:String}) OR user_id = {q:String} OR session_id = {q:String} "
               "OR response_id = {q:String} OR positionCaseInsensitive(span_name, {q:String}) > 0")
-_MEASURES = ("cost_total", "token_cost", "gpu_cost", "calls", "priced_calls", "input_tokens", "output_tokens",
-             "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
+# The tail: traces with a call ingested after the job's calls watermark. Their stored rows are not read; those that
+# can be listed have all their calls at or after `since` (the first one is in the range), so only they are computed.
+_TAIL_CALLS = f"llm_calls WHERE ingested_at > {{covered:{MS_TYPE}}}"
+_TAIL_ALL = f"SELECT trace_id FROM {_TAIL_CALLS}"
+_TAIL = f"{_TAIL_ALL} AND timestamp >= {{since:{NS_TYPE}}}"
+_FIRST_IN_RANGE = (f"first_ns >= toUnixTimestamp64Nano({{since:{NS_TYPE}}}) "
+                   f"AND first_ns < toUnixTimestamp64Nano({{until:{NS_TYPE}}})")
+_LOOKBACK_NS = int(ROOT_LOOKBACK.total_seconds()) * 10**9
 
 
 @dataclass(frozen=True)
@@ -70,70 +80,66 @@ def _narrowed(f: Filters) -> bool:
     return bool(f.projects or f.services or f.models or f.extra)
 
 
+def _tail_extent(store: Store, params: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The first and last call start (ns) of the tail's traces that can be listed: their new calls and the extent
+    of their stored rows, which holds every other call of theirs (every version: read without FINAL, the bloom
+    filter on the trace id skips granules, and an older version can only widen the bounds)."""
+    [row] = query_rows(store, f"""
+SELECT minOrNull(lo) AS lo, maxOrNull(hi) AS hi FROM (
+    SELECT toUnixTimestamp64Nano(timestamp) AS lo, lo AS hi FROM {_TAIL_CALLS} AND trace_id IN ({_TAIL})
+    UNION ALL
+    SELECT first_ns, last_ns FROM trace_summaries WHERE trace_id IN ({_TAIL}) AND is_deleted = 0)""", params)
+    return row["lo"], row["hi"]
+
+
+def _stored() -> str:
+    """The summarised traces of the range (but those of the tail), a missing root joined where one is stored."""
+    rows = (f"SELECT * FROM trace_summaries FINAL WHERE hour >= toStartOfHour({{since:{NS_TYPE}}}) "
+            f"AND hour < {{until:{NS_TYPE}}} AND {_FIRST_IN_RANGE}")
+    sides = ", ".join([*(f"s.{c} AS {c}" for c in trace_rows.CALL_SIDE),
+                       *(f"if(s.root_found = 1, s.{c}, r.{c}) AS {c}" for c in trace_rows.ROOT_SIDE)])
+    roots = trace_rows.roots(f"Timestamp >= {{root_since:{NS_TYPE}}} AND Timestamp < {{until:{NS_TYPE}}} "
+                             f"AND TraceId IN (SELECT trace_id FROM ({rows}) WHERE root_found = 0)")
+    return f"""
+SELECT s.trace_id AS trace_id, {sides}
+FROM ({rows} AND trace_id NOT IN ({_TAIL_ALL})) AS s
+LEFT ANY JOIN ({roots}) AS r ON s.trace_id = r.trace_id"""
+
+
+def _tail() -> str:
+    """The tail's traces computed from their calls in [{lo}, {hi}]."""
+    return trace_rows.computed(
+        f"trace_id IN ({_TAIL}) AND timestamp >= {{lo:{NS_TYPE}}} AND timestamp <= {{hi:{NS_TYPE}}}",
+        f"hour >= toStartOfHour({{lo:{NS_TYPE}}}) AND hour <= {{hi:{NS_TYPE}}}",
+        f"TraceId IN ({_TAIL}) AND Timestamp >= {{roots_lo:{NS_TYPE}}} AND Timestamp <= {{hi:{NS_TYPE}}}")
+
+
 def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
     """One page of traces, by `t.sort` descending then trace id, after `t.after`."""
     window, params = Filters(t.filters.since, t.filters.until).where()
-    calls_where = window
+    covered = watermarks.watermark(store, summaries.CALLS_MARK) or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    params.update(covered=time_param(covered, 3), limit=t.limit)
+    conditions = [_FIRST_IN_RANGE]
     if _narrowed(t.filters):
         where, filter_params = t.filters.where()
-        calls_where += f" AND trace_id IN (SELECT trace_id FROM llm_calls WHERE {where})"
+        conditions.append(f"trace_id IN (SELECT trace_id FROM llm_calls WHERE {where})")
         params.update(filter_params)
-    start, end = hour_window(t.filters)
-    params.update(gpu_start=time_param(start, 0), gpu_end=time_param(end, 0), limit=t.limit,
-                  root_since=time_param(t.filters.since - ROOT_LOOKBACK))
-    hours = f"hour >= {{gpu_start:{S_TYPE}}} AND hour < {{gpu_end:{S_TYPE}}}"
-    measures = ", ".join(f"{call_spend.MEASURES[name]} AS {name}" for name in _MEASURES)
-    q_hit, q_columns, conditions = "", "", []
-    if t.q:  # the columns a search reads, only when there is one
+    if t.q:  # a trace id prefix or a root's name here; the calls' text in the calls of the range
         params.update(q=t.q, q_lower=t.q.lower())
-        q_hit, q_columns = f", max({_CALL_TEXT}) AS q_hit", ", span_name, session_id, response_id"
-        conditions.append("(q_hit OR positionCaseInsensitive(root_span_name, {q:String}) > 0)")
+        conditions.append(f"(startsWith(trace_id, {{q_lower:String}}) OR positionCaseInsensitive(root_span_name, "
+                          f"{{q:String}}) > 0 OR trace_id IN (SELECT trace_id FROM llm_calls WHERE {window} "
+                          f"AND ({_CALL_TEXT})))")
     conditions += row_conditions(t, params)
-    key = SORTS[t.sort]
+    params["root_since"] = time_param(t.filters.since - ROOT_LOOKBACK)
+    rows = _stored()
+    lo, hi = _tail_extent(store, params)
+    if lo is not None and hi is not None:
+        params.update(lo=_ns_param(lo), hi=_ns_param(hi + 1000), roots_lo=_ns_param(lo - _LOOKBACK_NS))
+        rows += f"\nUNION ALL\n{_tail()}"
     return query_rows(store, f"""
-SELECT trace_id, fromUnixTimestamp64Nano(start_ns, 'UTC') AS start, start_ns, duration_ns, root_found,
-    root_span_name, service, trace_project AS project, calls, errors, error, cost, token_cost, gpu_cost,
-    calls - priced_calls AS unpriced_calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-    reasoning_tokens, models, trace_user AS user_id, trace_team AS team, trace_feature AS feature
-FROM (
-    SELECT t.trace_id AS trace_id, r.found = 1 AS root_found,
-        if(root_found, least(r.root_start_ns, t.first_ns), t.first_ns) AS start_ns,
-        if(root_found, greatest(r.root_end_ns, t.last_ns), t.last_ns) - start_ns AS duration_ns,
-        r.root_name AS root_span_name, if(root_found, r.root_service, t.call_service) AS service,
-        t.errors > 0 OR r.root_error = 1 AS error, t.cost_total AS cost, t.*
-    FROM (
-        SELECT trace_id, min(start_ns) AS first_ns, max(end_ns) AS last_ns, {measures},
-            countIf(status = 'error') AS errors, argMin(service_name, start_ns) AS call_service,
-            argMin(project, start_ns) AS trace_project, anyIf(user_id, user_id != '') AS trace_user,
-            anyIf(team, team != '') AS trace_team, anyIf(feature, feature != '') AS trace_feature,
-            arraySort(groupUniqArrayIf(5)(model, model != '')) AS models{q_hit}
-        FROM (
-            SELECT c.*, s.served AS served, s.token_amount AS token_amount, s.token_priced AS token_priced,
-                s.gpu_amount AS gpu_amount, s.gpu_priced AS gpu_priced
-            FROM (
-                SELECT {call_spend.CALL_KEY}, trace_id, toUnixTimestamp64Nano(timestamp) AS start_ns,
-                    start_ns + toInt64(duration_ns) AS end_ns, status, service_name, project, user_id, team,
-                    feature, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-                    reasoning_tokens{q_columns}
-                FROM llm_calls FINAL
-                WHERE {calls_where}) AS c
-            LEFT ANY JOIN (
-                SELECT {call_spend.CALL_KEY}, served, token_amount, token_priced, gpu_amount, gpu_priced
-                FROM ({call_spend.calls_sql(calls_where, hours)})) AS s
-            ON c.k1 = s.k1 AND c.k2 = s.k2)
-        GROUP BY trace_id) AS t
-    LEFT ANY JOIN (
-        SELECT TraceId AS trace_id, toUInt8(1) AS found, argMin(SpanName, Timestamp) AS root_name,
-            argMin(ServiceName, Timestamp) AS root_service, min(toUnixTimestamp64Nano(Timestamp)) AS root_start_ns,
-            max(toUnixTimestamp64Nano(Timestamp) + toInt64(Duration)) AS root_end_ns,
-            toUInt8(max({SPAN_ERROR})) AS root_error
-        FROM otel_traces
-        WHERE Timestamp >= {{root_since:{NS_TYPE}}} AND Timestamp < {{until:{NS_TYPE}}} AND ParentSpanId = ''
-            AND TraceId IN (SELECT trace_id FROM llm_calls WHERE {calls_where})
-        GROUP BY TraceId) AS r
-    ON t.trace_id = r.trace_id)
-WHERE {" AND ".join(conditions) or "1"}
-ORDER BY {key} DESC, trace_id
+SELECT * FROM (SELECT {trace_rows.LISTED} FROM ({rows}))
+WHERE {" AND ".join(conditions)}
+ORDER BY {SORTS[t.sort]} DESC, trace_id
 LIMIT {{limit:UInt32}}""", params)
 
 

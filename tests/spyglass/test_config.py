@@ -104,7 +104,8 @@ def test_the_old_flag_still_works_from_the_command_line(tmp_path):
 
 @pytest.mark.parametrize("yaml_text, message", [
     ("costs:\n  intervall_seconds: 5\n", "costs.intervall_seconds: unknown setting in section costs (its settings: "
-                                         "interval_seconds, rollup_interval_seconds, catalog_files, deployments, budgets) "
+                                         "interval_seconds, rollup_interval_seconds, trace_summary_interval_seconds, "
+                                         "catalog_files, deployments, budgets) "
                                          "(from costs.intervall_seconds in spyglass.yaml line 2)"),
     ("cost_intervall_seconds: 5\n", "cost_intervall_seconds: unknown setting (sections: collector, content, "
                                     "telemetry, maintenance, costs, gpu, quality, drift, alerts, runbooks, releases, "

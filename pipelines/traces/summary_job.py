@@ -1,0 +1,68 @@
+"""The trace summary job: keep `trace_summaries` (migration 23) equal to what the trace list would compute from
+the calls, so the list of a day reads one row per trace instead of joining and grouping the day's calls.
+
+Two watermarks. `trace-summaries-calls` is on the calls' ingestion time and never passes the cost job's, so a
+call is summarised once it is priced; the trace list computes the traces with calls ingested after it from the
+calls (store/queries/traces.py), so a trace ingested a second ago is listed. `trace-summaries` is on the time the
+cost, reprice and GPU cost jobs queue five-minute slices (`cost_rollup_queue`, read as the rollup job reads it):
+their traces are recomputed, so re-pricing and GPU cost allocated hours later reach the rows. Each run also
+completes the rows of the last `ROOTLESS_HOURS` stored without a root span whose root has arrived since (the
+root usually arrives last); older ones the list completes when it reads them.
+
+Work goes a day of call time at a time; `should_stop` is asked between days, and a stopped run leaves both
+watermarks where they were (recomputing a trace is idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+from pipelines.costs.job import JOB_NAME as COST_JOB
+from pipelines.incremental import EPOCH, utc
+from store.base import Store
+from store.queries import cost_rollup, watermarks
+from store.queries import trace_summaries as q
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "trace-summaries"
+ROOTLESS_HOURS = 6
+
+
+def _at(ns: int) -> datetime:
+    """A time from nanoseconds, to the microsecond below (the bounds are inclusive, the upper one is passed + 1 µs)."""
+    return datetime.fromtimestamp(ns // 10**9, timezone.utc).replace(microsecond=ns // 1000 % 10**6)
+
+
+def run_trace_summary_job(store: Store, now: datetime, safety_delay: timedelta = timedelta(seconds=1),
+                          should_stop: Callable[[], bool] = lambda: False) -> dict[str, object]:
+    """Summarise the traces whose calls were priced or whose costs or roots changed since the last run; returns
+    how many days were recomputed and the new watermarks."""
+    now = utc(now)
+    end = now - safety_delay
+    queue_mark = utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
+    calls_mark = utc(watermarks.watermark(store, q.CALLS_MARK) or EPOCH)
+    calls_end = max(calls_mark, min(end, utc(watermarks.watermark(store, COST_JOB) or EPOCH)))
+    queued = {source: [utc(s) for s in cost_rollup.queued_slices(store, queue_mark, end, source)]
+              if end > queue_mark else [] for source in ("costs", "gpu")}
+    slices = sorted({*queued["costs"], *queued["gpu"]})
+    rootless_since = (end - timedelta(hours=ROOTLESS_HOURS)).replace(minute=0, second=0, microsecond=0)
+    days = sorted({*q.call_days(store, calls_mark, calls_end), *(s.date() for s in slices), rootless_since.date(),
+                   end.date()})
+    for day in days:
+        if should_stop():
+            return {"days": 0, "stopped": True, "watermark": queue_mark.isoformat()}
+        on_day = {source: [s for s in times if s.date() == day] for source, times in queued.items()}
+        params = q.changed_params(day, calls_mark, calls_end, on_day["costs"], on_day["gpu"], rootless_since)
+        bounds = q.extent(store, params)
+        if bounds is None:
+            continue
+        q.recompute(store, params, _at(bounds[0]), _at(bounds[1] + 1000), now)
+    watermarks.set_watermark(store, q.CALLS_MARK, calls_end, now)
+    watermarks.set_watermark(store, JOB_NAME, max(end, queue_mark), now)
+    if slices or calls_end > calls_mark:
+        log.info("trace summaries days=%d slices=%d calls_watermark=%s", len(days), len(slices), calls_end.isoformat())
+    return {"days": len(days), "slices": len(slices), "watermark": end.isoformat(),
+            "calls_watermark": calls_end.isoformat()}

@@ -114,7 +114,7 @@ def raw_times(store: Store, end: datetime, days: int, runs: int) -> dict[tuple[s
         params = {"since": since.strftime("%Y-%m-%d %H:%M:%S"), "until": until.strftime("%Y-%m-%d %H:%M:%S"),
                   "step": 3600 if label != "1 day" else 300}
         for name, sql in RAW.items():
-            out[(name, label)] = median_ms(lambda sql=sql: store.query_arrow(sql, params), runs)
+            out[(name, label)] = median_ms(lambda sql=sql, params=params: store.query_arrow(sql, params), runs)
     return out
 
 

@@ -76,6 +76,9 @@ def test_rows_read_back_unchanged_after_the_codecs_change(store_before):
         for column, codec in columns.items():
             assert codecs[(table, column)] == f"CODEC({codec})", (table, column)
     assert _everything(store_before) == before
+    [rewrites] = query_rows(store_before, "SELECT count() AS n FROM system.mutations WHERE database = currentDatabase() "
+                                          "AND command LIKE '%CODEC%'")
+    assert rewrites["n"] == 0, "a codec change is metadata: a start on a big store must not rewrite it"
 
     for table in READ:
         store_before.command(f"OPTIMIZE TABLE {table} FINAL")

@@ -6,7 +6,8 @@
 1. GENERATE, in this process, a store on DIR/data: `--calls` LLM calls (two per trace) and their four spans per
    trace over `--days` days ending a minute ago, in SQL inside the store (bench/traces.py's generator); then the
    cost job prices every call (pipelines/costs/job.py, no batch limit, in the store) and the cost rollup job rolls
-   up every slice it queued: the cost rows and rollups the service would have made over the month.
+   up every slice it queued, and the closed days are compacted (store/maintenance.py): the cost rows, rollups
+   and parts the service would have made of the month.
 2. RAW: the questions the endpoints answer, as plain SQL over the raw tables (`llm_calls FINAL`,
    `request_costs FINAL`, `otel_traces`), timed here before the service starts (chDB: one process per data
    directory), so with no jobs running: the comparison.
@@ -54,6 +55,7 @@ from pipelines.costs.job import run_cost_job  # noqa: E402
 from pipelines.costs.rollup_job import run_rollup_job  # noqa: E402
 from spyglass.schema import migrate  # noqa: E402
 from store import Store, open_store  # noqa: E402
+from store.maintenance import compact  # noqa: E402
 from tests.helpers.service_process import ServiceProcess  # noqa: E402
 
 _RANGE = "timestamp >= {since:DateTime64(9, 'UTC')} AND timestamp < {until:DateTime64(9, 'UTC')}"
@@ -104,8 +106,10 @@ def generate(data: Path, calls: int, days: int, end: datetime) -> Store:
     t2 = time.perf_counter()
     rolled = run_rollup_job(store, datetime.now(timezone.utc), timedelta(0))
     t3 = time.perf_counter()
+    compact(store, datetime.now(timezone.utc).date())  # the service's compaction job: closed days to one part each
     print(f"generated {calls:,} calls and {calls * 2:,} spans in {t1 - t0:.0f} s; priced {priced.rows:,} in "
-          f"{t2 - t1:.0f} s; rolled up {rolled['hours']} hours in {t3 - t2:.0f} s", flush=True)
+          f"{t2 - t1:.0f} s; rolled up {rolled['hours']} hours in {t3 - t2:.0f} s; compacted the closed days in "
+          f"{time.perf_counter() - t3:.0f} s", flush=True)
     return store
 
 

@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/self_observability.py
 	$(BIN)/python bench/demo.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/storage.py
 
 install: $(STAMP)
 

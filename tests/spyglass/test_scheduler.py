@@ -64,7 +64,7 @@ def test_the_service_schedules_its_jobs_and_reports_them(service):
     eventually(compaction_ran, timeout=10, what="a compaction run")
     jobs = httpx.get(f"{service.api}/readyz").json()["jobs"]
     assert jobs["compaction"]["last_error"] == "" and jobs["compaction"]["last_result"] == 0
-    assert {"lease", "costs", "cost-rollup", "gpu-costs", "drift", "heuristics", "quality-join", "changes",
+    assert {"lease", "call-rollup", "costs", "cost-rollup", "gpu-costs", "drift", "heuristics", "quality-join", "changes",
             "canary"} <= set(jobs)
 
 

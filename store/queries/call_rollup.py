@@ -8,6 +8,7 @@ side (what the rollups do not hold yet) is `dirty_minutes`, next to the job's ow
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from store.base import Store, query_rows
 from store.params import MS_TYPE, NS_TYPE, dates_param, seconds_param, time_param
@@ -44,8 +45,8 @@ _FROM_MINUTES = {
 }
 
 
-def _minutes(rows: list[dict[str, object]]) -> list[datetime]:
-    return [row["minute"] for row in rows]  # type: ignore[misc]
+def _minutes(rows: list[dict[str, Any]]) -> list[datetime]:
+    return [row["minute"] for row in rows]
 
 
 def minutes_to_roll_up(store: Store, ingested_after: datetime, ingested_until: datetime, opened: datetime,

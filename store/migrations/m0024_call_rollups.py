@@ -9,10 +9,13 @@ views group by), environment, service version, the requested and the responded m
 filter matches either), provider, operation, team, feature, status (as stored: `status=ok` still
 selects ok and unset) and error type. Measures: calls, errors, calls that read the prompt cache, calls
 that streamed (reported a time to first token), tokens by kind, and three mergeable states:
-- duration and time to first token as t-digest states (`quantilesTDigest(0.5, 0.95, 0.99)`): a few
-  hundred bytes a row, merged across minutes and hours at read time. Percentiles are approximate
-  (the raw path's `quantiles` is a reservoir sample, so they were approximate before); the tests
-  hold them within 2 % of rank of the exact percentile.
+- duration and time to first token as `quantilesTiming` states of a log-scale code: a duration d
+  (ns) is kept as round(44 * ln(d / 1 µs)) in 0..1023 (1 µs to 3.5 h), where `quantilesTiming` is
+  exact and its states merge fast; decoded, a percentile is within 1.14 % of the value at its rank.
+  Merging 1.44 M states took 40 ms, against 709 ms for t-digests (`quantilesTDigest`, 2.7x the
+  bytes) and 472 ms for `quantilesBFloat16`, which is what makes a 30-day read of hour rows fast.
+  Percentiles are approximate (the raw path's `quantiles` is a reservoir sample, so they were
+  approximate before); the tests hold them within 2 % of rank and 1.2 % of value.
 - distinct users as a `uniq` state: exact (up to 32-bit hash collisions) while a state holds under
   65,536 users, then an adaptive sample with about 2 % error. Exact (`uniqExact`) would keep 16
   bytes per distinct user in every row, as much as the calls themselves at a minute's grain;
@@ -46,7 +49,7 @@ _TEXT = "LowCardinality(String) CODEC(ZSTD(1))"
 _COUNT = "UInt64 CODEC(T64, ZSTD(1))"
 _TOKENS = "Int64 CODEC(T64, ZSTD(1))"
 # The levels the views show; a state's type names them, so every reader merges with the same ones.
-DIGEST = "quantilesTDigest(0.5, 0.95, 0.99)"
+SKETCH = "quantilesTiming(0.5, 0.95, 0.99)"
 _COLUMNS = "\n".join(f"    `{d}` {_TEXT}," for d in DIMENSIONS)
 
 CALL_MINUTES = TableSpec(
@@ -62,8 +65,8 @@ CALL_MINUTES = TableSpec(
     `cache_read_tokens_sum` {_TOKENS},
     `cache_write_tokens_sum` {_TOKENS},
     `reasoning_tokens_sum` {_TOKENS},
-    `duration_digest` AggregateFunction({DIGEST}, UInt64),
-    `ttft_digest` AggregateFunction({DIGEST}, UInt64),
+    `duration_sketch` AggregateFunction({SKETCH}, UInt16),
+    `ttft_sketch` AggregateFunction({SKETCH}, UInt16),
     `users_uniq` AggregateFunction(uniq, String),
     `computed_at` DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1))""",
     engine="ReplacingMergeTree",

@@ -18,8 +18,23 @@ JOB_NAME = "call-rollup"
 # Calls ingested this long before the job's watermark may have committed after the job read: each run reads
 # them again, and readers take their minutes from `llm_calls` (the cost job's look-back, for the same reason).
 LOOKBACK = timedelta(seconds=10)
-# The levels of the digest states: the type of the columns names them (migration 24).
+# The levels of the percentile states: the type of the columns names them (migration 24).
 LEVELS = "0.5, 0.95, 0.99"
+# A duration in ns is kept as a log-scale code in 0..1023, where `quantilesTiming` is exact (migration 24).
+_CODES_PER_E = 44
+_FLOOR_NS = 1000
+
+
+def duration_code(ns: str) -> str:
+    """The code of the duration `ns` (an expression in nanoseconds)."""
+    return (f"toUInt16(least(1023, greatest(0, round((log(greatest({ns}, {_FLOOR_NS})) - log({_FLOOR_NS}))"
+            f" * {_CODES_PER_E}))))")
+
+
+def decoded(codes: str) -> str:
+    """An array of codes (an expression) as nanoseconds."""
+    return f"arrayMap(c -> exp(c / {_CODES_PER_E}) * {_FLOOR_NS}, {codes})"
+
 _TIMES = "Array(DateTime('UTC'))"
 _TOKENS = ("input", "output", "cache_read", "cache_write", "reasoning")
 _DIMENSIONS = ", ".join(CALL_DIMENSIONS)
@@ -31,16 +46,16 @@ _FROM_CALLS = {
     "cache_hit_calls": "countIf(cache_read_tokens > 0)",
     "streamed_calls": "countIf(ttft_ns IS NOT NULL)",
     **{f"{kind}_tokens_sum": f"sum({kind}_tokens)" for kind in _TOKENS},
-    "duration_digest": f"quantilesTDigestState({LEVELS})(duration_ns)",
-    "ttft_digest": f"quantilesTDigestStateIf({LEVELS})(ifNull(ttft_ns, 0), ttft_ns IS NOT NULL)",
+    "duration_sketch": f"quantilesTimingState({LEVELS})({duration_code('duration_ns')})",
+    "ttft_sketch": f"quantilesTimingStateIf({LEVELS})({duration_code('ifNull(ttft_ns, 0)')}, ttft_ns IS NOT NULL)",
     "users_uniq": "uniqStateIf(user_id, user_id != '')",
 }
 # Rollup column -> its aggregate over the minute rows of an hour.
 _FROM_MINUTES = {
     **{c: f"sum({c})" for c in ("calls", "error_calls", "cache_hit_calls", "streamed_calls")},
     **{f"{kind}_tokens_sum": f"sum({kind}_tokens_sum)" for kind in _TOKENS},
-    "duration_digest": f"quantilesTDigestMergeState({LEVELS})(duration_digest)",
-    "ttft_digest": f"quantilesTDigestMergeState({LEVELS})(ttft_digest)",
+    "duration_sketch": f"quantilesTimingMergeState({LEVELS})(duration_sketch)",
+    "ttft_sketch": f"quantilesTimingMergeState({LEVELS})(ttft_sketch)",
     "users_uniq": "uniqMergeState(users_uniq)",
 }
 

@@ -2,7 +2,8 @@
 
 The reference answers dedupe by (trace_id, span_id) and filter and group in plain Python, independent of any
 SQL, so a rollup answer and a raw answer are both held to them. Percentiles are compared within a stated rank
-tolerance (`within_rank`): the rollups keep t-digests and the raw path a reservoir sample.
+and value tolerance (`within_rank`): the rollups keep log-scale codes of durations (1.14 % apart at most) and
+the raw path a reservoir sample.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import pyarrow as pa
 
 from store.queries.filters import Filters, stored_values
 
-# A percentile estimate passes when it lies between the exact values at ranks q - RANK_TOLERANCE and q + RANK_TOLERANCE.
+# A percentile estimate passes when it lies between the exact values at ranks q - RANK_TOLERANCE and q + RANK_TOLERANCE,
+# widened by VALUE_TOLERANCE (the rollups' log-scale codes of durations are within 1.14 % of the value).
 RANK_TOLERANCE = 0.02
+VALUE_TOLERANCE = 0.012
 MODELS = (("gpt-4o", "gpt-4o-2024-08-06", "openai"), ("gpt-4o", "", "openai"), ("", "claude-sonnet-4", "anthropic"),
           ("claude-sonnet-4", "claude-sonnet-4", "anthropic"), ("gemini-2.5-flash", "gemini-2.5-flash", "gcp.gemini"))
 CHOICES = {"project": ("p1", "p2"), "service_name": ("chat", "search", "agent"), "environment": ("prod", "staging", ""),
@@ -136,10 +139,10 @@ def expected_series(calls: Iterable[Call], f: Filters, step: int, by: str | None
 
 
 def within_rank(sorted_values: list[float], q: float, estimate: float | None) -> bool:
-    """Whether `estimate` lies between the exact values at ranks q -/+ RANK_TOLERANCE (float32 digests: 1e-6 slack)."""
+    """Whether `estimate` lies between the exact values at ranks q -/+ RANK_TOLERANCE, give or take VALUE_TOLERANCE."""
     if not sorted_values:
         return estimate is None
     last = len(sorted_values) - 1
     low = sorted_values[math.floor(max(0.0, q - RANK_TOLERANCE) * last)]
     high = sorted_values[math.ceil(min(1.0, q + RANK_TOLERANCE) * last)]
-    return estimate is not None and low * (1 - 1e-6) <= estimate <= high * (1 + 1e-6)
+    return estimate is not None and low * (1 - VALUE_TOLERANCE) <= estimate <= high * (1 + VALUE_TOLERANCE)

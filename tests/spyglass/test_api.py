@@ -43,7 +43,7 @@ def test_summary_overall_and_by_model(api):
     gpt = by_model["gpt-4o"]
     assert (gpt["requests"], gpt["errors"], gpt["tokens"]["input"]) == (3, 1, 600)
     assert gpt["latency_ms"]["p50"] == pytest.approx(200, rel=0.01)
-    assert 200 < gpt["latency_ms"]["p99"] <= 300
+    assert 200 < gpt["latency_ms"]["p99"] and within_rank([100, 200, 300], 0.99, gpt["latency_ms"]["p99"])
     assert body["since"] == "2026-11-20T00:00:00Z"
 
 
@@ -111,7 +111,7 @@ def test_time_to_first_token_covers_only_the_calls_that_reported_it(service):
     gpt, claude = by_model["gpt-4o"], by_model["claude-sonnet-4"]
     assert gpt["streamed_requests"] == 2
     # Between the two reported times (100 and 300 ms: the third call's missing TTFT is not a zero), within the rank
-    # tolerance of the percentile estimates (the call rollups' t-digests do not interpolate between two values).
+    # tolerance of the percentile estimates (the call rollups' sketch does not interpolate between two values).
     assert all(within_rank([100, 300], q, gpt["ttft_ms"][p]) for p, q in (("p50", 0.5), ("p95", 0.95)))
     # No call of this model streamed: no time to first token, rather than a zero.
     assert claude["streamed_requests"] == 0 and claude["ttft_ms"] == {"p50": None, "p95": None, "p99": None}

@@ -9,7 +9,9 @@ In-process on one chDB store (the queries the API runs, without HTTP):
    each day to one part (OPTIMIZE FINAL: what the compaction job leaves).
 2. Times the summary (overall and by model) and the time series by model (the API's default step:
    6 h for 30 days, 15 min for one day) with no rollup (the job never ran: everything raw).
-3. Runs the job once over everything (the backfill), then times the same reads from the rollups.
+3. Runs the job once over everything (the backfill), then times the same reads from the rollups as
+   written, and again once each day of the rollups is merged (OPTIMIZE FINAL: what the compaction job,
+   store/maintenance.py, leaves of closed days; FINAL then has nothing left to merge).
 4. Inserts `--fresh` calls spread over the last five minutes (as a live collector would) and times the
    job's incremental run over them: the steady-state cost per million calls.
 Each read: one warm-up, then the median of `--runs`.
@@ -100,6 +102,10 @@ def main() -> None:
         result["backfill"] = {"seconds": round(seconds, 1), "s_per_million": round(seconds / args.rows * 1e6, 2),
                               "minutes": backfill["minutes"], "minute_rows": _rows(store, "llm_calls_1m"),
                               "hour_rows": _rows(store, "llm_calls_1h")}
+        result["rollups as written"] = _reads(store, datetime.now(timezone.utc).replace(second=0, microsecond=0),
+                                              args.runs)
+        for table in ("llm_calls_1m", "llm_calls_1h"):  # what the compaction job leaves of closed days
+            store.command(f"OPTIMIZE TABLE {table} FINAL")
         result["rollups"] = _reads(store, datetime.now(timezone.utc).replace(second=0, microsecond=0), args.runs)
 
         fresh_end = int(datetime.now(timezone.utc).timestamp()) * 10**9

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from alerts.engine import Engine
 from collector.receivers.dcgm_scrape import DcgmScraper
+from pipelines.calls.rollup_job import run_call_rollup_job
 from pipelines.costs.catalog_source import CatalogSource
 from pipelines.costs.job import run_cost_job
 from pipelines.costs.rollup_job import run_rollup_job
@@ -58,7 +59,8 @@ def job_intervals(s: Settings) -> dict[str, float]:
     """How often each job runs, in seconds, by name: the settings that say so, in one place for the scheduler and
     for GET /api/v1/settings. (The lease renews on its own clock; dcgm-scrape runs only with `gpu.dcgm_targets`
     in a process that also collects, alerts only where alerting is wired in.)"""
-    return {"compaction": s.maintenance.compaction_interval_seconds, "costs": s.costs.interval_seconds,
+    return {"compaction": s.maintenance.compaction_interval_seconds,
+            "call-rollup": s.maintenance.call_rollup_interval_seconds, "costs": s.costs.interval_seconds,
             "cost-rollup": s.costs.rollup_interval_seconds,
             "trace-summaries": s.costs.trace_summary_interval_seconds, "gpu-costs": s.gpu.cost_interval_seconds,
             "drift": s.drift.interval_seconds, "heuristics": s.quality.heuristics_interval_seconds,
@@ -82,6 +84,8 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
         Job("lease", parts.lease.renew_every, parts.lease.renew),
         Job("compaction", every["compaction"],
             lambda now: compact(store, now.date(), should_stop=stop)),
+        Job("call-rollup", every["call-rollup"],
+            lambda now: run_call_rollup_job(store, now, should_stop=stop)),
         Job("costs", every["costs"], lambda now: run_cost_job(store, parts.catalog.current(), now)),
         Job("cost-rollup", every["cost-rollup"],
             lambda now: run_rollup_job(store, now, should_stop=stop)),

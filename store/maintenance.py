@@ -23,7 +23,8 @@ from store.ddl import DDL
 log = logging.getLogger(__name__)
 
 # Tables whose readers use FINAL, partitioned by day.
-COMPACTED_TABLES = ("llm_calls", "request_costs", "cost_hourly", "cost_slices", "quality_scores")
+COMPACTED_TABLES = ("llm_calls", "request_costs", "cost_hourly", "cost_slices", "quality_scores",
+                   "llm_calls_1m", "llm_calls_1h")
 
 
 def partitions_to_compact(store: Store, table: str, today: date) -> list[str]:

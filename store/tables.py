@@ -13,3 +13,9 @@ GPU_HOURS = "gpu_samples_1h"
 
 # The dimensions of `cost_hourly` and `cost_slices`, in their sort-key order.
 COST_DIMENSIONS = ("project", "service_name", "environment", "team", "feature", "provider", "model")
+
+# The call rollups (per dimension combination x minute / hour), and their dimensions in sort-key order.
+CALL_MINUTES = "llm_calls_1m"
+CALL_HOURS = "llm_calls_1h"
+CALL_DIMENSIONS = ("project", "service_name", "model", "environment", "service_version", "request_model",
+                   "response_model", "provider", "operation", "team", "feature", "status", "error_type")

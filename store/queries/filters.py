@@ -42,6 +42,14 @@ class Filters:
         """The WHERE clause over `llm_calls` columns, and its parameters."""
         clauses = ["timestamp >= {since:DateTime64(9, 'UTC')}", "timestamp < {until:DateTime64(9, 'UTC')}"]
         params: dict[str, Any] = {"since": time_param(self.since), "until": time_param(self.until)}
+        dimensions, dimension_params = self.dimensions_where()
+        return " AND ".join([*clauses, *dimensions]), {**params, **dimension_params}
+
+    def dimensions_where(self) -> tuple[list[str], dict[str, Any]]:
+        """The clauses on dimensions alone (no time), and their parameters: the call rollups have the same
+        dimension columns as `llm_calls`, so the same clauses filter them."""
+        clauses: list[str] = []
+        params: dict[str, Any] = {}
         if self.projects:
             clauses.append("project IN {projects:Array(String)}")
             params["projects"] = list(self.projects)
@@ -56,4 +64,4 @@ class Filters:
                 raise ValueError(f"not a filterable column: {column}")
             clauses.append(f"{column} IN {{f_{column}:Array(String)}}")
             params[f"f_{column}"] = stored_values(column, values)
-        return " AND ".join(clauses), params
+        return clauses, params

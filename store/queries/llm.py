@@ -1,6 +1,9 @@
 """Queries over `llm_calls`: summary, time series, the calls themselves, filter values.
 
-Every query reads with FINAL, so a span delivered twice counts once.
+Every count reads deduplicated calls, so a span delivered twice counts once: `llm_calls FINAL`, or the
+call rollups recomputed from it (migration 24). The summary, the time series and the filter values read
+through store/queries/call_sources.py: whole hours from the hour rollup, edges from the minute rollup,
+and from `llm_calls` only what the rollups do not hold yet.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 
 from store.base import Store, query_rows
+from store.queries import call_sources
 from store.queries.filters import Filters
 
 LLM_CALL_COLUMNS = (
@@ -23,16 +27,8 @@ LLM_CALL_COLUMNS = (
 SERIES_BY = {"model": "model", "service": "service_name", "provider": "provider", "project": "project",
              "status": "if(status = 'error', 'error', 'ok')", "team": "team", "feature": "feature"}
 
-_TOTALS = """count() AS requests,
-    countIf(status = 'error') AS errors,
-    sum(input_tokens) AS input_tokens,
-    sum(output_tokens) AS output_tokens,
-    sum(cache_read_tokens) AS cache_read_tokens,
-    sum(cache_write_tokens) AS cache_write_tokens,
-    sum(reasoning_tokens) AS reasoning_tokens,
-    quantiles(0.5, 0.95, 0.99)(duration_ns) AS latency_ns,
-    countIf(ttft_ns IS NOT NULL) AS streamed,
-    quantiles(0.5, 0.95, 0.99)(ttft_ns) AS ttft_quantiles_ns"""
+_TOKENS = ("input", "output", "cache_read", "cache_write", "reasoning")
+_SUMS = ", ".join(f"sum({name}) AS {name}" for name in ("requests", "errors", *(f"{k}_tokens" for k in _TOKENS), "streamed"))
 
 
 def _percentiles_ms(quantiles_ns: list[float] | None) -> dict[str, float | None]:
@@ -59,13 +55,13 @@ def _totals(row: dict[str, Any]) -> dict[str, Any]:
 
 def summary(store: Store, filters: Filters) -> dict[str, Any]:
     """Requests, errors, tokens by type and latency percentiles: overall and by model."""
-    where, params = filters.where()
+    parts = call_sources.read_plan(store, filters, None, lambda _: {"model": "model"})
     rows = query_rows(store, f"""
-SELECT model, grouping(model) = 1 AS is_total, {_TOTALS}
-FROM llm_calls FINAL
-WHERE {where}
+SELECT model, grouping(model) = 1 AS is_total, {_SUMS},
+    {parts.merge("latency")} AS latency_ns, {parts.merge("ttft")} AS ttft_quantiles_ns
+FROM ({parts.sql})
 GROUP BY ROLLUP(model)
-ORDER BY is_total DESC, requests DESC, model""", params)
+ORDER BY is_total DESC, requests DESC, model""", parts.params)
     overall = rows[0] if rows and rows[0]["is_total"] else _EMPTY
     by_model = [{"model": row["model"], **_totals(row)} for row in rows if not row["is_total"]]
     return {"overall": _totals(overall), "by_model": by_model}
@@ -77,22 +73,20 @@ _EMPTY = {"requests": 0, "errors": 0, "input_tokens": 0, "output_tokens": 0, "ca
 
 def timeseries(store: Store, filters: Filters, step_seconds: int, by: str | None = None) -> pa.Table:
     """Requests, errors, tokens, p95 latency and p95 time to first token (streamed calls) per time bucket (optionally per `by` value)."""
-    where, params = filters.where()
-    group = f", {SERIES_BY[by]} AS series" if by else ", '' AS series"
+    def keys(time: str) -> dict[str, str]:
+        bucket = f"toDateTime64(toStartOfInterval({time}, toIntervalSecond({{step:UInt32}})), 9, 'UTC')"
+        return {"bucket": bucket, "series": SERIES_BY[by] if by else "''"}
+
+    parts = call_sources.read_plan(store, filters, step_seconds, keys)
     return store.query_arrow(f"""
-SELECT toDateTime64(toStartOfInterval(timestamp, toIntervalSecond({{step:UInt32}})), 9, 'UTC') AS bucket{group},
-    count() AS requests,
-    countIf(status = 'error') AS errors,
-    sum(input_tokens) AS input_tokens,
-    sum(output_tokens) AS output_tokens,
-    sum(cache_read_tokens) AS cache_read_tokens,
+SELECT bucket, series, sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens,
     sum(reasoning_tokens) AS reasoning_tokens,
-    quantile(0.95)(duration_ns) / 1e6 AS p95_latency_ms,
-    quantile(0.95)(ttft_ns) / 1e6 AS p95_ttft_ms
-FROM llm_calls FINAL
-WHERE {where}
+    arrayElement({parts.merge("latency")}, 2) / 1e6 AS p95_latency_ms,
+    if(sum(streamed) = 0, NULL, arrayElement({parts.merge("ttft")}, 2) / 1e6) AS p95_ttft_ms
+FROM ({parts.sql})
 GROUP BY bucket, series
-ORDER BY bucket, series""", {**params, "step": step_seconds})
+ORDER BY bucket, series""", {**parts.params, "step": step_seconds})
 
 
 def llm_calls(store: Store, filters: Filters, limit: int, offset: int = 0) -> pa.Table:
@@ -108,12 +102,12 @@ LIMIT {{limit:UInt32}} OFFSET {{offset:UInt64}}""", {**params, "limit": limit, "
 
 def dimensions(store: Store, filters: Filters) -> dict[str, list[str]]:
     """The distinct projects, environments, services and models in the range (for filter pickers)."""
-    where, params = filters.where()
+    names = ("project", "environment", "service_name", "model")
+    parts = call_sources.read_plan(store, filters, None, lambda _: {n: n for n in names}, measures=False, final=False)
     row = query_rows(store, f"""
 SELECT groupUniqArray(1000)(project) AS projects,
     groupUniqArrayIf(1000)(environment, environment != '') AS environments,
     groupUniqArray(1000)(service_name) AS services,
     groupUniqArrayIf(1000)(model, model != '') AS models
-FROM llm_calls
-WHERE {where}""", params)[0]
+FROM ({parts.sql})""", parts.params)[0]
     return {name: sorted(values) for name, values in row.items()}

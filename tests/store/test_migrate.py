@@ -113,3 +113,7 @@ def test_the_table_names_queries_use_are_the_tables_the_migrations_make(store):
         key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
                                 "AND name = {t:String}", {"t": table})[0]["sorting_key"]
         assert [c.strip() for c in key.split(",")][1:1 + len(tables.COST_DIMENSIONS)] == list(tables.COST_DIMENSIONS)
+    for table in (tables.CALL_MINUTES, tables.CALL_HOURS):
+        key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
+                                "AND name = {t:String}", {"t": table})[0]["sorting_key"]
+        assert [c.strip() for c in key.split(",")] == ["period", *tables.CALL_DIMENSIONS]

@@ -22,10 +22,15 @@ from tests.helpers.service_process import ServiceProcess
 from tests.helpers.wait import eventually
 
 
+# A read key that reaches only the project `elsewhere`, where nothing is sent: through the MCP server it must see
+# none of the fleet's (project `default`) spend, traces or incidents.
+ELSEWHERE_KEY = "elsewhere-read-key"
+
+
 @contextmanager
 def seeded_service(root: Path) -> Iterator[Ops]:
     receiver = Endpoint()
-    write_config(root, receiver.url)
+    write_config(root, receiver.url, {ELSEWHERE_KEY: ["elsewhere"]})
     service = ServiceProcess(root / "data", env=FAST_COSTS)
     try:
         service.start()

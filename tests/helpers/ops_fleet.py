@@ -62,9 +62,9 @@ def _answer(index: int, request: Request) -> Answer:
     return Answer(500, "pager is down") if request.path.startswith("/pager") else Answer(200)
 
 
-def write_config(root: Path, receiver: str) -> None:
+def write_config(root: Path, receiver: str, scoped_keys: dict[str, list[str]] | None = None) -> None:
     """spyglass.yaml (read from the service's working directory) and the rule file: the route is an object, which
-    the environment cannot carry."""
+    the environment cannot carry. `scoped_keys`: read keys limited to projects, beside READ (every project)."""
     (root / "rules.yaml").write_text(RULES)
     alerts = {"shipped_rules": False, "rule_files": [str(root / "rules.yaml")], "evaluation_interval_seconds": 1,
               "route": {"receiver": "ops", "group_by": ["alertname"], "group_wait": "0s",
@@ -72,7 +72,9 @@ def write_config(root: Path, receiver: str) -> None:
               "receivers": [{"name": "ops", "type": "webhook", "url": f"{receiver}/ops"},
                             {"name": "pager", "type": "webhook", "url": f"{receiver}/pager"}],
               "delivery_max_attempts": 1, "delivery_poll_seconds": 1}
-    (root / "spyglass.yaml").write_text(yaml.safe_dump({"read_keys": [READ], "admin_keys": [ADMIN], "alerts": alerts}))
+    read_keys = {READ: "*", **scoped_keys} if scoped_keys else [READ]
+    (root / "spyglass.yaml").write_text(yaml.safe_dump({"read_keys": read_keys, "admin_keys": [ADMIN],
+                                                        "alerts": alerts}))
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ from client.models.runbooks import RunbookDocument, RunbookLibrary
 from client.models.traces import TraceDetail, Traces
 from mcp_server.answers import SpendSummary
 from tests.helpers.mcp_clients import HttpServer, McpSession, mcp_args, stdio_server
-from tests.helpers.mcp_fleet import seeded_service
+from tests.helpers.mcp_fleet import ELSEWHERE_KEY, seeded_service
 from tests.helpers.ops_fleet import ADMIN, READ, Ops
 from tests.helpers.service_process import free_port
 
@@ -242,6 +242,20 @@ def test_a_service_that_is_down_is_a_clear_error(tmp_path):
         assert result.is_error and dead in result.content[0].text and "spyglass up" in result.content[0].text
         with pytest.raises(Exception, match="spyglass up"):
             session.read("spyglass://prices")
+
+
+def test_a_key_scoped_to_another_project_sees_none_of_this_ones(seeded):
+    """The server passes its key on: a read key of project `elsewhere` gets no dollar, trace or incident of the
+    fleet's project through it, and naming that project is the API's 403, as a tool error."""
+    with McpSession(stdio_server(mcp_args(seeded.service.api, ELSEWHERE_KEY))) as session:
+        spend = SpendSummary.model_validate(answer(session, "spend_summary", RANGE))
+        assert (spend.current.totals.calls, spend.current.totals.cost) == (0, 0)
+        assert Traces.model_validate(answer(session, "top_costly_traces", RANGE)).rows == []
+        assert Incidents.model_validate(answer(session, "list_incidents")).incidents == []
+        refused = session.call("spend_breakdown", {**RANGE, "by": ["model"], "projects": ["default"]})
+    assert refused.is_error and "403" in refused.content[0].text, refused.content
+    everything = CostBreakdown.model_validate(rest(seeded, "costs/breakdown", {**RANGE, "by": "model"}))
+    assert everything.totals.calls > 0  # the fleet's key, on the same service, sees the spend
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ from tests.helpers.receivers import Endpoint
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.wait import eventually
 
-
 # A read key that reaches only the project `elsewhere`, where nothing is sent: through the MCP server it must see
 # none of the fleet's (project `default`) spend, traces or incidents.
 ELSEWHERE_KEY = "elsewhere-read-key"

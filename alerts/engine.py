@@ -28,7 +28,7 @@ from alerts.evaluation import Detector, RuleResult, evaluate
 from alerts.grouping import Candidate, GroupEntry, dispatch
 from alerts.inhibit import InhibitRule
 from alerts.model import Alert, Notification, Status
-from alerts.mute import mutings
+from alerts.mute import Muting, mutings
 from alerts.persistence import AlertStore, StateKey
 from alerts.routing import Route
 from alerts.rules import Rule, RuleSet
@@ -52,7 +52,8 @@ class Rules(Protocol):
 class IncidentHook(Protocol):
     """Opens incidents for firing alert groups (alerts/incidents/opener.py); returns how many it opened."""
 
-    def observe(self, states: Iterable[AlertState], rules: Mapping[str, Rule], now: datetime) -> int: ...
+    def observe(self, states: Iterable[AlertState], rules: Mapping[str, Rule], now: datetime,
+                silenced: frozenset[str] = frozenset()) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,9 @@ class Engine:
         self._db.save_health([{"rule": r.rule.name, "evaluated_at": now, "seconds": r.seconds,
                                "instances": len(r.samples or ()), "error": r.error, "rules_version": ruleset.version}
                               for r in results])
-        opened = self._open_incidents(ruleset, now)
-        sent = self._dispatch(ruleset, now)
+        muted = mutings(self._states.values(), self._db.silences(active_at=now), self._inhibit, now)
+        opened = self._open_incidents(ruleset, now, frozenset(fp for fp, m in muted.items() if m.silenced_by))
+        sent = self._dispatch(ruleset, now, muted)
         states = list(self._states.values())
         report = CycleReport(ruleset.version, len(results), sum(1 for r in results if r.samples is None),
                              sum(1 for s in states if s.status == "pending"),
@@ -170,21 +172,20 @@ class Engine:
                     advance(state, None, timedelta(0), timedelta(0))
         return changed, transitions
 
-    def _open_incidents(self, ruleset: RuleSet, now: datetime) -> int:
+    def _open_incidents(self, ruleset: RuleSet, now: datetime, silenced: frozenset[str]) -> int:
         if self._incidents is None:
             return 0
         assert self._states is not None
         try:
-            return self._incidents.observe(list(self._states.values()), ruleset.by_name(), now)
+            return self._incidents.observe(list(self._states.values()), ruleset.by_name(), now, silenced)
         except Exception:  # the hook tries the same episodes again next cycle; notifications go out meanwhile
             log.exception("incidents: linking alerts to incidents failed this cycle")
             return 0
 
-    def _dispatch(self, ruleset: RuleSet, now: datetime) -> int:
+    def _dispatch(self, ruleset: RuleSet, now: datetime, muted: Mapping[str, Muting]) -> int:
         assert self._states is not None
         rules = ruleset.by_name()
         states = list(self._states.values())
-        muted = mutings(states, self._db.silences(active_at=now), self._inhibit, now)
         candidates = [candidate(s, rules.get(s.rule), muted[s.fingerprint].muted, now)
                       for s in states if s.status in ("firing", "resolved")]
         out = dispatch(candidates, self._route, self._groups, now, self._send_resolved)

@@ -40,8 +40,12 @@ class IncidentOpener:
         route = self._route.match(state.labels)[0]
         return group_key(route, group_labels(state.labels, (rule.group_by if rule else None) or route.group_by))
 
-    def observe(self, states: Iterable[AlertState], rules: Mapping[str, Rule], now: datetime) -> int:
-        """Link new episodes to incidents and record resolutions; returns how many incidents were opened."""
+    def observe(self, states: Iterable[AlertState], rules: Mapping[str, Rule], now: datetime,
+                silenced: frozenset[str] = frozenset()) -> int:
+        """Link new episodes to incidents and record resolutions; returns how many incidents were opened.
+
+        An episode whose alert is `silenced` (fingerprints) waits: a silence is a maintenance window, so it pages
+        nobody and opens nothing; if the alert still fires when the silence ends, the episode is linked then."""
         episodes = {episode(s): s for s in states if s.status in ("firing", "resolved") and s.firing_since
                     and at_least(s.labels.get("severity", ""), self._min)}
         if self._linked is None:
@@ -49,7 +53,8 @@ class IncidentOpener:
         assert self._linked is not None
         self._linked = {e: i for e, i in self._linked.items() if e in episodes}
         self._resolved &= set(self._linked)
-        fresh = sorted((s for e, s in episodes.items() if s.status == "firing" and e not in self._linked),
+        fresh = sorted((s for e, s in episodes.items()
+                        if s.status == "firing" and e not in self._linked and s.fingerprint not in silenced),
                        key=lambda s: (s.firing_since, s.rule, s.fingerprint))
         opened = self._link(fresh, rules, now) if fresh else 0
         for key, incident in self._linked.items():

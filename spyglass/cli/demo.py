@@ -7,6 +7,11 @@ fleet talks to the service only as applications do: spans over OTLP/HTTP, GPU me
 from the gpu-agent's code (spyglass/demo_gpus.py), feedback through the REST API. On a signal the fleet
 stops sending first (its last window is flushed), then the service drains as `up` does; a temporary
 data directory is deleted at the end.
+
+While the backfill plays, the newest data of every service and GPU host is hours old, which is exactly what
+`ingest-stopped` alerts on; the demo silences that rule for the backfill (and a few minutes of live play, so
+the fresh data is judged first), as an operator would for a planned replay: a silenced alert notifies nobody
+and opens no incident, and the silence shows on the Alerts page.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from client.api import ApiClient
+from client.models.alerts import SilenceRequest
 from demo import faults
 from demo.emit_feedback import FeedbackSender
 from demo.emit_traces import TraceEmitter
@@ -37,6 +45,9 @@ from spyglass.service import endpoints, run_until_signalled
 from store.errors import BadInput
 
 log = logging.getLogger(__name__)
+# What the backfill makes `ingest-stopped` see; how long into live play the rule stays silenced after it.
+BACKFILL_SILENCE = 'alertname="ingest-stopped"'
+LIVE_GRACE = "5m"
 
 
 def add_parser(verbs: argparse._SubParsersAction) -> None:
@@ -117,9 +128,10 @@ def _serve(settings: config.Settings, args: argparse.Namespace, dcgm: DcgmHost) 
         raise BadInput("--roles: the demo needs the collector and api roles in its own process")
     stop = threading.Event()
     anchor = datetime.now(timezone.utc).replace(microsecond=0)
-    ingest_key = next(iter(settings.ingest_keys), None)
+    ingest_key, admin_key = next(iter(settings.ingest_keys), None), next(iter(settings.admin_keys), None)
     fleet_thread = threading.Thread(target=_play, name="demo-fleet", daemon=True,
-                                    args=(where["OTLP/HTTP"], where["API"], args, anchor, ingest_key, stop, dcgm))
+                                    args=(where["OTLP/HTTP"], where["API"], args, anchor, ingest_key, admin_key,
+                                          stop, dcgm))
 
     def ready() -> None:
         print("Spyglass demo is up: " + ", ".join(f"{name} {url}" for name, url in where.items())
@@ -134,15 +146,33 @@ def _serve(settings: config.Settings, args: argparse.Namespace, dcgm: DcgmHost) 
     asyncio.run(run_until_signalled(settings, ready, on_signal))
 
 
+@contextmanager
+def _ingest_alerts_silenced(api_url: str, admin_key: str | None) -> Iterator[None]:
+    """`ingest-stopped` silenced while the block runs, and for LIVE_GRACE after it (a new silence, then the first
+    expired: silences are replaced, not edited)."""
+    def silence(duration: str, comment: str) -> str:
+        return api.add_silence(SilenceRequest(matchers=[BACKFILL_SILENCE], created_by="spyglass demo",
+                                              comment=comment, duration=duration)).id
+
+    with ApiClient(api_url, admin_key=admin_key) as api:
+        during = silence("1d", "the demo's backfill: every service's newest data is hours old until it ends")
+        try:
+            yield
+        finally:
+            silence(LIVE_GRACE, "the demo's backfill ended: live data is judged first")
+            api.expire_silence(during)
+
+
 def _play(otlp_http: str, api_url: str, args: argparse.Namespace, anchor: datetime, ingest_key: str | None,
-          stop: threading.Event, dcgm: DcgmHost) -> None:
+          admin_key: str | None, stop: threading.Event, dcgm: DcgmHost) -> None:
     """The fleet's thread: backfill, then live play until `stop`. A failure is one line; the service stays up."""
     schedule = faults.SCHEDULE if args.faults else ()
     fleet = open_fleet(otlp_http, api_url, args.seed, anchor, ingest_key, args.scale, schedule, dcgm)
     try:
         began = time.monotonic()
         print(f"backfilling {args.days:g} days of the fleet's traffic (seed {args.seed}) ...", flush=True)
-        fleet.runner.backfill(anchor - timedelta(days=args.days), anchor, stop)
+        with _ingest_alerts_silenced(api_url, admin_key):
+            fleet.runner.backfill(anchor - timedelta(days=args.days), anchor, stop)
         played = fleet.runner.played
         rounds = sum(node.rounds for node in fleet.gpu_nodes)
         print(f"backfilled {played.traces} requests ({played.spans} spans), {played.feedback} feedback, "

@@ -1,5 +1,6 @@
 """`spyglass demo` end to end: the scheduled faults open their alerts through the shipped rules, a warning opens
-an incident with its runbook pinned, and the DCGM stand-in is scraped.
+an incident with its runbook pinned, the backfill's stale data opens none (silenced), and the DCGM stand-in is
+scraped.
 
 One test, because the demo is one slow thing to start: the shortest history the cost-spike baseline judges
 (hour-of-day medians need three days, the noise a day more), a tenth of the fleet's traffic, live play at 30x,
@@ -70,6 +71,13 @@ def test_the_faults_fire_their_alerts_a_warning_opens_an_incident_and_dcgm_is_sc
     detail = api.incident(incident.id)
     assert detail.runbook is not None and detail.steps  # the runbook's pinned version and its checklist
     assert any(a.rule == "cost-spike" and a.labels["service"] == fleet.SUPPORT.name for a in detail.alerts)
+
+    # The backfill's hours-old data is what ingest-stopped alerts on: the demo silenced it meanwhile, so it paged
+    # nobody and opened no incident; the silence ended with the backfill (a short one covers live play's start).
+    assert not [i for i in api.incidents().incidents
+                if "ingest-stopped" in i.group_key or (i.runbook and i.runbook.id == "ingest-stopped")]
+    backfill_silence = [s for s in api.silences().silences if s.matchers == ['alertname="ingest-stopped"']]
+    assert sorted(s.state for s in backfill_silence) == ["active", "expired"], backfill_silence
 
     def dcgm_gpus():
         gpus = api.gpu_fleet(Query(since="15m")).gpus

@@ -12,8 +12,10 @@ import pytest
 from alerts.engine import Engine
 from alerts.incidents.desk import IncidentDesk
 from alerts.incidents.opener import IncidentOpener
+from alerts.persistence import AlertStore
 from alerts.routing import RouteConfig, compile_route
 from alerts.rule_source import RuleSource
+from alerts.silences import new_silence
 from alerts.state import AlertState
 from runbooks.source import RunbookSource
 from store.base import query_rows
@@ -106,6 +108,20 @@ def test_a_warning_opens_no_incident_unless_the_minimum_says_so(world, store):
     run(engine, detector, clock, T0 + 90 * S, 2, chat=7.0)
     assert [(i["id"], i["severity"], i["group_key"]) for i in incidents(store)] == [
         ("INC-1", "SEV3", '{}:{alertname="chat-cost-warning"}')]
+
+
+def test_a_silenced_alert_opens_no_incident_until_its_silence_ends_while_it_still_fires(world, store):
+    """A silence is a maintenance window: it pages nobody and opens nothing; the episode is linked when it ends."""
+    make, detector, clock, _ = world
+    engine, desk = make()
+    ends = T0 + 3 * 60 * S
+    AlertStore(store).save_silence(new_silence(['alertname="chat-cost"'], T0, ends, "ana", "migration", T0))
+    run(engine, detector, clock, T0, 4, chat=12.0)  # fires for 90 s, silenced
+    assert incidents(store) == []
+    run(engine, detector, clock, ends, 2, chat=12.0)  # the silence is over, the alert still fires
+    [incident] = incidents(store)
+    assert incident["group_key"] == '{}:{alertname="chat-cost"}'
+    assert [e.at for e in desk.book.events(1) if e.kind == "alert_fired"] == [T0]  # the episode began at T0
 
 
 def test_a_restart_opens_no_second_incident_and_records_the_resolution_once(world, store):

@@ -5,8 +5,8 @@
 
 In-process on one chDB store (the query the API runs, without HTTP):
 1. Generates `--spans` spans over `--days` days ending now in `otel_traces`: agent, tool and retrieval spans
-   (six services, twelve tool names, four agents, three retrievers, two projects, ~2 % errors) and as many
-   model-call and HTTP spans beside them (which the view leaves out), then merges each day to one part.
+   (six services, twelve tool names, four agents, three retrievers, two projects, ~2 % errors: 114 rows of
+   the view) and as many model-call and HTTP spans beside them (which the view leaves out), then merges each day to one part.
 2. Times the view with no rollup (the job never ran: everything from `otel_traces`).
 3. Runs the job once over everything (the backfill), merges the rollups' days (what compaction leaves), and
    times the same view from the rollups.
@@ -44,15 +44,20 @@ SQL = span_sql()
 _GENERATE = """
 INSERT INTO otel_traces (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, ResourceAttributes,
     SpanAttributes, Duration, StatusCode)
-SELECT fromUnixTimestamp64Nano(toInt64({start:Int64} + intDiv(cityHash64(number, 1) % 1000000, 1) * intDiv({span:Int64}, 1000000))
-       + toInt64(cityHash64(number, 2) % 1000000), 'UTC') AS ts,
+SELECT fromUnixTimestamp64Nano(toInt64({start:Int64} + (cityHash64(number, 1) % 1000000) * intDiv({span:Int64}, 1000000)
+       + cityHash64(number, 2) % 1000000), 'UTC'),
     lower(hex(cityHash64(number, 3))), lower(hex(cityHash64(number, 4))),
-    ['execute_tool', 'execute_tool', 'invoke_agent', 'retrieve docs', 'chat gpt-4o', 'GET /api', 'GET /api', 'chat'][1 + number % 8],
-    'Internal', concat('svc-', toString(number % 6)),
-    map('service.name', concat('svc-', toString(number % 6)), 'spyglass.project', ['p1', 'p2'][1 + number % 2]),
-    multiIf(number % 8 < 2, map('gen_ai.operation.name', 'execute_tool', 'gen_ai.tool.name', concat('tool-', toString(number % 12))),
-            number % 8 = 2, map('gen_ai.operation.name', 'invoke_agent', 'gen_ai.agent.name', concat('agent-', toString(number % 4))),
-            number % 8 = 3, map('openinference.span.kind', 'RETRIEVER', 'gen_ai.data_source.id', concat('index-', toString(number % 3))),
+    ['execute_tool', 'execute_tool', 'invoke_agent', 'retrieve docs', 'chat gpt-4o', 'GET /api', 'GET /api',
+     'GET /health'][1 + number % 8],
+    'Internal', concat('svc-', toString(cityHash64(number, 7) % 6)),
+    map('service.name', concat('svc-', toString(cityHash64(number, 7) % 6)),
+        'spyglass.project', ['p1', 'p2'][1 + cityHash64(number, 8) % 2]),
+    multiIf(number % 8 < 2, map('gen_ai.operation.name', 'execute_tool',
+                                'gen_ai.tool.name', concat('tool-', toString(cityHash64(number, 9) % 12))),
+            number % 8 = 2, map('gen_ai.operation.name', 'invoke_agent',
+                                'gen_ai.agent.name', concat('agent-', toString(cityHash64(number, 9) % 4))),
+            number % 8 = 3, map('openinference.span.kind', 'RETRIEVER',
+                                'gen_ai.data_source.id', concat('index-', toString(cityHash64(number, 9) % 3))),
             number % 8 = 4, map('gen_ai.operation.name', 'chat', 'gen_ai.request.model', 'gpt-4o'),
             map('http.request.method', 'GET')),
     toUInt64(1000000 + cityHash64(number, 5) % 2000000000), if(cityHash64(number, 6) % 50 = 0, 'Error', 'Unset')
@@ -70,7 +75,7 @@ def _reads(store, now: datetime, runs: int) -> dict[str, dict]:
         f = OperationFilters(now - timedelta(days=days), now)
         out[label] = {"plan": sorted({p.source for p in minute_rollups.pieces(store, OPERATIONS, f.since, f.until)}),
                       "operations_ms": _median_ms(lambda f=f: operations(store, f, SQL, MODEL_OPERATIONS, 100), runs),
-                      "rows": len(operations(store, f, SQL, MODEL_OPERATIONS, 100))}
+                      "rows": len(operations(store, f, SQL, MODEL_OPERATIONS, 1000))}
     return out
 
 

@@ -14,8 +14,8 @@ from spyglass.schema import REPEATABLE, migrate
 from store import Store, open_store, query_rows
 from store.migrate import apply
 from store.migrations import MIGRATIONS
-from tests.helpers.wait import eventually
 from tests.helpers.stores import drop_database, store_settings
+from tests.helpers.wait import eventually
 
 # As the OpenTelemetry Collector's ClickHouse exporter inserts: its own columns only.
 SPANS = """

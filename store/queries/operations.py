@@ -12,9 +12,10 @@ the operation and the name is the collector's alias table: it renders the expres
 The raw read narrows first by what the table's layout answers cheaply: the time range (daily
 partitions and the key's time column), the services (the key's first column), and a span
 carrying an operation attribute (the bloom index on attribute keys skips plain HTTP spans).
-A span delivered twice counts once, in calls, errors and latency (`spans_once`). Latency
-percentiles are the rollups' sketch whenever a rollup takes part (within 1.14 % of the value
-at their rank, as the call rollups'), else a reservoir sample of the spans read.
+A span delivered twice counts once (calls and errors are distinct span ids); latency
+percentiles read every copy, which a duplicate barely moves (`counted`, which the rollup job
+uses too). They are the rollups' sketch whenever a rollup takes part (within 1.14 % of the
+value at their rank, as the call rollups'), else a reservoir sample of the spans read.
 """
 
 from __future__ import annotations
@@ -56,19 +57,25 @@ class OperationFilters:
     names: tuple[str, ...] = ()
 
 
-def spans_once(sql: SpanSql, where: str, keys: dict[str, str] | None = None) -> str:
-    """A subquery of the operation spans of `otel_traces` matching `where`, one row per (trace, span) and
-    dimension: project, service_name, operation, name, `failed` (any copy failed), `duration`, and `keys`
+def operation_spans(sql: SpanSql, where: str, keys: dict[str, str] | None = None) -> str:
+    """A subquery of the spans of `otel_traces` matching `where` that carry an operation attribute, every
+    delivered copy: project, service_name, operation, name, TraceId, SpanId, Duration, StatusCode, and `keys`
     (name -> expression over `otel_traces`)."""
-    extra = keys or {}
-    selected = {**extra, "project": sql.project, "service_name": "ServiceName", "operation": sql.operation,
+    selected = {**(keys or {}), "project": sql.project, "service_name": "ServiceName", "operation": sql.operation,
                 "name": sql.name}
     return f"""
-    SELECT {", ".join(f"{expr} AS {alias}" for alias, expr in selected.items())},
-        max({ERROR}) AS failed, any(Duration) AS duration
+    SELECT {", ".join(f"{expr} AS {alias}" for alias, expr in selected.items())}, TraceId, SpanId, Duration, StatusCode
     FROM otel_traces
-    WHERE {where} AND {sql.carries_operation}
-    GROUP BY {", ".join(selected)}, TraceId, SpanId"""
+    WHERE {where} AND {sql.carries_operation}"""
+
+
+def counted(sketch: bool) -> dict[str, str]:
+    """Calls and errors over `operation_spans` rows, each span once however often it was delivered, and the latency
+    state of every copy (a duplicate barely moves it): the rollups' sketch, or `quantiles` when none is read."""
+    latency = (f"quantilesTimingState({LEVELS})({duration_code('Duration')})" if sketch
+               else f"quantilesState({LEVELS})(Duration)")
+    return {"calls": "uniqExact(TraceId, SpanId)", "errors": f"uniqExactIf(TraceId, SpanId, {ERROR})",
+            "latency": latency}
 
 
 def _picked(f: OperationFilters, model_operations: tuple[str, ...]) -> tuple[list[str], dict[str, Any]]:
@@ -95,10 +102,9 @@ def _partials(f: OperationFilters, sql: SpanSql, model_operations: tuple[str, ..
     if raw:
         within, times = ranges_where("raw", "Timestamp", NS_TYPE, 6, raw)
         narrowed = [within, *(["ServiceName IN {service_names:Array(String)}"] if f.services else [])]
-        latency = (f"quantilesTimingState({LEVELS})({duration_code('duration')})" if sketch
-                   else f"quantilesState({LEVELS})(duration)")
-        selects.append(f"""SELECT {grouped}, count() AS calls, toUInt64(sum(failed)) AS errors, {latency} AS latency
-FROM ({spans_once(sql, " AND ".join(narrowed))})
+        measures = ", ".join(f"{expr} AS {alias}" for alias, expr in counted(sketch).items())
+        selects.append(f"""SELECT {grouped}, {measures}
+FROM ({operation_spans(sql, " AND ".join(narrowed))})
 WHERE {" AND ".join(picked)} GROUP BY {grouped}""")
         params |= times
     for source, table in (("minutes", OPERATIONS.minute_table), ("hours", OPERATIONS.hour_table)):

@@ -1,5 +1,5 @@
 """Random agent, tool and retrieval spans in `otel_traces` (with model calls and plain HTTP spans beside them), and
-the operations view's answer computed from them in Python: deduplicated by (trace, span), filtered and grouped
+the operations view's answer computed from them in Python: counted once per (trace, span), filtered and grouped
 independently of any SQL, so rollup answers and raw answers are both held to it."""
 
 from __future__ import annotations
@@ -85,15 +85,17 @@ def insert(store, spans: list[Span]) -> None:
                   {"rows": "\n".join(json.dumps(_row(s)) for s in spans)})
 
 
-def expected(spans: Iterable[Span], f: OperationFilters) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """{(operation, name, service): calls, errors and the sorted durations (ms)} of the non-model operations."""
+def expected(delivered: Iterable[Span], f: OperationFilters) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """{(operation, name, service): calls and errors (each span once), and the sorted durations (ms) of every
+    delivered copy} of the non-model operations."""
     groups: dict[tuple[str, str, str], list[Span]] = defaultdict(list)
-    for s in {(s.trace_id, s.span_id): s for s in spans}.values():
+    for s in delivered:
         project = s.project or "default"
         if (f.since <= s.timestamp < f.until and s.operation not in ("", "chat")
                 and (not f.projects or project in f.projects) and (not f.services or s.service in f.services)
                 and (not f.operations or s.operation in f.operations)
                 and (not f.names or s.shown_name in f.names)):
             groups[(s.operation, s.shown_name, s.service)].append(s)
-    return {key: {"calls": len(group), "errors": sum(s.failed for s in group),
+    return {key: {"calls": len({(s.trace_id, s.span_id) for s in group}),
+                  "errors": len({(s.trace_id, s.span_id) for s in group if s.failed}),
                   "durations_ms": sorted(s.duration_ns / 1e6 for s in group)} for key, group in groups.items()}

@@ -59,12 +59,14 @@ def sources(store, window=FULL) -> set[str]:
 
 @pytest.fixture
 def spans(store):
-    """3,000 spans over three hours and a bit (agents, tools, retrieval, model calls, HTTP), one in ten twice."""
+    """3,000 spans over three hours and a bit (agents, tools, retrieval, model calls, HTTP), one in ten twice: every
+    delivered copy."""
     rng = random.Random(26)
     stored = random_spans(rng, 3000, T0 - timedelta(minutes=7, seconds=47), T0 + timedelta(hours=2, minutes=50))
     insert(store, stored)
-    insert(store, retried(rng.sample(stored, 300)))
-    return stored
+    copies = retried(rng.sample(stored, 300))
+    insert(store, copies)
+    return stored + copies
 
 
 def test_before_the_job_ever_runs_everything_is_read_raw_and_counted_once(store, spans):
@@ -86,9 +88,10 @@ def test_rollup_answers_equal_raw_answers_with_retries_late_spans_and_every_filt
     late = retried(random_spans(rng, 200, T0 + timedelta(minutes=20), T0 + timedelta(minutes=40), prefix="late"),
                    late_at)
     insert(store, late)
-    again = [s for s in spans if T0 + timedelta(minutes=90) <= s.timestamp < T0 + timedelta(minutes=100)]
-    insert(store, retried(again, late_at))
-    spans = spans + late
+    again = retried([s for s in spans if T0 + timedelta(minutes=90) <= s.timestamp < T0 + timedelta(minutes=100)],
+                    late_at)
+    insert(store, again)
+    spans = spans + late + again
     # Not rolled up yet: their minutes are read raw, so the answers already count them (once).
     pieces = minute_rollups.pieces(store, OPERATIONS, *FULL)
     assert any(p.source == "raw" and p.end <= T0 + timedelta(hours=2) for p in pieces)

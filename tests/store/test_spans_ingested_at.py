@@ -12,8 +12,9 @@ import pytest
 
 from spyglass.schema import REPEATABLE, migrate
 from store import Store, open_store, query_rows
+from store.ddl import DDL
 from store.migrate import apply
-from store.migrations import MIGRATIONS
+from store.migrations import MIGRATIONS, m0026_operation_rollups
 from tests.helpers.stores import drop_database, store_settings
 from tests.helpers.wait import eventually
 
@@ -51,3 +52,10 @@ def test_old_spans_get_a_fixed_ingestion_time_and_new_ones_the_default(store_bef
     rows = query_rows(store_before, TIMES)
     new = [r["ingested_at"] for r in rows if r not in old]
     assert len(new) == 100 and min(new) >= max(r["ingested_at"] for r in old)
+
+
+def test_on_a_cluster_the_column_reaches_the_front_and_is_written_where_the_rows_are():
+    statements = m0026_operation_rollups.statements(DDL("spyglass", "prod"))
+    added = [s.split(" ON CLUSTER")[0] for s in statements if "ADD COLUMN IF NOT EXISTS `ingested_at`" in s]
+    assert added == ["ALTER TABLE `otel_traces_local`", "ALTER TABLE `otel_traces`"]
+    assert "ALTER TABLE `otel_traces_local` ON CLUSTER `prod` MATERIALIZE COLUMN `ingested_at`" in statements

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from alerts.engine import Engine
+from collector.normalise.genai_aliases import MODEL_OPERATIONS
+from collector.normalise.genai_view import span_sql
 from collector.receivers.dcgm_scrape import DcgmScraper
 from pipelines.calls.rollup_job import run_call_rollup_job
 from pipelines.costs.catalog_source import CatalogSource
@@ -24,6 +26,7 @@ from pipelines.drift.job import DriftConfig, run_drift_job
 from pipelines.gpu.allocation import AllocationConfig
 from pipelines.gpu.job import run_gpu_cost_job
 from pipelines.gpu.prices import GpuPriceTable
+from pipelines.operations.rollup_job import run_operation_rollup_job
 from pipelines.quality.heuristics_job import HeuristicsConfig, run_heuristics_job
 from pipelines.quality.score_join import run_score_join
 from pipelines.traces.summary_job import run_trace_summary_job
@@ -60,7 +63,8 @@ def job_intervals(s: Settings) -> dict[str, float]:
     for GET /api/v1/settings. (The lease renews on its own clock; dcgm-scrape runs only with `gpu.dcgm_targets`
     in a process that also collects, alerts only where alerting is wired in.)"""
     return {"compaction": s.maintenance.compaction_interval_seconds,
-            "call-rollup": s.maintenance.call_rollup_interval_seconds, "costs": s.costs.interval_seconds,
+            "call-rollup": s.maintenance.call_rollup_interval_seconds,
+            "operation-rollup": s.maintenance.operation_rollup_interval_seconds, "costs": s.costs.interval_seconds,
             "cost-rollup": s.costs.rollup_interval_seconds,
             "trace-summaries": s.costs.trace_summary_interval_seconds, "gpu-costs": s.gpu.cost_interval_seconds,
             "drift": s.drift.interval_seconds, "heuristics": s.quality.heuristics_interval_seconds,
@@ -80,12 +84,15 @@ def scheduled_jobs(s: Settings, parts: JobParts) -> list[Job]:
     changes = ChangesConfig(lookback=s.releases.detect_lookback,
                             delay=timedelta(seconds=s.releases.detect_delay_seconds))
     canary, rules = CanaryConfig(s.releases.canary_window, s.releases.canary_horizon), quality_rules(s)
+    spans = span_sql()
     jobs = [
         Job("lease", parts.lease.renew_every, parts.lease.renew),
         Job("compaction", every["compaction"],
             lambda now: compact(store, now.date(), should_stop=stop)),
         Job("call-rollup", every["call-rollup"],
             lambda now: run_call_rollup_job(store, now, should_stop=stop)),
+        Job("operation-rollup", every["operation-rollup"],
+            lambda now: run_operation_rollup_job(store, now, spans, MODEL_OPERATIONS, should_stop=stop)),
         Job("costs", every["costs"], lambda now: run_cost_job(store, parts.catalog.current(), now)),
         Job("cost-rollup", every["cost-rollup"],
             lambda now: run_rollup_job(store, now, should_stop=stop)),

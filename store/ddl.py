@@ -99,6 +99,11 @@ class DDL:
         """Build an added index for the parts written before it (a background mutation)."""
         return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MATERIALIZE INDEX {q(index)}"]
 
+    def materialize_column(self, table: str, column: str) -> list[str]:
+        """Write an added column's DEFAULT into the parts written before it (a background mutation), so they
+        stop computing it at read time."""
+        return [f"ALTER TABLE {q(self.local(table))}{self.on_cluster} MATERIALIZE COLUMN {q(column)}"]
+
     def create_materialized_view(self, name: str, target: str, select: str) -> list[str]:
         """`select` names its source table as `{source}` placeholders resolved per layout."""
         return [

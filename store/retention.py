@@ -61,6 +61,8 @@ TABLES: dict[str, Retained] = {
     "gpu_samples_1h": Retained("rollups", "period"),
     "llm_calls_1m": Retained("rollups", "period"),
     "llm_calls_1h": Retained("rollups", "period"),
+    "operations_1m": Retained("rollups", "period"),
+    "operations_1h": Retained("rollups", "period"),
     "gpu_cost_hourly": Retained("rollups", "hour"),
     "gpu_unknown_host_calls": Retained("rollups", "hour"),
     "drift_results": Retained("rollups", "computed_at"),

@@ -19,3 +19,8 @@ CALL_MINUTES = "llm_calls_1m"
 CALL_HOURS = "llm_calls_1h"
 CALL_DIMENSIONS = ("project", "service_name", "model", "environment", "service_version", "request_model",
                    "response_model", "provider", "operation", "team", "feature", "status", "error_type")
+
+# The operation rollups (agent, tool and retrieval spans per dimension combination x minute / hour; migration 26).
+OPERATION_MINUTES = "operations_1m"
+OPERATION_HOURS = "operations_1h"
+OPERATION_DIMENSIONS = ("project", "service_name", "operation", "name")

@@ -14,3 +14,7 @@ class MaintenanceSettings(Section):
         "How often the per-minute and per-hour rollups of llm_calls (llm_calls_1m/_1h) take the minutes that closed "
         "or received late calls; the dashboard reads what they do not hold yet from llm_calls, so this bounds "
         "how much of it is read raw, not how fresh the answers are."))
+    operation_rollup_interval_seconds: float = Field(30, gt=0, description=(
+        "How often the per-minute and per-hour rollups of agent, tool and retrieval spans (operations_1m/_1h) take "
+        "the minutes that closed or received late spans; the operations view reads what they do not hold yet from "
+        "otel_traces, so this bounds how much of it is read raw, not how fresh the answers are."))

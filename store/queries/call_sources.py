@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timezone
 from typing import Any
 
 from store.base import Store
-from store.params import NS_TYPE, S_TYPE, time_param
-from store.queries import call_rollup, watermarks
+from store.params import NS_TYPE, S_TYPE
+from store.queries import call_rollup, minute_rollups
 from store.queries.filters import Filters
-from store.queries.rollup_plan import MAX_DIRTY, Piece, floor_minute, needs_raw, plan
+from store.queries.minute_rollups import ranges_where
+from store.queries.rollup_plan import Piece, needs_raw
 from store.tables import CALL_HOURS, CALL_MINUTES
 
 _TOKENS = ("input", "output", "cache_read", "cache_write", "reasoning")
@@ -74,16 +74,8 @@ class Partials:
 
 
 def pieces(store: Store, f: Filters, step_seconds: int | None = None) -> list[Piece]:
-    """The plan for `f`: the rollup job's watermark says what the rollups cover, the calls ingested since
-    (less its look-back) which minutes they miss."""
-    mark = None if needs_raw(f.extra) else watermarks.watermark(store, call_rollup.JOB_NAME)
-    if mark is None:
-        return [Piece("raw", f.since, f.until)]
-    mark = mark if mark.tzinfo else mark.replace(tzinfo=timezone.utc)
-    covered = floor_minute(mark)
-    dirty = call_rollup.dirty_minutes(store, mark - call_rollup.LOOKBACK, f.since, min(f.until, covered),
-                                      MAX_DIRTY + 1)
-    return plan(f.since, f.until, covered, dirty, step_seconds)
+    """The plan for `f` (store/queries/minute_rollups.py); a filter on a column the rollups lack reads raw."""
+    return minute_rollups.pieces(store, call_rollup.CALLS, f.since, f.until, step_seconds, needs_raw(f.extra))
 
 
 def partials(f: Filters, plan_pieces: list[Piece], keys: Callable[[str], dict[str, str]],
@@ -98,15 +90,11 @@ def partials(f: Filters, plan_pieces: list[Piece], keys: Callable[[str], dict[st
         ranges = [p for p in plan_pieces if p.source == name]
         if not ranges:
             continue
-        spans = []
-        for i, piece in enumerate(ranges):
-            start, end = f"{name}{i}_start", f"{name}{i}_end"
-            spans.append(f"({source.time} >= {{{start}:{source.param_type}}} AND "
-                         f"{source.time} < {{{end}:{source.param_type}}})")
-            params |= {start: time_param(piece.start, source.digits), end: time_param(piece.end, source.digits)}
+        within, times = ranges_where(name, source.time, source.param_type, source.digits, ranges)
+        params |= times
         grouped = keys(source.time)
         columns = {**grouped, **(_measures(name, sketch) if measures else {})}
-        where = " AND ".join([f"({' OR '.join(spans)})", *dimensions])
+        where = " AND ".join([within, *dimensions])
         selects.append(f"SELECT {', '.join(f'{expr} AS {alias}' for alias, expr in columns.items())}\n"
                        f"FROM {source.table}{' FINAL' if final else ''}\nWHERE {where}\n"
                        f"GROUP BY {', '.join(grouped)}")

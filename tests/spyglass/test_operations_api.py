@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -72,8 +73,10 @@ def test_agent_tool_and_retrieval_spans_are_summarised_per_operation_and_name(se
     ]
     search = rows[0]
     assert search["error_rate"] == 1 / 3
-    assert search["latency_ms"]["p50"] == 200 and 200 < search["latency_ms"]["p95"] <= 300
-    assert rows[4]["latency_ms"] == {"p50": 900, "p95": 900, "p99": 900}
+    # Within the percentile estimates' value tolerance: once the operation rollup job has run, they are its sketch.
+    assert search["latency_ms"]["p50"] == pytest.approx(200, rel=0.012)
+    assert 200 < search["latency_ms"]["p95"] <= 300 * 1.012
+    assert rows[4]["latency_ms"] == pytest.approx({"p50": 900, "p95": 900, "p99": 900}, rel=0.012)
 
     tools = _rows(service, operation="execute_tool")
     assert {(r["name"], r["service"]) for r in tools} == {("web_search", "agent-app"), ("calculator", "agent-app"),

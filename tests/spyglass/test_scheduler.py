@@ -64,8 +64,8 @@ def test_the_service_schedules_its_jobs_and_reports_them(service):
     eventually(compaction_ran, timeout=10, what="a compaction run")
     jobs = httpx.get(f"{service.api}/readyz").json()["jobs"]
     assert jobs["compaction"]["last_error"] == "" and jobs["compaction"]["last_result"] == 0
-    assert {"lease", "call-rollup", "costs", "cost-rollup", "trace-summaries", "gpu-costs", "drift", "heuristics",
-            "quality-join", "changes", "canary"} <= set(jobs)
+    assert {"lease", "call-rollup", "operation-rollup", "costs", "cost-rollup", "trace-summaries", "gpu-costs",
+            "drift", "heuristics", "quality-join", "changes", "canary"} <= set(jobs)
 
 
 def test_a_second_scheduler_on_one_store_refuses_to_start_and_the_first_one_stopping_frees_it(service_factory):

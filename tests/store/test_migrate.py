@@ -60,7 +60,14 @@ def _columns(store, table: str) -> dict[str, str]:
 
 def test_otel_tables_have_the_exporters_columns_and_types(store):
     for table, expected in EXPORTER_COLUMNS.items():
-        assert _columns(store, table) == expected, table
+        columns = _columns(store, table)
+        if table == "otel_traces":  # and our ingestion time, which the exporter's INSERT leaves to its DEFAULT
+            assert columns.pop("ingested_at") == "DateTime64(3, 'UTC')"
+            default = query_rows(store, "SELECT default_kind, default_expression FROM system.columns WHERE "
+                                        "database = currentDatabase() AND table = 'otel_traces' "
+                                        "AND name = 'ingested_at'")
+            assert default == [{"default_kind": "DEFAULT", "default_expression": "now64(3)"}]
+        assert columns == expected, table
     for kind, extra in METRIC_EXTRA.items():
         columns = _columns(store, f"otel_metrics_{kind}")
         times = {columns.pop("StartTimeUnix"), columns.pop("TimeUnix")}
@@ -113,7 +120,9 @@ def test_the_table_names_queries_use_are_the_tables_the_migrations_make(store):
         key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
                                 "AND name = {t:String}", {"t": table})[0]["sorting_key"]
         assert [c.strip() for c in key.split(",")][1:1 + len(tables.COST_DIMENSIONS)] == list(tables.COST_DIMENSIONS)
-    for table in (tables.CALL_MINUTES, tables.CALL_HOURS):
+    for table, dimensions in ((tables.CALL_MINUTES, tables.CALL_DIMENSIONS), (tables.CALL_HOURS, tables.CALL_DIMENSIONS),
+                              (tables.OPERATION_MINUTES, tables.OPERATION_DIMENSIONS),
+                              (tables.OPERATION_HOURS, tables.OPERATION_DIMENSIONS)):
         key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
                                 "AND name = {t:String}", {"t": table})[0]["sorting_key"]
-        assert [c.strip() for c in key.split(",")] == ["period", *tables.CALL_DIMENSIONS]
+        assert [c.strip() for c in key.split(",")] == ["period", *dimensions], table

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from client.api import ApiClient
+from client.api import ApiClient, Query
 from client.models.incidents import OpenIncident
 from tests.helpers.calls import insert_call
 from tests.helpers.cli import spyglass
+from tests.helpers.wait import eventually
 
 pytestmark = pytest.mark.xdist_group("alert-engine")
 
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.xdist_group("alert-engine")
 @pytest.fixture
 def resolved(service_factory):
     """INC-1 of chat, opened by hand 30 minutes back with slo-burn@1.0.0 pinned, over 6 calls (2 failed at 1 s, 4
-    at 100 ms) written into the service's store, then resolved."""
-    service = service_factory(alerts={"shipped_rules": False})
+    at 100 ms) written into the service's store, then resolved, and the calls costed."""
+    service = service_factory(alerts={"shipped_rules": False}, costs={"interval_seconds": 1, "rollup_interval_seconds": 1})
     now = datetime.now(timezone.utc)
     for i in range(6):
         insert_call(service.store, f"c{i}", now, at=now - timedelta(minutes=20 - i), service="chat",
@@ -30,6 +31,9 @@ def resolved(service_factory):
         api.open_incident(OpenIncident(title="chat answers fail", severity="SEV2", by="ana", service="chat",
                                        runbook="slo-burn@1.0.0", started_at="30m"))
         api.transition_incident("INC-1", "resolve", "ana")
+        # The report's spend chart reads the cost rows: the same bytes twice only once the cost job has costed all 6.
+        eventually(lambda: api.cost_breakdown(Query("1h"), "model").totals.calls == 6, timeout=120,
+                   what="the 6 calls costed")
     return service
 
 

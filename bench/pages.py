@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/pages.py [--days 7] [--scale 1] [--runs 3] [--screenshots docs/screenshots]
 
-1. `spyglass demo` on a fresh data directory (its backfill of --days, its faults), until it prints "backfilled".
+1. `spyglass demo` on a fresh data directory (its backfill of --days, its faults), until it prints "backfilled";
+   then until its jobs have digested the backfill (no job running for five polls of /readyz in a row, at most
+   --settle seconds): the steady state a user opens the dashboard in, not the catch-up.
 2. FIGURE: for each page, the median of --runs loads in a fresh headless Chromium tab (Debian's chromium, as the
    browser tests): from navigation to the page's title drawn and Streamlit's script run over (the app root's
    `data-test-script-state` is `notRunning`), which is when every number and chart of the page has been read
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.scale import wait_settled  # noqa: E402
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.helpers.fleet import wait_for_dashboard  # noqa: E402
 from tests.helpers.service_process import free_port  # noqa: E402
@@ -92,6 +96,8 @@ def _start_demo(data_dir: Path, args: argparse.Namespace) -> tuple[subprocess.Po
             break
     else:
         raise SystemExit("the demo stopped before its backfill was done")
+    # Keep reading its log, or a full pipe would block the demo's logging (and every job that logs).
+    threading.Thread(target=lambda: [None for _ in process.stdout or ()], daemon=True).start()
     url = f"http://127.0.0.1:{dashboard}"
     wait_for_dashboard(url, timeout=60)
     return process, url, api
@@ -116,9 +122,11 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--screenshots", type=Path, help="save each page here (make screenshots: docs/screenshots)")
+    parser.add_argument("--settle", type=float, default=600, help="at most this long for the jobs to settle (s)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="spyglass-pages-") as tmp:
         demo, url, api = _start_demo(Path(tmp) / "data", args)
+        print(f"jobs settled {wait_settled(api, args.settle):.0f} s after the backfill", flush=True)
         bare, bare_url = _start_bare(Path(tmp))
         try:
             with sync_playwright() as playwright:

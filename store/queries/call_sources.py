@@ -2,9 +2,10 @@
 
 Each source gives partial aggregates of its pieces with the same columns (counts, token sums and
 mergeable percentile states), and the caller's outer query merges them, so a bucket or a model that
-spans hours, minutes and raw calls is aggregated once. Whenever a rollup takes part, every percentile
-state is the rollups' sketch (`quantilesTiming` of log-scale codes; migration 24); a question read
-wholly from `llm_calls` keeps the reservoir sample of `quantiles` it always had. Both are approximate.
+spans hours, minutes and raw calls is aggregated once. Every percentile state is the rollups' sketch
+(`quantilesTiming` of log-scale codes; migration 24), raw calls included: deterministic and within
+1.2 % of the value at its rank, and the same answer whichever source a minute is read from, so a
+number on the dashboard does not move when the rollup job catches up with it.
 """
 
 from __future__ import annotations
@@ -38,39 +39,34 @@ _SOURCES = {"raw": _Source("llm_calls", "timestamp", NS_TYPE, 6),
             "hours": _Source(CALL_HOURS, "period", S_TYPE, 0)}
 
 
-def _measures(source: str, sketch: bool) -> dict[str, str]:
-    """Partial aggregates of a source, by output name (`sketch`: percentile states as the rollups keep them)."""
+def _measures(source: str) -> dict[str, str]:
+    """Partial aggregates of a source, by output name (percentile states as the rollups keep them)."""
     if source != "raw":
         return {"requests": "sum(calls)", "errors": "sum(error_calls)",
                 **{f"{k}_tokens": f"sum({k}_tokens_sum)" for k in _TOKENS},
                 "streamed": "sum(streamed_calls)",
                 "latency": f"quantilesTimingMergeState({_LEVELS})(duration_sketch)",
                 "ttft": f"quantilesTimingMergeState({_LEVELS})(ttft_sketch)"}
-    duration, ttft = "duration_ns", "ifNull(ttft_ns, 0)"
-    if sketch:
-        duration, ttft = call_rollup.duration_code(duration), call_rollup.duration_code(ttft)
-    estimator = "quantilesTiming" if sketch else "quantiles"
+    duration, ttft = call_rollup.duration_code("duration_ns"), call_rollup.duration_code("ifNull(ttft_ns, 0)")
     return {"requests": "count()", "errors": "countIf(status = 'error')",
             **{f"{k}_tokens": f"sum({k}_tokens)" for k in _TOKENS},
             "streamed": "countIf(ttft_ns IS NOT NULL)",
-            "latency": f"{estimator}State({_LEVELS})({duration})",
-            "ttft": f"{estimator}StateIf({_LEVELS})({ttft}, ttft_ns IS NOT NULL)"}
+            "latency": f"quantilesTimingState({_LEVELS})({duration})",
+            "ttft": f"quantilesTimingStateIf({_LEVELS})({ttft}, ttft_ns IS NOT NULL)"}
 
 
 @dataclass(frozen=True)
 class Partials:
-    """The union of the pieces' partial aggregates (`sql`, a subquery), its parameters, and whether their
-    percentile states are the rollups' sketch (`merge` renders the merge of a state column)."""
+    """The union of the pieces' partial aggregates (`sql`, a subquery) and its parameters (`merge` renders the
+    merge of a percentile state column)."""
 
     sql: str
     params: dict[str, Any]
-    sketch: bool
 
-    def merge(self, state: str) -> str:
+    @staticmethod
+    def merge(state: str) -> str:
         """The p50/p95/p99 array, in nanoseconds, of the merged `state` column (latency or ttft)."""
-        if self.sketch:
-            return call_rollup.decoded(f"quantilesTimingMerge({_LEVELS})({state})")
-        return f"quantilesMerge({_LEVELS})({state})"
+        return call_rollup.decoded(f"quantilesTimingMerge({_LEVELS})({state})")
 
 
 def pieces(store: Store, f: Filters, step_seconds: int | None = None) -> list[Piece]:
@@ -83,7 +79,6 @@ def partials(f: Filters, plan_pieces: list[Piece], keys: Callable[[str], dict[st
     """The pieces of `plan_pieces` read with `f`'s dimension filters, grouped by `keys(time column)` (output
     name -> expression), with the partial measures unless `measures` is false. `final`: dedupe (needed
     for counts, not for the distinct values of a filter list)."""
-    sketch = any(p.source != "raw" for p in plan_pieces)
     dimensions, params = f.dimensions_where()
     selects = []
     for name, source in _SOURCES.items():
@@ -93,12 +88,12 @@ def partials(f: Filters, plan_pieces: list[Piece], keys: Callable[[str], dict[st
         within, times = ranges_where(name, source.time, source.param_type, source.digits, ranges)
         params |= times
         grouped = keys(source.time)
-        columns = {**grouped, **(_measures(name, sketch) if measures else {})}
+        columns = {**grouped, **(_measures(name) if measures else {})}
         where = " AND ".join([within, *dimensions])
         selects.append(f"SELECT {', '.join(f'{expr} AS {alias}' for alias, expr in columns.items())}\n"
                        f"FROM {source.table}{' FINAL' if final else ''}\nWHERE {where}\n"
                        f"GROUP BY {', '.join(grouped)}")
-    return Partials("\nUNION ALL\n".join(selects), params, sketch)
+    return Partials("\nUNION ALL\n".join(selects), params)
 
 
 def read_plan(store: Store, f: Filters, step_seconds: int | None, keys: Callable[[str], dict[str, str]],

@@ -26,7 +26,7 @@ _FROM_MINUTES = {"calls": "sum(calls)", "error_calls": "sum(error_calls)",
 def recompute_minutes(store: Store, minutes: list[datetime], computed_at: datetime, sql: SpanSql,
                       model_operations: tuple[str, ...]) -> None:
     """Re-aggregate `minutes` of operation spans (not model calls) into the minute rollup, versioned `computed_at`."""
-    measures = counted(sketch=True)
+    measures = counted()
     columns = {"period": "minute", **{d: d for d in OPERATIONS.dimensions}, "calls": measures["calls"],
                "error_calls": measures["errors"], "duration_sketch": measures["latency"],
                "computed_at": f"{{computed_at:{MS_TYPE}}}"}

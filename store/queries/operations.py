@@ -14,8 +14,8 @@ partitions and the key's time column), the services (the key's first column), an
 carrying an operation attribute (the bloom index on attribute keys skips plain HTTP spans).
 A span delivered twice counts once (calls and errors are distinct span ids); latency
 percentiles read every copy, which a duplicate barely moves (`counted`, which the rollup job
-uses too). They are the rollups' sketch whenever a rollup takes part (within 1.14 % of the
-value at their rank, as the call rollups'), else a reservoir sample of the spans read.
+uses too). They are the rollups' sketch, raw spans included (within 1.14 % of the value at their
+rank, as the call rollups'), so an answer does not move when the rollup job catches up.
 """
 
 from __future__ import annotations
@@ -69,13 +69,11 @@ def operation_spans(sql: SpanSql, where: str, keys: dict[str, str] | None = None
     WHERE {where} AND {sql.carries_operation}"""
 
 
-def counted(sketch: bool) -> dict[str, str]:
+def counted() -> dict[str, str]:
     """Calls and errors over `operation_spans` rows, each span once however often it was delivered, and the latency
-    state of every copy (a duplicate barely moves it): the rollups' sketch, or `quantiles` when none is read."""
-    latency = (f"quantilesTimingState({LEVELS})({duration_code('Duration')})" if sketch
-               else f"quantilesState({LEVELS})(Duration)")
+    state (the rollups' sketch) of every copy (a duplicate barely moves it)."""
     return {"calls": "uniqExact(TraceId, SpanId)", "errors": f"uniqExactIf(TraceId, SpanId, {ERROR})",
-            "latency": latency}
+            "latency": f"quantilesTimingState({LEVELS})({duration_code('Duration')})"}
 
 
 def _picked(f: OperationFilters, model_operations: tuple[str, ...]) -> tuple[list[str], dict[str, Any]]:
@@ -91,10 +89,8 @@ def _picked(f: OperationFilters, model_operations: tuple[str, ...]) -> tuple[lis
 
 
 def _partials(f: OperationFilters, sql: SpanSql, model_operations: tuple[str, ...],
-              plan: list[Piece]) -> tuple[str, dict[str, Any], bool]:
-    """The union of the pieces' partial aggregates per (operation, name, service), its parameters, and whether
-    the latency states are the rollups' sketch."""
-    sketch = any(p.source != "raw" for p in plan)
+              plan: list[Piece]) -> tuple[str, dict[str, Any]]:
+    """The union of the pieces' partial aggregates per (operation, name, service) and its parameters."""
     picked, params = _picked(f, model_operations)
     grouped = "operation, name, service_name"
     selects = []
@@ -102,7 +98,7 @@ def _partials(f: OperationFilters, sql: SpanSql, model_operations: tuple[str, ..
     if raw:
         within, times = ranges_where("raw", "Timestamp", NS_TYPE, 6, raw)
         narrowed = [within, *(["ServiceName IN {service_names:Array(String)}"] if f.services else [])]
-        measures = ", ".join(f"{expr} AS {alias}" for alias, expr in counted(sketch).items())
+        measures = ", ".join(f"{expr} AS {alias}" for alias, expr in counted().items())
         selects.append(f"""SELECT {grouped}, {measures}
 FROM ({operation_spans(sql, " AND ".join(narrowed))})
 WHERE {" AND ".join(picked)} GROUP BY {grouped}""")
@@ -116,16 +112,15 @@ WHERE {" AND ".join(picked)} GROUP BY {grouped}""")
 FROM {table} FINAL
 WHERE {" AND ".join([within, *picked])} GROUP BY {grouped}""")
             params |= times
-    return "\nUNION ALL\n".join(selects), params, sketch
+    return "\nUNION ALL\n".join(selects), params
 
 
 def operations(store: Store, f: OperationFilters, sql: SpanSql, model_operations: tuple[str, ...],
                limit: int) -> list[dict[str, Any]]:
     """Per (operation, name, service), busiest first: calls, errors and latency percentiles (ns)."""
     plan = minute_rollups.pieces(store, OPERATIONS, f.since, f.until)
-    partials, params, sketch = _partials(f, sql, model_operations, plan)
-    latency = (decoded(f"quantilesTimingMerge({LEVELS})(latency)") if sketch
-               else f"quantilesMerge({LEVELS})(latency)")
+    partials, params = _partials(f, sql, model_operations, plan)
+    latency = decoded(f"quantilesTimingMerge({LEVELS})(latency)")
     return query_rows(store, f"""
 SELECT operation, name, service_name AS service, sum(calls) AS calls, sum(errors) AS errors, {latency} AS latency_ns
 FROM ({partials})

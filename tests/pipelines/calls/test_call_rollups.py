@@ -103,6 +103,18 @@ def test_before_the_job_ever_runs_everything_is_read_raw_and_counted(store, call
     check_series(store, calls, filters(UNALIGNED), 300, "model")
 
 
+def test_a_summary_is_the_same_number_before_and_after_the_job_rolls_its_range_up(store, calls):
+    """Raw calls and rollups keep the same percentile sketch: the dashboard's p95 does not move when the job
+    catches up (a different estimator per source would make it jump by up to the estimators' error)."""
+    asked = [filters(FULL), filters(UNALIGNED, extra={"team": ("b",)})]
+    before = [queries.summary(store, f) for f in asked]
+    series_before = queries.timeseries(store, filters(FULL), 3600, "model").to_pylist()
+    run_call_rollup_job(store, NOW1)
+    assert sources(store) == {"hours", "minutes", "raw"}
+    assert [queries.summary(store, f) for f in asked] == before
+    assert queries.timeseries(store, filters(FULL), 3600, "model").to_pylist() == series_before
+
+
 def test_rollup_answers_equal_raw_answers_with_retries_late_spans_and_every_filter_and_split(store, calls):
     run_call_rollup_job(store, NOW1)
     assert sources(store) == {"hours", "minutes", "raw"}

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers.browser import follow_menu
 from tests.helpers.drift_fleet import DRIFT_FLEET, MIN_ROWS, send_drift_fleet
 from tests.helpers.fleet import wait_for_dashboard
 from tests.helpers.service_process import ServiceProcess
@@ -48,7 +49,7 @@ def _open_drift(open_page, service: ServiceProcess):
     """As a user gets there: from the root, through the sidebar. Returns the page and its drift section (the
     quality section above it has charts and tables of its own once the heuristics job has scored the calls)."""
     page = open_page(f"{service.dashboard_url}/?range=24h")
-    page.get_by_role("link", name="Quality & Drift").click()
+    follow_menu(page, "Quality & Drift")
     expect(page.get_by_role("heading", name="Quality & Drift")).to_be_visible(timeout=45_000)
     drift = page.locator(".st-key-drift")
     expect(drift.get_by_role("heading", name="Drift", exact=True)).to_be_visible(timeout=30_000)

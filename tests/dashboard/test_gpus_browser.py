@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from dashboard.controls import PRESETS
 from dashboard.format import money
+from tests.helpers.browser import follow_menu
 from tests.helpers.fleet import SHARED_SERVICES
 from tests.helpers.wait import eventually
 
@@ -19,7 +20,7 @@ CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 def _open_gpus(open_page, url: str, since: str):
     """Start where users start, follow the sidebar link, pick the range."""
     page = open_page(url)
-    page.get_by_role("link", name="GPUs").click()
+    follow_menu(page, "GPUs")
     expect(page.get_by_role("heading", name="GPUs")).to_be_visible(timeout=45_000)
     page.get_by_role("radiogroup", name="Time range").get_by_role("radio", name=since, exact=True).click()
     expect(page.get_by_role("radiogroup", name="Time range").get_by_role("radio", name=since, exact=True)) \

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.format import money
+from tests.helpers.browser import follow_menu
 from tests.helpers.fleet import FLEET, SHARED_SERVICES, wait_for_dashboard
 from tests.helpers.rollup_calls import VALUE_TOLERANCE
 from tests.helpers.service_process import free_port
@@ -154,7 +155,7 @@ def test_unreachable_api_shows_a_banner(dashboard_without_api, open_page):
 def test_filters_survive_a_page_change_and_a_reload(fleet, spend, open_page):
     page = open_page(f"{fleet.dashboard_url}/?range=6h&model=claude-sonnet-4")
     expect(_tile(page, "Requests").get_by_test_id("stMetricValue")).to_have_text("2")
-    page.get_by_role("link", name="Costs").click()
+    follow_menu(page, "Costs")
     expect(page.get_by_role("heading", name="Costs")).to_be_visible()
     claude = httpx.get(f"{fleet.api}/api/v1/costs/breakdown", timeout=10,
                        params={"since": "6h", "by": "model", "model": "claude-sonnet-4"}).json()["totals"]["cost"]

@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind
 from playwright.sync_api import expect
 
+from tests.helpers.browser import follow_menu
 from tests.helpers.fleet import wait_for_dashboard
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.wait import eventually
@@ -62,7 +63,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServicePr
 def _quality_page(open_page, service):
     """As a user gets there: open the app, then the page from the sidebar."""
     page = open_page(f"{service.dashboard_url}/?range=24h")
-    page.get_by_role("link", name="Quality & Drift").click()
+    follow_menu(page, "Quality & Drift")
     expect(page.get_by_role("heading", name="Quality & Drift")).to_be_visible(timeout=30_000)
     return page
 

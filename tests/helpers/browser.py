@@ -37,6 +37,16 @@ PLATFORM_NOISE = (re.compile(r"404 \(Not Found\) \(http://[^/]+/[\w-]+/_stcore/(
                   re.compile(r"\(https://fonts\.gstatic\.com/"))
 
 
+# The sidebar's menu is drawn once the page's script has finished (its links carry the filters the page settled
+# on), so it appears after the page's heading, and on a loaded runner that can take more than 30 s.
+MENU_TIMEOUT_MS = 90_000
+
+
+def follow_menu(page: Page, title: str) -> None:
+    """Click the sidebar's link to the page `title`, as a user would, once the menu is there."""
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click(timeout=MENU_TIMEOUT_MS)
+
+
 def watch_console(page: Page) -> None:
     """Record the page's console errors and uncaught exceptions from now on (call before it navigates)."""
     errors = _CONSOLE.setdefault(id(page), [])

@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.scale import wait_settled  # noqa: E402
+from spyglass.service import streamlit_command  # noqa: E402
 from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.helpers.fleet import wait_for_dashboard  # noqa: E402
 from tests.helpers.service_process import free_port  # noqa: E402
@@ -107,9 +108,7 @@ def _start_bare(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
     script = directory / "bare.py"
     script.write_text(BARE_PAGE)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.address",
-                                "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-                                "--browser.gatherUsageStats", "false"], stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(streamlit_command(script, "127.0.0.1", port), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=directory)
     url = f"http://127.0.0.1:{port}"
     wait_for_dashboard(url, timeout=60)

@@ -20,6 +20,7 @@ from client.models.notifications import NotificationInfo
 from dashboard import format as fmt
 from dashboard import page, writes
 from dashboard.controls import range_words, time_range
+from dashboard.expanders import lazy_expander
 from dashboard.figures import alerts as af
 from dashboard.figures.common import PLOTLY_CONFIG
 
@@ -59,8 +60,9 @@ def _active(api: ApiClient, alerts: list[AlertInstance], by: str) -> None:
     st.dataframe(af.alert_rows(alerts), hide_index=True, key="active_alerts")
     st.caption("Open an alert for its evidence, the traces it names and a silence made from its labels.")
     for alert in alerts:
-        with st.expander(af.title(alert), icon=":material/notifications_active:"):
-            _alert(api, alert, by)
+        with lazy_expander(af.title(alert), f"alert_{alert.fingerprint}", ":material/notifications_active:") as shown:
+            if shown:
+                _alert(api, alert, by)
 
 
 def _alert(api: ApiClient, alert: AlertInstance, by: str) -> None:
@@ -106,8 +108,9 @@ def _history(api: ApiClient, since: str) -> None:
         st.info(f"No alert changed state in the {range_words(since)}.", icon=":material/history:")
         return
     st.plotly_chart(af.history_figure(history), key="alert_history", config=PLOTLY_CONFIG)
-    with st.expander(f"{fmt.count(len(history.events))} transitions", icon=":material/list:"):
-        st.dataframe(af.history_rows(history), hide_index=True, key="alert_transitions")
+    with lazy_expander(f"{fmt.count(len(history.events))} transitions", "transitions", ":material/list:") as shown:
+        if shown:
+            st.dataframe(af.history_rows(history), hide_index=True, key="alert_transitions")
 
 
 def _silences(api: ApiClient, silences: list[SilenceInfo], by: str) -> None:
@@ -121,12 +124,14 @@ def _silences(api: ApiClient, silences: list[SilenceInfo], by: str) -> None:
             writes.perform(api, f"Expired silence {silence.id}.", partial(api.expire_silence, silence.id))
     if not current:
         st.caption("No active or pending silence.")
-    with st.expander("New silence from matchers", icon=":material/add_alert:"):
-        _silence_form(api, by, "silence_new", "", "Create silence")
+    with lazy_expander("New silence from matchers", "new_silence", ":material/add_alert:") as shown:
+        if shown:
+            _silence_form(api, by, "silence_new", "", "Create silence")
     expired = [s for s in silences if s.state == "expired"]
     if expired:
-        with st.expander(f"{len(expired)} expired silences", icon=":material/history:"):
-            st.dataframe(af.silence_rows(expired), hide_index=True, key="expired_silences")
+        with lazy_expander(f"{len(expired)} expired silences", "expired", ":material/history:") as shown:
+            if shown:
+                st.dataframe(af.silence_rows(expired), hide_index=True, key="expired_silences")
 
 
 def _deliveries(api: ApiClient, notifications: list[NotificationInfo], since: str) -> None:
@@ -146,13 +151,15 @@ def _deliveries(api: ApiClient, notifications: list[NotificationInfo], since: st
         if button.button("Replay", key=f"replay_{letter.id}", icon=":material/replay:"):
             writes.perform(api, f"Replaying notification {letter.id} to {letter.receiver}.",
                            partial(api.replay_notification, letter.id))
-    with st.expander(f"{len(notifications)} notifications", icon=":material/list:"):
-        st.dataframe(af.notification_rows(notifications), hide_index=True, key="notifications")
+    with lazy_expander(f"{len(notifications)} notifications", "all_notifications", ":material/list:") as shown:
+        if shown:
+            st.dataframe(af.notification_rows(notifications), hide_index=True, key="notifications")
 
 
 def _rules(api: ApiClient) -> None:
     rules = api.rules()
-    with st.expander(f"{len(rules.rules)} rules in force", icon=":material/rule:"):
-        if rules.error:
-            st.error(f"An edited rule file was not loaded: {rules.error}", icon=":material/error:")
-        st.dataframe(af.rule_rows(rules), hide_index=True, key="rules")
+    if rules.error:
+        st.error(f"An edited rule file was not loaded: {rules.error}", icon=":material/error:")
+    with lazy_expander(f"{len(rules.rules)} rules in force", "rules_in_force", ":material/rule:") as shown:
+        if shown:
+            st.dataframe(af.rule_rows(rules), hide_index=True, key="rules")

@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
 from dashboard.format import money
+from spyglass.service import DASHBOARD_APP, streamlit_command
 from tests.helpers.browser import follow_menu
 from tests.helpers.fleet import FLEET, SHARED_SERVICES, wait_for_dashboard
 from tests.helpers.rollup_calls import VALUE_TOLERANCE
@@ -22,7 +21,7 @@ from tests.helpers.service_process import free_port
 from tests.helpers.wait import eventually
 
 pytestmark = SHARED_SERVICES
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 
@@ -127,10 +126,8 @@ def dashboard_without_api(tmp_path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "SPYGLASS_API_URL": f"http://127.0.0.1:{free_port()}"}
     env.pop("SPYGLASS_API_KEY", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1", "--server.port",
-         str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(streamlit_command(DASHBOARD_APP, "127.0.0.1", port), env=env, cwd=tmp_path,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for_dashboard(url)

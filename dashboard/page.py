@@ -4,6 +4,8 @@ the banner of `notices.api_error`, never a traceback. One place, so every page f
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import streamlit as st
 
@@ -19,3 +21,10 @@ def run(title: str, body: Callable[[ApiClient], None]) -> None:
             body(api)
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
+
+
+def concurrently(*reads: Callable[[], Any]) -> list[Any]:
+    """Independent API reads at once, their answers in order: the page waits for the slowest read, not for the sum
+    of them (one client's connection pool serves the threads). The first failure is raised, as a sequence would."""
+    with ThreadPoolExecutor(max_workers=len(reads)) as pool:
+        return list(pool.map(lambda read: read(), reads))

@@ -10,10 +10,13 @@ export bills for those calls.
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from client.api import ApiClient, Query
-from client.models.costs import CostBreakdown
+from client.models.costs import Budgets, CostBreakdown, Unpriced
+from client.models.gpu import GpuCosts
 from dashboard import format as fmt
 from dashboard import page
 from dashboard.controls import range_words, sidebar_filters
@@ -31,10 +34,13 @@ def render() -> None:
 
 def _page(api: ApiClient) -> None:
     query = sidebar_filters(api)
-    problem = cf.catalog_problem(api.cost_catalog())
+    catalog, totals, budgets, gpu, unpriced = page.concurrently(
+        api.cost_catalog, partial(api.cost_breakdown, query, "provider", users=True), api.budgets,
+        partial(api.gpu_costs, query), partial(api.cost_unpriced, query))
+    problem = cf.catalog_problem(catalog)
     if problem:  # the numbers below are priced, but not by the prices the user just wrote: say so first
         st.warning(f"{problem}\n\nThe Settings page shows the catalog in force.", icon=":material/warning:")
-    _kpis(api.cost_breakdown(query, "provider", users=True))
+    _kpis(totals)
     left, right = st.columns([3, 1])
     with right:
         by = st.selectbox("Stack by", DIMENSIONS, key="cost_by", bind="query-params")
@@ -46,9 +52,9 @@ def _page(api: ApiClient) -> None:
     else:
         st.info(f"No priced calls in the {range_words(query.since)}.")
     _breakdown(api, query)
-    _budgets(api)
-    _gpu(api, query)
-    _unpriced(api, query)
+    _budgets(budgets)
+    _gpu(gpu)
+    _unpriced(unpriced)
 
 
 def _kpis(body: CostBreakdown) -> None:
@@ -106,8 +112,7 @@ def _breakdown(api: ApiClient, query: Query) -> None:
         st.rerun()
 
 
-def _budgets(api: ApiClient) -> None:
-    body = api.budgets()
+def _budgets(body: Budgets) -> None:
     st.subheader("Budgets")
     if not body.budgets:
         st.caption("No budgets configured: add `budgets:` to spyglass.yaml (scope, value, monthly, soft, hard).")
@@ -117,8 +122,7 @@ def _budgets(api: ApiClient) -> None:
         "used": st.column_config.ProgressColumn("used", format="percent", min_value=0, max_value=1)})
 
 
-def _gpu(api: ApiClient, query: Query) -> None:
-    body = api.gpu_costs(query)
+def _gpu(body: GpuCosts) -> None:
     st.subheader("GPU cost: allocated vs idle")
     missing = cf.unpriced_hours(body)
     if missing:
@@ -133,8 +137,7 @@ def _gpu(api: ApiClient, query: Query) -> None:
         "idle share": st.column_config.ProgressColumn("idle share", format="percent", min_value=0, max_value=1)})
 
 
-def _unpriced(api: ApiClient, query: Query) -> None:
-    body = api.cost_unpriced(query)
+def _unpriced(body: Unpriced) -> None:
     st.subheader("Unpriced calls")
     if not body.groups:
         st.caption("Every call in the range is priced.")

@@ -11,6 +11,7 @@ and `dashboard.figures.costs`.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -18,7 +19,7 @@ import streamlit as st
 from client.api import ApiClient, ApiError, Query
 from client.models.gpu import GpuCosts, GpuFleet, GpuWaste, ScrapeTarget
 from dashboard import format as fmt
-from dashboard import notices
+from dashboard import notices, page
 from dashboard.controls import picker, range_words, time_range
 from dashboard.figures import costs as cost_figures
 from dashboard.figures import gpus as gpu_figures
@@ -50,12 +51,13 @@ def render() -> None:
     with ApiClient.from_env() as api:
         try:
             query, fleet = _filters(api)
-            targets = api.gpu_scrape_targets()
             if fleet.gpus:
-                per_gpu = api.gpu_timeseries(query, by="gpu")
-                per_host = api.gpu_timeseries(query, by="host")
-                waste = api.gpu_waste(query)
-                costs = api.gpu_costs(query)
+                targets, per_gpu, per_host, waste, costs = page.concurrently(
+                    api.gpu_scrape_targets, partial(api.gpu_timeseries, query, by="gpu"),
+                    partial(api.gpu_timeseries, query, by="host"), partial(api.gpu_waste, query),
+                    partial(api.gpu_costs, query))
+            else:
+                targets = api.gpu_scrape_targets()
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
             return

@@ -3,10 +3,13 @@ the providers that serve it, over the sidebar's range and filters.
 
 Reads the API only: GET /api/v1/summary (requests, errors, latency and TTFT percentiles by model), /timeseries by
 model (p95 latency and TTFT over time), /costs/breakdown by model (exact spend and unit costs) and by model and
-provider (who serves each), /quality/cost by model (evaluations, pass rate, cost per passing evaluation).
+provider (who serves each), /quality/cost by model (evaluations, pass rate, cost per passing evaluation); all at
+once, after the filter list.
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import streamlit as st
 
@@ -28,21 +31,21 @@ def render() -> None:
 
 def _page(api: ApiClient) -> None:
     query = sidebar_filters(api)
-    summary = api.summary(query)
+    summary, costs, by_provider, quality, series = page.concurrently(
+        partial(api.summary, query), partial(api.cost_breakdown, query, "model"),
+        partial(api.cost_breakdown, query, "model,provider"), partial(api.quality_cost, query, "model"),
+        partial(api.timeseries, query, by="model"))
     if not summary.by_model:
         notices.no_llm_calls(range_words(query.since), query.filtered)
         return
     _tiles(summary)
-    costs = api.cost_breakdown(query, "model")
-    providers = mf.providers_by_model(api.cost_breakdown(query, "model,provider"))
     st.subheader("Side by side")
-    st.dataframe(mf.comparison_rows(summary, costs, providers, api.quality_cost(query, "model")), hide_index=True,
+    st.dataframe(mf.comparison_rows(summary, costs, mf.providers_by_model(by_provider), quality), hide_index=True,
                  key="model_comparison")
     st.caption("Latency is the whole call; TTFT (time to first token) only of the calls that streamed and reported "
                "it. Spend is token cost plus GPU cost allocated to calls, exact; per call and per 1k calls divide it "
                "by every call of the model. The pass rate is of the evaluations joined to their call.")
     colors = mf.model_colors(summary)
-    series = api.timeseries(query, by="model")
     left, right = st.columns(2)
     left.plotly_chart(mf.latency_over_time(series, colors), key="model_latency", config=PLOTLY_CONFIG)
     if mf.has_ttft(series):

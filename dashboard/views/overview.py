@@ -9,7 +9,6 @@ all through the API client; figures and formats come from their pure modules.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -20,7 +19,7 @@ from client.api import ApiClient, ApiError, Query
 from client.models.costs import CostFigures, CostTimeseries
 from client.models.llm import Summary, Timeseries, Totals
 from dashboard import format as fmt
-from dashboard import notices
+from dashboard import notices, page
 from dashboard.controls import range_words, sidebar_filters
 from dashboard.figures import costs as cost_figures
 from dashboard.figures import overview as figures
@@ -41,12 +40,10 @@ def render() -> None:
                 return
             since, until = figures.previous_window(summary.since, summary.until)
             before = replace(query, since=since, until=until)
-            # Five independent reads at once: the page waits for the slowest, not for their sum.
-            with ThreadPoolExecutor(max_workers=5) as pool:
-                previous, series, spent, spent_before, spend_series = pool.map(lambda read: read(), (
-                    partial(api.summary, before), partial(api.timeseries, query, by="model"),
-                    partial(api.cost_breakdown, query, "model"), partial(api.cost_breakdown, before, "model"),
-                    partial(api.cost_timeseries, query, "model")))
+            previous, series, spent, spent_before, spend_series = page.concurrently(
+                partial(api.summary, before), partial(api.timeseries, query, by="model"),
+                partial(api.cost_breakdown, query, "model"), partial(api.cost_breakdown, before, "model"),
+                partial(api.cost_timeseries, query, "model"))
         except ApiError as exc:
             notices.api_error(exc, api.base_url)
             return

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.summary import generate_sql  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from pipelines.calls.rollup_job import run_call_rollup_job  # noqa: E402
 from spyglass.api.common import nice_step  # noqa: E402
 from spyglass.schema import migrate  # noqa: E402
@@ -44,13 +44,7 @@ from store.queries import call_sources  # noqa: E402
 
 
 def _median_ms(read, runs: int) -> float:
-    read()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        read()
-        times.append(time.perf_counter() - t0)
-    return round(statistics.median(times) * 1000, 1)
+    return round(median_ms(read, runs), 1)
 
 
 def _reads(store, now: datetime, runs: int) -> dict[str, dict]:

@@ -49,6 +49,7 @@ import psutil  # noqa: E402
 
 from bench import traces  # noqa: E402
 from bench.ingest import Bodies, build_template  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from client.api import ApiClient, Query  # noqa: E402
 from pipelines.costs.catalog import load_shipped  # noqa: E402
 from pipelines.costs.job import run_cost_job  # noqa: E402
@@ -79,16 +80,6 @@ RAW = {
         model, sum(cost_total) AS cost FROM request_costs FINAL WHERE {_RANGE} GROUP BY t, model""",
     "traces sort=time": traces.LIST_CEILING,
 }
-
-
-def median_ms(fn: Callable[[], Any], runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
 
 
 def ranges(end: datetime, days: int) -> dict[str, tuple[datetime, datetime]]:

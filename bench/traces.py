@@ -31,7 +31,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ if str(ROOT) not in sys.path:
 
 from fastapi.testclient import TestClient  # noqa: E402
 
+from bench.timing import median_ms  # noqa: E402
 from pipelines.traces.summary_job import run_trace_summary_job  # noqa: E402
 from spyglass.api import build_api  # noqa: E402
 from spyglass.api.context import ApiContext  # noqa: E402
@@ -183,16 +183,6 @@ def steady_state(store: Store, rounds: int, calls: int) -> None:
     print(f"trace summary job in steady state: {calls:,} new calls per run, median {statistics.median(took):.2f} s "
           f"per run ({statistics.median(took) / calls * 1e6:.1f} s per 1 M calls; each run re-reads the traces of "
           f"the queued five-minute slices), load average {os.getloadavg()[0]:.1f}")
-
-
-def median_ms(fn: Callable[[], Any], runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
 
 
 def _get(client: TestClient, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:

@@ -31,17 +31,23 @@ def _open_gpus(open_page, url: str, since: str):
 
 def _idle_dollars(service) -> dict[str, str]:
     """The idle cost per host as the API reports it once the gpu-costs job has priced every hour of the samples
-    (formatted like the page): the same answer twice, seconds apart, since the job prices hour by hour."""
-    seen: list[dict[str, str]] = []
+    and calls (formatted like the page): the same answer twice with two runs each of the cost and GPU cost jobs
+    in between, since the jobs price hour by hour and a loaded machine can delay a run by seconds."""
+    seen: list[tuple[dict[str, int], dict[str, str]]] = []
 
     def settled() -> dict[str, str] | None:
+        runs = service.job_runs()
         found = httpx.get(f"{service.api}/api/v1/gpu/costs", params={"since": "6h"}, timeout=30).json()["hosts"]
         if len(found) != 2 or not all(h["idle"] for h in found):
             return None
-        seen.append({h["host_name"]: money(h["idle"]) for h in found})
-        return seen[-1] if len(seen) > 1 and seen[-1] == seen[-2] else None
+        idle = {h["host_name"]: money(h["idle"]) for h in found}
+        if seen and idle == seen[-1][1] and all(runs[job] >= seen[-1][0][job] + 2 for job in ("costs", "gpu-costs")):
+            return idle
+        if not seen or idle != seen[-1][1]:
+            seen.append((runs, idle))
+        return None
 
-    return eventually(settled, timeout=90, interval=3, what="GPU cost of both hosts, settled")
+    return eventually(settled, timeout=120, interval=2, what="GPU cost of both hosts, settled")
 
 
 def _tile(page, label: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -27,11 +28,25 @@ def _ephemeral_low() -> int:
 _EPHEMERAL_LOW = _ephemeral_low()
 
 
+def _worker_ports() -> range:
+    """This test worker's own share of the ports below the ephemeral range: pytest-xdist's workers each
+    start services on ports they chose, and a port two workers chose in the same second is a failed start."""
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    share = (_EPHEMERAL_LOW - 10_000) // count
+    return range(10_000 + index * share, 10_000 + (index + 1) * share)
+
+
+_PORTS = _worker_ports()
+_turn = itertools.count(random.randrange(len(_PORTS)))
+
+
 def free_port() -> int:
-    """A free port below the kernel's ephemeral range: a port the kernel hands out (bind to 0) can be taken
-    by any outgoing connection before the service binds it, and the suite makes thousands of those."""
+    """A free port of this worker's share, below the kernel's ephemeral range: a port the kernel hands out
+    (bind to 0) can be taken by any outgoing connection before the service binds it, and the suite makes
+    thousands of those. Ports are handed out in turn, so one not yet bound is not handed out twice."""
     while True:
-        port = random.randrange(10_000, _EPHEMERAL_LOW)
+        port = _PORTS[next(_turn) % len(_PORTS)]
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -109,6 +124,12 @@ class ServiceProcess:
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"spyglass up not ready after {timeout}s:\n{self.log()}")
+
+    def job_runs(self) -> dict[str, int]:
+        """How many runs each scheduled job has finished (from /readyz): a test waits for runs, not seconds,
+        since a loaded machine can delay a job well past its interval."""
+        jobs = httpx.get(f"{self.api}/readyz", timeout=30).json()["jobs"]
+        return {name: state["runs"] for name, state in jobs.items()}
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal, InvalidOperation
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,9 +95,21 @@ def humanize_duration(value: Any) -> str:
     return sign + " ".join(f"{n}{unit}" for n, unit in parts)
 
 
+def _decimal(value: Any) -> Any:
+    """Evidence carries money as decimal strings ("48.9850971"): `printf "%.2f"` formats them as numbers."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
 def _printf(fmt: Any, *args: Any) -> str:
     text = str(fmt).replace("%v", "%s")
-    return text % tuple(plain(a) if isinstance(a, float) and "%s" in text else a for a in args)
+    if "%s" in text:
+        return text % tuple(plain(a) if isinstance(a, float) else a for a in args)
+    return text % tuple(_decimal(a) for a in args)
 
 
 def _index(container: Any, key: Any) -> Any:

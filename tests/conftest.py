@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from spyglass.schema import migrate
 from store import Store, open_store
 from tests.helpers.in_process import RunningService, make_settings
-from tests.helpers.stores import SERVER_URL, drop_database, store_settings
+from tests.helpers.stores import SERVER_URL, drop_database, migrated_database
 
 pytest_plugins = ("tests.helpers.fleet", "tests.helpers.gpu_fleet", "tests.helpers.browser", "tests.helpers.ops_fleet")
 
@@ -36,9 +35,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def store(backend: str, chdb_dir: Path) -> Iterator[Store]:
     """A migrated store in a database of its own."""
-    s = store_settings(backend, chdb_dir)
+    s = migrated_database(backend, chdb_dir)
     opened = open_store(str(s.get("data_dir", chdb_dir)), s.get("clickhouse_url"), s["database"])
-    migrate(opened)
     yield opened
     opened.close()
     drop_database(s.get("data_dir", chdb_dir), s.get("clickhouse_url"), s["database"])

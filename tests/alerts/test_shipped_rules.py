@@ -42,3 +42,13 @@ def test_the_rollback_signal_names_the_change():
     assert rule.annotations["summary"].render(data) == "deploy of chat-api to 1.5.0 made things worse"
     assert rule.annotations["description"].render(data).startswith(
         "2 metric(s) worse than the version it replaced (1.4.0)")
+
+
+def test_money_and_latency_in_the_shipped_descriptions_are_rounded_for_people():
+    rules = {r.name: r for r in load_rules(shipped_files(), DETECTORS).rules}
+    spike = TemplateData({"service": "chat-api", "project": "default"}, 48.9850971, None,
+                         {"spend_usd": "48.9850971", "expected_usd": "1.951851"})
+    assert rules["cost-spike"].annotations["description"].render(spike) == \
+        "$48.99 in the last hour against an expected $1.95."
+    slow = TemplateData({"provider": "openai", "model": "gpt-4o"}, 1234.5678, 612.3, {})
+    assert rules["latency-regression"].annotations["description"].render(slow) == "p95 is 1235 ms against 612 ms before."

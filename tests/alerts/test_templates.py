@@ -16,6 +16,8 @@ DATA = TemplateData({"service": "chat-api", "service.name": "dotted", "model": "
     ("{{ $value | humanize }} over {{ $threshold }}", "1.235M over 1000"),
     ('{{ printf "%.2f" $value }}', "1234567.00"),
     ('{{ $value | printf "%.1f" }}', "1234567.0"),
+    ('${{ printf "%.2f" $evidence.baseline }}', "$12.50"),       # money arrives as decimal strings
+    ('{{ printf "%.0f ms" $evidence.share }}', "0 ms"),
     ("{{ humanizePercentage $evidence.share }}", "25%"),
     ("baseline {{ $evidence.baseline }}, top {{ $evidence.top.team }}", "baseline 12.5, top search"),
     ('{{ index $labels "service.name" }}', "dotted"),

@@ -8,18 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from spyglass.schema import migrate
 from store import Store, open_store
-from tests.helpers.stores import SERVER_URL, drop_database, store_settings
+from tests.helpers.stores import SERVER_URL, drop_database, migrated_database
 
 
 @pytest.fixture(scope="session", params=["chdb", pytest.param("server", marks=pytest.mark.server)])
 def shared_store(request: pytest.FixtureRequest, chdb_dir: Path) -> Iterator[Store]:
     if request.param == "server" and not SERVER_URL:
         pytest.skip("SPYGLASS_TEST_CLICKHOUSE_URL is not set: no ClickHouse server to test against")
-    s = store_settings(request.param, chdb_dir)
+    s = migrated_database(request.param, chdb_dir)
     opened = open_store(str(s.get("data_dir", chdb_dir)), s.get("clickhouse_url"), s["database"])
-    migrate(opened)
     yield opened
     opened.close()
     drop_database(s.get("data_dir", chdb_dir), s.get("clickhouse_url"), s["database"])

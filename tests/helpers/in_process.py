@@ -13,7 +13,7 @@ from spyglass.config import Settings
 from spyglass.service import Service, endpoints
 from store import Store, query_rows
 from tests.helpers.service_process import free_port
-from tests.helpers.stores import KEEP_EVERYTHING, store_settings
+from tests.helpers.stores import KEEP_EVERYTHING, migrated_database
 
 
 class RunningService:
@@ -80,7 +80,7 @@ def make_settings(backend: str, chdb_dir: Path, **overrides) -> Settings:
     defaults = dict(otlp_http_port=free_port(), otlp_grpc_port=free_port(), api_port=free_port(), dashboard=False,
                     collector={"batch_linger_ms": 5, "decode_workers": 0},
                     telemetry={"metrics_interval_seconds": 3600, "ingest_trace_ratio": 0.0, "api_trace_ratio": 0.0,
-                               "jobs_trace_ratio": 0.0}, retention=KEEP_EVERYTHING, **store_settings(backend, chdb_dir))
+                               "jobs_trace_ratio": 0.0}, retention=KEEP_EVERYTHING, **migrated_database(backend, chdb_dir))
     for name, value in overrides.items():
         both_sections = isinstance(value, dict) and isinstance(defaults.get(name), dict)
         defaults[name] = {**defaults[name], **value} if both_sections else value

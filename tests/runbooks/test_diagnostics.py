@@ -12,13 +12,12 @@ import pytest
 from runbooks.diagnostics import DiagnosticResult, run_diagnostics
 from runbooks.document import parse
 from runbooks.library import load
-from spyglass.schema import migrate
 from store import Store, open_store
 from store.queries.diagnostics import MAX_ROWS
 from store.queries.quality import QualityRules
 from tests.helpers import incident_data as d
 from tests.helpers.runbook_files import runbook_text
-from tests.helpers.stores import drop_database, store_settings
+from tests.helpers.stores import drop_database, migrated_database
 
 # The labels each shipped rule's alerts carry (the detectors' label sets), with values from the populated store.
 LABELS = {
@@ -40,9 +39,8 @@ LABELS = {
 @pytest.fixture(scope="module")
 def populated(chdb_dir) -> Iterator[Store]:
     """One store for the module's read-only tests."""
-    s = store_settings("chdb", chdb_dir)
+    s = migrated_database("chdb", chdb_dir)
     opened = open_store(str(chdb_dir), None, s["database"])
-    migrate(opened)
     d.populate(opened)
     yield opened
     opened.close()

@@ -94,7 +94,7 @@ FAST_COSTS = {"SPYGLASS_COSTS__INTERVAL_SECONDS": "2", "SPYGLASS_COSTS__ROLLUP_I
                                   '"monthly": "1"}]'}
 
 # The canary job judges the changes a test reports within seconds (the Releases page shows its verdicts).
-FAST_RELEASES = {"SPYGLASS_RELEASES__CANARY_INTERVAL_SECONDS": "2"}
+FAST_RELEASES = {"SPYGLASS_RELEASES__CANARY_INTERVAL_SECONDS": "5"}
 
 # A price catalog file of the fleet's own (pricing a model nobody calls), so a test can break it and see the pages
 # say so (tests/dashboard/test_settings_browser.py), then mend it.

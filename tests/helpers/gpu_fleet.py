@@ -76,7 +76,7 @@ def gpu_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProce
     service = ServiceProcess(tmp_path_factory.mktemp("gpus") / "data", dashboard=True,
                              env={**FAST_COSTS, "SPYGLASS_GPU__DCGM_TARGETS": json.dumps([DEAD_TARGET]),
                                   "SPYGLASS_GPU__HOST_PRICES": json.dumps(HOST_PRICES),
-                                  "SPYGLASS_GPU__COST_INTERVAL_SECONDS": "1"}).start()
+                                  "SPYGLASS_GPU__COST_INTERVAL_SECONDS": "3"}).start()
     try:
         end_ns = (time.time_ns() - 30 * 60_000_000_000) // 60_000_000_000 * 60_000_000_000
         response = httpx.post(f"{service.otlp_http}/v1/metrics", content=gpu_metrics_request(end_ns).SerializeToString(),

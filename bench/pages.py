@@ -13,8 +13,9 @@
    user moves between them: the median of --runs rounds.
 3. With --screenshots: each page once more, settled, saved as <page>.png (Requests with the costliest trace open,
    Incidents with the newest incident open).
-4. CEILING in the same run: the same measure for a bare Streamlit page (a title only) served beside it: what
-   Streamlit itself costs per page load on this machine, whatever the page does.
+4. CEILING in the same run: the same measure for a bare Streamlit page served beside it, with a title only and
+   with 1 and 6 small Plotly charts (`?charts=N`; the Overview draws 6): what Streamlit and Plotly themselves cost
+   per page load on this machine, whatever the page reads. Each page's Plotly chart count is printed beside it.
 """
 
 from __future__ import annotations
@@ -48,7 +49,15 @@ PAGES = (("", "Overview", "overview"), ("costs", "Costs", "costs"), ("requests?s
          ("models", "Models", "models"), ("quality", "Quality & Drift", "quality"), ("gpus", "GPUs", "gpus"),
          ("releases", "Releases", "releases"), ("alerts", "Alerts", "alerts"), ("incidents", "Incidents", "incidents"),
          ("runbooks", "Runbooks", "runbooks"), ("settings", "Settings", "settings"))
-BARE_PAGE = 'import streamlit as st\nst.title("Bare")\n'
+BARE_PAGE = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("Bare")
+for i in range(int(st.query_params.get("charts", 0))):
+    st.plotly_chart(go.Figure(go.Scatter(x=list(range(100)), y=[(x * 7 + i) % 13 for x in range(100)])), key=i)
+"""
+CEILINGS = (0, 1, 6)  # Plotly charts on the bare page
+CHARTS = ".js-plotly-plot"
 SETTLED = '[data-test-script-state="notRunning"]'  # Streamlit's app root once its script run is over
 
 
@@ -181,22 +190,32 @@ def main() -> None:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
                 view = {"viewport": {"width": 1400, "height": 1000}}
-                times = {}
-                for path, title, name in (("", "Bare", "bare"), *PAGES):
-                    base = bare_url if name == "bare" else url
+                times, floors = {}, {}
+                for n in CEILINGS:
                     runs = []
                     for _ in range(args.runs):
                         page = browser.new_page(**view)
-                        runs.append(load_seconds(page, f"{base}/{path}", title))
+                        runs.append(load_seconds(page, f"{bare_url}/?charts={n}", "Bare"))
+                        expect(page.locator(CHARTS)).to_have_count(n)
                         page.close()
-                    if args.screenshots and name != "bare":
+                    floors[n] = statistics.median(runs)
+                    print(f"bare, {n} charts: {floors[n]:.2f} s (median of {args.runs}: "
+                          f"{', '.join(f'{r:.2f}' for r in runs)})", flush=True)
+                for path, title, name in PAGES:
+                    runs, charts = [], 0
+                    for _ in range(args.runs):
+                        page = browser.new_page(**view)
+                        runs.append(load_seconds(page, f"{url}/{path}", title))
+                        charts = page.locator(CHARTS).count()
+                        page.close()
+                    if args.screenshots:
                         args.screenshots.mkdir(parents=True, exist_ok=True)
                         page = browser.new_page(**view)
                         shown = _detail_paths(api).get(name, path)
                         _screenshot(page, f"{url}/{shown}", title, args.screenshots / f"{name}.png")
                         page.close()
                     times[title] = statistics.median(runs)
-                    print(f"{title:>16}: {times[title]:.2f} s (median of {args.runs}: "
+                    print(f"{title:>16}: {times[title]:.2f} s, {charts} charts (median of {args.runs}: "
                           f"{', '.join(f'{r:.2f}' for r in runs)})", flush=True)
                 menu = menu_times(browser.new_page(**view), url, args.runs)
                 browser.close()
@@ -205,7 +224,6 @@ def main() -> None:
             for process in (bare, demo):
                 process.terminate()
                 process.wait(60)
-    floor = times.pop("Bare")
     slowest = max(times, key=times.__getitem__)
     print("\nFrom the menu (the app open in its tab, a sidebar link clicked):")
     for title, runs in menu.items():
@@ -216,7 +234,8 @@ def main() -> None:
     print(f"\nFIGURE: opened in a new tab, slowest page {slowest} {times[slowest]:.2f} s, "
           f"{sum(t <= 2 for t in times.values())} of {len(times)} pages within 2 s; from the menu, slowest "
           f"{slowest_menu} {by_menu[slowest_menu]:.2f} s, {sum(t <= 2 for t in by_menu.values())} of {len(by_menu)} "
-          f"within 2 s\nCEILING: a bare Streamlit page loads in {floor:.2f} s on this machine "
+          f"within 2 s\nCEILING: a bare Streamlit page loads in a new tab in "
+          f"{', '.join(f'{floors[n]:.2f} s with {n} Plotly charts' for n in CEILINGS)} on this machine "
           f"(load average {os.getloadavg()[0]:.1f}); the demo itself (service, dashboard, fleet) used "
           f"{demo_share:.0%} of one core while the pages were timed (the browser's load included)")
 

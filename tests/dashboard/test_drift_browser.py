@@ -15,6 +15,9 @@ from tests.helpers.fleet import wait_for_dashboard
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.wait import eventually
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("drift-browser")
+
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 GROUP = "Service / model / feature"
 

@@ -19,6 +19,9 @@ from tests.helpers.fleet import wait_for_dashboard
 from tests.helpers.service_process import ServiceProcess
 from tests.helpers.wait import eventually
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("quality-browser")
+
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 # (model, relevance score) per call; gpt-4o calls cost 0.0065 each (1000 in, 400 out).
 CALLS = (("gpt-4o", 0.9), ("gpt-4o", 0.1), ("gpt-4o-mini", 0.8))

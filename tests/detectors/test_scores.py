@@ -9,6 +9,9 @@ import pytest
 from tests.helpers import detector_scores
 from tests.helpers.backtest import Score, table
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("scores")
+
 HARD = "six 1 h spikes (x1.9) on spend with 35 % noise"
 
 

@@ -20,6 +20,9 @@ from tests.helpers.in_process import RunningService, make_settings
 from tests.helpers.stores import drop_database
 from tests.helpers.wait import eventually
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("changes-job")
+
 MIN, HOUR = 60, 3600
 
 

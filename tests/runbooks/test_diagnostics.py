@@ -19,6 +19,9 @@ from tests.helpers import incident_data as d
 from tests.helpers.runbook_files import runbook_text
 from tests.helpers.stores import drop_database, migrated_database
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("diagnostics")
+
 # The labels each shipped rule's alerts carry (the detectors' label sets), with values from the populated store.
 LABELS = {
     "cost-spike": {"project": d.PROJECT, "service": d.SERVICE},

@@ -18,6 +18,9 @@ from tests.helpers.in_process import RunningService, make_settings
 from tests.helpers.service_process import free_port
 from tests.helpers.stores import drop_database
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("changes-cli")
+
 READ, ADMIN = "changes-read-key", "changes-admin-key"
 
 

@@ -46,6 +46,9 @@ from tests.helpers.receivers import Answer, Endpoint
 from tests.helpers.stores import drop_database
 from tests.helpers.wait import eventually
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("key-scopes")
+
 A_READ, ALL_READ, A_ADMIN, ADMIN = "alpha-read-key", "all-read-key", "alpha-admin-key", "all-admin-key"
 ALPHA, BETA = "alpha", "beta"
 SERVICES = {ALPHA: "alpha-svc", BETA: "beta-svc"}

@@ -18,6 +18,9 @@ from tests.helpers.stores import drop_database
 from tests.helpers.trace_traffic import MS, chat, sender
 from tests.helpers.wait import eventually
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("traces-api")
+
 RATE = Decimal("0.000001")  # per input token
 GPU_AMOUNT = Decimal("0.012345678901")
 

@@ -16,6 +16,9 @@ from tests.helpers.stores import drop_database
 from tests.helpers.trace_traffic import PROMPT, agent_trace, error_trace, rag_trace
 from tests.helpers.wait import eventually
 
+# One worker builds the module's seeded fixture once (pytest-xdist would build it on every worker it sends a test to).
+pytestmark = pytest.mark.xdist_group("traces-end-to-end")
+
 CALLS = 2 + 2 + 3 + 1  # two RAG traces, the agent's three calls, the failed call
 
 

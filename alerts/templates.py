@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal, InvalidOperation
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 _ACTION = re.compile(r"{{(-\s)?(.*?)(\s-)?}}", re.DOTALL)

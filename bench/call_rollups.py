@@ -95,10 +95,10 @@ def main() -> None:
         seconds = time.perf_counter() - t0
         result["backfill"] = {"seconds": round(seconds, 1), "s_per_million": round(seconds / args.rows * 1e6, 2),
                               "minutes": backfill["minutes"], "minute_rows": _rows(store, "llm_calls_1m"),
-                              "hour_rows": _rows(store, "llm_calls_1h")}
+                              "hour_rows": _rows(store, "llm_calls_1h"), "day_rows": _rows(store, "llm_calls_1d")}
         result["rollups as written"] = _reads(store, datetime.now(timezone.utc).replace(second=0, microsecond=0),
                                               args.runs)
-        for table in ("llm_calls_1m", "llm_calls_1h"):  # what the compaction job leaves of closed days
+        for table in ("llm_calls_1m", "llm_calls_1h", "llm_calls_1d"):  # what compaction leaves of closed days
             store.command(f"OPTIMIZE TABLE {table} FINAL")
         result["rollups"] = _reads(store, datetime.now(timezone.utc).replace(second=0, microsecond=0), args.runs)
 

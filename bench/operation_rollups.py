@@ -107,10 +107,10 @@ def main() -> None:
         backfill = run_operation_rollup_job(store, datetime.now(timezone.utc), SQL, MODEL_OPERATIONS)
         seconds = time.perf_counter() - t0
         rows = {t: query_rows(store, f"SELECT count() AS n FROM {t} FINAL")[0]["n"]
-                for t in (OPERATIONS.minute_table, OPERATIONS.hour_table)}
+                for t in (OPERATIONS.minute_table, OPERATIONS.hour_table, OPERATIONS.day_table)}
         result["backfill"] = {"seconds": round(seconds, 1), "s_per_million": round(seconds / args.spans * 1e6, 2),
                               "minutes": backfill["minutes"], **rows}
-        for table in (OPERATIONS.minute_table, OPERATIONS.hour_table):
+        for table in (OPERATIONS.minute_table, OPERATIONS.hour_table, OPERATIONS.day_table):
             store.command(f"OPTIMIZE TABLE {table} FINAL")
         result["rollups"] = _reads(store, datetime.now(timezone.utc).replace(second=0, microsecond=0), args.runs)
 

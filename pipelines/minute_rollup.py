@@ -3,7 +3,7 @@
 Each run reads rows up to `now - safety_delay` (its end). It recomputes, from the source table, every minute that
 closed since the last run (before the end's minute) and every closed minute that holds a row ingested since the
 last run's end less the look-back (a late span, a retry, an insert that committed after the last run read); then
-re-derives those minutes' hours from the minute rows. The watermark is the end: readers take the minutes from its
+re-derives those minutes' hours from the minute rows, and their days from the hour rows. The watermark is the end: readers take the minutes from its
 minute on, and the minutes of rows ingested after it (less the look-back), from the source. An open minute is
 rolled up once, when it closes, and again only if a late row lands in it. Recomputing, not adding, keeps the
 rollups equal to the deduplicated rows.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from pipelines.incremental import EPOCH, hour_of, utc
 from store.base import Store
@@ -26,11 +26,13 @@ from store.queries.rollup_plan import floor_minute
 
 log = logging.getLogger(__name__)
 
-# (store, minutes or hours, computed_at): rewrite those rollup rows.
-Rewrite = Callable[[Store, list[datetime], datetime], None]
+# (store, minutes, computed_at): recompute those minute rows.
+Recompute = Callable[[Store, list[datetime], datetime], None]
+# (store, "hours" or "days", their starts, computed_at): re-derive those rows from the level below.
+Derive = Callable[[Store, str, list[datetime], datetime], None]
 
 
-def run_minute_rollup(store: Store, r: Rollup, recompute_minutes: Rewrite, derive_hours: Rewrite, now: datetime,
+def run_minute_rollup(store: Store, r: Rollup, recompute_minutes: Recompute, derive: Derive, now: datetime,
                       safety_delay: timedelta = timedelta(seconds=1),
                       should_stop: Callable[[], bool] = lambda: False) -> dict[str, object]:
     """Roll up the minutes closed or touched since the watermark; returns how many minutes and hours, and
@@ -49,7 +51,8 @@ def run_minute_rollup(store: Store, r: Rollup, recompute_minutes: Rewrite, deriv
         todo = [m for m in minutes if m.date() == day]
         recompute_minutes(store, todo, now)
         day_hours = sorted({hour_of(m) for m in todo})
-        derive_hours(store, day_hours, now)
+        derive(store, "hours", day_hours, now)
+        derive(store, "days", [datetime.combine(day, time(), timezone.utc)], now)
         hours += day_hours
     watermarks.set_watermark(store, r.job_name, end, now)
     if minutes:

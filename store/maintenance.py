@@ -23,8 +23,8 @@ from store.ddl import DDL
 log = logging.getLogger(__name__)
 
 # Tables whose readers use FINAL, partitioned by day.
-COMPACTED_TABLES = ("llm_calls", "request_costs", "cost_hourly", "cost_slices", "quality_scores",
-                   "llm_calls_1m", "llm_calls_1h", "operations_1m", "operations_1h")
+COMPACTED_TABLES = ("llm_calls", "request_costs", "cost_hourly", "cost_slices", "cost_daily", "quality_scores",
+                   "llm_calls_1m", "llm_calls_1h", "llm_calls_1d", "operations_1m", "operations_1h", "operations_1d")
 
 
 def partitions_to_compact(store: Store, table: str, today: date) -> list[str]:

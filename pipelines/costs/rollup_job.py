@@ -4,7 +4,8 @@ The cost job and reprice queue the slices they touch (`cost_rollup_queue`); this
 the slices queued since its watermark and re-aggregates their hours into `cost_hourly`: a
 small hour whole from `request_costs FINAL`, a big one (over `SLICED_ABOVE` cost rows) by
 re-aggregating only its queued slices into `cost_slices` and the hour from its slice rows, so
-a busy hour is re-read five minutes at a time, not whole (migration 13). Recomputing (not
+a busy hour is re-read five minutes at a time, not whole (migration 13); then each day of those
+hours into `cost_daily` from its hour rows (migration 27). Recomputing (not
 adding deltas) keeps the rollups equal to the cost rows whatever was re-priced (migration 6).
 A separate job, so a busy hour's re-aggregation never delays pricing; the safety delay leaves
 out queue inserts still committing.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from pipelines.incremental import EPOCH, hour_of, utc
 from store.base import Store
@@ -48,7 +49,7 @@ def roll_up(store: Store, slices: list[datetime], now: datetime) -> list[datetim
         todo = {utc(s) for s in slices if hour_of(utc(s)) in already}
         todo |= {h + i * q.SLICE for h in big - already for i in range(q.SLICES_PER_HOUR)}
         q.recompute(store, "cost_slices", sorted(todo), now)
-        q.derive_hours(store, sliced, now)
+        q.derive(store, "hours", sliced, now)
     return hours
 
 
@@ -69,6 +70,7 @@ def run_rollup_job(store: Store, now: datetime, safety_delay: timedelta = timede
         if should_stop():
             return {"slices": len(slices), "hours": len(hours), "watermark": watermark.isoformat(), "stopped": True}
         hours += roll_up(store, [s for s in slices if utc(s).date() == day], now)
+        q.derive(store, "days", [datetime.combine(day, time(), timezone.utc)], now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
     if hours:
         log.info("cost rollup slices=%d hours=%d first=%s last=%s", len(slices), len(hours), hours[0].isoformat(),

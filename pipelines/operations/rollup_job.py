@@ -1,5 +1,5 @@
 """The operation rollup job: re-aggregate closed minutes of agent, tool and retrieval spans (`otel_traces`) into
-`operations_1m`/`_1h` (migration 26).
+`operations_1m`/`_1h`/`_1d` (migrations 26, 27).
 
 The loop is pipelines/minute_rollup.py, shared with the call rollups. Which attributes name a span's operation
 and name is the collector's alias table, which this package may not import: the caller passes it rendered
@@ -26,4 +26,4 @@ def run_operation_rollup_job(store: Store, now: datetime, sql: SpanSql, model_op
     """Roll up the minutes closed or touched since the watermark; returns how many minutes and hours, and
     the new watermark."""
     recompute = partial(q.recompute_minutes, sql=sql, model_operations=model_operations)
-    return run_minute_rollup(store, OPERATIONS, recompute, q.derive_hours, now, safety_delay, should_stop)
+    return run_minute_rollup(store, OPERATIONS, recompute, q.derive, now, safety_delay, should_stop)

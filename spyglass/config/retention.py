@@ -28,8 +28,9 @@ class RetentionSettings(Section):
         "Days per-call rows are kept: llm_calls, request_costs (and superseded prices), request_gpu_costs, "
         "quality_scores; never: forever."))
     rollups_days: Days = _days(730, (
-        "Days rollups are kept: cost_hourly, cost_slices, llm_calls_1m/_1h, operations_1m/_1h, gpu_samples_1m/_1h, "
-        "gpu_cost_hourly, gpu_unknown_host_calls, drift results. At least calls_days and gpu_samples_days; never: forever."))
+        "Days rollups are kept: cost_hourly/_daily, cost_slices, llm_calls_1m/_1h/_1d, operations_1m/_1h/_1d, "
+        "gpu_samples_1m/_1h, gpu_cost_hourly, gpu_unknown_host_calls, drift results. At least calls_days and "
+        "gpu_samples_days; never: forever."))
     history_days: Days = _days(None, (
         "Days alert and incident history is kept: alert_events, notifications, incidents, incident_events, changes, "
         "change_verdicts; never (the default): forever."))

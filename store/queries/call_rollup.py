@@ -1,7 +1,7 @@
-"""Queries of the call rollups' job: re-aggregating minutes of calls, deriving their hours.
+"""Queries of the call rollups' job: re-aggregating minutes of calls, deriving their hours and days.
 
 Recomputed, never accumulated (migration 24): a minute is re-aggregated from `llm_calls FINAL`, so a
-retried span counts once however often it arrived, and its hour from the minute rows. The readers'
+retried span counts once however often it arrived, its hour from the minute rows, its day from the hour rows. The readers'
 side (what the rollups do not hold yet) is store/queries/minute_rollups.py, shared with the operation rollups.
 """
 
@@ -13,10 +13,10 @@ from store.base import Store
 from store.params import MS_TYPE
 from store.queries import minute_rollups
 from store.queries.minute_rollups import Rollup, in_minutes, minutes_params
-from store.tables import CALL_DIMENSIONS, CALL_HOURS, CALL_MINUTES
+from store.tables import CALL_DAYS, CALL_DIMENSIONS, CALL_HOURS, CALL_MINUTES
 
 JOB_NAME = "call-rollup"
-CALLS = Rollup(JOB_NAME, "llm_calls", "timestamp", CALL_MINUTES, CALL_HOURS, CALL_DIMENSIONS)
+CALLS = Rollup(JOB_NAME, "llm_calls", "timestamp", CALL_MINUTES, CALL_HOURS, CALL_DAYS, CALL_DIMENSIONS)
 # The levels of the percentile states: the type of the columns names them (migration 24).
 LEVELS = "0.5, 0.95, 0.99"
 # A duration in ns is kept as a log-scale code in 0..1023, where `quantilesTiming` is exact (migration 24).
@@ -48,8 +48,8 @@ _FROM_CALLS = {
     "ttft_sketch": f"quantilesTimingStateIf({LEVELS})({duration_code('ifNull(ttft_ns, 0)')}, ttft_ns IS NOT NULL)",
     "users_uniq": "uniqStateIf(user_id, user_id != '')",
 }
-# Rollup column -> its aggregate over the minute rows of an hour.
-_FROM_MINUTES = {
+# Rollup column -> its aggregate over the minute rows of an hour (or the hour rows of a day).
+_MERGES = {
     **{c: f"sum({c})" for c in ("calls", "error_calls", "cache_hit_calls", "streamed_calls")},
     **{f"{kind}_tokens_sum": f"sum({kind}_tokens_sum)" for kind in _TOKENS},
     "duration_sketch": f"quantilesTimingMergeState({LEVELS})(duration_sketch)",
@@ -70,6 +70,6 @@ WHERE {in_minutes("timestamp")}
 GROUP BY toStartOfMinute(timestamp), {_DIMENSIONS}""", minutes_params(minutes, computed_at))
 
 
-def derive_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
-    """Re-derive the hour rollup for `hours` from their latest minute rows."""
-    minute_rollups.derive_hours(store, CALLS, _FROM_MINUTES, hours, computed_at)
+def derive(store: Store, level: str, periods: list[datetime], computed_at: datetime) -> None:
+    """Re-derive the hour (or day) rollup for `periods` from their latest minute (or hour) rows."""
+    minute_rollups.derive(store, CALLS, _MERGES, level, periods, computed_at)

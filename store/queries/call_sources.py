@@ -20,7 +20,7 @@ from store.queries import call_rollup, minute_rollups
 from store.queries.filters import Filters
 from store.queries.minute_rollups import ranges_where
 from store.queries.rollup_plan import Piece, needs_raw
-from store.tables import CALL_HOURS, CALL_MINUTES
+from store.tables import CALL_DAYS, CALL_HOURS, CALL_MINUTES
 
 _TOKENS = ("input", "output", "cache_read", "cache_write", "reasoning")
 _LEVELS = call_rollup.LEVELS
@@ -36,7 +36,8 @@ class _Source:
 
 _SOURCES = {"raw": _Source("llm_calls", "timestamp", NS_TYPE, 6),
             "minutes": _Source(CALL_MINUTES, "period", S_TYPE, 0),
-            "hours": _Source(CALL_HOURS, "period", S_TYPE, 0)}
+            "hours": _Source(CALL_HOURS, "period", S_TYPE, 0),
+            "days": _Source(CALL_DAYS, "period", S_TYPE, 0)}
 
 
 def _measures(source: str) -> dict[str, str]:

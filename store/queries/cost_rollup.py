@@ -1,9 +1,10 @@
-"""Queries of the spend rollup: the queue of five-minute slices, `cost_slices`, `cost_hourly`.
+"""Queries of the spend rollup: the queue of five-minute slices, `cost_slices`, `cost_hourly`, `cost_daily`.
 
 The cost job and reprice queue the slices whose cost rows they wrote, the GPU cost job those whose
 GPU allocations changed. The rollup job re-aggregates a small hour whole from `request_costs FINAL`
 (with each call's GPU allocation: the spend rule of store/queries/call_spend.py) into `cost_hourly`;
-a big one's queued slices into `cost_slices`, then the hour from its slice rows (migrations 6, 13, 19).
+a big one's queued slices into `cost_slices`, then the hour from its slice rows (migrations 6, 13, 19); and each
+day of those hours from its hour rows (migration 27).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from store.base import Store, query_rows
 from store.params import MS_TYPE, dates_param, seconds_param, time_param
 from store.queries import call_spend
+from store.tables import COST_DAYS
 from store.tables import COST_DIMENSIONS as DIMENSIONS
 
 SLICE = timedelta(minutes=5)
@@ -95,14 +97,21 @@ GROUP BY hour""", {"days": dates_param(hours), "hours": seconds_param(hours)})
     return {r["hour"]: r["n"] for r in rows}
 
 
-def derive_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
-    """Re-derive `cost_hourly` for `hours` from their latest slice rows."""
-    values = {"hour": "toStartOfHour(slice)", **{d: d for d in DIMENSIONS}, "currency": "currency",
+# Rollup level -> (the table below it, its time column, the level's table, its time column, the bucket).
+_LEVELS = {"hours": ("cost_slices", "slice", "cost_hourly", "hour", "toStartOfHour"),
+           "days": ("cost_hourly", "hour", COST_DAYS, "day", "toStartOfDay")}
+
+
+def derive(store: Store, level: str, times: list[datetime], computed_at: datetime) -> None:
+    """Re-derive `cost_hourly` for `times` (hours) from their latest slice rows, or `cost_daily` (days) from their
+    latest hour rows."""
+    source, source_time, target, column, bucket = _LEVELS[level]
+    values = {column: f"{bucket}({source_time})", **{d: d for d in DIMENSIONS}, "currency": "currency",
               "users": "uniqExactMergeState(users)", **_FROM_SLICES, "computed_at": f"{{computed_at:{MS_TYPE}}}"}
     store.command(f"""
-INSERT INTO cost_hourly ({", ".join(values)}) SETTINGS max_partitions_per_insert_block = 0
+INSERT INTO {target} ({", ".join(values)}) SETTINGS max_partitions_per_insert_block = 0
 SELECT {", ".join(values.values())}
-FROM cost_slices FINAL
-WHERE toDate(slice) IN {{days:Array(Date)}} AND toStartOfHour(slice) IN {{hours:{_TIMES}}}
-GROUP BY {", ".join(("toStartOfHour(slice)", *DIMENSIONS, "currency"))}""",
-                  {"days": dates_param(hours), "hours": seconds_param(hours), "computed_at": time_param(computed_at, 3)})
+FROM {source} FINAL
+WHERE toDate({source_time}) IN {{days:Array(Date)}} AND {bucket}({source_time}) IN {{times:{_TIMES}}}
+GROUP BY {", ".join((f"{bucket}({source_time})", *DIMENSIONS, "currency"))}""",
+                  {"days": dates_param(times), "times": seconds_param(times), "computed_at": time_param(computed_at, 3)})

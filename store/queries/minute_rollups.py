@@ -1,8 +1,9 @@
 """What every per-minute rollup of a span table shares: which minutes to roll up, which minutes the rollup misses
-(a reader's dirty minutes), deriving hours from minute rows, and where a question reads (the plan).
+(a reader's dirty minutes), deriving hours from minute rows and days from hour rows, and where a question reads
+(the plan).
 
-Two rollups use it: the calls (`llm_calls` into `llm_calls_1m`/`_1h`, migration 24) and the agent, tool and
-retrieval spans (`otel_traces` into `operations_1m`/`_1h`, migration 26). Both are recomputed, never
+Two rollups use it: the calls (`llm_calls` into `llm_calls_1m`/`_1h`/`_1d`, migrations 24 and 27) and the agent,
+tool and retrieval spans (`otel_traces` into `operations_1m`/`_1h`/`_1d`, migrations 26 and 27). Both are recomputed, never
 accumulated, found by the source table's `ingested_at`, and read through store/queries/rollup_plan.py.
 """
 
@@ -22,7 +23,7 @@ TIMES = "Array(DateTime('UTC'))"
 
 @dataclass(frozen=True)
 class Rollup:
-    """A span table rolled up per minute and per hour: the source (`time`: its span time, DateTime64(9);
+    """A span table rolled up per minute, hour and day: the source (`time`: its span time, DateTime64(9);
     `ingested_at`: its DateTime64(3) ingestion time), the rollup tables and their dimensions, and the job
     whose watermark says what they hold."""
 
@@ -31,6 +32,7 @@ class Rollup:
     time: str
     minute_table: str
     hour_table: str
+    day_table: str
     dimensions: tuple[str, ...]
     # Rows ingested this long before the job's watermark may have committed after the job read: each run reads
     # them again, and readers take their minutes from the source (the cost job's look-back, for the same reason).
@@ -88,20 +90,23 @@ def in_minutes(time: str) -> str:
             f" AND toStartOfMinute({time}) IN {{minutes:{TIMES}}}")
 
 
-def derive_hours(store: Store, r: Rollup, from_minutes: dict[str, str], hours: list[datetime],
-                 computed_at: datetime) -> None:
-    """Re-derive the hour rollup for `hours` from their latest minute rows (`from_minutes`: each measure column's
-    aggregate over minute rows)."""
+def derive(store: Store, r: Rollup, merges: dict[str, str], level: str, periods: list[datetime],
+           computed_at: datetime) -> None:
+    """Re-derive the `level` rollup ("hours" or "days") for `periods` (their starts) from the latest rows of the
+    level below (`merges`: each measure column's aggregate over those rows, the same at every level)."""
+    source, target, bucket = {"hours": (r.minute_table, r.hour_table, "toStartOfHour"),
+                              "days": (r.hour_table, r.day_table, "toStartOfDay")}[level]
     dimensions = ", ".join(r.dimensions)
-    columns = {"period": "toStartOfHour(period)", **{d: d for d in r.dimensions}, **from_minutes,
+    columns = {"period": f"{bucket}(period)", **{d: d for d in r.dimensions}, **merges,
                "computed_at": f"{{computed_at:{MS_TYPE}}}"}
     store.command(f"""
-INSERT INTO {r.hour_table} ({", ".join(columns)}) SETTINGS max_partitions_per_insert_block = 0
+INSERT INTO {target} ({", ".join(columns)}) SETTINGS max_partitions_per_insert_block = 0
 SELECT {", ".join(columns.values())}
-FROM {r.minute_table} FINAL
-WHERE toDate(period) IN {{days:Array(Date)}} AND toStartOfHour(period) IN {{hours:{TIMES}}}
-GROUP BY toStartOfHour(period), {dimensions}""",
-                  {"days": dates_param(hours), "hours": seconds_param(hours), "computed_at": time_param(computed_at, 3)})
+FROM {source} FINAL
+WHERE toDate(period) IN {{days:Array(Date)}} AND {bucket}(period) IN {{periods:{TIMES}}}
+GROUP BY {bucket}(period), {dimensions}""",
+                  {"days": dates_param(periods), "periods": seconds_param(periods),
+                   "computed_at": time_param(computed_at, 3)})
 
 
 def pieces(store: Store, r: Rollup, since: datetime, until: datetime, step_seconds: int | None = None,

@@ -1,5 +1,5 @@
 """Queries of the operation rollups' job: re-aggregating minutes of agent, tool and retrieval spans, deriving
-their hours (migration 26).
+their hours and days (migrations 26, 27).
 
 Recomputed, never accumulated: a minute is re-aggregated from its spans as the raw view counts them
 (`operations.counted`: a retried span, delivered twice, is one call), its hour from the minute rows. Which minutes, and what readers
@@ -19,7 +19,8 @@ from store.queries.operations import OPERATIONS, SpanSql, counted, operation_spa
 
 JOB_NAME = OPERATIONS.job_name
 _DIMENSIONS = ", ".join(OPERATIONS.dimensions)
-_FROM_MINUTES = {"calls": "sum(calls)", "error_calls": "sum(error_calls)",
+# Rollup column -> its aggregate over the minute rows of an hour (or the hour rows of a day).
+_MERGES = {"calls": "sum(calls)", "error_calls": "sum(error_calls)",
                  "duration_sketch": f"quantilesTimingMergeState({LEVELS})(duration_sketch)"}
 
 
@@ -38,6 +39,6 @@ WHERE operation != '' AND operation NOT IN {{model_operations:Array(String)}}
 GROUP BY minute, {_DIMENSIONS}""", {**minutes_params(minutes, computed_at), "model_operations": list(model_operations)})
 
 
-def derive_hours(store: Store, hours: list[datetime], computed_at: datetime) -> None:
-    """Re-derive the hour rollup for `hours` from their latest minute rows."""
-    minute_rollups.derive_hours(store, OPERATIONS, _FROM_MINUTES, hours, computed_at)
+def derive(store: Store, level: str, periods: list[datetime], computed_at: datetime) -> None:
+    """Re-derive the hour (or day) rollup for `periods` from their latest minute (or hour) rows."""
+    minute_rollups.derive(store, OPERATIONS, _MERGES, level, periods, computed_at)

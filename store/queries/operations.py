@@ -30,11 +30,11 @@ from store.queries import minute_rollups
 from store.queries.call_rollup import LEVELS, decoded, duration_code
 from store.queries.minute_rollups import Rollup, ranges_where
 from store.queries.rollup_plan import Piece
-from store.tables import OPERATION_DIMENSIONS, OPERATION_HOURS, OPERATION_MINUTES
+from store.tables import OPERATION_DAYS, OPERATION_DIMENSIONS, OPERATION_HOURS, OPERATION_MINUTES
 
 ERROR = "StatusCode IN ('Error', 'STATUS_CODE_ERROR')"
 OPERATIONS = Rollup("operation-rollup", "otel_traces", "Timestamp", OPERATION_MINUTES, OPERATION_HOURS,
-                    OPERATION_DIMENSIONS)
+                    OPERATION_DAYS, OPERATION_DIMENSIONS)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def _partials(f: OperationFilters, sql: SpanSql, model_operations: tuple[str, ..
 FROM ({operation_spans(sql, " AND ".join(narrowed))})
 WHERE {" AND ".join(picked)} GROUP BY {grouped}""")
         params |= times
-    for source, table in (("minutes", OPERATIONS.minute_table), ("hours", OPERATIONS.hour_table)):
+    for source, table in (("minutes", OPERATIONS.minute_table), ("hours", OPERATIONS.hour_table),
+                          ("days", OPERATIONS.day_table)):
         ranges = [p for p in plan if p.source == source]
         if ranges:
             within, times = ranges_where(source, "period", S_TYPE, 0, ranges)

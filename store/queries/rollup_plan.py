@@ -1,6 +1,8 @@
-"""Where a question about calls over [since, until) reads: hour rollup, minute rollup or `llm_calls`.
+"""Where a question about calls over [since, until) reads: day, hour or minute rollup, or `llm_calls`.
 
 Pure, so the split is tested apart from SQL. The coarsest source that holds a stretch exactly answers it:
+- whole UTC days from the day rollup, when no minute of the day is dirty and the buckets asked for hold
+  whole days (no step, or a step of whole days);
 - whole hours from the hour rollup, when no minute of the hour is dirty and the buckets asked for
   (a time series' step) hold whole hours;
 - the minutes at the edges from the minute rollup;
@@ -24,12 +26,13 @@ from typing import Literal
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 # Filters on these columns need `llm_calls`: the rollups do not keep them (unbounded cardinality).
 RAW_ONLY = ("user_id", "session_id", "host_name", "trace_id")
 # More dirty minutes than this in a range: read it all raw.
 MAX_DIRTY = 60
 
-Source = Literal["hours", "minutes", "raw"]
+Source = Literal["days", "hours", "minutes", "raw"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,24 @@ def plan(since: datetime, until: datetime, covered_until: datetime | None, dirty
     if first >= last:
         return everything
     hours = step_seconds is None or step_seconds % 3600 == 0
+    days = step_seconds is None or step_seconds % 86400 == 0
     pieces = [Piece("raw", since, first)]
+    day = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < last:
+        start, end = max(day, first), min(day + DAY, last)
+        if days and (start, end) == (day, day + DAY) and not any(start <= d < end for d in dirty_minutes):
+            pieces.append(Piece("days", start, end))
+        else:
+            pieces += _within_day(start, end, dirty_minutes, hours)
+        day += DAY
+    pieces.append(Piece("raw", last, until))
+    return _merged([p for p in pieces if p.start < p.end])
+
+
+def _within_day(first: datetime, last: datetime, dirty_minutes: set[datetime], hours: bool) -> list[Piece]:
+    """[first, last) of one day: whole clean hours from hours (when the step allows), the rest from minutes, each
+    dirty minute raw."""
+    pieces: list[Piece] = []
     hour = _floor_hour(first)
     while hour < last:
         start, end = max(hour, first), min(hour + HOUR, last)
@@ -88,8 +108,7 @@ def plan(since: datetime, until: datetime, covered_until: datetime | None, dirty
                 start = minute + MINUTE
             pieces.append(Piece("minutes", start, end))
         hour += HOUR
-    pieces.append(Piece("raw", last, until))
-    return _merged([p for p in pieces if p.start < p.end])
+    return pieces
 
 
 def _merged(pieces: list[Piece]) -> list[Piece]:

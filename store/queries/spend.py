@@ -1,9 +1,10 @@
 """Read-side FinOps queries: spend over time, breakdowns with unit economics, unpriced calls, daily spend.
 
 Spend is token cost + GPU cost allocated to calls, by the one rule of store/queries/call_spend.py
-(the FOCUS export's). It comes from the hourly rollup `cost_hourly` (FINAL: the latest aggregate of
-each hour), so a 30-day breakdown reads rollup rows, not millions of calls; the grain is the
-hour, so a time range is widened to whole hours. Questions per user read the cost rows with
+(the FOCUS export's). It comes from the rollups (FINAL: the latest aggregate of each period): the days the
+range holds whole from `cost_daily` (when the buckets asked for hold whole days), the other hours from
+`cost_hourly`, so a 30-day breakdown reads about 30 rows per dimension combination, not millions of calls
+(migration 27); the grain is the hour, so a time range is widened to whole hours. Questions per user read the cost rows with
 their GPU allocations (the rollup has no user_id: see migration 6), as do unpriced calls (the
 rollup does not keep the reason).
 """
@@ -54,10 +55,41 @@ class _Source:
     params: dict[str, Any]
 
 
-def _source(f: Filters, calls: bool) -> _Source:
+# The columns the rollup measures read; `cost_daily` has them all (its time column is `day`).
+_ROLLUP_COLUMNS = ", ".join((*(c for c in DIMENSIONS.values() if c != "user_id"), "currency", "users", "cost_total", "token_cost", "gpu_cost",
+                             "successful_cost", "calls", "successful_calls", "priced_calls", "unpriced_calls",
+                             "gpu_calls", "flagged_calls", "input_tokens", "output_tokens"))
+DAY = timedelta(days=1)
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
+    """The UTC days [first, last) that [start, end) holds whole (None: not one)."""
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    first = midnight if midnight == start else midnight + DAY
+    last = end.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (first, last) if first < last else None
+
+
+def _rollup(start: datetime, end: datetime, step: int | None) -> tuple[str, dict[str, Any]]:
+    """The rollup rows of [start, end) (whole hours): its whole days from `cost_daily` when the buckets hold whole
+    days (`step` None or a multiple of a day), every other hour from `cost_hourly`."""
+    days = whole_days(start, end) if step is None or step % 86400 == 0 else None
+    if days is None:
+        return "cost_hourly FINAL", {}
+    params = {"day_first": hour_param(days[0]), "day_last": hour_param(days[1])}
+    return (f"""(SELECT day AS hour, {_ROLLUP_COLUMNS} FROM cost_daily FINAL
+    WHERE day >= {{day_first:{S_TYPE}}} AND day < {{day_last:{S_TYPE}}}
+UNION ALL
+SELECT hour, {_ROLLUP_COLUMNS} FROM cost_hourly FINAL
+    WHERE hour >= {{since:{S_TYPE}}} AND hour < {{until:{S_TYPE}}}
+        AND NOT (hour >= {{day_first:{S_TYPE}}} AND hour < {{day_last:{S_TYPE}}}))""", params)
+
+
+def _source(f: Filters, calls: bool, step: int | None = None) -> _Source:
     clause, params = where(f, calls)
     if not calls:
-        return _Source("cost_hourly FINAL", "hour", _ROLLUP, clause, params)
+        table, days = _rollup(*hour_window(f), step)
+        return _Source(table, "hour", _ROLLUP, clause, {**params, **days})
     start, end = hour_window(f)
     params = {**params, "gpu_start": time_param(start, 0), "gpu_end": time_param(end, 0)}
     table = f"({call_spend.calls_sql(clause, f'hour >= {{gpu_start:{S_TYPE}}} AND hour < {{gpu_end:{S_TYPE}}}')})"
@@ -95,7 +127,7 @@ def where(f: Filters, per_call: bool = False) -> tuple[str, dict[str, Any]]:
 def timeseries(store: Store, f: Filters, step: int, by: str | None, top: int = 8) -> pa.Table:
     """Spend (and its token and GPU parts) per time bucket, split by `by` into the `top` costliest groups
     plus "other"."""
-    src = _source(f, per_call(f, [by] if by else []))
+    src = _source(f, per_call(f, [by] if by else []), step)
     params = {**src.params, "step": step}
     group = "''"
     if by is not None:
@@ -174,7 +206,7 @@ def gpu_priced_calls(store: Store, f: Filters) -> int:
 
 def daily_spend(store: Store, column: str, value: str, since: datetime, until: datetime) -> dict[Any, Decimal]:
     """Spend (token + GPU) per UTC day of the calls whose `column` equals `value` (a budget's scope)."""
-    src = _source(Filters(since, until), column == "user_id")
+    src = _source(Filters(since, until), column == "user_id", step=86400)
     rows = query_rows(store, f"""
 SELECT toDate({src.hour}) AS day, {src.measures['cost']} AS cost
 FROM {src.table}

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from spyglass.config.retention import RetentionSettings
-from spyglass.schema import migrate
+from spyglass.schema import REPEATABLE, migrate
 from store import Store, open_store, query_rows
 from store.base import quote_identifier
+from store.migrate import apply
+from store.migrations import MIGRATIONS
 
 SERVER_URL = os.environ.get("SPYGLASS_TEST_CLICKHOUSE_URL")
 # Test data sits at fixed dates in the past, which the default retention would expire under tests that are not
@@ -38,6 +42,19 @@ def drop_database(data_dir: Path, clickhouse_url: str | None, database: str) -> 
         opened.command(f"DROP DATABASE IF EXISTS {quote_identifier(database)} SYNC")
     finally:
         opened.close()
+
+
+@contextmanager
+def store_before(backend: str, chdb_dir: Path, version: int) -> Iterator[Store]:
+    """A store of its own migrated up to the migration before `version`: what a store that upgrades starts from."""
+    settings = store_settings(backend, chdb_dir)
+    opened = open_store(str(settings.get("data_dir", chdb_dir)), settings.get("clickhouse_url"), settings["database"])
+    try:
+        apply(opened, [m for m in MIGRATIONS if m.version < version], REPEATABLE)
+        yield opened
+    finally:
+        opened.close()
+        drop_database(settings.get("data_dir", chdb_dir), settings.get("clickhouse_url"), settings["database"])
 
 
 def migrated_database(backend: str, chdb_dir: Path) -> dict:

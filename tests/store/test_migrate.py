@@ -116,13 +116,15 @@ def test_the_table_names_queries_use_are_the_tables_the_migrations_make(store):
     existing = {row["name"] for row in query_rows(
         store, "SELECT name FROM system.tables WHERE database = currentDatabase()")}
     assert {tables.GPU_MINUTES, tables.GPU_HOURS} <= existing
-    for table in ("cost_hourly", "cost_slices"):
+    for table in ("cost_hourly", "cost_slices", tables.COST_DAYS):
         key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
                                 "AND name = {t:String}", {"t": table})[0]["sorting_key"]
         assert [c.strip() for c in key.split(",")][1:1 + len(tables.COST_DIMENSIONS)] == list(tables.COST_DIMENSIONS)
     for table, dimensions in ((tables.CALL_MINUTES, tables.CALL_DIMENSIONS), (tables.CALL_HOURS, tables.CALL_DIMENSIONS),
+                              (tables.CALL_DAYS, tables.CALL_DIMENSIONS),
                               (tables.OPERATION_MINUTES, tables.OPERATION_DIMENSIONS),
-                              (tables.OPERATION_HOURS, tables.OPERATION_DIMENSIONS)):
+                              (tables.OPERATION_HOURS, tables.OPERATION_DIMENSIONS),
+                              (tables.OPERATION_DAYS, tables.OPERATION_DIMENSIONS)):
         key = query_rows(store, "SELECT sorting_key FROM system.tables WHERE database = currentDatabase() "
                                 "AND name = {t:String}", {"t": table})[0]["sorting_key"]
         assert [c.strip() for c in key.split(",")] == ["period", *dimensions], table

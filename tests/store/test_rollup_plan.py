@@ -10,7 +10,7 @@ import pytest
 from store.queries.rollup_plan import MAX_DIRTY, Piece, needs_raw, plan
 
 T = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
-M, H = timedelta(minutes=1), timedelta(hours=1)
+M, H, D = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
 
 def at(hours: float = 0, minutes: float = 0, seconds: float = 0) -> datetime:
@@ -32,7 +32,24 @@ def test_whole_hours_from_hours_edges_from_minutes_and_seconds_and_the_tail_raw(
 
 
 def test_a_range_the_rollups_cover_whole_reads_no_raw_row():
-    assert plan(at(0), at(24), covered_until=at(30)) == [Piece("hours", at(0), at(24))]
+    assert plan(at(0), at(24), covered_until=at(30)) == [Piece("days", at(0), at(24))]
+    assert plan(at(1), at(24), covered_until=at(30)) == [Piece("hours", at(1), at(24))]
+
+
+def test_whole_days_from_days_and_the_open_day_from_hours_and_minutes():
+    since, until = at(-30, 10), at(60, 30, 5)  # from 18:10 on the 18th to 12:30:05 on the 22nd
+    pieces = plan(since, until, covered_until=at(60, 20))
+    assert pieces == [Piece("minutes", since, at(-30 + 1)), Piece("hours", at(-29), at(-24)),
+                      Piece("days", at(-24), at(48)), Piece("hours", at(48), at(60)),
+                      Piece("minutes", at(60), at(60, 20)), Piece("raw", at(60, 20), until)]
+    assert covers(pieces, since, until)
+
+
+def test_a_dirty_minute_takes_its_day_back_to_hours():
+    pieces = plan(at(0), at(72), covered_until=at(72), dirty=[at(30, 5)])
+    assert pieces == [Piece("days", at(0), at(24)), Piece("hours", at(24), at(30)), Piece("minutes", at(30), at(30, 5)),
+                      Piece("raw", at(30, 5), at(30, 6)), Piece("minutes", at(30, 6), at(31)),
+                      Piece("hours", at(31), at(48)), Piece("days", at(48), at(72))]
 
 
 def test_a_dirty_minute_is_read_raw_and_its_hour_from_minutes():
@@ -48,12 +65,13 @@ def test_adjacent_dirty_minutes_and_the_tail_merge_into_one_raw_piece():
 
 
 @pytest.mark.parametrize("step, sources", [
-    (3600, ["hours"]), (86400, ["hours"]), (60, ["minutes"]), (300, ["minutes"]), (1800, ["minutes"]),
-    (30, ["raw"]), (90, ["raw"]),
+    (86400, ["days"]), (2 * 86400, ["days"]), (3600, ["hours"]), (6 * 3600, ["hours"]), (60, ["minutes"]),
+    (300, ["minutes"]), (1800, ["minutes"]), (30, ["raw"]), (90, ["raw"]),
 ])
 def test_a_time_series_step_decides_the_grain(step, sources):
-    """Hour rows fit only buckets of whole hours, minute rows buckets of whole minutes; else raw."""
-    assert [p.source for p in plan(at(0), at(6), covered_until=at(6), step_seconds=step)] == sources
+    """Day rows fit only buckets of whole days, hour rows buckets of whole hours, minute rows buckets of whole
+    minutes; else raw."""
+    assert [p.source for p in plan(at(0), at(72), covered_until=at(72), step_seconds=step)] == sources
 
 
 @pytest.mark.parametrize("covered_until, dirty", [
@@ -89,6 +107,8 @@ def test_random_ranges_are_covered_exactly_once_at_the_right_grain(seed):
     assert covers(pieces, since, until)
     dirty_minutes = {d.replace(second=0) for d in dirty}
     for p in pieces:
+        if p.source == "days":
+            assert p.start.hour == p.start.minute == p.start.second == 0 and (p.end - p.start) % D == timedelta(0)
         if p.source == "hours":
             assert p.start.minute == p.start.second == 0 and (p.end - p.start) % H == timedelta(0)
         if p.source != "raw":

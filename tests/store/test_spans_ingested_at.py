@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from spyglass.schema import REPEATABLE, migrate
-from store import Store, open_store, query_rows
+from spyglass.schema import migrate
+from store import Store, query_rows
 from store.ddl import DDL
-from store.migrate import apply
-from store.migrations import MIGRATIONS, m0026_operation_rollups
-from tests.helpers.stores import drop_database, store_settings
+from store.migrations import m0026_operation_rollups
+from tests.helpers import stores
 from tests.helpers.wait import eventually
 
 # As the OpenTelemetry Collector's ClickHouse exporter inserts: its own columns only.
@@ -30,12 +29,8 @@ TIMES = "SELECT SpanId, ingested_at FROM otel_traces ORDER BY SpanId"
 @pytest.fixture
 def store_before(backend: str, chdb_dir: Path) -> Iterator[Store]:
     """A store migrated up to the migration before 26."""
-    s = store_settings(backend, chdb_dir)
-    opened = open_store(str(s.get("data_dir", chdb_dir)), s.get("clickhouse_url"), s["database"])
-    apply(opened, [m for m in MIGRATIONS if m.version < 26], REPEATABLE)
-    yield opened
-    opened.close()
-    drop_database(s.get("data_dir", chdb_dir), s.get("clickhouse_url"), s["database"])
+    with stores.store_before(backend, chdb_dir, 26) as opened:
+        yield opened
 
 
 def test_old_spans_get_a_fixed_ingestion_time_and_new_ones_the_default(store_before):

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from spyglass.schema import REPEATABLE, migrate
-from store import Store, open_store, query_rows
+from store import Store, query_rows
 from store.ddl import DDL
 from store.migrate import apply
 from store.migrations import MIGRATIONS, m0025_storage_codecs
-from tests.helpers.stores import drop_database, store_settings
+from tests.helpers import stores
 
 SPANS = """
 INSERT INTO otel_traces (Timestamp, TraceId, SpanId, ParentSpanId, SpanName, SpanKind, ServiceName, ResourceAttributes,
@@ -46,12 +46,8 @@ READ = {"otel_traces": "SELECT * FROM otel_traces ORDER BY SpanId",
 @pytest.fixture
 def store_before(backend: str, chdb_dir: Path) -> Iterator[Store]:
     """A store migrated up to the migration before this one."""
-    s = store_settings(backend, chdb_dir)
-    opened = open_store(str(s.get("data_dir", chdb_dir)), s.get("clickhouse_url"), s["database"])
-    apply(opened, [m for m in MIGRATIONS if m.version < 25], REPEATABLE)
-    yield opened
-    opened.close()
-    drop_database(s.get("data_dir", chdb_dir), s.get("clickhouse_url"), s["database"])
+    with stores.store_before(backend, chdb_dir, 25) as opened:
+        yield opened
 
 
 def _codecs(store: Store) -> dict[tuple[str, str], str]:

@@ -163,3 +163,35 @@ def test_a_stopped_run_leaves_its_watermark_so_the_next_does_the_work(store, cal
     done = run_call_rollup_job(store, NOW1)
     assert "stopped" not in done and done["minutes"] == stopped["minutes"] > 0
     check_summary(store, calls, filters(FULL))
+
+
+DAYS_START = datetime(2026, 11, 17, 15, 0, tzinfo=timezone.utc)
+DAYS_NOW = datetime(2026, 11, 20, 10, 0, 30, tzinfo=timezone.utc)
+MONTHLY = (DAYS_START + timedelta(minutes=5), DAYS_NOW)  # the 18th and 19th whole, edges on the 17th and 20th
+
+
+def test_whole_days_are_read_from_the_day_rollup_equal_to_raw_and_a_late_call_sends_its_day_back_to_hours(store):
+    rng = random.Random(27)
+    calls = random_calls(rng, 1500, DAYS_START, DAYS_NOW - timedelta(minutes=1))
+    insert(store, calls)
+    insert(store, retried(rng.sample(calls, 150)))
+    run_call_rollup_job(store, DAYS_NOW)
+    pieces = call_sources.pieces(store, filters(MONTHLY))
+    assert [(p.start.day, p.end.day) for p in pieces if p.source == "days"] == [(18, 20)]
+    for kwargs in FILTERS:
+        check_summary(store, calls, filters(MONTHLY, **kwargs))
+    for step, by in ((86400, None), (86400, "model"), (3600, "service")):
+        check_series(store, calls, filters(MONTHLY), step, by)
+
+    late = random_calls(rng, 40, datetime(2026, 11, 18, 6, tzinfo=timezone.utc),
+                        datetime(2026, 11, 18, 6, 10, tzinfo=timezone.utc), prefix="late")
+    insert(store, retried(late, DAYS_NOW + timedelta(seconds=5)))
+    calls = calls + late
+    dirty = call_sources.pieces(store, filters(MONTHLY))
+    assert [(p.start.day, p.end.day) for p in dirty if p.source == "days"] == [(19, 20)]  # the 18th is read finer
+    check_summary(store, calls, filters(MONTHLY))
+    run_call_rollup_job(store, DAYS_NOW + timedelta(minutes=1))
+    assert [(p.start.day, p.end.day) for p in call_sources.pieces(store, filters(MONTHLY)) if p.source == "days"] \
+        == [(18, 20)]
+    check_summary(store, calls, filters(MONTHLY))
+    check_series(store, calls, filters(MONTHLY), 86400, "model")

@@ -9,8 +9,9 @@ import pytest
 
 from pipelines.costs.rollup_job import run_rollup_job
 from store import query_rows
-from store.queries import cost_rollup
+from store.queries import cost_rollup, spend
 from store.queries.cost_rollup import queue_slices
+from store.queries.filters import Filters
 from tests.helpers.catalogs import utc
 
 T0 = utc(2026, 11, 20, 12, 0, 0)
@@ -131,3 +132,41 @@ def test_slices_of_a_new_big_hour_are_all_computed_when_it_is_first_queued(store
     roll_up(store)
     assert list(slice_times(store)) == [T0, T0 + timedelta(minutes=40)]
     assert hour_from_rollup(store, T0) == hour_from_cost_rows(store, T0)
+
+
+def spend_of_cost_rows(store, since: datetime, until: datetime) -> dict:
+    [row] = query_rows(store, """
+SELECT count() AS calls, uniqExactIf(user_id, user_id != '') AS users, toDecimal128(sum(cost_total), 12) AS cost
+FROM request_costs FINAL WHERE timestamp >= {since:DateTime64(9, 'UTC')} AND timestamp < {until:DateTime64(9, 'UTC')}""",
+                       {"since": since.strftime("%Y-%m-%d %H:%M:%S"), "until": until.strftime("%Y-%m-%d %H:%M:%S")})
+    return row
+
+
+@pytest.mark.parametrize("grain", ["whole-hour", "by-slice"])
+def test_whole_days_are_read_from_the_day_rollup_and_a_re_pricing_reaches_its_day(store, monkeypatch, grain):
+    if grain == "by-slice":
+        monkeypatch.setattr(cost_rollup, "SLICED_ABOVE", 0)
+    start = utc(2026, 11, 17, 20, 0, 0)
+    times = [start + timedelta(minutes=37 * i) for i in range(150)]  # the 17th's evening to the 21st
+    for i, at in enumerate(times):
+        cost_row(store, f"c{i}", at, f"u{i % 23}", f"0.{i % 7 + 1:02d}")
+    queue_slices(store, sorted({at.replace(minute=at.minute - at.minute % 5) for at in times}))
+    roll_up(store)
+    days = query_rows(store, "SELECT toDate(day) AS day, sum(calls) AS calls FROM cost_daily FINAL GROUP BY day "
+                             "ORDER BY day")
+    assert [(str(d["day"]), d["calls"]) for d in days] == [
+        (day, sum(str(at.date()) == day for at in times)) for day in ("2026-11-17", "2026-11-18", "2026-11-19",
+                                                                      "2026-11-20", "2026-11-21")]
+    since, until = utc(2026, 11, 17, 23, 0, 0), utc(2026, 11, 20, 5, 0, 0)  # the 18th and 19th whole
+    assert spend.whole_days(since, until) == (utc(2026, 11, 18, 0, 0, 0), utc(2026, 11, 20, 0, 0, 0))
+
+    def answered() -> dict:
+        _, total = spend.breakdown(store, Filters(since, until), ["model"], 10)
+        return {"calls": total["calls"], "users": total["users"], "cost": total["cost"]}
+
+    assert answered() == spend_of_cost_rows(store, since, until)
+    cost_row(store, "c40", times[40], "u-new", "9.00")  # a newer pricing of a call on the 19th
+    queue_slices(store, [times[40].replace(minute=times[40].minute - times[40].minute % 5)])
+    roll_up(store)
+    assert answered() == spend_of_cost_rows(store, since, until)
+    assert answered()["cost"] > Decimal("9")

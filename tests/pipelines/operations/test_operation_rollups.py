@@ -115,3 +115,18 @@ def test_a_stopped_run_leaves_its_watermark_so_the_next_does_the_work(store, spa
     done = run_operation_rollup_job(store, NOW1, SQL, MODEL_OPERATIONS)
     assert "stopped" not in done and done["minutes"] == stopped["minutes"] > 0
     check(store, spans, FULL)
+
+
+def test_whole_days_are_read_from_the_day_rollup_equal_to_the_spans(store):
+    start, now = datetime(2026, 11, 17, 15, 0, tzinfo=timezone.utc), datetime(2026, 11, 20, 10, 0, 30, tzinfo=timezone.utc)
+    rng = random.Random(27)
+    stored = random_spans(rng, 1500, start, now - timedelta(minutes=1))
+    insert(store, stored)
+    spans = stored + retried(rng.sample(stored, 150))
+    insert(store, spans[len(stored):])
+    run_operation_rollup_job(store, now, SQL, MODEL_OPERATIONS)
+    window = (start + timedelta(minutes=5), now)
+    pieces = minute_rollups.pieces(store, OPERATIONS, *window)
+    assert [(p.start.day, p.end.day) for p in pieces if p.source == "days"] == [(18, 20)]
+    for kwargs in FILTERS:
+        check(store, spans, window, **kwargs)

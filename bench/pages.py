@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
 
 from bench.scale import wait_settled  # noqa: E402
 from spyglass.service import streamlit_command  # noqa: E402
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, SETTLED  # noqa: E402
 from tests.helpers.fleet import wait_for_dashboard  # noqa: E402
 from tests.helpers.service_process import free_port  # noqa: E402
 
@@ -58,7 +58,6 @@ for i in range(int(st.query_params.get("charts", 0))):
 """
 CEILINGS = (0, 1, 6)  # Plotly charts on the bare page
 CHARTS = ".js-plotly-plot"
-SETTLED = '[data-test-script-state="notRunning"]'  # Streamlit's app root once its script run is over
 
 
 def load_seconds(page: Page, url: str, title: str) -> float:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.app import MENU
-from tests.helpers.browser import console_errors
+from tests.helpers.browser import console_errors, settled
 from tests.helpers.fleet import SHARED_SERVICES
 
 pytestmark = SHARED_SERVICES
@@ -17,7 +17,7 @@ pytestmark = SHARED_SERVICES
                                              for i, (view, _, path) in enumerate(MENU)])
 def test_page_opens_cleanly_and_its_menu_carries_the_filters(fleet, open_page, path, title):
     page = open_page(f"{fleet.dashboard_url}/{path}?range=6h&service=chat-api", title=title)
-    expect(page.locator('[data-test-script-state="notRunning"]')).to_have_count(1, timeout=60_000)
+    settled(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     menu = page.get_by_test_id("stSidebar").get_by_role("link")
     expect(menu.first).to_be_visible()

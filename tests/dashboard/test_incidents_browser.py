@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.helpers.browser import console_errors
+from tests.helpers.browser import console_errors, settled
 from tests.helpers.fleet import SHARED_SERVICES
 from tests.helpers.ops_fleet import AGENT
 
@@ -20,6 +20,7 @@ CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
 
 def tab(page: Page, name: str) -> None:
+    settled(page)  # after a button, the rerun's tabs and the previous run's are both on the page until it ends
     page.get_by_role("tab", name=name).click()
 
 

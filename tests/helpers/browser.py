@@ -16,6 +16,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 # Streamlit draws a page in steps (a heading, then its tables); on a busy two-core runner the step
 # after a visible heading can take longer than Playwright's default 5 s, so assertions wait up to 20 s.
 EXPECT_TIMEOUT_MS = 20_000
+# Streamlit's app root once its script run is over: a rerun keeps the previous run's elements on the page (stale)
+# until it ends, so a widget a rerun redraws (tabs after a button) is on the page twice meanwhile.
+SETTLED = '[data-test-script-state="notRunning"]'
+
+
+def settled(page: Page, timeout_ms: int = 60_000) -> None:
+    """Wait until the page's script run is over."""
+    expect(page.locator(SETTLED)).to_have_count(1, timeout=timeout_ms)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,11 @@ Evidently snapshot for its HTML report); no store, no files, no network.
 
 Which test, and how the verdict is controlled:
 - Per feature, the test Evidently itself would choose (its registry's default for the column
-  type, the reference size and the number of distinct values): K-S p-values on small
-  references (<= 1000 rows), normed Wasserstein / Jensen-Shannon distances on larger ones,
+  type, the sample size and the number of distinct values): K-S p-values on small samples
+  (<= 1000 rows), normed Wasserstein / Jensen-Shannon distances on larger ones. Evidently sizes
+  by the reference alone; we size by the smaller window, since a distance's sampling noise is
+  set by the smaller sample: 93 current calls against a week of 1,348 gave normed Wasserstein
+  distances of 0.10-0.19 on unchanged traffic (the demo's steady groups drifted at 0.1),
   except that Evidently's chi-square and Z tests are replaced by Jensen-Shannon: its
   chi-square is a goodness-of-fit test against the reference's frequencies taken as exact,
   which ignores the reference's own sampling noise and flagged 4 % of unchanged finish-reason
@@ -146,7 +149,8 @@ def _choose_tests(reference: pl.DataFrame, current: pl.DataFrame, features: list
     names = {}
     for f in features:
         column_type = ColumnType.Numerical if f.kind == "numerical" else ColumnType.Categorical
-        name = get_stattest(_pandas(reference[f.name]), _pandas(current[f.name]), column_type, None).name
+        smaller, larger = sorted((_pandas(reference[f.name]), _pandas(current[f.name])), key=len)
+        name = get_stattest(smaller, larger, column_type, None).name
         names[f.name] = "jensenshannon" if name in _ONE_SAMPLE_TESTS else name
     # Bonferroni over the p-value tests: the verdict's false-positive rate stays at most alpha.
     p_value_tests = sum(1 for name in names.values() if direction_of(name) == "p_value")

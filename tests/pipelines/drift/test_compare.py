@@ -59,3 +59,24 @@ def test_nothing_testable_is_no_verdict():
     frame = pl.DataFrame({"tokens": [1.0] * 10})
     result = compare(frame, frame, [Feature("tokens", "numerical")])
     assert (result.drifted, result.share, result.snapshot) == (None, None, None)
+
+
+def test_a_small_window_against_a_large_one_gets_the_small_sample_test_and_no_false_drift():
+    """A week of reference against six hours: the test is sized by the smaller window (K-S), where a distance on
+    93 calls would cross its 0.1 threshold on unchanged traffic about as often as not."""
+    drifted = []
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        reference, current = (pl.DataFrame({"tokens": rng.lognormal(6, 1, n)}) for n in (1348, 93))
+        result = compare(reference, current, [Feature("tokens", "numerical")])
+        [tokens] = result.features
+        assert tokens.method == "ks"
+        drifted.append(result.drifted)
+    assert sum(drifted) <= 2  # alpha = 0.05 over 20 unchanged windows
+    rng = np.random.default_rng(0)
+    tripled = compare(pl.DataFrame({"tokens": rng.lognormal(6, 1, 1348)}),
+                      pl.DataFrame({"tokens": 3 * rng.lognormal(6, 1, 93)}), [Feature("tokens", "numerical")])
+    assert tripled.drifted is True
+    large = compare(pl.DataFrame({"tokens": rng.lognormal(6, 1, 1348)}), pl.DataFrame({"tokens": rng.lognormal(6, 1, 1200)}),
+                    [Feature("tokens", "numerical")])
+    assert large.features[0].method == "wasserstein" and large.drifted is False

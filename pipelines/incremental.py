@@ -8,7 +8,7 @@ most about `batch_limit` new calls; advance the watermark to the window's end af
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from store.base import Store
 from store.queries import costs, watermarks
@@ -37,6 +37,11 @@ class Window:
     start: datetime
     end: datetime
     watermark: datetime
+
+
+def day_start(day: date) -> datetime:
+    """The UTC midnight that starts `day` (a day rollup's period)."""
+    return datetime.combine(day, time(), timezone.utc)
 
 
 def next_window(store: Store, job: str, now: datetime, lookback: timedelta, batch_limit: int | None,

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
-from pipelines.incremental import EPOCH, hour_of, utc
+from pipelines.incremental import EPOCH, day_start, hour_of, utc
 from store.base import Store
 from store.queries import watermarks
 from store.queries.minute_rollups import Rollup, minutes_to_roll_up
@@ -52,7 +52,7 @@ def run_minute_rollup(store: Store, r: Rollup, recompute_minutes: Recompute, der
         recompute_minutes(store, todo, now)
         day_hours = sorted({hour_of(m) for m in todo})
         derive(store, "hours", day_hours, now)
-        derive(store, "days", [datetime.combine(day, time(), timezone.utc)], now)
+        derive(store, "days", [day_start(day)], now)
         hours += day_hours
     watermarks.set_watermark(store, r.job_name, end, now)
     if minutes:

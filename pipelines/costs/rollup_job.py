@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
-from pipelines.incremental import EPOCH, hour_of, utc
+from pipelines.incremental import EPOCH, day_start, hour_of, utc
 from store.base import Store
 from store.queries import cost_rollup as q
 from store.queries import watermarks
@@ -70,7 +70,7 @@ def run_rollup_job(store: Store, now: datetime, safety_delay: timedelta = timede
         if should_stop():
             return {"slices": len(slices), "hours": len(hours), "watermark": watermark.isoformat(), "stopped": True}
         hours += roll_up(store, [s for s in slices if utc(s).date() == day], now)
-        q.derive(store, "days", [datetime.combine(day, time(), timezone.utc)], now)
+        q.derive(store, "days", [day_start(day)], now)
     watermarks.set_watermark(store, JOB_NAME, end, now)
     if hours:
         log.info("cost rollup slices=%d hours=%d first=%s last=%s", len(slices), len(hours), hours[0].isoformat(),

@@ -100,7 +100,7 @@ def _configuration(api: ApiClient) -> None:
     st.subheader("Store and jobs")
     left, right = st.columns(2)
     left.dataframe(sf.store_rows(view), hide_index=True, key="settings_store")
-    right.dataframe(sf.job_rows(view), hide_index=True, key="settings_jobs")
+    right.dataframe(sf.job_rows(view), hide_index=True, height="content", key="settings_jobs")
 
 
 def _storage(api: ApiClient) -> None:
@@ -110,7 +110,7 @@ def _storage(api: ApiClient) -> None:
     total.metric("On disk", sf.data_size(body.compressed_bytes), border=True)
     raw.metric("Uncompressed", sf.data_size(body.uncompressed_bytes), border=True)
     rows.metric("Rows", count(body.rows), border=True)
-    st.dataframe(sf.storage_rows(body), hide_index=True, key="settings_storage")
+    st.dataframe(sf.storage_rows(body), hide_index=True, height="content", key="settings_storage")
     st.caption("Sizes and times from ClickHouse's active parts (oldest and newest: the range of each table's time "
                "column, to the second). `retention:` in spyglass.yaml sets how long each family is kept; the scheduler "
                "applies it as TTLs at start, and ClickHouse drops whole daily parts once all their rows are older.")

@@ -11,6 +11,8 @@ from tests.helpers.wait import eventually
 
 INGEST = ("otlp http export traces", "otlp grpc export traces")
 NO_JOBS = {"jobs_trace_ratio": 0.0}  # the test default (tests/helpers/in_process.py), said here
+# The jobs share the in-process store with the API, so a read can wait behind a rule evaluation on a loaded runner.
+TIMEOUT = 30
 
 
 def _spans(service, where: str = "1") -> list[dict]:
@@ -51,7 +53,7 @@ def test_every_ingest_request_is_traced_once_at_ratio_one(service_factory):
 def test_a_refused_ingest_request_is_traced_with_its_status(service_factory):
     service = service_factory(telemetry={"ingest_trace_ratio": 1.0, **NO_JOBS})
     answer = httpx.post(f"{service.otlp_http}/v1/traces", content=b"\x0a\xff\xff",
-                        headers={"content-type": "application/x-protobuf"})
+                        headers={"content-type": "application/x-protobuf"}, timeout=TIMEOUT)
     assert answer.status_code == 400
     [span] = _spans(service, f"SpanName = '{INGEST[0]}'")
     assert span["attributes"]["http.response.status_code"] == "400"
@@ -61,7 +63,7 @@ def test_a_refused_ingest_request_is_traced_with_its_status(service_factory):
 def test_ratio_zero_traces_no_ingest_request(service_factory):
     service = service_factory(telemetry={"ingest_trace_ratio": 0.0, "api_trace_ratio": 1.0, **NO_JOBS})
     _send(service, "http", 3)
-    assert httpx.get(f"{service.api}/api/v1/traces").status_code == 200
+    assert httpx.get(f"{service.api}/api/v1/traces", timeout=TIMEOUT).status_code == 200
     # The API request's span ends after its answer is sent: wait for it, then none of the ingest requests is there.
     names = [s["name"] for s in eventually(lambda: _spans(service), what="the API request's span")]
     assert names == ["GET /api/v1/traces"]  # the API request is traced, none of the ingest requests
@@ -70,9 +72,9 @@ def test_ratio_zero_traces_no_ingest_request(service_factory):
 def test_an_api_request_is_a_server_span_named_by_its_route(service_factory):
     service = service_factory(telemetry={"api_trace_ratio": 1.0, **NO_JOBS})
     trace_id = "0" * 31 + "1"
-    assert httpx.get(f"{service.api}/api/v1/traces/{trace_id}").status_code == 404
-    assert httpx.get(f"{service.api}/healthz").status_code == 200
-    assert httpx.get(f"{service.api}/metrics").status_code == 200
+    assert httpx.get(f"{service.api}/api/v1/traces/{trace_id}", timeout=TIMEOUT).status_code == 404
+    assert httpx.get(f"{service.api}/healthz", timeout=TIMEOUT).status_code == 200
+    assert httpx.get(f"{service.api}/metrics", timeout=TIMEOUT).status_code == 200
     [span] = _spans(service)
     assert span["name"] == "GET /api/v1/traces/{trace_id}" and span["kind"] == "Server"
     assert span["attributes"]["http.route"] == "/api/v1/traces/{trace_id}"
@@ -90,15 +92,16 @@ def test_job_runs_and_rule_evaluations_are_traced_and_listed(service_factory):
     costs = eventually(lambda: _spans(service, "SpanName = 'job costs'"), what="a traced costs job run")[0]
 
     # The trace explorer lists Spyglass's own traces (no LLM call) with service=spyglass, and opens them.
-    listed = httpx.get(f"{service.api}/api/v1/traces", params={"service": "spyglass", "limit": 1000}).json()
+    listed = httpx.get(f"{service.api}/api/v1/traces", params={"service": "spyglass", "limit": 1000},
+                       timeout=TIMEOUT).json()
     assert {job["trace_id"], costs["trace_id"]} <= {r["trace_id"] for r in listed["rows"]}
     row = next(r for r in listed["rows"] if r["trace_id"] == job["trace_id"])
     assert row["root_span_name"] == "job alerts" and row["service"] == "spyglass" and row["llm_calls"] == 0
     assert row["cost"] == "0" or float(row["cost"]) == 0
-    detail = httpx.get(f"{service.api}/api/v1/traces/{job['trace_id']}").json()
+    detail = httpx.get(f"{service.api}/api/v1/traces/{job['trace_id']}", timeout=TIMEOUT).json()
     assert {s["name"] for s in detail["spans"]} >= {"job alerts", *(r["name"] for r in rules)}
     # The app's list is unchanged: without service=spyglass only traces with an LLM call are listed.
-    assert httpx.get(f"{service.api}/api/v1/traces").json()["rows"] == []
+    assert httpx.get(f"{service.api}/api/v1/traces", timeout=TIMEOUT).json()["rows"] == []
 
 
 def test_the_self_trace_list_sorts_by_duration_and_pages(service_factory):
@@ -106,9 +109,10 @@ def test_the_self_trace_list_sorts_by_duration_and_pages(service_factory):
     eventually(lambda: len(_spans(service, "ParentSpanId = '' AND SpanName LIKE 'job %'")) >= 4,
                what="four traced job runs")
     params = {"service": "spyglass", "sort": "duration", "limit": 2}
-    first = httpx.get(f"{service.api}/api/v1/traces", params=params).json()
+    first = httpx.get(f"{service.api}/api/v1/traces", params=params, timeout=TIMEOUT).json()
     second = httpx.get(f"{service.api}/api/v1/traces", params={**params, "cursor": first["next_cursor"],
-                                                               "since": first["since"], "until": first["until"]}).json()
+                                                               "since": first["since"], "until": first["until"]},
+                       timeout=TIMEOUT).json()
     roots = _spans(service, "ParentSpanId = ''")  # after the list: the jobs keep tracing their runs meanwhile
     rows = first["rows"] + second["rows"]
     assert len(rows) == 4 and len({r["trace_id"] for r in rows}) == 4

@@ -164,13 +164,14 @@ def cost_unpriced(context: ContextDep,
     Calls GPU hosts served (vLLM, TGI, an OpenAI-compatible server, ...) are priced by their GPU time
     (/api/v1/gpu/costs): they are counted in `self_hosted_calls`, not as unpriced.
     """
-    rows = spend.unpriced(context.store, f, context.self_hosted_providers)
+    found = spend.unpriced(context.store, f, context.self_hosted_providers)
+    rows = found.groups
     for row in rows:
         row["reason"] = row.pop("why")
         row["first_seen"], row["last_seen"] = rfc3339(row["first_seen"]), rfc3339(row["last_seen"])
     return Unpriced.model_validate({"since": rfc3339(f.since), "until": rfc3339(f.until),
                                     "calls": sum(r["calls"] for r in rows), "groups": rows,
-                                    "self_hosted_calls": spend.gpu_priced_calls(context.store, f)})
+                                    "self_hosted_calls": found.gpu_priced_calls})
 
 
 def catalog_source(context: ApiContext) -> CatalogSource:

@@ -5,8 +5,8 @@ Spend is token cost + GPU cost allocated to calls, by the one rule of store/quer
 range holds whole from `cost_daily` (when the buckets asked for hold whole days), the other hours from
 `cost_hourly`, so a 30-day breakdown reads about 30 rows per dimension combination, not millions of calls
 (migration 27); the grain is the hour, so a time range is widened to whole hours. Questions per user read the cost rows with
-their GPU allocations (the rollup has no user_id: see migration 6), as do unpriced calls (the
-rollup does not keep the reason).
+their GPU allocations (the rollup has no user_id: see migration 6); unpriced calls read the cost rows of the
+groups and hours the rollup counts them in (it does not keep the reason).
 """
 
 from __future__ import annotations
@@ -85,8 +85,10 @@ SELECT hour, {_ROLLUP_COLUMNS} FROM cost_hourly FINAL
         AND NOT (hour >= {{day_first:{S_TYPE}}} AND hour < {{day_last:{S_TYPE}}}))""", params)
 
 
-def _source(f: Filters, calls: bool, step: int | None = None) -> _Source:
+def _source(f: Filters, calls: bool, step: int | None = None, narrow: str = "") -> _Source:
+    """`narrow` is one more condition on the cost rows (over request_costs columns, parameters the caller's)."""
     clause, params = where(f, calls)
+    clause = f"{clause} AND {narrow}" if narrow else clause
     if not calls:
         table, days = _rollup(*hour_window(f), step)
         return _Source(table, "hour", _ROLLUP, clause, {**params, **days})
@@ -176,28 +178,69 @@ _NO_SAMPLES = ("self-hosted call on a host that sent no GPU samples in that hour
                "(gpu.host_map maps a call host to the GPU host it runs on)")
 
 
-def unpriced(store: Store, f: Filters, self_hosted: frozenset[str]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Unpriced:
+    """The calls of a range without a price, and how many GPU-served calls their GPU time priced."""
+
+    groups: list[dict[str, Any]]    # by provider, model and reason (`why`), most calls first
+    gpu_priced_calls: int
+
+
+_SORT_PREFIX = ("project", "service_name", "model")  # request_costs' sort key starts with them
+
+
+def unpriced(store: Store, f: Filters, self_hosted: frozenset[str]) -> Unpriced:
     """Calls without a price in the range by the spend rule (call_spend), by provider, model and reason.
 
     GPU-served calls are priced by their host-hour's GPU time, so they appear only when that host-hour
     has no GPU price; calls of `self_hosted` providers (lower case) that no GPU host served are said to be so.
+    The reason is in the cost rows only, but the rollup says where unpriced calls are: only the cost rows of
+    those (project, service, model) groups and hours are read, so a month of priced calls costs one rollup read.
     """
-    src = _source(f, calls=True)
-    return query_rows(store, f"""
+    if per_call(f, []):
+        narrow, params, gpu_calls = "", {}, None
+    else:
+        groups = _unpriced_groups(store, f)
+        gpu_calls = sum(g["gpu_calls"] for g in groups)
+        found = [g for g in groups if g["unpriced_calls"]]
+        if not found:
+            return Unpriced([], gpu_calls)
+        # Each column's values (a superset of the groups, still a prefix of the sort key), and their hours.
+        narrow = " AND ".join((*(f"{c} IN {{u_{c}:Array(String)}}" for c in _SORT_PREFIX),
+                               f"timestamp >= {{u_first:{S_TYPE}}} AND timestamp < {{u_last:{S_TYPE}}}"))
+        params = {**{f"u_{c}": sorted({g[c] for g in found}) for c in _SORT_PREFIX},
+                  "u_first": hour_param(min(g["first"] for g in found)),
+                  "u_last": hour_param(max(g["last"] for g in found) + DAY)}  # a day row's last hour, or more
+    src = _source(f, calls=True, narrow=narrow)
+    rows = query_rows(store, f"""
 SELECT provider, model, multiIf(
         served = 1, concat('no price for the GPUs of host ', gpu_host, ': ', gpu_price_source),
         lower(provider) IN {{self_hosted:Array(String)}}, {{no_samples:String}},
         reason) AS why,
-    count() AS calls, min(timestamp) AS first_seen, max(timestamp) AS last_seen,
+    count() AS calls, countIf(served = 1) AS served_calls, min(timestamp) AS first_seen, max(timestamp) AS last_seen,
     groupUniqArray(5)(service_name) AS services
 FROM {src.table}
 WHERE NOT {call_spend.HAS_PRICE} AND {src.clause}
 GROUP BY provider, model, why
-ORDER BY calls DESC, provider, model""", {**src.params, "self_hosted": sorted(self_hosted), "no_samples": _NO_SAMPLES})
+ORDER BY calls DESC, provider, model""", {**src.params, **params, "self_hosted": sorted(self_hosted),
+                                          "no_samples": _NO_SAMPLES})
+    served = sum(r.pop("served_calls") for r in rows)
+    return Unpriced(rows, _gpu_priced_calls(store, f) if gpu_calls is None else gpu_calls - served)
 
 
-def gpu_priced_calls(store: Store, f: Filters) -> int:
-    """Calls of the range priced through GPU time (GPU-served, on a host-hour with a price)."""
+def _unpriced_groups(store: Store, f: Filters) -> list[dict[str, Any]]:
+    """Per (project, service, model) of the rollup: its unpriced and GPU-served calls, and its first and last
+    rollup period (an hour, or a day from `cost_daily`)."""
+    src = _source(f, calls=False)
+    return query_rows(store, f"""
+SELECT project, service_name, model, sum(unpriced_calls) AS unpriced_calls, sum(gpu_calls) AS gpu_calls,
+    toDateTime64(min(hour), 0, 'UTC') AS first, toDateTime64(max(hour), 0, 'UTC') AS last
+FROM {src.table} WHERE {src.clause}
+GROUP BY project, service_name, model""", src.params)
+
+
+def _gpu_priced_calls(store: Store, f: Filters) -> int:
+    """Calls of the range priced through GPU time (GPU-served, on a host-hour with a price), from the cost rows."""
     src = _source(f, calls=True)
     [row] = query_rows(store, f"SELECT countIf(served = 1 AND gpu_priced) AS n FROM {src.table} WHERE {src.clause}",
                        src.params)

@@ -11,6 +11,7 @@ import yaml
 
 from client.api import ApiClient, Query
 from pipelines.costs.job import run_cost_job
+from pipelines.costs.rollup_job import run_rollup_job
 
 CATALOG = 'entries:\n  - {id: a, provider: openai, models: [m-a], input: "1", output: "2"}\n'
 CALLS = """
@@ -34,6 +35,7 @@ def priced(service_factory, tmp_path):
         "%Y-%m-%d %H:%M:%S.%f")})
     run_cost_job(running.store, running.service.catalog_source.current(), datetime.now(timezone.utc),
                  safety_delay=timedelta(0))
+    run_rollup_job(running.store, datetime.now(timezone.utc), safety_delay=timedelta(0))  # /costs/unpriced reads it
     return running
 
 

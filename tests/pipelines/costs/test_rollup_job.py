@@ -170,3 +170,38 @@ def test_whole_days_are_read_from_the_day_rollup_and_a_re_pricing_reaches_its_da
     roll_up(store)
     assert answered() == spend_of_cost_rows(store, since, until)
     assert answered()["cost"] > Decimal("9")
+
+
+def test_unpriced_calls_read_through_the_rollup_equal_the_cost_rows(store):
+    """The unpriced list reads only the cost rows of the groups and hours the rollup counts unpriced calls in."""
+    start = utc(2026, 11, 17, 20, 0, 0)
+    groups = [("p", "chat", "openai", "m"), ("p", "rag", "openai", "mystery"), ("q", "chat", "acme", "x-1")]
+    for i in range(120):
+        project, service, provider, model = groups[i % 3]
+        priced = model == "m" or i % 5 != 0  # unpriced: a few calls of two groups, on some days
+        store.command("""
+INSERT INTO request_costs (timestamp, trace_id, span_id, project, service_name, provider, model, priced, reason,
+    cost_total, catalog_version, priced_at)
+VALUES ({at:DateTime64(9, 'UTC')}, 't', {span:String}, {project:String}, {service:String}, {provider:String},
+    {model:String}, {priced:Bool}, {reason:String}, if({priced:Bool}, toDecimal128(0.01, 12), NULL), 'v1', now64(3))""",
+                      {"at": (start + timedelta(minutes=41 * i)).strftime("%Y-%m-%d %H:%M:%S.%f"), "span": f"c{i}",
+                       "project": project, "service": service, "provider": provider, "model": model,
+                       "priced": "true" if priced else "false", "reason": "" if priced else f"no price for {model}"})
+    queue_slices(store, [start + timedelta(minutes=5 * i) for i in range(12 * 24 * 4)])
+    roll_up(store)
+
+    def from_cost_rows(since: datetime, until: datetime) -> list[tuple]:
+        rows = query_rows(store, """
+SELECT provider, model, reason AS why, count() AS calls FROM request_costs FINAL
+WHERE NOT priced AND timestamp >= {since:DateTime64(9, 'UTC')} AND timestamp < {until:DateTime64(9, 'UTC')}
+GROUP BY provider, model, why""", {"since": since.strftime("%Y-%m-%d %H:%M:%S"),
+                                   "until": until.strftime("%Y-%m-%d %H:%M:%S")})
+        return sorted((r["provider"], r["model"], r["why"], r["calls"]) for r in rows)
+
+    for since, until in [(start, start + timedelta(days=4)), (utc(2026, 11, 18, 0, 0, 0), utc(2026, 11, 20, 0, 0, 0)),
+                         (utc(2026, 11, 18, 7, 0, 0), utc(2026, 11, 18, 9, 0, 0))]:
+        found = spend.unpriced(store, Filters(since, until), frozenset())
+        assert sorted((g["provider"], g["model"], g["why"], g["calls"]) for g in found.groups) == \
+            from_cost_rows(since, until)
+        assert found.gpu_priced_calls == 0
+    assert spend.unpriced(store, Filters(start, start + timedelta(days=4)), frozenset()).groups, "some are unpriced"

@@ -26,8 +26,8 @@ values (project, service, model and time), which prune `request_costs` to a few 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +52,8 @@ _TAIL = f"{_TAIL_ALL} AND timestamp >= {{since:{NS_TYPE}}}"
 _FIRST_IN_RANGE = (f"first_ns >= toUnixTimestamp64Nano({{since:{NS_TYPE}}}) "
                    f"AND first_ns < toUnixTimestamp64Nano({{until:{NS_TYPE}}})")
 _LOOKBACK_NS = int(ROOT_LOOKBACK.total_seconds()) * 10**9
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NEWEST_WINDOWS = (timedelta(hours=1), timedelta(days=1))  # read first for a newest-first page
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,27 @@ def _tail() -> str:
 
 
 def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
-    """One page of traces, by `t.sort` descending then trace id, after `t.after`."""
+    """One page of traces, by `t.sort` descending then trace id, after `t.after`.
+
+    Newest first, a page usually lies in the last hour or day before its anchor (the range's end, or the cursor's
+    time), so those windows are read first: a page from a window is the page of the whole range when it is full
+    and its last trace starts inside the window, since a trace whose first call is earlier starts earlier still.
+    A 30-day list then reads a day of summaries, not a month (1.6 s at 10 M calls; docs/benchmarks.md)."""
+    if t.sort == "time":
+        anchor = t.filters.until if t.after is None else min(t.filters.until, _time(int(t.after.key)))
+        for width in _NEWEST_WINDOWS:
+            since = anchor - width
+            if since <= t.filters.since:
+                break
+            rows = _page(store, replace(t, filters=replace(t.filters, since=since)))
+            if len(rows) == t.limit and rows[-1]["start_ns"] >= _ns(since):
+                return rows
+    return _page(store, t)
+
+
+def _page(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
     window, params = Filters(t.filters.since, t.filters.until).where()
-    covered = watermarks.watermark(store, summaries.CALLS_MARK) or datetime(1970, 1, 1, tzinfo=timezone.utc)
+    covered = watermarks.watermark(store, summaries.CALLS_MARK) or _EPOCH
     params.update(covered=time_param(covered, 3), limit=t.limit)
     conditions = [_FIRST_IN_RANGE]
     if _narrowed(t.filters):
@@ -229,8 +249,17 @@ SELECT *, {call_spend.SPEND} AS spend, {call_spend.HAS_PRICE} AS has_price
 FROM ({call_spend.calls_sql(where, hours, _COST_EXTRA)})""", params)
 
 
+def _time(ns: int) -> datetime:
+    """Nanoseconds since the epoch as a UTC time (to the microsecond, earlier by under one)."""
+    return datetime.fromtimestamp(ns // 10**9, timezone.utc).replace(microsecond=ns // 1000 % 10**6)
+
+
+def _ns(at: datetime) -> int:
+    return (at - _EPOCH) // timedelta(microseconds=1) * 1000
+
+
 def _ns_param(ns: int) -> str:
-    return time_param(datetime.fromtimestamp(ns // 10**9, timezone.utc).replace(microsecond=ns // 1000 % 10**6))
+    return time_param(_time(ns))
 
 
 def _hour(ns: int) -> datetime:

@@ -199,3 +199,24 @@ def test_a_trace_is_listed_in_the_range_of_its_first_call_with_all_its_calls(sto
         priced_up_to_now(store)
         run_job(store)
     assert [r["trace_id"] for r in stored(store)] == ["x", "y"]
+
+
+def test_newest_first_pages_read_from_the_last_hour_or_day_equal_the_whole_range(store):
+    """A page read from the window before its anchor is taken only when no earlier trace can outrank it: roots
+    that start half an hour before their first call straddle the window's edge."""
+    until = NOW.replace(minute=0) - timedelta(minutes=1)
+    # One every 20 minutes for ten hours, then one every five hours for two days; every third with an early root.
+    offsets = [7 + 20 * i for i in range(30)] + [607 + 300 * i for i in range(10)]
+    for i, minutes in enumerate(offsets):
+        first = until - timedelta(minutes=minutes)
+        call(store, f"r{i:02d}", f"c{i}", first)
+        if i % 3 == 2:
+            root(store, f"r{i:02d}", first - timedelta(minutes=30 + i % 5), 40 * 60 * 1000)
+        if i == 20:  # the older half summarised, the newer half the tail
+            priced_up_to_now(store)
+            run_job(store)
+    month = Filters(until - timedelta(days=30), until)
+    whole = [r["trace_id"] for r in trace_list(store, TraceListQuery(month, limit=1000))]
+    assert len(whole) == 40 and whole != sorted(whole), "early roots reorder some traces"
+    for limit in (3, 8):
+        assert _pages(store, TraceListQuery(month, limit=limit)) == whole, limit

@@ -115,7 +115,7 @@ def price_in_store(store: Store, source: str, params: dict[str, Any], catalog: C
                   f"SELECT {columns} FROM "
                   f"({cost_select(seen, tier_depth(catalog), q.PRICED_INPUT_COLUMNS, keys_hash_apart(keys))})",
                   params)
-    rollup.queue_slices(store, slices)
+    rollup.queue_slices(store, slices, priced_at=now)
     rows, priced, flagged = q.priced_counts(store, where, now)
     return PricedCounts(rows, priced, rows - priced, flagged, tuple(slices))
 

@@ -5,7 +5,9 @@ Two watermarks. `trace-summaries-calls` is on the calls' ingestion time and neve
 call is summarised once it is priced; the trace list computes the traces with calls ingested after it from the
 calls (store/queries/traces.py), so a trace ingested a second ago is listed. `trace-summaries` is on the time the
 cost, reprice and GPU cost jobs queue five-minute slices (`cost_rollup_queue`, read as the rollup job reads it):
-their traces are recomputed, so re-pricing and GPU cost allocated hours later reach the rows. Each run also
+the traces of the cost rows those runs wrote (by the version queued with the slice, migration 28) and of the
+GPU-allocated calls in the GPU job's slices are recomputed, so re-pricing and GPU cost allocated hours later reach
+the rows. Each run also
 completes the rows of the last `ROOTLESS_HOURS` stored without a root span whose root has arrived since (the
 root usually arrives last); older ones the list completes when it reads them.
 
@@ -45,17 +47,18 @@ def run_trace_summary_job(store: Store, now: datetime, safety_delay: timedelta =
     queue_mark = utc(watermarks.watermark(store, JOB_NAME) or EPOCH)
     calls_mark = utc(watermarks.watermark(store, q.CALLS_MARK) or EPOCH)
     calls_end = max(calls_mark, min(end, utc(watermarks.watermark(store, COST_JOB) or EPOCH)))
-    queued = {source: [utc(s) for s in cost_rollup.queued_slices(store, queue_mark, end, source)]
-              if end > queue_mark else [] for source in ("costs", "gpu")}
-    slices = sorted({*queued["costs"], *queued["gpu"]})
+    priced = [(utc(s), v and utc(v)) for s, v in cost_rollup.queued_versions(store, queue_mark, end)] \
+        if end > queue_mark else []
+    gpu = [utc(s) for s in cost_rollup.queued_slices(store, queue_mark, end, "gpu")] if end > queue_mark else []
+    slices = sorted({*(s for s, _ in priced), *gpu})
     rootless_since = (end - timedelta(hours=ROOTLESS_HOURS)).replace(minute=0, second=0, microsecond=0)
     days = sorted({*q.call_days(store, calls_mark, calls_end), *(s.date() for s in slices), rootless_since.date(),
                    end.date()})
     for day in days:
         if should_stop():
             return {"days": 0, "stopped": True, "watermark": queue_mark.isoformat()}
-        on_day = {source: [s for s in times if s.date() == day] for source, times in queued.items()}
-        params = q.changed_params(day, calls_mark, calls_end, on_day["costs"], on_day["gpu"], rootless_since)
+        params = q.changed_params(day, calls_mark, calls_end, [p for p in priced if p[0].date() == day],
+                                  [s for s in gpu if s.date() == day], rootless_since)
         bounds = q.extent(store, params)
         if bounds is None:
             continue

@@ -32,6 +32,7 @@ from store.migrations import (
     m0025_storage_codecs,
     m0026_operation_rollups,
     m0027_daily_rollups,
+    m0028_queued_versions,
 )
 
 _MODULES: tuple[ModuleType, ...] = (
@@ -41,7 +42,7 @@ _MODULES: tuple[ModuleType, ...] = (
     m0014_instrumentation_and_price_basis, m0015_leases, m0016_alerts, m0017_notifications, m0018_gpu_cost_queue,
     m0019_spend_with_gpu, m0020_runbook_versions, m0021_incidents, m0022_releases, m0023_trace_summaries,
     m0024_call_rollups, m0025_storage_codecs, m0026_operation_rollups,
-    m0027_daily_rollups,
+    m0027_daily_rollups, m0028_queued_versions,
 )
 
 

@@ -9,7 +9,7 @@ day of those hours from its hour rows (migration 27).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from store.base import Store, query_rows
 from store.params import MS_TYPE, dates_param, seconds_param, time_param
@@ -17,6 +17,7 @@ from store.queries import call_spend
 from store.tables import COST_DAYS
 from store.tables import COST_DIMENSIONS as DIMENSIONS
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 SLICE = timedelta(minutes=5)
 SLICES_PER_HOUR = 12
 # An hour with more cost rows than this is rolled up by slice. Below it, slice rows would be nearly as
@@ -34,13 +35,16 @@ _FROM_CALLS = {name: call_spend.MEASURES[name] for name in (*_COUNTS, *_TOKENS, 
 _FROM_SLICES = {**{c: f"sum({c})" for c in (*_COUNTS, *_TOKENS)}, **{m: f"toDecimal128(sum({m}), 12)" for m in _MONEY}}
 
 
-def queue_slices(store: Store, slices: list[datetime], source: str = "costs") -> None:
+def queue_slices(store: Store, slices: list[datetime], source: str = "costs", priced_at: datetime | None = None) -> None:
     """Ask the rollup job to re-aggregate `slices` (five-minute starts); `source` says who asks (the GPU cost
-    job, `gpu`, reads the queue too, but not its own rows)."""
+    job, `gpu`, reads the queue too, but not its own rows); `priced_at`, the version of the cost rows written
+    in them, lets the trace summary job read just those rows (migration 28; none: the whole slices)."""
     store.command(f"""
-INSERT INTO cost_rollup_queue (hour, slice, source)
-SELECT toStartOfHour(s), s, {{source:String}} FROM (SELECT arrayJoin({{slices:{_TIMES}}}) AS s)""",
-                  {"slices": seconds_param(slices), "source": source})
+INSERT INTO cost_rollup_queue (hour, slice, source, priced_at)
+SELECT toStartOfHour(s), s, {{source:String}}, {{priced_at:{MS_TYPE}}}
+FROM (SELECT arrayJoin({{slices:{_TIMES}}}) AS s)""",
+                  {"slices": seconds_param(slices), "source": source,
+                   "priced_at": time_param(priced_at or EPOCH, 3)})
 
 
 def queued_slices(store: Store, after: datetime, until: datetime, source: str | None = None) -> list[datetime]:
@@ -52,6 +56,15 @@ SELECT DISTINCT toDateTime64(slice, 0, 'UTC') AS slice FROM cost_rollup_queue
 WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}}{by_source} ORDER BY slice""",
                       {"after": time_param(after, 3), "until": time_param(until, 3), "source": source})
     return [r["slice"] for r in rows]
+
+
+def queued_versions(store: Store, after: datetime, until: datetime) -> list[tuple[datetime, datetime | None]]:
+    """The cost rows' slices queued in (after, until] with the version written in them (None: the whole slice)."""
+    rows = query_rows(store, f"""
+SELECT DISTINCT toDateTime64(slice, 0, 'UTC') AS slice, priced_at FROM cost_rollup_queue
+WHERE queued_at > {{after:{MS_TYPE}}} AND queued_at <= {{until:{MS_TYPE}}} AND source = 'costs'
+ORDER BY slice, priced_at""", {"after": time_param(after, 3), "until": time_param(until, 3)})
+    return [(r["slice"], r["priced_at"] if r["priced_at"] > EPOCH else None) for r in rows]
 
 
 def sliced_hours(store: Store, hours: list[datetime]) -> list[datetime]:

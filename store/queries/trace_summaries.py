@@ -2,8 +2,9 @@
 their recomputation into `trace_summaries` (migration 23).
 
 A trace changed when, on one day of call time: one of its calls was ingested in the job's window (a new call,
-already priced: the window ends at the cost job's watermark), or it has a call in a five-minute slice the cost or
-reprice jobs queued (a price written again), or a GPU-allocated call in a slice the GPU cost job queued, or it is
+already priced: the window ends at the cost job's watermark), or one of its cost rows was written by a cost or
+reprice run whose slices are queued (a price written again; a slice queued without the run's version, every call
+in it), or a GPU-allocated call in a slice the GPU cost job queued, or it is
 stored without a root span whose root has arrived since. Recomputing reads all its calls: they lie between the changed calls' times widened to
 the extent of its stored rows (`first_ns`, `last_ns`), because every call not in a stored row is a changed one.
 """
@@ -22,11 +23,17 @@ CALLS_MARK = "trace-summaries-calls"
 _SLICES = "Array(DateTime('UTC'))"
 _NEW_CALLS = f"(ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}})"
 _IN_SLICES = f"toStartOfFiveMinutes(timestamp) IN {{slices:{_SLICES}}}"
+# The cost rows a run wrote (migration 28): their queued slices and versions (a superset of the pairs queued, with
+# the same rows: a run queues every slice it wrote in).
+_PRICED = (f"request_costs WHERE toDate(timestamp) = {{day:Date}} AND toStartOfFiveMinutes(timestamp) IN "
+           f"{{priced_slices:{_SLICES}}} AND priced_at IN {{versions:Array({MS_TYPE})}}")
 # A GPU allocation changes only calls that some run of their hour allocated: those of request_gpu_costs.
 _GPU_CALLS = (f"request_gpu_costs WHERE toDate(hour) = {{day:Date}} "
               f"AND toStartOfFiveMinutes(timestamp) IN {{gpu_slices:{_SLICES}}}")
 _CHANGED = f"""
 SELECT trace_id FROM llm_calls WHERE toDate(timestamp) = {{day:Date}} AND ({_NEW_CALLS} OR {_IN_SLICES})
+UNION DISTINCT
+SELECT trace_id FROM {_PRICED}
 UNION DISTINCT
 SELECT trace_id FROM {_GPU_CALLS}
 UNION DISTINCT
@@ -45,12 +52,17 @@ WHERE ingested_at > {{after:{MS_TYPE}}} AND ingested_at <= {{until:{MS_TYPE}}} O
     return [r["day"] for r in rows]
 
 
-def changed_params(day: date, after: datetime, until: datetime, slices: list[datetime], gpu_slices: list[datetime],
-                   rootless_since: datetime) -> dict[str, Any]:
-    """Parameters of the changed traces of `day`: calls ingested in (after, until], calls in `slices` (queued for
-    their cost rows), GPU-allocated calls in `gpu_slices`, rows since `rootless_since` without a root span."""
+def changed_params(day: date, after: datetime, until: datetime, priced: list[tuple[datetime, datetime | None]],
+                   gpu_slices: list[datetime], rootless_since: datetime) -> dict[str, Any]:
+    """Parameters of the changed traces of `day`: calls ingested in (after, until], the cost rows of `priced`
+    (slices queued with the version written in them; all calls of a slice queued without one), GPU-allocated calls
+    in `gpu_slices`, rows since `rootless_since` without a root span."""
+    versioned = [(s, v) for s, v in priced if v is not None]
     return {"day": day.isoformat(), "after": time_param(after, 3), "until": time_param(until, 3),
-            "slices": [time_param(s, 0) for s in slices], "gpu_slices": [time_param(s, 0) for s in gpu_slices],
+            "slices": [time_param(s, 0) for s, v in priced if v is None],
+            "priced_slices": sorted({time_param(s, 0) for s, _ in versioned}),
+            "versions": sorted({time_param(v, 3) for _, v in versioned}),
+            "gpu_slices": [time_param(s, 0) for s in gpu_slices],
             "rootless_since": time_param(rootless_since, 0),
             "roots_since": time_param(rootless_since - ROOT_LOOKBACK)}
 
@@ -63,6 +75,8 @@ def extent(store: Store, params: dict[str, Any]) -> tuple[int, int] | None:
 SELECT minOrNull(lo) AS lo, maxOrNull(hi) AS hi FROM (
     SELECT toUnixTimestamp64Nano(timestamp) AS lo, lo AS hi FROM llm_calls
     WHERE toDate(timestamp) = {{day:Date}} AND ({_NEW_CALLS} OR {_IN_SLICES})
+    UNION ALL
+    SELECT toUnixTimestamp64Nano(timestamp), toUnixTimestamp64Nano(timestamp) FROM {_PRICED}
     UNION ALL
     SELECT toUnixTimestamp64Nano(timestamp), toUnixTimestamp64Nano(timestamp) FROM {_GPU_CALLS}
     UNION ALL

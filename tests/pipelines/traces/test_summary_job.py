@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from pipelines.traces.summary_job import run_trace_summary_job
 from store import query_rows
+from store.params import time_param
 from store.queries import watermarks
 from store.queries.cost_rollup import queue_slices
 from store.queries.filters import Filters
@@ -41,14 +42,18 @@ VALUES ({{at:{NS}}}, {{trace:String}}, {{span:String}}, 'root-{trace}', 'p', {{s
 
 
 def price(store, span: str, amount: str) -> None:
-    """The cost row of a call, as the cost job writes it (a later one re-prices it), and its slice queued."""
+    """The cost row of a call, as the cost job writes it (a later one re-prices it), and its slice queued with the
+    row's version."""
+    version = datetime.now(timezone.utc)
     store.command("""
 INSERT INTO request_costs (timestamp, trace_id, span_id, project, service_name, team, user_id, model, input_tokens,
     output_tokens, status, priced, currency, cost_input, cost_total, catalog_version, priced_at)
 SELECT timestamp, trace_id, span_id, project, service_name, team, user_id, model, input_tokens, output_tokens,
-    status, true, 'USD', toDecimal128({amount:String}, 12), toDecimal128({amount:String}, 12), 'v1', now64(3)
-FROM llm_calls FINAL WHERE span_id = {span:String}""", {"span": span, "amount": amount})
-    queue_slices(store, slice_of(store, span))
+    status, true, 'USD', toDecimal128({amount:String}, 12), toDecimal128({amount:String}, 12), 'v1',
+    {version:DateTime64(3, 'UTC')}
+FROM llm_calls FINAL WHERE span_id = {span:String}""", {"span": span, "amount": amount,
+                                                        "version": time_param(version, 3)})
+    queue_slices(store, slice_of(store, span), priced_at=version)
 
 
 def slice_of(store, span: str) -> list[datetime]:
@@ -91,6 +96,11 @@ def run_job(store) -> dict:
 
 def listed(store, **kwargs) -> dict[str, dict]:
     return {r["trace_id"]: r for r in trace_list(store, TraceListQuery(RANGE, limit=1000, **kwargs))}
+
+
+def versions(store) -> dict[str, datetime]:
+    return {r["trace_id"]: r["at"] for r in query_rows(
+        store, "SELECT trace_id, max(computed_at) AS at FROM trace_summaries GROUP BY trace_id")}
 
 
 def stored(store) -> list[dict]:
@@ -220,3 +230,20 @@ def test_newest_first_pages_read_from_the_last_hour_or_day_equal_the_whole_range
     assert len(whole) == 40 and whole != sorted(whole), "early roots reorder some traces"
     for limit in (3, 8):
         assert _pages(store, TraceListQuery(month, limit=limit)) == whole, limit
+
+
+def test_a_re_priced_call_recomputes_its_trace_not_the_others_of_its_slice(store):
+    for trace in ("a", "b"):  # the same five-minute slice
+        call(store, trace, f"{trace}1", T0 + timedelta(seconds=ord(trace)))
+        price(store, f"{trace}1", "0.1")
+    priced_up_to_now(store)
+    run_job(store)
+    before = versions(store)
+    price(store, "a1", "0.7")
+    run_job(store)
+    after = versions(store)
+    assert after["a"] > before["a"] and after["b"] == before["b"]
+    assert listed(store)["a"]["cost"] == Decimal("0.7")
+    queue_slices(store, slice_of(store, "b1"))  # queued without a version (before migration 28): the whole slice
+    run_job(store)
+    assert all(at > after[trace] for trace, at in versions(store).items())

@@ -3,7 +3,10 @@
 Each run reads rows up to `now - safety_delay` (its end). It recomputes, from the source table, every minute that
 closed since the last run (before the end's minute) and every closed minute that holds a row ingested since the
 last run's end less the look-back (a late span, a retry, an insert that committed after the last run read); then
-re-derives those minutes' hours from the minute rows, and their days from the hour rows. The watermark is the end: readers take the minutes from its
+re-derives those minutes' hours from the minute rows, and their days from the hour rows once closed (the readers
+take a day from the day rollup only when the watermark is past it, store/queries/rollup_plan.py; re-deriving the
+open day at every run was most of the job's time under full ingest). The watermark is the end: readers take the
+minutes from its
 minute on, and the minutes of rows ingested after it (less the look-back), from the source. An open minute is
 rolled up once, when it closes, and again only if a late row lands in it. Recomputing, not adding, keeps the
 rollups equal to the deduplicated rows.
@@ -45,6 +48,7 @@ def run_minute_rollup(store: Store, r: Rollup, recompute_minutes: Recompute, der
     minutes = [utc(m) for m in minutes_to_roll_up(store, r, max(mark - r.lookback, EPOCH), end, floor_minute(mark),
                                                   floor_minute(end))]
     hours: list[datetime] = []
+    closed = day_start(floor_minute(end).date())  # days before it are closed: the readers take them whole
     for day in sorted({m.date() for m in minutes}):
         if should_stop():
             return {"minutes": len(minutes), "hours": len(hours), "watermark": mark.isoformat(), "stopped": True}
@@ -52,8 +56,11 @@ def run_minute_rollup(store: Store, r: Rollup, recompute_minutes: Recompute, der
         recompute_minutes(store, todo, now)
         day_hours = sorted({hour_of(m) for m in todo})
         derive(store, "hours", day_hours, now)
-        derive(store, "days", [day_start(day)], now)
+        if day_start(day) < closed:
+            derive(store, "days", [day_start(day)], now)
         hours += day_hours
+    if mark > EPOCH and day_start(mark.date()) < closed and mark.date() not in {m.date() for m in minutes}:
+        derive(store, "days", [day_start(mark.date())], now)  # it closed in this run, without a minute to roll up
     watermarks.set_watermark(store, r.job_name, end, now)
     if minutes:
         log.info("%s minutes=%d hours=%d first=%s last=%s", r.job_name, len(minutes), len(hours),

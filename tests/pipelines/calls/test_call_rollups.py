@@ -195,3 +195,23 @@ def test_whole_days_are_read_from_the_day_rollup_equal_to_raw_and_a_late_call_se
         == [(18, 20)]
     check_summary(store, calls, filters(MONTHLY))
     check_series(store, calls, filters(MONTHLY), 86400, "model")
+
+
+def test_the_open_day_is_derived_once_it_closes_even_without_a_call_after_its_last_run(store):
+    day = datetime(2026, 11, 18, tzinfo=timezone.utc)
+    calls = random_calls(random.Random(28), 300, day + timedelta(hours=9), day + timedelta(hours=20))
+    insert(store, calls)
+
+    def day_rows() -> list[dict]:
+        return query_rows(store, "SELECT toDate(period) AS day, sum(calls) AS calls FROM llm_calls_1d FINAL "
+                                 "GROUP BY day")
+
+    run_call_rollup_job(store, day + timedelta(hours=21))
+    assert day_rows() == [], "an open day is read from hours: deriving it at every run was wasted"
+    run_call_rollup_job(store, day + timedelta(hours=23, minutes=59, seconds=59))
+    assert day_rows() == []
+    run_call_rollup_job(store, day + timedelta(days=1, minutes=30))
+    assert [(str(r["day"]), r["calls"]) for r in day_rows()] == [("2026-11-18", len(calls))]
+    whole = filters((day, day + timedelta(days=1)))
+    assert [p.source for p in call_sources.pieces(store, whole)] == ["days"]
+    check_summary(store, calls, whole)

@@ -7,6 +7,7 @@ column that may lack values is given as text formatted here.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -59,6 +60,18 @@ def tokens(value: int | None) -> str:
 def number(value: float | None, spec: str) -> str:
     """`value` formatted by `spec` ('.1f', ',.0f', '.4g'), or MISSING."""
     return MISSING if value is None else format(value, spec)
+
+
+def quantity(value: float | None) -> str:
+    """A value of no known unit (an alert's: dollars, a ratio, milliseconds), to four significant digits with
+    thousands separators and never in scientific notation: 90,712 and 0.3333, not 9.071e+04."""
+    if value is None:
+        return MISSING
+    if value == 0 or not math.isfinite(value):
+        return format(value, "g")
+    digits = max(0, 3 - math.floor(math.log10(abs(value))))
+    text = f"{round(value, digits):,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def timestamp(text: str | None) -> str:

@@ -55,7 +55,7 @@ def ordered(alerts: Iterable[AlertInstance]) -> list[AlertInstance]:
 
 def alert_rows(alerts: Iterable[AlertInstance]) -> list[dict[str, str]]:
     return [{"status": a.status, "severity": a.severity, "rule": a.rule, "labels": labels_text(a.labels),
-             "value": fmt.number(a.value, ".4g"), "since (UTC)": fmt.timestamp(since(a)),
+             "value": fmt.quantity(a.value), "since (UTC)": fmt.timestamp(since(a)),
              "summary": a.annotations.get("summary", ""), "muted": muted(a)} for a in ordered(alerts)]
 
 
@@ -100,7 +100,7 @@ def typed_matchers(text: str) -> list[str]:
 
 def history_rows(history: AlertHistory) -> list[dict[str, str]]:
     return [{"at (UTC)": fmt.timestamp(e.at), "rule": e.rule, "labels": labels_text(e.labels),
-             "severity": e.severity, "from": e.from_status, "to": e.to_status, "value": fmt.number(e.value, ".4g")}
+             "severity": e.severity, "from": e.from_status, "to": e.to_status, "value": fmt.quantity(e.value)}
             for e in history.events]
 
 

@@ -69,8 +69,8 @@ def _alert(api: ApiClient, alert: AlertInstance, by: str) -> None:
     st.markdown(f"**{alert.annotations.get('summary') or alert.rule}**")
     if alert.annotations.get("description"):
         st.markdown(alert.annotations["description"])
-    threshold = f" (threshold {fmt.number(alert.threshold, '.4g')})" if alert.threshold is not None else ""
-    st.caption(f"value {fmt.number(alert.value, '.4g')}{threshold} · {alert.status} since "
+    threshold = f" (threshold {fmt.quantity(alert.threshold)})" if alert.threshold is not None else ""
+    st.caption(f"value {fmt.quantity(alert.value)}{threshold} · {alert.status} since "
                f"{fmt.timestamp(af.since(alert))} UTC · pending since {fmt.timestamp(alert.active_since)} UTC"
                + (f" · runbook `{alert.runbook}`" if alert.runbook else "")
                + (f" · {af.muted(alert)}" if af.muted(alert) else ""))

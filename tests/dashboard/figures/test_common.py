@@ -28,6 +28,12 @@ def test_formats():
     assert (fmt.number(1234.5, ",.0f"), fmt.number(None, ".1f")) == ("1,234", "–")
 
 
+def test_a_quantity_of_no_known_unit_reads_without_an_exponent_to_four_significant_digits():
+    values = (90712.3, 0.333333, 1.5, 12.0, 0.000012345, -2500.49, 0.0, 99999.5, None)
+    assert [fmt.quantity(v) for v in values] == ["90,712", "0.3333", "1.5", "12", "0.00001234", "-2,500",
+                                                 "0", "100,000", "–"]
+
+
 def test_money_keeps_its_significant_digits_and_never_reads_zero_when_it_is_not():
     assert fmt.money("1234.5678") == "$1,234.57" and fmt.money("1") == "$1.00"
     assert fmt.money("0.0142") == "$0.0142", "not $0.01"

@@ -18,6 +18,8 @@ from store.base import Store, query_rows
 from store.params import MS_TYPE, NS_TYPE, time_param
 from store.queries.trace_rows import CALL_SIDE, ROOT_LOOKBACK, ROOT_SIDE, computed
 
+# Read with FINAL, so an insert need not merge its rows (1.4 s against 2.4 s for 226 k traces).
+_INSERT_SETTINGS = "max_partitions_per_insert_block = 0, optimize_on_insert = 0"
 # The job's watermark on the calls' ingestion time: calls ingested after it are the list's tail.
 CALLS_MARK = "trace-summaries-calls"
 _SLICES = "Array(DateTime('UTC'))"
@@ -95,11 +97,13 @@ def recompute(store: Store, params: dict[str, Any], lo: datetime, hi: datetime, 
     roots = f"TraceId IN ({_CHANGED}) AND Timestamp >= {{roots_lo:{NS_TYPE}}} AND Timestamp <= {{hi:{NS_TYPE}}}"
     columns = ", ".join((*CALL_SIDE, *ROOT_SIDE))
     store.command(f"""
-INSERT INTO trace_summaries (hour, trace_id, {columns}, computed_at) SETTINGS max_partitions_per_insert_block = 0
+INSERT INTO trace_summaries (hour, trace_id, {columns}, computed_at) SETTINGS {_INSERT_SETTINGS}
 SELECT toStartOfHour(fromUnixTimestamp64Nano(first_ns, 'UTC')), trace_id, {columns}, {{computed_at:{MS_TYPE}}}
 FROM ({computed(calls, hours, roots)})""", params)
-    keys = f"SELECT DISTINCT hour, trace_id FROM trace_summaries WHERE trace_id IN ({_CHANGED}) AND is_deleted = 0"
+    # Every stored version of theirs starts in [lo, hi] (the extent read them all), so its key's hour is in it.
+    keys = (f"SELECT DISTINCT hour, trace_id FROM trace_summaries WHERE {hours} AND trace_id IN ({_CHANGED}) "
+            "AND is_deleted = 0")
     store.command(f"""
-INSERT INTO trace_summaries (hour, trace_id, computed_at, is_deleted) SETTINGS max_partitions_per_insert_block = 0
+INSERT INTO trace_summaries (hour, trace_id, computed_at, is_deleted) SETTINGS {_INSERT_SETTINGS}
 SELECT hour, trace_id, {{computed_at:{MS_TYPE}}}, 1 FROM ({keys} AND computed_at < {{computed_at:{MS_TYPE}}})
 WHERE (hour, trace_id) NOT IN ({keys} AND computed_at = {{computed_at:{MS_TYPE}}})""", params)

@@ -162,7 +162,8 @@ def cost_unpriced(context: ContextDep,
     self-hosted call on a host that sends no GPU samples), by model and reason.
 
     Calls GPU hosts served (vLLM, TGI, an OpenAI-compatible server, ...) are priced by their GPU time
-    (/api/v1/gpu/costs): they are counted in `self_hosted_calls`, not as unpriced.
+    (/api/v1/gpu/costs): they are counted in `self_hosted_calls`, not as unpriced. Read through the spend rollup,
+    so as fresh as the Costs tiles: calls priced since its last run (a minute by default) come at its next.
     """
     found = spend.unpriced(context.store, f, context.self_hosted_providers)
     rows = found.groups

@@ -58,7 +58,10 @@ def decode_cursor(text: str, sort: str) -> q.After:
         kind, key, trace_id = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         if not all(isinstance(v, str) for v in (kind, key, trace_id)):
             raise ValueError
-        Decimal(key) if kind == "cost" else int(key)
+        if kind == "cost":
+            Decimal(key)
+        elif not -2**63 <= int(key) < 2**63:  # nanoseconds, an Int64
+            raise ValueError
     except (ValueError, TypeError, InvalidOperation, binascii.Error, UnicodeDecodeError):
         raise BadInput("cursor: not a cursor of GET /api/v1/traces (pass the next_cursor of the previous page "
                        "unchanged)") from None

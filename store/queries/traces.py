@@ -124,7 +124,8 @@ def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
     and its last trace starts inside the window, since a trace whose first call is earlier starts earlier still.
     A 30-day list then reads a day of summaries, not a month (1.6 s at 10 M calls; docs/benchmarks.md)."""
     if t.sort == "time":
-        anchor = t.filters.until if t.after is None else min(t.filters.until, _time(int(t.after.key)))
+        until_ns = _ns(t.filters.until)
+        anchor = t.filters.until if t.after is None else _time(min(max(int(t.after.key), 0), until_ns))
         for width in _NEWEST_WINDOWS:
             since = anchor - width
             if since <= t.filters.since:

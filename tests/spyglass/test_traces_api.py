@@ -5,6 +5,7 @@ known amounts (the service runs without its scheduler, so no job overwrites them
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -168,6 +169,8 @@ def test_filters_are_exact(seeded, params, keep):
     ({"min_cost": "-1"}, "min_cost: '-1' is not a decimal amount of at least 0"),
     ({"min_duration": "fast"}, "min_duration: 'fast' is neither a number of milliseconds"),
     ({"cursor": "garbage!"}, "cursor: not a cursor of GET /api/v1/traces"),
+    ({"cursor": base64.urlsafe_b64encode(b'["time", "99999999999999999999", "ab"]').decode()},
+     "cursor: not a cursor of GET /api/v1/traces"),
     ({"limit": "0"}, "invalid parameters: limit"),
     ({"since": "yesterday"}, "since: 'yesterday' is neither RFC 3339"),
 ])

@@ -89,8 +89,8 @@ def test_bad_parameters_are_400_with_a_message(service):
         assert message in response.json()["error"]
 
 
-def test_the_hours_without_a_gpu_price_are_listed_with_the_reason(service_factory):
-    service = service_factory(gpu={"cost_interval_seconds": 3600})  # the test runs the job itself
+def test_the_hours_without_a_gpu_price_are_listed_with_the_reason(service):
+    """After the service's own first GPU cost run (the fixture waits for it): the test runs the job itself."""
     day = T - timedelta(days=1)
     insert_samples(service.store, samples("gpu-a", "a1", "NVIDIA H100 80GB HBM3", day, 24 * 60, MINUTE, 0.5))
     the_day = {"since": day.isoformat(), "until": (day + timedelta(days=1)).isoformat()}

@@ -4,8 +4,7 @@ A job is a name, an interval and `run(now)`: the scheduler reads the clock and p
 in, so no job reads the clock itself and every job can be run in a test at any time. A failing
 run is logged and recorded, never fatal; a slow job never overlaps itself (runs coalesce). Every
 run is measured through the service's meter (`spyglass.job.runs`, `.failures`, `.duration`) and traced as a
-span `job <name>` by the service's jobs tracer (sampled by `telemetry.jobs_trace_ratio`). Job threads run at a
-lower CPU priority (`JOB_NICE`) than the rest of the process.
+span `job <name>` by the service's jobs tracer (sampled by `telemetry.jobs_trace_ratio`).
 
 Stopping is bounded: `stop(timeout)` sets `stopping` (jobs that work in chunks ask it between
 chunks and end there; they are idempotent and resume from their watermark), waits at most
@@ -15,7 +14,6 @@ chunks and end there; they are idempotent and resume from their watermark), wait
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -28,9 +26,6 @@ from opentelemetry.metrics import Meter, NoOpMeter
 from opentelemetry.trace import NoOpTracer, Tracer
 
 log = logging.getLogger(__name__)
-# The nice value of the job threads: ingest, the API and the dashboard (another process) come first on a busy
-# machine; a job that waits a little is behind by a little (their watermarks carry the rest to the next run).
-JOB_NICE = 10
 # APScheduler logs every run at INFO and every coalesced (skipped) run at WARNING; ours says what matters.
 logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
@@ -51,15 +46,6 @@ class JobState:
     last_result: Any = None
     last_error: str = ""
     running: bool = False
-
-
-def _lower_priority() -> None:
-    """Give this thread the jobs' nice value: on Linux a nice value belongs to a thread (its id is a process id to
-    setpriority), and the threads it starts inherit it. Raising one's own nice needs no privilege."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), JOB_NICE)
-    except (AttributeError, OSError):  # not Linux, or not allowed: the jobs run at the process's priority
-        pass
 
 
 def _plain(result: Any) -> Any:
@@ -93,7 +79,6 @@ class Scheduler:
         def run() -> None:
             if self.stopping.is_set():
                 return
-            _lower_priority()
             state, started, now = self.states[job.name], time.monotonic(), self.clock()
             with self._idle:
                 state.running = True

@@ -3,8 +3,6 @@ measures every run; the service schedules its jobs and one scheduler holds a sto
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import datetime, timezone
 
 import httpx
@@ -12,7 +10,7 @@ import pytest
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from spyglass.scheduler import JOB_NICE, Job, Scheduler
+from spyglass.scheduler import Job, Scheduler
 from store.errors import ConfigError
 from tests.helpers.wait import eventually
 
@@ -56,19 +54,6 @@ def test_jobs_get_the_schedulers_time_failures_are_recorded_not_fatal_and_runs_a
     assert points[("spyglass.job.runs", (("job", "flaky"), ("outcome", "error")))] == 1
     assert points[("spyglass.job.runs", (("job", "flaky"), ("outcome", "ok")))] == state["runs"] - 1
     assert points[("spyglass.job.duration", job)] == state["runs"]
-
-
-def test_jobs_run_at_a_lower_cpu_priority_than_the_rest_of_the_process():
-    nice = []
-    scheduler = Scheduler([Job("nice", 60, lambda now: nice.append(
-        os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))])
-    scheduler.start()
-    try:
-        eventually(lambda: nice, timeout=10, interval=0.02, what="a run")
-    finally:
-        scheduler.stop()
-    assert nice == [max(JOB_NICE, os.getpriority(os.PRIO_PROCESS, 0))]
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < nice[0], "this thread keeps its own"
 
 
 def test_the_service_schedules_its_jobs_and_reports_them(service):

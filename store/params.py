@@ -15,12 +15,18 @@ from datetime import datetime, timezone
 NS_TYPE = "DateTime64(9, 'UTC')"
 MS_TYPE = "DateTime64(3, 'UTC')"
 S_TYPE = "DateTime('UTC')"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _FORMATS = {0: "%Y-%m-%d %H:%M:%S", 3: "%Y-%m-%d %H:%M:%S.%f", 6: "%Y-%m-%d %H:%M:%S.%f"}
 
 
 def utc(value: datetime) -> datetime:
     """`value` in UTC (a naive datetime is UTC already)."""
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def from_ns(ns: int) -> datetime:
+    """Nanoseconds since the epoch as a UTC time, to the microsecond below (Python keeps no nanoseconds)."""
+    return datetime.fromtimestamp(ns // 10**9, timezone.utc).replace(microsecond=ns // 1000 % 10**6)
 
 
 def time_param(value: datetime, digits: int = 6) -> str:

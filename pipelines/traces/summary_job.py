@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from pipelines.costs.job import JOB_NAME as COST_JOB
 from pipelines.incremental import EPOCH, utc
 from store.base import Store
+from store.params import from_ns
 from store.queries import cost_rollup, watermarks
 from store.queries import trace_summaries as q
 
@@ -31,11 +32,6 @@ log = logging.getLogger(__name__)
 
 JOB_NAME = "trace-summaries"
 ROOTLESS_HOURS = 6
-
-
-def _at(ns: int) -> datetime:
-    """A time from nanoseconds, to the microsecond below (the bounds are inclusive, the upper one is passed + 1 µs)."""
-    return datetime.fromtimestamp(ns // 10**9, timezone.utc).replace(microsecond=ns // 1000 % 10**6)
 
 
 def run_trace_summary_job(store: Store, now: datetime, safety_delay: timedelta = timedelta(seconds=1),
@@ -62,7 +58,8 @@ def run_trace_summary_job(store: Store, now: datetime, safety_delay: timedelta =
         bounds = q.extent(store, params)
         if bounds is None:
             continue
-        q.recompute(store, params, _at(bounds[0]), _at(bounds[1] + 1000), now)
+        # Both bounds inclusive: the upper one passed + 1 µs.
+        q.recompute(store, params, from_ns(bounds[0]), from_ns(bounds[1] + 1000), now)
     watermarks.set_watermark(store, q.CALLS_MARK, calls_end, now)
     watermarks.set_watermark(store, JOB_NAME, max(end, queue_mark), now)
     if slices or calls_end > calls_mark:

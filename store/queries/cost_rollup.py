@@ -9,15 +9,14 @@ day of those hours from its hour rows (migration 27).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from store.base import Store, query_rows
-from store.params import MS_TYPE, dates_param, seconds_param, time_param
+from store.params import EPOCH, MS_TYPE, dates_param, seconds_param, time_param
 from store.queries import call_spend
 from store.tables import COST_DAYS
 from store.tables import COST_DIMENSIONS as DIMENSIONS
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 SLICE = timedelta(minutes=5)
 SLICES_PER_HOUR = 12
 # An hour with more cost rows than this is rolled up by slice. Below it, slice rows would be nearly as

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from store.base import Store, query_rows
-from store.params import MS_TYPE, NS_TYPE, time_param
+from store.params import EPOCH, MS_TYPE, NS_TYPE, from_ns, time_param
 from store.queries import call_spend, trace_rows, watermarks
 from store.queries import trace_summaries as summaries
 from store.queries.filters import Filters
@@ -52,7 +52,6 @@ _TAIL = f"{_TAIL_ALL} AND timestamp >= {{since:{NS_TYPE}}}"
 _FIRST_IN_RANGE = (f"first_ns >= toUnixTimestamp64Nano({{since:{NS_TYPE}}}) "
                    f"AND first_ns < toUnixTimestamp64Nano({{until:{NS_TYPE}}})")
 _LOOKBACK_NS = int(ROOT_LOOKBACK.total_seconds()) * 10**9
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _NEWEST_WINDOWS = (timedelta(hours=1), timedelta(days=1))  # read first for a newest-first page
 
 
@@ -125,7 +124,7 @@ def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
     A 30-day list then reads a day of summaries, not a month (1.6 s at 10 M calls; docs/benchmarks.md)."""
     if t.sort == "time":
         until_ns = _ns(t.filters.until)
-        anchor = t.filters.until if t.after is None else _time(min(max(int(t.after.key), 0), until_ns))
+        anchor = t.filters.until if t.after is None else from_ns(min(max(int(t.after.key), 0), until_ns))
         for width in _NEWEST_WINDOWS:
             since = anchor - width
             if since <= t.filters.since:
@@ -138,7 +137,7 @@ def trace_list(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
 
 def _page(store: Store, t: TraceListQuery) -> list[dict[str, Any]]:
     window, params = Filters(t.filters.since, t.filters.until).where()
-    covered = watermarks.watermark(store, summaries.CALLS_MARK) or _EPOCH
+    covered = watermarks.watermark(store, summaries.CALLS_MARK) or EPOCH
     params.update(covered=time_param(covered, 3), limit=t.limit)
     conditions = [_FIRST_IN_RANGE]
     if _narrowed(t.filters):
@@ -250,17 +249,12 @@ SELECT *, {call_spend.SPEND} AS spend, {call_spend.HAS_PRICE} AS has_price
 FROM ({call_spend.calls_sql(where, hours, _COST_EXTRA)})""", params)
 
 
-def _time(ns: int) -> datetime:
-    """Nanoseconds since the epoch as a UTC time (to the microsecond, earlier by under one)."""
-    return datetime.fromtimestamp(ns // 10**9, timezone.utc).replace(microsecond=ns // 1000 % 10**6)
-
-
 def _ns(at: datetime) -> int:
-    return (at - _EPOCH) // timedelta(microseconds=1) * 1000
+    return (at - EPOCH) // timedelta(microseconds=1) * 1000
 
 
 def _ns_param(ns: int) -> str:
-    return time_param(_time(ns))
+    return time_param(from_ns(ns))
 
 
 def _hour(ns: int) -> datetime:
